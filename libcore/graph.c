@@ -1,0 +1,308 @@
+/*
+ * graph.c — storage for the namespace graph: arrays, the (dev, inode) hash
+ * and the string arena.
+ */
+#include "graph.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const type_names[NS_NTYPES] = {
+	[NS_CGROUP] = "cgroup", [NS_IPC] = "ipc",   [NS_MNT] = "mnt",
+	[NS_NET] = "net",       [NS_PID] = "pid",   [NS_TIME] = "time",
+	[NS_USER] = "user",     [NS_UTS] = "uts",
+};
+
+/* Spelled out so that the build does not depend on libc's header age. */
+static const int clone_flags[NS_NTYPES] = {
+	[NS_CGROUP] = 0x02000000, [NS_IPC] = 0x08000000,
+	[NS_MNT] = 0x00020000,    [NS_NET] = 0x40000000,
+	[NS_PID] = 0x20000000,    [NS_TIME] = 0x00000080,
+	[NS_USER] = 0x10000000,   [NS_UTS] = 0x04000000,
+};
+
+const char *ns_type_name(unsigned type)
+{
+	return type < NS_NTYPES ? type_names[type] : "?";
+}
+
+int ns_type_from_name(const char *name, size_t len)
+{
+	for (unsigned t = 0; t < NS_NTYPES; t++)
+		if (strlen(type_names[t]) == len &&
+		    memcmp(type_names[t], name, len) == 0)
+			return (int)t;
+	return -1;
+}
+
+int ns_type_from_clone_flag(int flag)
+{
+	for (unsigned t = 0; t < NS_NTYPES; t++)
+		if (clone_flags[t] == flag)
+			return (int)t;
+	return -1;
+}
+
+int ns_type_clone_flag(unsigned type)
+{
+	return type < NS_NTYPES ? clone_flags[type] : 0;
+}
+
+/* ---- arena ------------------------------------------------------------ */
+
+struct graph_arena {
+	struct graph_arena *next;
+	size_t used, size;
+	char data[];
+};
+
+#define ARENA_CHUNK (64 * 1024)
+
+const char *graph_strndup(struct graph *g, const char *s, size_t len)
+{
+	struct graph_arena *a = g->arena;
+
+	if (!a || a->size - a->used < len + 1) {
+		size_t size = len + 1 > ARENA_CHUNK ? len + 1 : ARENA_CHUNK;
+		struct graph_arena *n = malloc(sizeof(*n) + size);
+
+		if (!n)
+			return NULL;
+		n->next = a;
+		n->used = 0;
+		n->size = size;
+		g->arena = a = n;
+	}
+	char *p = a->data + a->used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	a->used += len + 1;
+	return p;
+}
+
+const char *graph_strdup(struct graph *g, const char *s)
+{
+	return s ? graph_strndup(g, s, strlen(s)) : NULL;
+}
+
+/* ---- life cycle ------------------------------------------------------- */
+
+struct graph *graph_new(void)
+{
+	return calloc(1, sizeof(struct graph));
+}
+
+void graph_free(struct graph *g)
+{
+	if (!g)
+		return;
+	free(g->ns);
+	free(g->procs);
+	free(g->tasks);
+	free(g->fds);
+	free(g->mounts);
+	free(g->gaps);
+	free(g->ns_hash);
+	while (g->arena) {
+		struct graph_arena *next = g->arena->next;
+		free(g->arena);
+		g->arena = next;
+	}
+	free(g);
+}
+
+/* Grow *arr (of *cap elements of SIZE bytes) to hold one more than N. */
+static int grow(void *arr, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 64;
+	void *p = realloc(*(void **)arr, ncap * size);
+	if (!p)
+		return -ENOMEM;
+	*(void **)arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+/* ---- namespaces ------------------------------------------------------- */
+
+static uint64_t key_hash(struct ns_key k)
+{
+	uint64_t h = k.ino * 0x9e3779b97f4a7c15ull ^ k.dev * 0xc2b2ae3d27d4eb4full;
+	return h ^ (h >> 29);
+}
+
+static bool key_eq(struct ns_key a, struct ns_key b)
+{
+	return a.dev == b.dev && a.ino == b.ino;
+}
+
+uint32_t graph_ns_find(const struct graph *g, struct ns_key key)
+{
+	if (!g->ns_hash_cap)
+		return GRAPH_NONE;
+	size_t mask = g->ns_hash_cap - 1;
+	for (size_t i = key_hash(key) & mask;; i = (i + 1) & mask) {
+		uint32_t idx = g->ns_hash[i];
+		if (idx == GRAPH_NONE)
+			return GRAPH_NONE;
+		if (key_eq(g->ns[idx].key, key))
+			return idx;
+	}
+}
+
+static void hash_insert(uint32_t *tab, size_t cap, const struct graph_ns *ns,
+			uint32_t idx)
+{
+	size_t mask = cap - 1;
+	size_t i = key_hash(ns[idx].key) & mask;
+	while (tab[i] != GRAPH_NONE)
+		i = (i + 1) & mask;
+	tab[i] = idx;
+}
+
+static int hash_reserve(struct graph *g)
+{
+	if ((g->nns + 1) * 2 <= g->ns_hash_cap)
+		return 0;
+	size_t cap = g->ns_hash_cap ? g->ns_hash_cap * 2 : 256;
+	uint32_t *tab = malloc(cap * sizeof(*tab));
+	if (!tab)
+		return -ENOMEM;
+	memset(tab, 0xff, cap * sizeof(*tab));
+	for (size_t i = 0; i < g->nns; i++)
+		hash_insert(tab, cap, g->ns, (uint32_t)i);
+	free(g->ns_hash);
+	g->ns_hash = tab;
+	g->ns_hash_cap = cap;
+	return 0;
+}
+
+uint32_t graph_ns_add(struct graph *g, struct ns_key key, unsigned type,
+		      bool *added)
+{
+	uint32_t idx = graph_ns_find(g, key);
+
+	if (added)
+		*added = idx == GRAPH_NONE;
+	if (idx != GRAPH_NONE)
+		return idx;
+	if (hash_reserve(g) || grow(&g->ns, &g->cap_ns, g->nns, sizeof(*g->ns)))
+		return GRAPH_NONE;
+	idx = (uint32_t)g->nns++;
+	g->ns[idx] = (struct graph_ns){
+		.key = key, .type = (uint8_t)type,
+		.owner = GRAPH_NONE, .owner_err = ENODATA,
+		.parent = GRAPH_NONE, .parent_err = ENODATA,
+	};
+	hash_insert(g->ns_hash, g->ns_hash_cap, g->ns, idx);
+	return idx;
+}
+
+/* ---- processes, threads, pins, gaps ----------------------------------- */
+
+void graph_links_init(struct graph_links *l)
+{
+	for (unsigned t = 0; t < NS_NTYPES; t++) {
+		l->ns[t] = GRAPH_NONE;
+		l->err[t] = ENODATA;
+	}
+	l->pid_for_children = GRAPH_NONE;
+	l->time_for_children = GRAPH_NONE;
+}
+
+struct graph_proc *graph_proc_append(struct graph *g, int32_t pid)
+{
+	if (grow(&g->procs, &g->cap_procs, g->nprocs, sizeof(*g->procs)))
+		return NULL;
+	struct graph_proc *p = &g->procs[g->nprocs++];
+	*p = (struct graph_proc){
+		.pid = pid, .task_err = ENODATA, .fd_err = ENODATA,
+		.status_err = ENODATA,
+		.first_task = (uint32_t)g->ntasks, .first_fd = (uint32_t)g->nfds,
+	};
+	graph_links_init(&p->links);
+	return p;
+}
+
+struct graph_task *graph_task_append(struct graph *g, int32_t tid)
+{
+	if (grow(&g->tasks, &g->cap_tasks, g->ntasks, sizeof(*g->tasks)))
+		return NULL;
+	struct graph_task *t = &g->tasks[g->ntasks++];
+	*t = (struct graph_task){ .tid = tid };
+	graph_links_init(&t->links);
+	return t;
+}
+
+struct graph_fd *graph_fd_append(struct graph *g)
+{
+	if (grow(&g->fds, &g->cap_fds, g->nfds, sizeof(*g->fds)))
+		return NULL;
+	struct graph_fd *f = &g->fds[g->nfds++];
+	*f = (struct graph_fd){ .ns = GRAPH_NONE };
+	return f;
+}
+
+struct graph_mount *graph_mount_append(struct graph *g)
+{
+	if (grow(&g->mounts, &g->cap_mounts, g->nmounts, sizeof(*g->mounts)))
+		return NULL;
+	struct graph_mount *m = &g->mounts[g->nmounts++];
+	*m = (struct graph_mount){ .mntns = GRAPH_NONE, .ns = GRAPH_NONE };
+	return m;
+}
+
+int graph_gap_add(struct graph *g, int32_t pid, int32_t tid, int err,
+		  const char *what)
+{
+	if (grow(&g->gaps, &g->cap_gaps, g->ngaps, sizeof(*g->gaps)))
+		return -ENOMEM;
+	const char *w = graph_strdup(g, what);
+	if (!w)
+		return -ENOMEM;
+	g->gaps[g->ngaps++] = (struct graph_gap){
+		.pid = pid, .tid = tid, .err = err, .what = w,
+	};
+	return 0;
+}
+
+const struct graph_proc *graph_proc_find(const struct graph *g, int32_t pid)
+{
+	for (size_t i = 0; i < g->nprocs; i++)
+		if (g->procs[i].pid == pid)
+			return &g->procs[i];
+	return NULL;
+}
+
+const struct graph_task *graph_task_find(const struct graph *g, int32_t tid,
+					 const struct graph_proc **proc)
+{
+	for (size_t i = 0; i < g->nprocs; i++) {
+		const struct graph_proc *p = &g->procs[i];
+		for (uint32_t k = 0; k < p->ntasks; k++) {
+			const struct graph_task *t = &g->tasks[p->first_task + k];
+			if (t->tid == tid) {
+				if (proc)
+					*proc = p;
+				return t;
+			}
+		}
+	}
+	return NULL;
+}
+
+size_t graph_mounts_of(const struct graph *g, uint32_t mntns, size_t *first)
+{
+	size_t i = 0, n = 0;
+
+	while (i < g->nmounts && g->mounts[i].mntns != mntns)
+		i++;
+	*first = i;
+	while (i + n < g->nmounts && g->mounts[i + n].mntns == mntns)
+		n++;
+	return n;
+}

@@ -1,0 +1,236 @@
+/*
+ * graph.h — the namespace graph of one snapshot.
+ *
+ * Owns the in-memory model that every other part reads: capture fills it,
+ * the store encodes and decodes it, the view replays the reference
+ * program's discovery over it, the diff compares two of them.
+ *
+ * The graph holds raw facts, not a rendering: for every namespace what the
+ * nsfs ioctls answered (including "out of sight" answers), for every process
+ * and thread what each /proc link said (including the errno when it could
+ * not be read).  That superset lets a stored snapshot be rendered in any
+ * view later without touching /proc.
+ *
+ * Everything is stored in flat arrays addressed by 32-bit indexes;
+ * GRAPH_NONE marks "no such object".  Strings live in an arena owned by the
+ * graph and die with it.
+ */
+#ifndef NSNAP_GRAPH_H
+#define NSNAP_GRAPH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GRAPH_NONE UINT32_MAX
+
+/* In the reference's link order, which is alphabetical. */
+enum ns_type {
+	NS_CGROUP,
+	NS_IPC,
+	NS_MNT,
+	NS_NET,
+	NS_PID,
+	NS_TIME,
+	NS_USER,
+	NS_UTS,
+	NS_NTYPES
+};
+
+#define NS_TYPE_BIT(t) (1u << (t))
+#define NS_ALL_TYPES ((1u << NS_NTYPES) - 1)
+
+const char *ns_type_name(unsigned type);
+/* -1 when NAME (LEN bytes) is not a namespace type name. */
+int ns_type_from_name(const char *name, size_t len);
+/* CLONE_NEW* flag <-> type; -1 / 0 when unknown. */
+int ns_type_from_clone_flag(int flag);
+int ns_type_clone_flag(unsigned type);
+
+/* A namespace is identified by its nsfs file: device and inode. */
+struct ns_key {
+	uint64_t dev;
+	uint64_t ino;
+};
+
+#define GRAPH_NS_HAS_ID      0x01u /* kernel_id holds NS_GET_ID's answer */
+#define GRAPH_NS_HAS_CREATOR 0x02u /* creator_uid holds NS_GET_OWNER_UID's answer */
+
+struct graph_ns {
+	struct ns_key key;
+	uint8_t type;           /* enum ns_type */
+	uint8_t flags;          /* GRAPH_NS_* */
+	/*
+	 * NS_GET_USERNS: the owning user namespace (for a user namespace, its
+	 * parent).  owner_err is 0 when 'owner' is valid, EPERM when the
+	 * owner is out of the capturer's sight (the initial namespace, or an
+	 * ancestor of the capturer's user namespace), ENODATA when it was not
+	 * collected, any other errno when the ioctl failed.
+	 */
+	uint32_t owner;
+	int32_t owner_err;
+	/* NS_GET_PARENT, for PID and user namespaces; same conventions. */
+	uint32_t parent;
+	int32_t parent_err;
+	uint32_t creator_uid;   /* user namespaces, with GRAPH_NS_HAS_CREATOR */
+	uint64_t kernel_id;     /* with GRAPH_NS_HAS_ID (Linux 6.18+) */
+	/*
+	 * User namespaces: /proc/PID/uid_map and gid_map as read from a
+	 * member, raw; NULL when no member's file could be read.
+	 */
+	const char *uid_map;
+	const char *gid_map;
+};
+
+/* What one /proc/ID/ns directory said. */
+struct graph_links {
+	uint32_t ns[NS_NTYPES];   /* namespace index, or GRAPH_NONE */
+	int32_t err[NS_NTYPES];   /* errno when the link could not be read,
+				     ENODATA when not collected, else 0 */
+	uint32_t pid_for_children;  /* GRAPH_NONE when absent or unreadable */
+	uint32_t time_for_children;
+};
+
+/* One thread: an entry of /proc/PID/task (the leader included). */
+struct graph_task {
+	int32_t tid;
+	const char *comm;         /* without the newline; NULL = unreadable */
+	struct graph_links links;
+};
+
+#define GRAPH_PROC_LISTED 0x01u /* seen in the /proc listing (a thread-group
+				   leader); unset for an ID captured only
+				   because it was asked for, e.g. a TID */
+
+struct graph_proc {
+	int32_t pid;
+	uint32_t flags;           /* GRAPH_PROC_* */
+	int32_t ppid;             /* 0 when unknown */
+	uint32_t uid;             /* owner of /proc/PID */
+	uint64_t start_time;      /* /proc/PID/stat field 22 (clock ticks
+				     after boot); 0 when unknown.  A PID
+				     plus its start time names a process. */
+	const char *comm;         /* NULL = unreadable */
+	/*
+	 * The NStgid: value of /proc/PID/status (after the colon and its
+	 * blanks, inner tabs kept).  NULL with status_err != 0: the file
+	 * could not be read; NULL with status_err == 0: no such line.
+	 */
+	const char *nstgid;
+	int32_t status_err;
+	struct graph_links links; /* /proc/PID/ns */
+	uint32_t first_task;      /* slice of graph.tasks, in readdir order */
+	uint32_t ntasks;
+	int32_t task_err;         /* reading /proc/PID/task: errno, ENODATA
+				     when not collected, else 0 */
+	uint32_t first_fd;        /* slice of graph.fds, in fd-number order */
+	uint32_t nfds;
+	int32_t fd_err;           /* reading /proc/PID/fd; as task_err */
+};
+
+/* A namespace file descriptor held open by a process. */
+struct graph_fd {
+	int32_t fd;
+	uint32_t ns;
+};
+
+/*
+ * An nsfs bind mount: a namespace file mounted on 'path' (as mountinfo
+ * spells it, octal escapes kept) in mount namespace 'mntns'.  Stored in
+ * mountinfo order within each mount namespace.  'ns' is GRAPH_NONE when the
+ * path could not be opened at capture time (open_err says why).
+ */
+struct graph_mount {
+	uint32_t mntns;
+	uint32_t ns;
+	int32_t open_err;
+	const char *path;
+};
+
+/* Something that could not be read at capture time. */
+struct graph_gap {
+	int32_t pid;      /* process */
+	int32_t tid;      /* thread, or 0 */
+	int32_t err;      /* errno */
+	const char *what; /* path below /proc/ID, e.g. "ns/cgroup", "fd" */
+};
+
+/* What capture collected: a view may only use what is there. */
+#define GRAPH_HAVE_TASKS   0x001u /* /proc/PID/task entries and their links */
+#define GRAPH_HAVE_PINS    0x002u /* *_for_children, fds, bind mounts */
+#define GRAPH_HAVE_MAPS    0x004u /* uid/gid maps of user namespaces */
+#define GRAPH_HAVE_COMM    0x008u
+#define GRAPH_HAVE_NSTGID  0x010u
+#define GRAPH_HAVE_OWNERS  0x020u /* NS_GET_USERNS for every namespace */
+#define GRAPH_HAVE_PARENTS 0x040u /* NS_GET_PARENT for PID/user namespaces */
+#define GRAPH_HAVE_STAT    0x080u /* ppid, uid, start time */
+#define GRAPH_HAVE_ALL_PROCS 0x100u /* the whole /proc listing was scanned */
+#define GRAPH_HAVE_EVERYTHING 0x1ffu
+
+struct graph_meta {
+	int64_t start_ns;        /* CLOCK_REALTIME when capture began */
+	int64_t end_ns;          /* and ended */
+	const char *hostname;
+	const char *kernel;      /* uname release */
+	const char *boot_id;     /* /proc/sys/kernel/random/boot_id */
+	int32_t capturer_pid;
+	uint32_t collected;      /* GRAPH_HAVE_* */
+	uint32_t types_present;  /* NS_TYPE_BIT of each /proc/self/ns link the
+				    running kernel has */
+	uint64_t nsfs_dev;
+};
+
+struct graph_arena;
+
+struct graph {
+	struct graph_meta meta;
+	struct graph_ns *ns;       size_t nns, cap_ns;
+	struct graph_proc *procs;  size_t nprocs, cap_procs;
+	struct graph_task *tasks;  size_t ntasks, cap_tasks;
+	struct graph_fd *fds;      size_t nfds, cap_fds;
+	struct graph_mount *mounts; size_t nmounts, cap_mounts;
+	struct graph_gap *gaps;    size_t ngaps, cap_gaps;
+	/* private */
+	uint32_t *ns_hash;  size_t ns_hash_cap;  /* open addressing on key */
+	struct graph_arena *arena;
+};
+
+struct graph *graph_new(void);
+void graph_free(struct graph *g);
+
+/* Copy LEN bytes of S into the graph's arena, NUL-terminated; NULL on ENOMEM. */
+const char *graph_strndup(struct graph *g, const char *s, size_t len);
+const char *graph_strdup(struct graph *g, const char *s);
+
+/* Index of the namespace with KEY, or GRAPH_NONE. */
+uint32_t graph_ns_find(const struct graph *g, struct ns_key key);
+/*
+ * Index of the namespace with KEY, adding a blank one of TYPE (owner and
+ * parent GRAPH_NONE with ENODATA) when absent; *added tells which.
+ * GRAPH_NONE on ENOMEM.
+ */
+uint32_t graph_ns_add(struct graph *g, struct ns_key key, unsigned type,
+		      bool *added);
+
+/* Append blank records (links all GRAPH_NONE/ENODATA); NULL on ENOMEM.
+ * Pointers stay valid only until the next append of the same kind. */
+struct graph_proc *graph_proc_append(struct graph *g, int32_t pid);
+struct graph_task *graph_task_append(struct graph *g, int32_t tid);
+struct graph_fd *graph_fd_append(struct graph *g);
+struct graph_mount *graph_mount_append(struct graph *g);
+int graph_gap_add(struct graph *g, int32_t pid, int32_t tid, int err,
+		  const char *what);
+
+void graph_links_init(struct graph_links *l);
+
+/* The process with PID, or NULL. Linear in the worst case; see graph_index. */
+const struct graph_proc *graph_proc_find(const struct graph *g, int32_t pid);
+/* The thread with TID and its process, or NULL. */
+const struct graph_task *graph_task_find(const struct graph *g, int32_t tid,
+					 const struct graph_proc **proc);
+
+/* Mounts of mount namespace MNTNS: *first index and count (0 when none).
+ * Requires mounts grouped by mntns, as capture and the store produce them. */
+size_t graph_mounts_of(const struct graph *g, uint32_t mntns, size_t *first);
+
+#endif
