@@ -1,0 +1,85 @@
+/*
+ * procfs.h — small, allocation-free readers and parsers for /proc files.
+ *
+ * Owns the byte-level knowledge of procfs formats that capture needs: the
+ * "type:[inode]" spelling of nsfs links, /proc/PID/stat after the comm,
+ * status lines, mountinfo fields and their octal escapes.  Everything reads
+ * relative to a directory fd so that the caller never builds paths in its
+ * hot loop.  No stdio: procfs files are read with plain read(2).
+ */
+#ifndef NSNAP_PROCFS_H
+#define NSNAP_PROCFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Read NAME (below DIRFD) into BUF of SIZE bytes, NUL-terminated.  Returns
+ * the length, or -errno.  A file longer than SIZE - 1 bytes is truncated:
+ * meant for files known to be short (stat, comm, boot_id).
+ */
+ssize_t procfs_read_small(int dirfd, const char *name, char *buf, size_t size);
+
+/* A growable buffer, reused across reads so that steady state allocates
+ * nothing. */
+struct procfs_buf {
+	char *data;
+	size_t len;  /* bytes read, excluding the terminating NUL */
+	size_t cap;
+};
+
+/* Read the whole of NAME (below DIRFD) into B, NUL-terminated: 0 or -errno. */
+int procfs_read_all(int dirfd, const char *name, struct procfs_buf *b);
+void procfs_buf_free(struct procfs_buf *b);
+
+/*
+ * Parse a namespace link or nsfs dentry name, "net:[4026531840]", exactly
+ * LEN bytes: a known type name, ":[", decimal digits, "]".  Returns the
+ * enum ns_type and *ino, or -1 when S is anything else (a socket, a pipe,
+ * a path).
+ */
+int procfs_parse_nslink(const char *s, size_t len, uint64_t *ino);
+
+/* A /proc directory entry naming a process: all digits, the first 1-9,
+ * fitting an int32_t. */
+bool procfs_parse_pid(const char *name, int32_t *pid);
+
+/*
+ * From the text of /proc/PID/stat, ppid (field 4) and starttime (field 22).
+ * The comm (field 2) may hold spaces and parentheses, so fields are counted
+ * after the last ')'.  0 or -EINVAL.
+ */
+int procfs_parse_stat(const char *buf, size_t len, int32_t *ppid,
+		      uint64_t *start_time);
+
+/*
+ * In the text of /proc/PID/status, the value of the line starting with KEY
+ * (e.g. "NStgid:"): after KEY and the spaces and tabs that follow, up to the
+ * newline.  NULL when there is no such line.
+ */
+const char *procfs_status_value(const char *buf, size_t len, const char *key,
+				size_t *vlen);
+
+/*
+ * Split one mountinfo line (without its newline) into the fields capture
+ * needs.  Returns 0, or -EINVAL for a line without the " - " separator.
+ * The pointers point into LINE; nothing is unescaped.
+ */
+struct procfs_mountinfo {
+	const char *root;       size_t root_len;       /* field 3 */
+	const char *mountpoint; size_t mountpoint_len; /* field 4 */
+	const char *fstype;     size_t fstype_len;     /* first after " - " */
+};
+int procfs_parse_mountinfo_line(const char *line, size_t len,
+				struct procfs_mountinfo *mi);
+
+/*
+ * Undo mountinfo's octal escapes (\040 space, \011 tab, \012 newline,
+ * \134 backslash) of SRC (LEN bytes) into DST, which has room for SIZE
+ * bytes.  Returns the length written (NUL-terminated), or -ENAMETOOLONG.
+ */
+ssize_t procfs_unescape(char *dst, size_t size, const char *src, size_t len);
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * render.c — the reference program's tree text.
+ *
+ * Quirks kept on purpose (see NOTES.md of the reference): a user namespace
+ * line is printed as color, text, newline, reset, so the reset opens the
+ * next line; PID lists are colored line by line after their indent; the
+ * one-per-line forms color only the PID or the NStgid braces.
+ */
+#include "render.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define ESC "\x1b"
+#define USERNS_COLOR ESC "[93m" ESC "[1m"
+#define PID_COLOR ESC "[38;5;51m"
+#define NORMAL ESC "(B" ESC "[m"
+
+#define MIN_LIST_WIDTH 32 /* the reference's minDisplayWidth */
+
+static void indent(FILE *out, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		fputc(' ', out);
+}
+
+/* Go's regexp \s: what the reference squeezes in maps. */
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+
+/* Go's strings.TrimSpace also trims vertical tabs. */
+static bool is_trim_space(char c)
+{
+	return is_space(c) || c == '\v';
+}
+
+/* A map as the reference shows it: trimmed, blank runs squeezed to one. */
+static void put_map(FILE *out, const char *map)
+{
+	if (!map) {
+		fputs("deleted", out);
+		return;
+	}
+	const char *s = map, *e = map + strlen(map);
+	while (s < e && is_trim_space(*s))
+		s++;
+	while (e > s && is_trim_space(e[-1]))
+		e--;
+	while (s < e) {
+		if (is_space(*s)) {
+			while (s < e && is_space(*s))
+				s++;
+			fputc(' ', out);
+		} else {
+			fputc(*s++, out);
+		}
+	}
+}
+
+static void put_ns_line(FILE *out, const struct graph *g, const struct view *v,
+			const struct view_line *l, bool color)
+{
+	bool user = l->ns == VIEW_INVISIBLE || g->ns[l->ns].type == NS_USER;
+
+	if (user && color)
+		fputs(USERNS_COLOR, out);
+	if (l->ns == VIEW_INVISIBLE) {
+		fputs("[invisible ancestor user NS]\n", out);
+	} else {
+		const struct graph_ns *n = &g->ns[l->ns];
+		indent(out, l->depth * 4);
+		fprintf(out, "%s {%llu %llu}", ns_type_name(n->type),
+			(unsigned long long)n->key.dev,
+			(unsigned long long)n->key.ino);
+		if (user) {
+			fprintf(out, " <UID: %u", n->creator_uid);
+			if (v->show_maps) {
+				fputs(";  u: ", out);
+				put_map(out, l->uid_map);
+				fputs(";   g: ", out);
+				put_map(out, l->gid_map);
+			}
+			fputc('>', out);
+		}
+		fputc('\n', out);
+	}
+	if (user && color)
+		fputs(NORMAL, out);
+}
+
+static void put_members_one_per_line(FILE *out, const struct view_line *l,
+				     const struct render_opts *o)
+{
+	for (size_t i = 0; i < l->nmembers; i++) {
+		const struct view_member *m = &l->members[i];
+
+		indent(out, l->depth * 4 + 8);
+		if (o->all_pids) {
+			if (m->nstgid) {
+				fprintf(out, "%s{ %s }%s", o->color ? PID_COLOR : "",
+					m->nstgid, o->color ? NORMAL : "");
+			} else if (m->status_err) {
+				fprintf(out, "[can't open /proc/%d/status]", (int)m->id);
+			}
+			if (!o->show_comm)
+				fputc('\n', out);
+		} else {
+			fprintf(out, "%s%-5d%s", o->color ? PID_COLOR : "", (int)m->id,
+				o->color ? NORMAL : "");
+		}
+		if (o->show_comm) {
+			if (m->comm)
+				fprintf(out, "  %s\n", m->comm);
+			else
+				fprintf(out, "[can't open /proc/%d/comm]\n", (int)m->id);
+		}
+	}
+}
+
+/*
+ * "[ p1 p2 ... ]" wrapped greedily: a word starts a new line when it would
+ * pass the width, which counts from after the indent and is never below
+ * MIN_LIST_WIDTH.
+ */
+static void put_members_as_list(FILE *out, const struct view_line *l,
+				const struct render_opts *o)
+{
+	int tot = (int)l->depth * 4 + 8;
+	int width = o->width - tot;
+	int column = 0;
+	const char *color = o->color ? PID_COLOR : "";
+	const char *normal = o->color ? NORMAL : "";
+	char word[16];
+
+	if (width < MIN_LIST_WIDTH)
+		width = MIN_LIST_WIDTH;
+	indent(out, (unsigned)tot);
+	fprintf(out, "%s[", color);
+	column = 1;
+	for (size_t i = 0; i <= l->nmembers; i++) {
+		int len = i < l->nmembers
+			  ? snprintf(word, sizeof(word), "%d", (int)l->members[i].id)
+			  : snprintf(word, sizeof(word), "]");
+		if (column + 1 + len > width) {
+			fprintf(out, "%s\n", normal);
+			indent(out, (unsigned)tot);
+			fprintf(out, "%s%s", color, word);
+			column = len;
+		} else {
+			fprintf(out, " %s", word);
+			column += 1 + len;
+		}
+	}
+	fprintf(out, "%s\n", normal);
+}
+
+int render_tree(FILE *out, const struct graph *g, const struct view *v,
+		const struct render_opts *o)
+{
+	for (size_t i = 0; i < v->nmessages; i++)
+		fprintf(out, "%s\n", v->messages[i]);
+	if (v->fatal) {
+		fprintf(out, "%s\n", v->fatal);
+	} else {
+		for (size_t i = 0; i < v->nlines; i++) {
+			const struct view_line *l = &v->lines[i];
+
+			put_ns_line(out, g, v, l, o->color);
+			if (o->no_pids || l->nmembers == 0)
+				continue;
+			if (o->show_comm || o->all_pids)
+				put_members_one_per_line(out, l, o);
+			else
+				put_members_as_list(out, l, o);
+		}
+	}
+	if (fflush(out) || ferror(out))
+		return errno ? -errno : -EIO;
+	return 0;
+}

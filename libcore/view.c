@@ -1,0 +1,618 @@
+/*
+ * view.c — replay of namespaces_of's discovery over a recorded graph.
+ *
+ * The reference program builds its tree while it scans: a namespace is
+ * linked under its parent (or owner) the first time it is met, after its
+ * parent has been met and linked.  So the order of children is the order of
+ * first discovery, and discovery order is the scan order: /proc names in
+ * string order, per ID its links in type order, then (with --deep-scan) its
+ * *_for_children links, namespace fds in fd-name string order and the nsfs
+ * bind mounts of its mount namespace.  We walk the graph in exactly that
+ * order and link the same way; nothing here reads /proc.
+ */
+#include "view.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct vnode {
+	uint32_t ns;            /* graph index or VIEW_INVISIBLE */
+	uint32_t first_child;   /* vnode indexes, GRAPH_NONE-terminated */
+	uint32_t last_child;
+	uint32_t next_sibling;
+	struct view_member *members;
+	size_t nmembers, cap_members;
+};
+
+struct replay {
+	const struct graph *g;
+	const struct view_opts *opts;
+	struct view *v;
+	uint32_t *vnode_of;     /* graph ns index -> vnode index */
+	struct vnode *nodes;
+	size_t nnodes, cap_nodes;
+	uint32_t root;
+	uint32_t invisible;
+	uint32_t scan_types;    /* NS_TYPE_BIT set of links the scan reads */
+	int err;                /* sticky: first -errno met */
+};
+
+const char *view_strerror(int err, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", strerror(err));
+	if (buf[0] >= 'A' && buf[0] <= 'Z')
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
+}
+
+void view_capture_needs(const struct view_opts *opts, uint32_t *collect,
+			uint32_t *types)
+{
+	uint32_t c = 0;
+	bool whole_system = opts->npids == 0;
+
+	if (whole_system)
+		c |= GRAPH_HAVE_ALL_PROCS;
+	if (opts->search_tasks)
+		c |= GRAPH_HAVE_TASKS;
+	if (opts->deep_scan)
+		c |= GRAPH_HAVE_PINS;
+	c |= opts->pidns ? GRAPH_HAVE_PARENTS : GRAPH_HAVE_OWNERS;
+	if (whole_system && !opts->pidns)
+		c |= GRAPH_HAVE_MAPS;
+	if (opts->show_comm)
+		c |= GRAPH_HAVE_COMM;
+	if (opts->all_pids)
+		c |= GRAPH_HAVE_NSTGID;
+	*collect = c;
+	*types = opts->pidns ? NS_TYPE_BIT(NS_PID) : NS_ALL_TYPES;
+}
+
+static void fail(struct replay *r, int err)
+{
+	if (!r->err)
+		r->err = err;
+}
+
+static int push_string(struct replay *r, char ***arr, size_t *n,
+		       const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	int rc = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		goto nomem;
+	char **grown = realloc(*arr, (*n + 1) * sizeof(**arr));
+	if (!grown) {
+		free(s);
+		goto nomem;
+	}
+	*arr = grown;
+	(*arr)[(*n)++] = s;
+	return 0;
+nomem:
+	fail(r, -ENOMEM);
+	return -ENOMEM;
+}
+
+/* ---- tree building ---------------------------------------------------- */
+
+static uint32_t new_vnode(struct replay *r, uint32_t ns)
+{
+	if (r->nnodes == r->cap_nodes) {
+		size_t cap = r->cap_nodes ? r->cap_nodes * 2 : 64;
+		struct vnode *p = realloc(r->nodes, cap * sizeof(*p));
+		if (!p) {
+			fail(r, -ENOMEM);
+			return GRAPH_NONE;
+		}
+		r->nodes = p;
+		r->cap_nodes = cap;
+	}
+	uint32_t idx = (uint32_t)r->nnodes++;
+	r->nodes[idx] = (struct vnode){
+		.ns = ns, .first_child = GRAPH_NONE, .last_child = GRAPH_NONE,
+		.next_sibling = GRAPH_NONE,
+	};
+	return idx;
+}
+
+static void link_child(struct replay *r, uint32_t parent, uint32_t child)
+{
+	struct vnode *p = &r->nodes[parent];
+
+	if (p->last_child == GRAPH_NONE)
+		p->first_child = child;
+	else
+		r->nodes[p->last_child].next_sibling = child;
+	p->last_child = child;
+}
+
+/*
+ * The vnode of namespace NS, created and linked on first sight: its parent
+ * (owner in the user view) is met first, then NS joins the parent's
+ * children.  Without a visible parent NS is the root, or, for a non-user
+ * namespace whose owner is out of sight, a child of the invisible entry.
+ */
+static uint32_t meet(struct replay *r, uint32_t ns)
+{
+	if (r->vnode_of[ns] != GRAPH_NONE)
+		return r->vnode_of[ns];
+
+	uint32_t node = new_vnode(r, ns);
+	if (node == GRAPH_NONE)
+		return GRAPH_NONE;
+	r->vnode_of[ns] = node;
+
+	const struct graph_ns *n = &r->g->ns[ns];
+	uint32_t up = r->opts->pidns ? n->parent : n->owner;
+	int up_err = r->opts->pidns ? n->parent_err : n->owner_err;
+
+	if (up_err == 0 && up != GRAPH_NONE) {
+		uint32_t parent = meet(r, up);
+		if (parent != GRAPH_NONE)
+			link_child(r, parent, node);
+	} else if (n->type == NS_USER || r->opts->pidns) {
+		/* Topmost visible namespace; like the reference, the last
+		 * one met wins. */
+		r->root = node;
+	} else {
+		if (r->invisible == GRAPH_NONE)
+			r->invisible = new_vnode(r, VIEW_INVISIBLE);
+		if (r->invisible != GRAPH_NONE)
+			link_child(r, r->invisible, node);
+	}
+	return node;
+}
+
+static void add_member(struct replay *r, uint32_t node,
+		       const struct view_member *m)
+{
+	struct vnode *v = &r->nodes[node];
+
+	if (v->nmembers == v->cap_members) {
+		size_t cap = v->cap_members ? v->cap_members * 2 : 4;
+		struct view_member *p = realloc(v->members, cap * sizeof(*p));
+		if (!p) {
+			fail(r, -ENOMEM);
+			return;
+		}
+		v->members = p;
+		v->cap_members = cap;
+	}
+	v->members[v->nmembers++] = *m;
+}
+
+/* Meet NS; when M is given it is a member of NS. */
+static void add_namespace(struct replay *r, uint32_t ns,
+			  const struct view_member *m)
+{
+	if (ns == GRAPH_NONE || ns >= r->g->nns) {
+		fail(r, -EBADMSG);
+		return;
+	}
+	uint32_t node = meet(r, ns);
+	if (node != GRAPH_NONE && m)
+		add_member(r, node, m);
+}
+
+/* In the PID view only PID namespaces are pinned. */
+static bool pin_wanted(const struct replay *r, uint32_t ns)
+{
+	return ns != GRAPH_NONE &&
+	       (!r->opts->pidns || r->g->ns[ns].type == NS_PID);
+}
+
+/* ---- the scan ------------------------------------------------------- */
+
+/* Decimal strings compared as strings, as a directory listing sorts them. */
+static int cmp_decimal_strings(int64_t a, int64_t b)
+{
+	char sa[24], sb[24];
+
+	snprintf(sa, sizeof(sa), "%lld", (long long)a);
+	snprintf(sb, sizeof(sb), "%lld", (long long)b);
+	return strcmp(sa, sb);
+}
+
+static int cmp_proc_names(const void *a, const void *b)
+{
+	return cmp_decimal_strings((*(const struct graph_proc *const *)a)->pid,
+				   (*(const struct graph_proc *const *)b)->pid);
+}
+
+static int cmp_task_names(const void *a, const void *b)
+{
+	return cmp_decimal_strings((*(const struct graph_task *const *)a)->tid,
+				   (*(const struct graph_task *const *)b)->tid);
+}
+
+static int cmp_fd_names(const void *a, const void *b)
+{
+	return cmp_decimal_strings((*(const struct graph_fd *const *)a)->fd,
+				   (*(const struct graph_fd *const *)b)->fd);
+}
+
+static bool warned_for(struct replay *r, int32_t id, bool *warned,
+		       const char *idstr, unsigned type)
+{
+	if (*warned)
+		return true;
+	*warned = true;
+	push_string(r, &r->v->warnings, &r->v->nwarnings,
+		    "cannot read /proc/%s/ns/%s: permission denied; "
+		    "process %d left out", idstr, ns_type_name(type), (int)id);
+	return true;
+}
+
+/* The namespaces a process's fds pin, in fd-name order. */
+static void add_fd_pins(struct replay *r, const struct graph_proc *p)
+{
+	if (p->fd_err || p->nfds == 0)
+		return;
+	const struct graph_fd **order = malloc(p->nfds * sizeof(*order));
+	if (!order) {
+		fail(r, -ENOMEM);
+		return;
+	}
+	for (uint32_t i = 0; i < p->nfds; i++)
+		order[i] = &r->g->fds[p->first_fd + i];
+	qsort(order, p->nfds, sizeof(*order), cmp_fd_names);
+	for (uint32_t i = 0; i < p->nfds; i++)
+		if (pin_wanted(r, order[i]->ns))
+			add_namespace(r, order[i]->ns, NULL);
+	free(order);
+}
+
+/*
+ * The nsfs bind mounts of the mount namespace ID lives in.  The reference
+ * opens each mount point as mountinfo spells it, so a path with an octal
+ * escape (a space, say) never opened for it: skip those too.
+ */
+static void add_mount_pins(struct replay *r, const struct graph_links *l)
+{
+	if (l->err[NS_MNT] || l->ns[NS_MNT] == GRAPH_NONE)
+		return;
+	size_t first, n = graph_mounts_of(r->g, l->ns[NS_MNT], &first);
+	for (size_t i = first; i < first + n; i++) {
+		const struct graph_mount *m = &r->g->mounts[i];
+		if (m->ns != GRAPH_NONE && !strchr(m->path, '\\') &&
+		    pin_wanted(r, m->ns))
+			add_namespace(r, m->ns, NULL);
+	}
+}
+
+/*
+ * One /proc/ID entry of the whole-system scan: its links, then its pins.
+ * P is the process ID belongs to (for its fds); M describes ID as a member.
+ */
+static void scan_id(struct replay *r, const struct graph_links *l,
+		    const struct graph_proc *p, const struct view_member *m)
+{
+	char idstr[16];
+	bool warned = false;
+
+	snprintf(idstr, sizeof(idstr), "%d", (int)m->id);
+	for (unsigned t = 0; t < NS_NTYPES; t++) {
+		if (!(r->scan_types & NS_TYPE_BIT(t)))
+			continue;
+		if (l->err[t] == EACCES) {
+			warned_for(r, m->id, &warned, idstr, t);
+		} else if (l->err[t] || l->ns[t] == GRAPH_NONE) {
+			push_string(r, &r->v->messages, &r->v->nmessages,
+				    "Could not open /proc/%s/ns/%s: Process %s "
+				    "terminated while we were parsing?",
+				    idstr, ns_type_name(t), idstr);
+		} else {
+			add_namespace(r, l->ns[t], m);
+		}
+	}
+	if (!r->opts->deep_scan)
+		return;
+	if (pin_wanted(r, l->pid_for_children))
+		add_namespace(r, l->pid_for_children, NULL);
+	if (pin_wanted(r, l->time_for_children))
+		add_namespace(r, l->time_for_children, NULL);
+	add_fd_pins(r, p);
+	add_mount_pins(r, l);
+}
+
+static struct view_member proc_member(const struct graph_proc *p)
+{
+	return (struct view_member){
+		.id = p->pid, .comm = p->comm, .nstgid = p->nstgid,
+		.status_err = p->status_err,
+	};
+}
+
+static struct view_member task_member(const struct graph_proc *p,
+				      const struct graph_task *t)
+{
+	return (struct view_member){
+		.id = t->tid, .comm = t->comm, .nstgid = p->nstgid,
+		.status_err = p->status_err,
+	};
+}
+
+static void scan_all(struct replay *r)
+{
+	const struct graph *g = r->g;
+	const struct graph_proc **order = malloc((g->nprocs + 1) * sizeof(*order));
+	size_t n = 0;
+
+	if (!order) {
+		fail(r, -ENOMEM);
+		return;
+	}
+	for (size_t i = 0; i < g->nprocs; i++)
+		if (g->procs[i].flags & GRAPH_PROC_LISTED)
+			order[n++] = &g->procs[i];
+	qsort(order, n, sizeof(*order), cmp_proc_names);
+
+	for (size_t i = 0; i < n && !r->err; i++) {
+		const struct graph_proc *p = order[i];
+
+		if (!r->opts->search_tasks) {
+			struct view_member m = proc_member(p);
+			scan_id(r, &p->links, p, &m);
+			continue;
+		}
+		/* A task list that could not be read is skipped silently,
+		 * as the reference does. */
+		if (p->task_err || p->ntasks == 0)
+			continue;
+		const struct graph_task **tasks = malloc(p->ntasks * sizeof(*tasks));
+		if (!tasks) {
+			fail(r, -ENOMEM);
+			break;
+		}
+		for (uint32_t k = 0; k < p->ntasks; k++)
+			tasks[k] = &g->tasks[p->first_task + k];
+		qsort(tasks, p->ntasks, sizeof(*tasks), cmp_task_names);
+		for (uint32_t k = 0; k < p->ntasks; k++) {
+			struct view_member m = task_member(p, tasks[k]);
+			scan_id(r, &tasks[k]->links, p, &m);
+		}
+		free(tasks);
+	}
+	free(order);
+}
+
+/*
+ * A PID as typed on the command line: the reference pastes the word into
+ * /proc/WORD/ns/TYPE, so only a canonical decimal names a process.
+ */
+static bool parse_id(const char *word, int32_t *id)
+{
+	long long v = 0;
+
+	if (word[0] < '1' || word[0] > '9')
+		return false;
+	for (const char *c = word; *c; c++) {
+		if (*c < '0' || *c > '9' || v > INT32_MAX / 10)
+			return false;
+		v = v * 10 + (*c - '0');
+	}
+	if (v > INT32_MAX)
+		return false;
+	*id = (int32_t)v;
+	return true;
+}
+
+/* The links /proc/WORD/ns would show, and WORD as a member. */
+static const struct graph_links *lookup_id(const struct graph *g,
+					   const char *word,
+					   struct view_member *m)
+{
+	int32_t id;
+	const struct graph_proc *p;
+	const struct graph_task *t;
+
+	if (!parse_id(word, &id))
+		return NULL;
+	if ((p = graph_proc_find(g, id))) {
+		*m = proc_member(p);
+		return &p->links;
+	}
+	if ((t = graph_task_find(g, id, &p))) {
+		*m = task_member(p, t);
+		return &t->links;
+	}
+	return NULL;
+}
+
+static void scan_pid_arguments(struct replay *r)
+{
+	char ebuf[128];
+
+	for (size_t i = 0; i < r->opts->npids && !r->err && !r->v->fatal; i++) {
+		const char *word = r->opts->pids[i];
+		struct view_member m;
+		const struct graph_links *l = lookup_id(r->g, word, &m);
+		bool warned = false;
+
+		for (unsigned t = 0; t < NS_NTYPES; t++) {
+			if (!(r->scan_types & NS_TYPE_BIT(t)))
+				continue;
+			int err = l ? l->err[t] : ENOENT;
+			if (!err && l->ns[t] == GRAPH_NONE)
+				err = ENOENT;
+			if (err == EACCES) {
+				warned_for(r, l ? m.id : 0, &warned, word, t);
+			} else if (err) {
+				r->v->status = 1;
+				if (asprintf(&r->v->fatal,
+					     "Could not open /proc/%s/ns/%s: %s",
+					     word, ns_type_name(t),
+					     view_strerror(err, ebuf, sizeof(ebuf))) < 0) {
+					r->v->fatal = NULL;
+					fail(r, -ENOMEM);
+				}
+				return;
+			} else {
+				add_namespace(r, l->ns[t], &m);
+			}
+		}
+	}
+}
+
+/* The vnode --subtree starts from, or GRAPH_NONE with v->fatal set. */
+static uint32_t subtree_root(struct replay *r)
+{
+	const char *word = r->opts->subtree;
+	unsigned type = r->opts->pidns ? NS_PID : NS_USER;
+	struct view_member m;
+	const struct graph_links *l = lookup_id(r->g, word, &m);
+	int err = l ? l->err[type] : ENOENT;
+	uint32_t node = GRAPH_NONE;
+	char ebuf[128];
+
+	if (!err && l->ns[type] == GRAPH_NONE)
+		err = ENOENT;
+	if (!err) {
+		node = r->vnode_of[l->ns[type]];
+		/* Met by no scanned process (it appeared after the scan). */
+		if (node == GRAPH_NONE)
+			err = ENOENT;
+	}
+	if (err) {
+		r->v->status = 1;
+		if (asprintf(&r->v->fatal,
+			     "Error finding namespace subtree for PID%s: %s", word,
+			     view_strerror(err, ebuf, sizeof(ebuf))) < 0) {
+			r->v->fatal = NULL;
+			fail(r, -ENOMEM);
+		}
+	}
+	return node;
+}
+
+/* ---- flattening ------------------------------------------------------ */
+
+static int cmp_members(const void *a, const void *b)
+{
+	int32_t x = ((const struct view_member *)a)->id;
+	int32_t y = ((const struct view_member *)b)->id;
+	return (x > y) - (x < y);
+}
+
+static bool shown(const struct replay *r, const struct vnode *n)
+{
+	if (n->ns == VIEW_INVISIBLE)
+		return true;
+	unsigned type = r->g->ns[n->ns].type;
+	return type == NS_USER || (r->opts->show_types & NS_TYPE_BIT(type));
+}
+
+static void emit(struct replay *r, uint32_t node, unsigned depth)
+{
+	for (; node != GRAPH_NONE && !r->err; node = r->nodes[node].next_sibling) {
+		struct vnode *n = &r->nodes[node];
+
+		if (shown(r, n)) {
+			struct view_line *line = &r->v->lines[r->v->nlines++];
+			*line = (struct view_line){
+				.ns = n->ns, .depth = depth,
+				.members = n->members, .nmembers = n->nmembers,
+			};
+			qsort(n->members, n->nmembers, sizeof(*n->members),
+			      cmp_members);
+			/* Maps come from the members; none means "deleted". */
+			if (n->ns != VIEW_INVISIBLE && n->nmembers &&
+			    r->g->ns[n->ns].type == NS_USER) {
+				line->uid_map = r->g->ns[n->ns].uid_map;
+				line->gid_map = r->g->ns[n->ns].gid_map;
+			}
+			n->members = NULL; /* now owned by the line */
+		}
+		emit(r, n->first_child, depth + 1);
+		if (depth == 0)
+			break; /* a root has no siblings */
+	}
+}
+
+static int check_collected(const struct graph *g, const struct view_opts *o)
+{
+	uint32_t need, types;
+
+	view_capture_needs(o, &need, &types);
+	/* Comm and NStgid absent only make the renderer print the
+	 * reference's "can't open" lines: not worth refusing. */
+	need &= ~(uint32_t)(GRAPH_HAVE_COMM | GRAPH_HAVE_NSTGID);
+	if (o->subtree)
+		need |= GRAPH_HAVE_ALL_PROCS;
+	return (g->meta.collected & need) == need ? 0 : -ENODATA;
+}
+
+int view_build(const struct graph *g, const struct view_opts *opts,
+	       struct view *out)
+{
+	struct replay r = {
+		.g = g, .opts = opts, .v = out,
+		.root = GRAPH_NONE, .invisible = GRAPH_NONE,
+	};
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = check_collected(g, opts)))
+		return rc;
+	r.scan_types = g->meta.types_present &
+		       (opts->pidns ? NS_TYPE_BIT(NS_PID) : NS_ALL_TYPES);
+	r.vnode_of = malloc((g->nns + 1) * sizeof(*r.vnode_of));
+	if (!r.vnode_of)
+		return -ENOMEM;
+	memset(r.vnode_of, 0xff, (g->nns + 1) * sizeof(*r.vnode_of));
+
+	out->show_maps = opts->npids == 0;
+	if (opts->npids)
+		scan_pid_arguments(&r);
+	else
+		scan_all(&r);
+
+	uint32_t start = r.root;
+	if (!r.err && !out->fatal && opts->subtree)
+		start = subtree_root(&r);
+
+	if (!r.err && !out->fatal) {
+		out->lines = calloc(r.nnodes + 1, sizeof(*out->lines));
+		if (!out->lines)
+			fail(&r, -ENOMEM);
+		else {
+			if (start != GRAPH_NONE)
+				emit(&r, start, 0);
+			if (!opts->subtree && r.invisible != GRAPH_NONE)
+				emit(&r, r.invisible, 0);
+		}
+	}
+
+	for (size_t i = 0; i < r.nnodes; i++)
+		free(r.nodes[i].members);
+	free(r.nodes);
+	free(r.vnode_of);
+	if (r.err) {
+		view_release(out);
+		return r.err;
+	}
+	return 0;
+}
+
+void view_release(struct view *v)
+{
+	for (size_t i = 0; i < v->nmessages; i++)
+		free(v->messages[i]);
+	for (size_t i = 0; i < v->nwarnings; i++)
+		free(v->warnings[i]);
+	for (size_t i = 0; i < v->nlines; i++)
+		free(v->lines[i].members);
+	free(v->messages);
+	free(v->warnings);
+	free(v->lines);
+	free(v->fatal);
+	memset(v, 0, sizeof(*v));
+}

@@ -1,0 +1,85 @@
+/*
+ * view.h — which namespaces and members the reference program would show.
+ *
+ * Owns the replay of namespaces_of's discovery over a recorded graph: the
+ * scan order (/proc names in string order, links in type order, pins after
+ * links), the parent-before-child linking that fixes the order of children,
+ * the messages it prints while scanning, and the option rules.  The result
+ * is a flat, pre-ordered list of lines that a renderer only has to format.
+ * Live mode and snapshot mode both come through here.
+ */
+#ifndef NSNAP_VIEW_H
+#define NSNAP_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "graph.h"
+
+struct view_opts {
+	bool pidns;          /* --pidns: the PID hierarchy instead of the user one */
+	bool search_tasks;   /* --search-tasks: threads are members */
+	bool deep_scan;      /* --deep-scan: also namespaces kept alive by pins */
+	bool show_comm;      /* --show-comm: members need their comm */
+	bool all_pids;       /* --all-pids: members need their NStgid */
+	uint32_t show_types; /* --namespaces: NS_TYPE_BIT set to display */
+	const char *subtree; /* --subtree=PID, or NULL */
+	char *const *pids;   /* PID arguments, as typed */
+	size_t npids;
+};
+
+/* What capture must collect for a live view with OPTS. */
+void view_capture_needs(const struct view_opts *opts, uint32_t *collect,
+			uint32_t *types);
+
+/* The line for namespaces whose owner is out of sight. */
+#define VIEW_INVISIBLE GRAPH_NONE
+
+struct view_member {
+	int32_t id;           /* PID, or TID with --search-tasks */
+	const char *comm;     /* NULL: could not be read */
+	const char *nstgid;   /* NULL: see status_err */
+	int32_t status_err;
+};
+
+struct view_line {
+	uint32_t ns;          /* graph index, or VIEW_INVISIBLE */
+	unsigned depth;
+	const char *uid_map;  /* user lines in whole-system views; NULL = "deleted" */
+	const char *gid_map;
+	struct view_member *members; /* sorted numerically, duplicates kept */
+	size_t nmembers;
+};
+
+struct view {
+	/* Lines namespaces_of prints on stdout while scanning, in order. */
+	char **messages;
+	size_t nmessages;
+	/* Warnings for stderr: what namespaces_of would have aborted on. */
+	char **warnings;
+	size_t nwarnings;
+	/*
+	 * When set, print 'fatal' after the messages instead of the tree and
+	 * exit with 'status' (the reference's error exits).
+	 */
+	char *fatal;
+	int status;
+	bool show_maps;       /* whole-system scan: user lines carry maps */
+	struct view_line *lines;
+	size_t nlines;
+};
+
+/*
+ * Compute the view of G under OPTS into *out.  Returns 0, or -errno
+ * (-ENOMEM; -ENODATA when G lacks what OPTS need, e.g. a graph captured
+ * without threads viewed with --search-tasks).
+ */
+int view_build(const struct graph *g, const struct view_opts *opts,
+	       struct view *out);
+void view_release(struct view *v);
+
+/* Go's rendering of an errno: strerror with a lowercase first letter. */
+const char *view_strerror(int err, char *buf, size_t len);
+
+#endif

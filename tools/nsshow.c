@@ -1,0 +1,415 @@
+/*
+ * nsshow — show namespace memberships, live or from a snapshot, exactly as
+ * namespaces_of shows them.
+ *
+ * Option syntax is that of Go's flag package, which the reference uses: one
+ * or two dashes, "-opt=value" or "-opt value", parsing stops at the first
+ * word that is not an option (or after "--").  Messages, conflicts and exit
+ * statuses are the reference's; the usage text is our own.
+ */
+#include <err.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "graph.h"
+#include "render.h"
+#include "store.h"
+#include "view.h"
+
+static const char usage_text[] =
+"Usage: nsshow [options] [--subtree=<pid> | <pid>...]\n"
+"\n"
+"Show the namespace memberships of processes in the context of the user or\n"
+"PID namespace hierarchy, from the live system or from a snapshot recorded\n"
+"by nsnap(8).\n"
+"\n"
+"With PID arguments, show the namespaces of those processes; otherwise, with\n"
+"\"--subtree=<pid>\", the subtree of the hierarchy rooted at the namespace of\n"
+"that process; otherwise every process on the system.\n"
+"\n"
+"Options:\n"
+"--all-pids\tFor each process, show its PIDs in every PID namespace it\n"
+"\t\tis a member of (only with \"--pidns\").\n"
+"--deep-scan\tAlso show namespaces pinned by bind mounts, open file\n"
+"\t\tdescriptors and 'pid_for_children'/'time_for_children' links.\n"
+"--namespaces=<list>\n"
+"\t\tShow only these namespace types in the user namespace view:\n"
+"\t\tcomma-separated cgroup, ipc, mnt, net, pid, time, user, uts.\n"
+"--no-pids\tDo not show the member processes of each namespace.\n"
+"--pidns\t\tShow the PID namespace hierarchy instead of the user one.\n"
+"--search-tasks\tScan every thread (/proc/PID/task/TID); members are TIDs.\n"
+"--show-comm\tShow the command each process runs.\n"
+"--subtree=<pid>\tShow the subtree rooted at the namespace of <pid>.\n"
+"--color=<when>\tauto (the default: only on a terminal, never when NO_COLOR\n"
+"\t\tis set), always or never.\n"
+"--no-color\tSame as --color=never.\n"
+"--width=<n>\tWrap PID lists for a terminal of <n> columns (default: the\n"
+"\t\twidth of the terminal on stdout, else 80).\n"
+"-S, --snapshot=<selector>\n"
+"\t\tShow a stored snapshot instead of the live system: an id,\n"
+"\t\t\"latest\", \"latest~N\", a label, or a time (YYYY-MM-DDTHH:MM).\n"
+"--store=<path>\tThe snapshot store (default: $NSNAP_STORE, /var/lib/nsnap\n"
+"\t\tfor root, else $XDG_STATE_HOME/nsnap).\n"
+"--help\t\tShow this text.\n"
+"\n"
+"Syntax notes:\n"
+"* No PID arguments may be given with \"--deep-scan\", \"--search-tasks\" or\n"
+"  \"--subtree=<pid>\".\n"
+"* At most one of \"--namespaces\" and \"--pidns\" may be given.\n"
+"* \"--all-pids\" can be given only with \"--pidns\".\n"
+"* \"--no-pids\" can't be combined with \"--show-comm\" or \"--all-pids\".\n";
+
+static void usage(FILE *out, int status)
+{
+	fputs(usage_text, out);
+	exit(status);
+}
+
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+struct options {
+	bool help, no_pids, search_tasks, show_comm, deep_scan, all_pids, pidns;
+	enum color_mode color;
+	const char *subtree;
+	const char *namespaces;
+	const char *snapshot;
+	const char *store;
+	int width;               /* -1: ask the terminal */
+	char **pids;
+	size_t npids;
+};
+
+/* ---- Go's flag package, as far as the reference relies on it ---------- */
+
+enum flag_kind { FLAG_BOOL, FLAG_STRING };
+
+struct flag {
+	const char *name;
+	enum flag_kind kind;
+	int (*set)(struct options *o, const char *value); /* 0, or -1: invalid */
+	bool *boolean;           /* for FLAG_BOOL */
+};
+
+static int set_string(const char **dst, const char *value)
+{
+	*dst = value;
+	return 0;
+}
+
+static int set_subtree(struct options *o, const char *v) { return set_string(&o->subtree, v); }
+static int set_namespaces(struct options *o, const char *v) { return set_string(&o->namespaces, v); }
+static int set_snapshot(struct options *o, const char *v) { return set_string(&o->snapshot, v); }
+static int set_store(struct options *o, const char *v) { return set_string(&o->store, v); }
+
+static int set_color(struct options *o, const char *v)
+{
+	if (strcmp(v, "auto") == 0)
+		o->color = COLOR_AUTO;
+	else if (strcmp(v, "always") == 0)
+		o->color = COLOR_ALWAYS;
+	else if (strcmp(v, "never") == 0)
+		o->color = COLOR_NEVER;
+	else
+		return -1;
+	return 0;
+}
+
+static int set_width(struct options *o, const char *v)
+{
+	char *end;
+	errno = 0;
+	long w = strtol(v, &end, 10);
+	if (errno || end == v || *end || w < 0 || w > 100000)
+		return -1;
+	o->width = (int)w;
+	return 0;
+}
+
+/* strconv.ParseBool */
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+	static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False" };
+
+	for (size_t i = 0; i < 6; i++) {
+		if (strcmp(v, yes[i]) == 0)
+			return *out = true, 0;
+		if (strcmp(v, no[i]) == 0)
+			return *out = false, 0;
+	}
+	return -1;
+}
+
+static void flag_fail(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	usage(stderr, 2);
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	bool no_color = false;
+	const struct flag flags[] = {
+		{ "help", FLAG_BOOL, NULL, &o->help },
+		{ "no-color", FLAG_BOOL, NULL, &no_color },
+		{ "no-pids", FLAG_BOOL, NULL, &o->no_pids },
+		{ "search-tasks", FLAG_BOOL, NULL, &o->search_tasks },
+		{ "show-comm", FLAG_BOOL, NULL, &o->show_comm },
+		{ "deep-scan", FLAG_BOOL, NULL, &o->deep_scan },
+		{ "all-pids", FLAG_BOOL, NULL, &o->all_pids },
+		{ "pidns", FLAG_BOOL, NULL, &o->pidns },
+		{ "subtree", FLAG_STRING, set_subtree, NULL },
+		{ "namespaces", FLAG_STRING, set_namespaces, NULL },
+		{ "color", FLAG_STRING, set_color, NULL },
+		{ "width", FLAG_STRING, set_width, NULL },
+		{ "snapshot", FLAG_STRING, set_snapshot, NULL },
+		{ "S", FLAG_STRING, set_snapshot, NULL },
+		{ "store", FLAG_STRING, set_store, NULL },
+	};
+	int i = 1;
+
+	o->subtree = o->namespaces = "";
+	o->width = -1;
+	while (i < argc) {
+		char *s = argv[i];
+		if (strlen(s) < 2 || s[0] != '-')
+			break;
+		char *name = s + 1;
+		if (s[1] == '-') {
+			if (s[2] == '\0') { /* "--" ends the options */
+				i++;
+				break;
+			}
+			name = s + 2;
+		}
+		if (name[0] == '-' || name[0] == '=')
+			flag_fail("bad flag syntax: %s%s", s, "");
+		i++;
+
+		char *eq = strchr(name + 1, '=');
+		size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
+		const char *value = eq ? eq + 1 : NULL;
+		const struct flag *f = NULL;
+		for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+			if (strlen(flags[k].name) == name_len &&
+			    strncmp(flags[k].name, name, name_len) == 0)
+				f = &flags[k];
+		char shown[256];
+		snprintf(shown, sizeof(shown), "%.*s", (int)name_len, name);
+		if (!f) {
+			if (strcmp(shown, "h") == 0)
+				usage(stderr, 0); /* as Go's flag package does */
+			flag_fail("flag provided but not defined: -%s%s", shown, "");
+		}
+		if (f->kind == FLAG_BOOL) {
+			if (!value) {
+				*f->boolean = true;
+			} else if (parse_bool(value, f->boolean)) {
+				fprintf(stderr, "invalid boolean value \"%s\" for -%s: parse error\n",
+					value, shown);
+				usage(stderr, 2);
+			}
+			if (f->boolean == &no_color)
+				o->color = no_color ? COLOR_NEVER : COLOR_AUTO;
+			continue;
+		}
+		if (!value) {
+			if (i >= argc)
+				flag_fail("flag needs an argument: -%s%s", shown, "");
+			value = argv[i++];
+		}
+		if (f->set(o, value)) {
+			fprintf(stderr, "invalid value \"%s\" for flag -%s: %s\n", value,
+				shown, f->set == set_color ? "must be auto, always or never"
+							   : "parse error");
+			usage(stderr, 2);
+		}
+	}
+	o->pids = argv + i;
+	o->npids = (size_t)(argc - i);
+}
+
+/* The reference's checks, in its order; messages and usage on stdout. */
+static void check_conflicts(const struct options *o)
+{
+	const char *msg = NULL;
+
+	if (o->help)
+		usage(stdout, 0);
+	if (o->npids && (o->deep_scan || o->search_tasks || *o->subtree))
+		msg = "No PID arguments may specified in combination with "
+		      "\"--deep-scan\", \"--search-tasks\", or \"--subtree=<pid>\"";
+	else if (*o->namespaces && o->pidns)
+		msg = "\"--namespaces=<list>\" can't be specified with \"--pidns\"";
+	else if (o->all_pids && !o->pidns)
+		msg = "\"--all-pids\" can be specified only with \"--pidns\"";
+	else if (o->no_pids && (o->show_comm || o->all_pids))
+		msg = "\"--no-pids\" can't be combined with \"--show-comm\" or "
+		      "\"--all-pids\"";
+	if (msg) {
+		puts(msg);
+		usage(stdout, 1);
+	}
+}
+
+static uint32_t namespace_types(const char *list)
+{
+	uint32_t types = 0;
+
+	if (!*list)
+		return NS_ALL_TYPES;
+	for (const char *s = list;; ) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		int t = ns_type_from_name(s, len);
+		if (t < 0) {
+			printf("Bad name in \"--namespaces\" option: %.*s\n", (int)len, s);
+			usage(stdout, 1);
+		}
+		types |= NS_TYPE_BIT(t);
+		if (!comma)
+			break;
+		s = comma + 1;
+	}
+	return types;
+}
+
+static int terminal_width(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == -1)
+		return 80;
+	return ws.ws_col;
+}
+
+static bool use_color(enum color_mode mode)
+{
+	const char *no_color = getenv("NO_COLOR");
+
+	if (mode != COLOR_AUTO)
+		return mode == COLOR_ALWAYS;
+	return isatty(STDOUT_FILENO) && !(no_color && *no_color);
+}
+
+static void warn_capture(void *ctx, const char *msg)
+{
+	(void)ctx;
+	warnx("warning: %s", msg);
+}
+
+/* Canonical decimals among WORDS; others cannot name a process. */
+static size_t ids_of(char *const *words, size_t n, int32_t *ids)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char *end;
+		errno = 0;
+		long v = strtol(words[i], &end, 10);
+		if (!errno && *end == '\0' && words[i][0] >= '1' &&
+		    words[i][0] <= '9' && v <= INT32_MAX)
+			ids[k++] = (int32_t)v;
+	}
+	return k;
+}
+
+static struct graph *capture_for(const struct view_opts *vo)
+{
+	struct capture_opts co = {
+		.proc_root = "/proc", .warn = warn_capture,
+	};
+	int32_t *ids = calloc(vo->npids + 1, sizeof(*ids));
+	struct graph *g;
+	int rc;
+
+	if (!ids)
+		err(1, "out of memory");
+	view_capture_needs(vo, &co.collect, &co.types);
+	if (vo->npids) {
+		co.nids = ids_of(vo->pids, vo->npids, ids);
+	} else if (vo->subtree) {
+		/* The subtree's PID may be a thread the listing hides. */
+		char *const word = (char *)vo->subtree;
+		co.nids = ids_of(&word, 1, ids);
+	}
+	co.ids = ids;
+	rc = capture_live(&co, &g);
+	free(ids);
+	if (rc)
+		errx(1, "cannot capture the live system: %s", strerror(-rc));
+	return g;
+}
+
+static struct graph *load_snapshot(const char *store_path, const char *selector)
+{
+	struct store *s;
+	struct graph *g;
+	uint64_t id;
+	int rc;
+
+	if (!store_path)
+		store_path = store_default_path();
+	rc = store_open(store_path, STORE_RDONLY, &s);
+	if (rc)
+		errx(1, "%s: %s", store_path, store_strerror(rc));
+	rc = store_resolve(s, selector, &id);
+	if (rc == 0)
+		rc = store_load(s, id, &g);
+	store_close(s);
+	if (rc)
+		errx(1, "snapshot '%s': %s", selector, store_strerror(rc));
+	return g;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct view v;
+	int rc;
+
+	parse_options(argc, argv, &o);
+	check_conflicts(&o);
+
+	struct view_opts vo = {
+		.pidns = o.pidns, .search_tasks = o.search_tasks,
+		.deep_scan = o.deep_scan, .show_comm = o.show_comm,
+		.all_pids = o.all_pids,
+		.show_types = namespace_types(o.namespaces),
+		.subtree = *o.subtree ? o.subtree : NULL,
+		.pids = o.pids, .npids = o.npids,
+	};
+	/* With --subtree the PID arguments are refused above. */
+	struct graph *g = o.snapshot ? load_snapshot(o.store, o.snapshot)
+				     : capture_for(&vo);
+
+	rc = view_build(g, &vo, &v);
+	if (rc == -ENODATA)
+		errx(1, "the snapshot lacks what these options need");
+	if (rc)
+		errx(1, "cannot compute the view: %s", strerror(-rc));
+	for (size_t i = 0; i < v.nwarnings; i++)
+		warnx("warning: %s", v.warnings[i]);
+
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	struct render_opts ro = {
+		.color = use_color(o.color), .no_pids = o.no_pids,
+		.show_comm = o.show_comm, .all_pids = o.all_pids,
+		.width = o.width >= 0 ? o.width : terminal_width(),
+	};
+	rc = render_tree(stdout, g, &v, &ro);
+	int status = v.status;
+	view_release(&v);
+	graph_free(g);
+	if (rc)
+		errx(1, "write error: %s", strerror(-rc));
+	return status;
+}
