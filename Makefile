@@ -3,6 +3,7 @@
 #   make            build/nsnap build/nsshow build/nsdiff (those that exist)
 #   make check      unit + integration tests, everything under ASan + UBSan
 #   make bench      speed and memory figures on a synthetic world
+#   make demo       record a snapshot into the default store and show it
 #   make deps       install the Debian packages the build needs
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -43,8 +44,14 @@ ASAN_BINS := $(addprefix build/asan/,$(TOOLS))
 UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/%,$(UNIT_SRC))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/asan/%-replay,$(FUZZ_SRC))
 
-.PHONY: all check unit integration bench deps install clean fuzz
+.PHONY: all check unit integration bench deps install clean fuzz demo
 all: $(BINS)
+
+# The main job: record a snapshot into the default store and show it.
+demo: deps
+	$(MAKE) all
+	build/nsnap record --label demo
+	build/nsshow --snapshot=latest
 
 build/obj/%.o: %.c $(wildcard libcore/*.h store/*.h)
 	@mkdir -p $(dir $@)

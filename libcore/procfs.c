@@ -3,6 +3,7 @@
  */
 #include "procfs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -11,13 +12,14 @@
 
 #include "graph.h"
 
-/* read(2) until SIZE bytes or end of file; procfs seq files may return
- * less than asked before the end. */
-static ssize_t read_fully(int fd, char *buf, size_t size)
+/* read(2) until SIZE bytes, end of file, or (with AT_NEWLINE) a newline at
+ * the end of what was read; procfs seq files may return less than asked
+ * before the end. */
+static ssize_t read_fully(int fd, char *buf, size_t size, bool at_newline)
 {
 	size_t done = 0;
 
-	while (done < size) {
+	while (done < size && !(at_newline && done && buf[done - 1] == '\n')) {
 		ssize_t n = read(fd, buf + done, size - done);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -31,14 +33,14 @@ static ssize_t read_fully(int fd, char *buf, size_t size)
 	return (ssize_t)done;
 }
 
-ssize_t procfs_read_small(int dirfd, const char *name, char *buf, size_t size)
+ssize_t procfs_read_line(int dirfd, const char *name, char *buf, size_t size)
 {
 	if (size == 0)
 		return -EINVAL;
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	ssize_t n = read_fully(fd, buf, size - 1);
+	ssize_t n = read_fully(fd, buf, size - 1, true);
 	close(fd);
 	if (n < 0)
 		return n;
@@ -48,7 +50,22 @@ ssize_t procfs_read_small(int dirfd, const char *name, char *buf, size_t size)
 
 #define PROCFS_BUF_MIN 4096
 
+/* Whether the LEN bytes at BUF hold a whole line starting with KEY. */
+static bool has_key_line(const char *buf, size_t len, const char *key)
+{
+	size_t vlen;
+	const char *v = procfs_status_value(buf, len, key, &vlen);
+
+	return v && v + vlen < buf + len; /* ended by a newline */
+}
+
 int procfs_read_all(int dirfd, const char *name, struct procfs_buf *b)
+{
+	return procfs_read_upto(dirfd, name, b, NULL);
+}
+
+int procfs_read_upto(int dirfd, const char *name, struct procfs_buf *b,
+		     const char *key)
 {
 	int rc = 0;
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -78,6 +95,8 @@ int procfs_read_all(int dirfd, const char *name, struct procfs_buf *b)
 		if (n == 0)
 			break;
 		b->len += (size_t)n;
+		if (key && has_key_line(b->data, b->len, key))
+			break;
 	}
 	b->data[b->len] = '\0';
 out:
@@ -89,6 +108,40 @@ void procfs_buf_free(struct procfs_buf *b)
 {
 	free(b->data);
 	*b = (struct procfs_buf){ 0 };
+}
+
+int procfs_dir_open(struct procfs_dir *d, int dirfd, const char *name,
+		    char *buf, size_t size)
+{
+	*d = (struct procfs_dir){ .fd = -1, .buf = buf, .size = size };
+	d->fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return d->fd < 0 ? -errno : 0;
+}
+
+const char *procfs_dir_next(struct procfs_dir *d, int *err)
+{
+	*err = 0;
+	if (d->pos >= d->end) {
+		ssize_t n = getdents64(d->fd, d->buf, d->size);
+		if (n <= 0) {
+			if (n < 0)
+				*err = errno;
+			return NULL;
+		}
+		d->pos = 0;
+		d->end = (size_t)n;
+	}
+	/* glibc's struct dirent64 is the kernel's linux_dirent64. */
+	struct dirent64 *de = (struct dirent64 *)(void *)(d->buf + d->pos);
+	d->pos += de->d_reclen;
+	return de->d_name;
+}
+
+void procfs_dir_close(struct procfs_dir *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
 }
 
 int procfs_parse_nslink(const char *s, size_t len, uint64_t *ino)

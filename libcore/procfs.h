@@ -16,11 +16,12 @@
 #include <sys/types.h>
 
 /*
- * Read NAME (below DIRFD) into BUF of SIZE bytes, NUL-terminated.  Returns
- * the length, or -errno.  A file longer than SIZE - 1 bytes is truncated:
- * meant for files known to be short (stat, comm, boot_id).
+ * Read the one-line file NAME (below DIRFD: stat, comm, boot_id) into BUF of
+ * SIZE bytes, NUL-terminated.  Returns the length, or -errno.  Stops at the
+ * newline that ends the line, which saves the read(2) that would only
+ * confirm the end of the file; a longer line is truncated to SIZE - 1.
  */
-ssize_t procfs_read_small(int dirfd, const char *name, char *buf, size_t size);
+ssize_t procfs_read_line(int dirfd, const char *name, char *buf, size_t size);
 
 /* A growable buffer, reused across reads so that steady state allocates
  * nothing. */
@@ -32,7 +33,34 @@ struct procfs_buf {
 
 /* Read the whole of NAME (below DIRFD) into B, NUL-terminated: 0 or -errno. */
 int procfs_read_all(int dirfd, const char *name, struct procfs_buf *b);
+/*
+ * Like procfs_read_all, but stop early once B holds a complete line that
+ * starts with KEY (see procfs_status_value): /proc/PID/status is produced
+ * whole by the first read, so that spares the read(2) that returns 0.
+ */
+int procfs_read_upto(int dirfd, const char *name, struct procfs_buf *b,
+		     const char *key);
 void procfs_buf_free(struct procfs_buf *b);
+
+/*
+ * A directory read with getdents64(2) into a caller's buffer: unlike
+ * fdopendir, no fstat, no fcntl and no 32 KiB allocation per directory,
+ * which counts when every process has a task/ and an fd/ directory.
+ */
+struct procfs_dir {
+	int fd;
+	char *buf;
+	size_t size, pos, end;
+};
+
+/* Open NAME below DIRFD for procfs_dir_next, reading into BUF (aligned for
+ * struct dirent64): 0 or -errno. */
+int procfs_dir_open(struct procfs_dir *d, int dirfd, const char *name,
+		    char *buf, size_t size);
+/* The next entry's name ("." and ".." included), or NULL at the end (*err
+ * 0) or on an error (*err = errno). */
+const char *procfs_dir_next(struct procfs_dir *d, int *err);
+void procfs_dir_close(struct procfs_dir *d);
 
 /*
  * Parse a namespace link or nsfs dentry name, "net:[4026531840]", exactly

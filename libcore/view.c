@@ -154,7 +154,9 @@ static uint32_t meet(struct replay *r, uint32_t ns)
 	uint32_t up = r->opts->pidns ? n->parent : n->owner;
 	int up_err = r->opts->pidns ? n->parent_err : n->owner_err;
 
-	if (up_err == 0 && up != GRAPH_NONE) {
+	if (up_err == 0 && up != GRAPH_NONE && up >= r->g->nns) {
+		fail(r, -EBADMSG); /* a decoder should have caught it */
+	} else if (up_err == 0 && up != GRAPH_NONE) {
 		uint32_t parent = meet(r, up);
 		if (parent != GRAPH_NONE)
 			link_child(r, parent, node);
@@ -203,10 +205,15 @@ static void add_namespace(struct replay *r, uint32_t ns,
 }
 
 /* In the PID view only PID namespaces are pinned. */
-static bool pin_wanted(const struct replay *r, uint32_t ns)
+static bool pin_wanted(struct replay *r, uint32_t ns)
 {
-	return ns != GRAPH_NONE &&
-	       (!r->opts->pidns || r->g->ns[ns].type == NS_PID);
+	if (ns == GRAPH_NONE)
+		return false;
+	if (ns >= r->g->nns) {
+		fail(r, -EBADMSG);
+		return false;
+	}
+	return !r->opts->pidns || r->g->ns[ns].type == NS_PID;
 }
 
 /* ---- the scan ------------------------------------------------------- */
@@ -247,7 +254,8 @@ static bool warned_for(struct replay *r, int32_t id, bool *warned,
 	*warned = true;
 	push_string(r, &r->v->warnings, &r->v->nwarnings,
 		    "cannot read /proc/%s/ns/%s: permission denied; "
-		    "process %d left out", idstr, ns_type_name(type), (int)id);
+		    "process %d is left out of the namespaces it hides",
+		    idstr, ns_type_name(type), (int)id);
 	return true;
 }
 
@@ -517,19 +525,27 @@ static void emit(struct replay *r, uint32_t node, unsigned depth)
 
 		if (shown(r, n)) {
 			struct view_line *line = &r->v->lines[r->v->nlines++];
-			*line = (struct view_line){
-				.ns = n->ns, .depth = depth,
-				.members = n->members, .nmembers = n->nmembers,
-			};
-			qsort(n->members, n->nmembers, sizeof(*n->members),
-			      cmp_members);
+			*line = (struct view_line){ .ns = n->ns, .depth = depth };
+			if (n->nmembers) {
+				/* A copy: a tree may be emitted twice. */
+				size_t size = n->nmembers * sizeof(*n->members);
+				line->members = malloc(size);
+				if (!line->members) {
+					fail(r, -ENOMEM);
+					return;
+				}
+				memcpy(line->members, n->members, size);
+				line->nmembers = n->nmembers;
+				if (n->nmembers > 1)
+					qsort(line->members, n->nmembers,
+					      sizeof(*n->members), cmp_members);
+			}
 			/* Maps come from the members; none means "deleted". */
 			if (n->ns != VIEW_INVISIBLE && n->nmembers &&
 			    r->g->ns[n->ns].type == NS_USER) {
 				line->uid_map = r->g->ns[n->ns].uid_map;
 				line->gid_map = r->g->ns[n->ns].gid_map;
 			}
-			n->members = NULL; /* now owned by the line */
 		}
 		emit(r, n->first_child, depth + 1);
 		if (depth == 0)
@@ -580,10 +596,16 @@ int view_build(const struct graph *g, const struct view_opts *opts,
 		start = subtree_root(&r);
 
 	if (!r.err && !out->fatal) {
-		out->lines = calloc(r.nnodes + 1, sizeof(*out->lines));
+		out->lines = calloc(2 * r.nnodes + 1, sizeof(*out->lines));
 		if (!out->lines)
 			fail(&r, -ENOMEM);
 		else {
+			/*
+			 * With no root met, the reference's empty root key is
+			 * the invisible entry's key: it shows that tree twice.
+			 */
+			if (start == GRAPH_NONE && !opts->subtree)
+				start = r.invisible;
 			if (start != GRAPH_NONE)
 				emit(&r, start, 0);
 			if (!opts->subtree && r.invisible != GRAPH_NONE)

@@ -299,12 +299,6 @@ static bool use_color(enum color_mode mode)
 	return isatty(STDOUT_FILENO) && !(no_color && *no_color);
 }
 
-static void warn_capture(void *ctx, const char *msg)
-{
-	(void)ctx;
-	warnx("warning: %s", msg);
-}
-
 /* Canonical decimals among WORDS; others cannot name a process. */
 static size_t ids_of(char *const *words, size_t n, int32_t *ids)
 {
@@ -323,9 +317,9 @@ static size_t ids_of(char *const *words, size_t n, int32_t *ids)
 
 static struct graph *capture_for(const struct view_opts *vo)
 {
-	struct capture_opts co = {
-		.proc_root = "/proc", .warn = warn_capture,
-	};
+	/* The view warns about what it leaves out, live or replayed alike;
+	 * capture's own warnings would say the same thing twice. */
+	struct capture_opts co = { .proc_root = "/proc" };
 	int32_t *ids = calloc(vo->npids + 1, sizeof(*ids));
 	struct graph *g;
 	int rc;
