@@ -1,0 +1,222 @@
+/*
+ * diff.h — what changed between two namespace graphs, and along a series.
+ *
+ * Owns the semantic comparison of snapshots: which namespace of one graph is
+ * the same namespace in the other, which were born, died or were replaced
+ * behind a reused inode number, which processes came, went or moved, which
+ * pins appeared or vanished; and the three ways of printing that (list,
+ * JSON, tree), the timeline of a series of snapshots and the history of one
+ * namespace.  It reads graphs only: no /proc, no store.
+ *
+ * Identity rules.  A namespace is looked up by its nsfs (dev, inode); the
+ * kernel reuses inode numbers once a namespace dies, so a same-key pair is
+ * confirmed by the 64-bit namespace ID (NS_GET_ID) when both graphs have
+ * it: another ID, or another type, means the old namespace died and a new
+ * one took its inode (REPLACED).  Without IDs on both sides the match is
+ * "weak": type, owner (recursively: an owner that was replaced makes its
+ * children replaced too), PID parent and creator UID must agree, else the
+ * namespace counts as replaced.  A process is its PID plus its start time;
+ * a PID with another start time is another process.  With --search-tasks a
+ * member is a thread: TID plus the start time of its process.
+ *
+ * What is compared is what nsshow would discover with the same options: the
+ * namespaces of the scanned processes (threads with search_tasks), with
+ * deep_scan those kept alive by pins, and the owners (parents with pidns)
+ * of all of them.  The capturing process itself (graph_meta.capturer_pid)
+ * is left out: it is part of the snapshot, not of the system.
+ */
+#ifndef NSNAP_DIFF_H
+#define NSNAP_DIFF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "graph.h"
+
+struct diff_opts {
+	bool pidns;          /* only PID namespaces, the parent hierarchy */
+	/*
+	 * NS_TYPE_BIT set of the namespace types to report; 0 means all.
+	 * Outside pidns user namespaces are always reported, as nsshow
+	 * always shows them: they are the hierarchy.
+	 */
+	uint32_t types;
+	bool no_pids;        /* no started/ended/joined/left changes */
+	bool search_tasks;   /* members are threads */
+	bool deep_scan;      /* pinned namespaces, and pin changes */
+};
+
+/* In the order changes are sorted. */
+enum diff_kind {
+	DIFF_BORN,       /* namespace only in B */
+	DIFF_GONE,       /* namespace only in A */
+	DIFF_REPLACED,   /* same (dev, inode), another namespace */
+	DIFF_OWNER,      /* owning user namespace differs (NS_GET_USERNS) */
+	DIFF_PARENT,     /* PID namespace parent differs (NS_GET_PARENT) */
+	DIFF_CREATOR,    /* user namespace creator UID differs */
+	DIFF_UID_MAP,
+	DIFF_GID_MAP,
+	DIFF_STARTED,    /* process only in B */
+	DIFF_ENDED,      /* process only in A */
+	DIFF_JOINED,     /* member of the namespace in B, not in A */
+	DIFF_LEFT,       /* member in A, not in B */
+	DIFF_PINNED,     /* pin in B, not in A */
+	DIFF_UNPINNED,   /* pin in A, not in B */
+	DIFF_NKINDS
+};
+
+/* The word list and JSON use for KIND ("born", "uid_map", ...). */
+const char *diff_kind_name(enum diff_kind kind);
+
+enum diff_pin {
+	DIFF_PIN_NONE,
+	DIFF_PIN_FD,                 /* an open namespace fd: pid, fd */
+	DIFF_PIN_MOUNT,              /* an nsfs bind mount: mntns, path */
+	DIFF_PIN_PID_FOR_CHILDREN,   /* a process's pid_for_children link
+					that differs from its own PID ns */
+	DIFF_PIN_TIME_FOR_CHILDREN,  /* likewise for time */
+};
+
+/* diff_change.flags */
+#define DIFF_C_WEAK    0x01u /* the namespace was judged without kernel IDs */
+#define DIFF_C_NEWPROC 0x02u /* joined: the process started in between */
+#define DIFF_C_ENDPROC 0x04u /* left: the process ended in between */
+
+/*
+ * One change.  The side a change lives on decides which graph its indexes
+ * point into: A for gone, ended, left and unpinned; B for born, started,
+ * joined and pinned; both (a_ns in A, b_ns in B) for replaced and the
+ * attribute changes.  Strings point into the graphs.
+ */
+struct diff_change {
+	enum diff_kind kind;
+	unsigned flags;          /* DIFF_C_* */
+	uint8_t type;            /* namespace type; B's for born/replaced */
+	struct ns_key key;       /* the namespace (unset for started/ended) */
+	uint32_t a_ns, b_ns;     /* graph indexes, GRAPH_NONE when none */
+	/* The process: started, ended, joined, left, fd and *_for_children
+	 * pins.  tid is 0 unless members are threads. */
+	int32_t pid, tid;
+	uint64_t start;
+	const char *comm;
+	/* Pins. */
+	enum diff_pin pin;
+	int32_t fd;
+	uint32_t mntns;          /* mount pins: index of the mount namespace */
+	const char *path;        /* mount pins: as mountinfo spells it */
+};
+
+/* diff.flags: the two graphs are not comparable in full. */
+#define DIFF_OTHER_HOST 0x01u /* hostnames differ */
+#define DIFF_OTHER_BOOT 0x02u /* boot ids differ: inodes, PIDs, IDs reused */
+
+struct diff {
+	const struct graph *a, *b;
+	struct diff_opts opts;
+	unsigned flags;          /* DIFF_OTHER_* */
+	struct diff_change *changes; /* sorted: kind, type, dev, inode, pid,
+					tid, start, pin, fd, path */
+	size_t nchanges;
+	size_t nmatched;         /* namespaces present in both */
+	size_t nweak;            /* of which matched without kernel IDs */
+	/* private: A index -> B index of the same namespace, and back */
+	uint32_t *a_to_b, *b_to_a;
+};
+
+/*
+ * Compare A (older) with B (newer) under O (NULL: defaults) into *out.
+ * Both graphs must outlive *out: changes point into them.  Returns 0 or
+ * -errno (-ENOMEM; -EBADMSG for a graph with an index out of range).
+ */
+int diff_graphs(const struct graph *a, const struct graph *b,
+		const struct diff_opts *o, struct diff *out);
+void diff_release(struct diff *d);
+
+struct diff_print_opts {
+	bool color;          /* tree: ANSI colors */
+	bool all;            /* tree: unchanged namespaces too */
+	const char *a_name;  /* the sides as the user named them (selector,
+				snapshot id); NULL = "a" / "b" */
+	const char *b_name;
+};
+
+/*
+ * One change per line, in diff order, fields as key=value after the kind
+ * and the namespace ("type:[inode]"), for example
+ *   born user:[4026532180] id=4100 owner=user:[4026531837] creator=0 ...
+ *   joined net:[4026532190] pid=123 start=456 comm=sleep
+ * Nothing at all when there is no change.  Values with blanks, quotes,
+ * backslashes or control characters are double-quoted with C escapes.
+ * PO is not used by the list (NULL is fine).  The print functions return 0
+ * or -errno (a write error).
+ */
+int diff_print_list(FILE *out, const struct diff *d,
+		    const struct diff_print_opts *po);
+
+/*
+ * A JSON object, schema "nsdiff/1" (documented in nsdiff(1)): the two sides'
+ * metadata, the flags, the match counts and the changes.  64-bit numbers
+ * (dev, inode, namespace ID, start time, nanosecond times) are strings.
+ */
+int diff_print_json(FILE *out, const struct diff *d,
+		    const struct diff_print_opts *po);
+
+/*
+ * The nsshow hierarchy (view.h's order and depth, indent 4 per level) of
+ * both graphs merged, with a marker column: '+' born/joined/pinned,
+ * '-' gone/left/unpinned, '~' changed, ' ' unchanged context.  Unchanged
+ * subtrees are folded into one "(N unchanged)" line unless po->all.
+ * Nothing when there is no change and not po->all.  -ENODATA when a graph
+ * lacks what the view needs (e.g. threads with search_tasks).
+ */
+int diff_print_tree(FILE *out, const struct diff *d,
+		    const struct diff_print_opts *po);
+
+/* ---- series of snapshots --------------------------------------------- */
+
+/* One snapshot of a series, as the caller's store names it. */
+struct diff_snapshot {
+	int64_t time_ns;          /* when it was taken (CLOCK_REALTIME) */
+	const char *id;           /* its name in the store, e.g. "12" */
+	const struct graph *g;
+};
+
+/* "2024-05-01T10:00:00Z" (UTC, seconds) into BUF; BUF on success. */
+const char *diff_format_time(int64_t time_ns, char *buf, size_t len);
+
+/*
+ * Timeline: print the changes of D (the step to snapshot AT) as events, one
+ * a line, each prefixed by AT's time and id:
+ *   TIME ID snapshot host=H boot=B namespaces=N processes=P   (always)
+ *   TIME ID joined net:[4026532190] pids=123,456              (grouped)
+ *   TIME ID born user:[...] ...                               (as list)
+ * D may be NULL for the first snapshot of a series (only the "snapshot"
+ * line).  When D's graphs come from different boots or hosts the step is
+ * not diffed: one "reboot" or "other-host" event stands for it, since every
+ * PID and inode would otherwise look changed.
+ */
+int diff_print_events(FILE *out, const struct diff *d,
+		      const struct diff_snapshot *at);
+
+/*
+ * History of one namespace across SNAPS (chronological, N of them), for
+ * nsshow --history.  SPEC names it as "type:[inode]" (any device),
+ * "dev:inode" (both decimal) or a decimal kernel namespace ID.  Printed:
+ *   TIME ID first-seen net:[I] id=.. owner=.. members=1,2     (a new life)
+ *   TIME ID joined|left net:[I] pids=..      (members between snapshots)
+ *   TIME ID owner|parent|creator|uid_map|gid_map net:[I] ...  (as list)
+ *   TIME ID replaced net:[I] id=A->B ...     (the inode's next life)
+ *   TIME ID gone net:[I] last-seen=TIME      (absent from this snapshot)
+ * then a summary, one line per life:
+ *   life N net:[I] id=.. first-seen=TIME (ID) last-seen=TIME (ID)
+ * Snapshots from another boot than the previous one end every life (an
+ * inode there is unrelated).  O may be NULL.  Returns 0, -EINVAL for a bad
+ * SPEC, -ENOENT when no snapshot has the namespace, -ENOMEM, or a write
+ * error.
+ */
+int diff_history(FILE *out, const struct diff_snapshot *snaps, size_t n,
+		 const char *spec, const struct diff_opts *o);
+
+#endif

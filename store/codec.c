@@ -1,0 +1,1139 @@
+/*
+ * codec.c — the byte encoding of snapshots (see codec.h for the layout).
+ *
+ * Record layouts, version 1.  uv = LEB128, sv = zigzag LEB128, str =
+ * uv(len + 1) then the bytes, 0 for NULL; ref = a namespace reference:
+ * u8 0 for GRAPH_NONE, or u8 1, uv dev, uv inode.
+ *
+ *   every record  u8 kind, u8 version
+ *   'G' meta      sv start_ns, sv end_ns, str hostname, str kernel,
+ *                 str boot_id, sv capturer_pid, uv collected,
+ *                 uv types_present, uv nsfs_dev,
+ *                 uv ngaps, ngaps x (sv pid, sv tid, sv err, str what)
+ *   'N' namespace uv dev, uv inode, u8 type, u8 flags, ref owner,
+ *                 sv owner_err, ref parent, sv parent_err, uv creator_uid,
+ *                 uv kernel_id, str uid_map, str gid_map
+ *   'P' process   sv pid, uv flags, sv ppid, uv uid, uv start_time,
+ *                 str comm, str nstgid, sv status_err, links(base: blank),
+ *                 sv task_err, sv fd_err,
+ *                 uv ntasks, ntasks x (sv tid, str comm, links(base: the
+ *                 process's links)), uv nfds, nfds x (sv fd, ref ns)
+ *   'M' mounts    ref mntns, uv n (>= 1), n x (ref ns, sv open_err, str path)
+ *   'Y' layout    uv nprocs, nprocs x (uv first_task, uv ntasks,
+ *                 uv first_fd, uv nfds), uv ntasks, tasks as in 'P' but
+ *                 links against a blank base, uv nfds, fds as in 'P'
+ *   'L' list      uv n, n x 16-byte hash
+ *   'H' header    see codec_encode_header()
+ *
+ * links = uv mask of the slots equal to the base (bit t for namespace type
+ * t, bit 8 pid_for_children, bit 9 time_for_children), then for every
+ * other slot its ref (and for types, sv err).  Threads nearly always share
+ * their leader's namespaces, so a thread costs a few bytes, not ~80.
+ */
+#include "codec.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#define LINK_SLOTS (NS_NTYPES + 2)
+#define SLOT_PFC NS_NTYPES
+#define SLOT_TFC (NS_NTYPES + 1)
+
+/* ---- output primitives -------------------------------------------------- */
+
+void codec_buf_init(struct codec_buf *b)
+{
+	*b = (struct codec_buf){ 0 };
+}
+
+void codec_buf_free(struct codec_buf *b)
+{
+	free(b->data);
+	codec_buf_init(b);
+}
+
+static bool buf_room(struct codec_buf *b, size_t n)
+{
+	if (b->err)
+		return false;
+	if (b->cap - b->len >= n)
+		return true;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap - b->len < n) {
+		if (cap > SIZE_MAX / 2) {
+			b->err = -ENOMEM;
+			return false;
+		}
+		cap *= 2;
+	}
+	uint8_t *p = realloc(b->data, cap);
+	if (!p) {
+		b->err = -ENOMEM;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+void codec_put_bytes(struct codec_buf *b, const void *p, size_t n)
+{
+	if (!buf_room(b, n))
+		return;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+void codec_put_u8(struct codec_buf *b, uint8_t v)
+{
+	codec_put_bytes(b, &v, 1);
+}
+
+void codec_put_uv(struct codec_buf *b, uint64_t v)
+{
+	uint8_t tmp[10];
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		tmp[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	tmp[n++] = (uint8_t)v;
+	codec_put_bytes(b, tmp, n);
+}
+
+void codec_put_sv(struct codec_buf *b, int64_t v)
+{
+	/* Spelled without shifting a negative value (undefined in C). */
+	uint64_t u = (uint64_t)v << 1;
+	codec_put_uv(b, v < 0 ? ~u : u);
+}
+
+void codec_be64_write(uint8_t out[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		out[i] = (uint8_t)v;
+}
+
+uint64_t codec_be64_read(const uint8_t in[8])
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | in[i];
+	return v;
+}
+
+void codec_put_be64(struct codec_buf *b, uint64_t v)
+{
+	uint8_t tmp[8];
+
+	codec_be64_write(tmp, v);
+	codec_put_bytes(b, tmp, 8);
+}
+
+static void put_strn(struct codec_buf *b, const char *s, size_t len)
+{
+	if (!s) {
+		codec_put_uv(b, 0);
+		return;
+	}
+	codec_put_uv(b, (uint64_t)len + 1);
+	codec_put_bytes(b, s, len);
+}
+
+void codec_put_str(struct codec_buf *b, const char *s)
+{
+	put_strn(b, s, s ? strlen(s) : 0);
+}
+
+/* ---- input primitives --------------------------------------------------- */
+
+void codec_rd_init(struct codec_rd *r, const void *p, size_t n)
+{
+	*r = (struct codec_rd){ .p = p, .left = n };
+}
+
+static void rd_fail(struct codec_rd *r)
+{
+	if (!r->err)
+		r->err = -EBADMSG;
+	r->left = 0;
+}
+
+const uint8_t *codec_get_bytes(struct codec_rd *r, size_t n)
+{
+	if (r->err || r->left < n) {
+		rd_fail(r);
+		return NULL;
+	}
+	const uint8_t *p = r->p;
+	r->p += n;
+	r->left -= n;
+	return p;
+}
+
+uint8_t codec_get_u8(struct codec_rd *r)
+{
+	const uint8_t *p = codec_get_bytes(r, 1);
+	return p ? *p : 0;
+}
+
+uint64_t codec_get_uv(struct codec_rd *r, uint64_t max)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0;; i++) {
+		const uint8_t *p = codec_get_bytes(r, 1);
+		if (!p)
+			return 0;
+		/* The tenth byte holds bit 63 only. */
+		if (i == 9 && *p > 1) {
+			rd_fail(r);
+			return 0;
+		}
+		v |= (uint64_t)(*p & 0x7f) << (7 * i);
+		if (!(*p & 0x80)) {
+			/* Overlong forms would give one value two encodings. */
+			if (*p == 0 && i > 0) {
+				rd_fail(r);
+				return 0;
+			}
+			break;
+		}
+	}
+	if (v > max) {
+		rd_fail(r);
+		return 0;
+	}
+	return v;
+}
+
+int64_t codec_get_sv(struct codec_rd *r, int64_t min, int64_t max)
+{
+	uint64_t u = codec_get_uv(r, UINT64_MAX);
+	int64_t v = (u & 1) ? -(int64_t)(u >> 1) - 1 : (int64_t)(u >> 1);
+
+	if (v < min || v > max) {
+		rd_fail(r);
+		return 0;
+	}
+	return v;
+}
+
+uint64_t codec_get_be64(struct codec_rd *r)
+{
+	const uint8_t *p = codec_get_bytes(r, 8);
+	return p ? codec_be64_read(p) : 0;
+}
+
+const char *codec_get_str(struct codec_rd *r, size_t *len)
+{
+	*len = 0;
+	uint64_t n = codec_get_uv(r, UINT64_MAX);
+	if (n == 0)
+		return NULL;
+	if (n - 1 > r->left) {
+		rd_fail(r);
+		return NULL;
+	}
+	const uint8_t *p = codec_get_bytes(r, (size_t)(n - 1));
+	if (!p)
+		return NULL;
+	/* A C string cannot hold one: it would not survive the round trip. */
+	if (memchr(p, 0, (size_t)(n - 1))) {
+		rd_fail(r);
+		return NULL;
+	}
+	*len = (size_t)(n - 1);
+	return (const char *)p;
+}
+
+size_t codec_get_count(struct codec_rd *r, size_t min_size)
+{
+	uint64_t n = codec_get_uv(r, UINT64_MAX);
+
+	if (min_size == 0)
+		min_size = 1;
+	if (n > r->left / min_size) {
+		rd_fail(r);
+		return 0;
+	}
+	return (size_t)n;
+}
+
+int codec_rd_end(const struct codec_rd *r)
+{
+	return r->err || r->left ? -EBADMSG : 0;
+}
+
+static int32_t get_i32(struct codec_rd *r)
+{
+	return (int32_t)codec_get_sv(r, INT32_MIN, INT32_MAX);
+}
+
+static uint32_t get_u32(struct codec_rd *r)
+{
+	return (uint32_t)codec_get_uv(r, UINT32_MAX);
+}
+
+static void put_head(struct codec_buf *b, enum codec_kind kind)
+{
+	codec_put_u8(b, (uint8_t)kind);
+	codec_put_u8(b, CODEC_VERSION);
+}
+
+static void get_head(struct codec_rd *r, enum codec_kind kind)
+{
+	if (codec_get_u8(r) != kind || codec_get_u8(r) != CODEC_VERSION)
+		rd_fail(r);
+}
+
+/* ---- encoding a graph --------------------------------------------------- */
+
+struct enc {
+	struct codec_buf *b;
+	const struct graph *g;
+};
+
+static void enc_fail(struct enc *e, int err)
+{
+	if (!e->b->err)
+		e->b->err = err;
+}
+
+static void put_ref(struct enc *e, uint32_t idx)
+{
+	if (idx == GRAPH_NONE) {
+		codec_put_u8(e->b, 0);
+		return;
+	}
+	if (idx >= e->g->nns) {
+		enc_fail(e, -EINVAL);
+		return;
+	}
+	codec_put_u8(e->b, 1);
+	codec_put_uv(e->b, e->g->ns[idx].key.dev);
+	codec_put_uv(e->b, e->g->ns[idx].key.ino);
+}
+
+static unsigned links_same(const struct graph_links *l,
+			   const struct graph_links *base)
+{
+	unsigned same = 0;
+
+	for (unsigned t = 0; t < NS_NTYPES; t++)
+		if (l->ns[t] == base->ns[t] && l->err[t] == base->err[t])
+			same |= 1u << t;
+	if (l->pid_for_children == base->pid_for_children)
+		same |= 1u << SLOT_PFC;
+	if (l->time_for_children == base->time_for_children)
+		same |= 1u << SLOT_TFC;
+	return same;
+}
+
+static void put_links(struct enc *e, const struct graph_links *l,
+		      const struct graph_links *base)
+{
+	unsigned same = links_same(l, base);
+
+	codec_put_uv(e->b, same);
+	for (unsigned t = 0; t < NS_NTYPES; t++) {
+		if (same & (1u << t))
+			continue;
+		put_ref(e, l->ns[t]);
+		codec_put_sv(e->b, l->err[t]);
+	}
+	if (!(same & (1u << SLOT_PFC)))
+		put_ref(e, l->pid_for_children);
+	if (!(same & (1u << SLOT_TFC)))
+		put_ref(e, l->time_for_children);
+}
+
+static struct graph_links blank_links(void)
+{
+	struct graph_links l;
+
+	graph_links_init(&l);
+	return l;
+}
+
+static void put_task(struct enc *e, const struct graph_task *t,
+		     const struct graph_links *base)
+{
+	codec_put_sv(e->b, t->tid);
+	codec_put_str(e->b, t->comm);
+	put_links(e, &t->links, base);
+}
+
+static void put_fd(struct enc *e, const struct graph_fd *f)
+{
+	codec_put_sv(e->b, f->fd);
+	put_ref(e, f->ns);
+}
+
+static void put_meta(struct enc *e)
+{
+	const struct graph *g = e->g;
+	const struct graph_meta *m = &g->meta;
+
+	put_head(e->b, CODEC_META);
+	codec_put_sv(e->b, m->start_ns);
+	codec_put_sv(e->b, m->end_ns);
+	codec_put_str(e->b, m->hostname);
+	codec_put_str(e->b, m->kernel);
+	codec_put_str(e->b, m->boot_id);
+	codec_put_sv(e->b, m->capturer_pid);
+	codec_put_uv(e->b, m->collected);
+	codec_put_uv(e->b, m->types_present);
+	codec_put_uv(e->b, m->nsfs_dev);
+	codec_put_uv(e->b, g->ngaps);
+	for (size_t i = 0; i < g->ngaps; i++) {
+		const struct graph_gap *gap = &g->gaps[i];
+		codec_put_sv(e->b, gap->pid);
+		codec_put_sv(e->b, gap->tid);
+		codec_put_sv(e->b, gap->err);
+		codec_put_str(e->b, gap->what);
+	}
+}
+
+static void put_ns(struct enc *e, const struct graph_ns *ns)
+{
+	put_head(e->b, CODEC_NS);
+	codec_put_uv(e->b, ns->key.dev);
+	codec_put_uv(e->b, ns->key.ino);
+	codec_put_u8(e->b, ns->type);
+	codec_put_u8(e->b, ns->flags);
+	put_ref(e, ns->owner);
+	codec_put_sv(e->b, ns->owner_err);
+	put_ref(e, ns->parent);
+	codec_put_sv(e->b, ns->parent_err);
+	codec_put_uv(e->b, ns->creator_uid);
+	codec_put_uv(e->b, ns->kernel_id);
+	codec_put_str(e->b, ns->uid_map);
+	codec_put_str(e->b, ns->gid_map);
+}
+
+/* SLICES: the process's threads and fds go in its record (canonical
+ * layout); otherwise they are in the layout record and the counts are 0. */
+static void put_proc(struct enc *e, const struct graph_proc *p, bool slices)
+{
+	const struct graph *g = e->g;
+	struct graph_links blank = blank_links();
+
+	put_head(e->b, CODEC_PROC);
+	codec_put_sv(e->b, p->pid);
+	codec_put_uv(e->b, p->flags);
+	codec_put_sv(e->b, p->ppid);
+	codec_put_uv(e->b, p->uid);
+	codec_put_uv(e->b, p->start_time);
+	codec_put_str(e->b, p->comm);
+	codec_put_str(e->b, p->nstgid);
+	codec_put_sv(e->b, p->status_err);
+	put_links(e, &p->links, &blank);
+	codec_put_sv(e->b, p->task_err);
+	codec_put_sv(e->b, p->fd_err);
+	if (!slices) {
+		codec_put_uv(e->b, 0);
+		codec_put_uv(e->b, 0);
+		return;
+	}
+	codec_put_uv(e->b, p->ntasks);
+	for (uint32_t k = 0; k < p->ntasks; k++)
+		put_task(e, &g->tasks[p->first_task + k], &p->links);
+	codec_put_uv(e->b, p->nfds);
+	for (uint32_t k = 0; k < p->nfds; k++)
+		put_fd(e, &g->fds[p->first_fd + k]);
+}
+
+static void put_layout(struct enc *e)
+{
+	const struct graph *g = e->g;
+	struct graph_links blank = blank_links();
+
+	put_head(e->b, CODEC_LAYOUT);
+	codec_put_uv(e->b, g->nprocs);
+	for (size_t i = 0; i < g->nprocs; i++) {
+		const struct graph_proc *p = &g->procs[i];
+		codec_put_uv(e->b, p->first_task);
+		codec_put_uv(e->b, p->ntasks);
+		codec_put_uv(e->b, p->first_fd);
+		codec_put_uv(e->b, p->nfds);
+	}
+	codec_put_uv(e->b, g->ntasks);
+	for (size_t i = 0; i < g->ntasks; i++)
+		put_task(e, &g->tasks[i], &blank);
+	codec_put_uv(e->b, g->nfds);
+	for (size_t i = 0; i < g->nfds; i++)
+		put_fd(e, &g->fds[i]);
+}
+
+/* Mounts [first, first + n) all of one mount namespace. */
+static void put_mounts(struct enc *e, size_t first, size_t n)
+{
+	const struct graph_mount *m = &e->g->mounts[first];
+
+	put_head(e->b, CODEC_MOUNTS);
+	put_ref(e, m->mntns);
+	codec_put_uv(e->b, n);
+	for (size_t k = 0; k < n; k++) {
+		put_ref(e, m[k].ns);
+		codec_put_sv(e->b, m[k].open_err);
+		codec_put_str(e->b, m[k].path);
+	}
+}
+
+/*
+ * Whether each process's threads and fds directly follow the previous
+ * process's, as graph_proc_append() lays them out: then the slices are
+ * implied by the counts and need not be stored.
+ */
+static bool layout_canonical(const struct graph *g)
+{
+	size_t t = 0, f = 0;
+
+	for (size_t i = 0; i < g->nprocs; i++) {
+		const struct graph_proc *p = &g->procs[i];
+		if (p->first_task != t || p->first_fd != f)
+			return false;
+		t += p->ntasks;
+		f += p->nfds;
+	}
+	return t == g->ntasks && f == g->nfds;
+}
+
+/* What the encoder relies on and put_ref() does not check. */
+static int graph_check(const struct graph *g)
+{
+	for (size_t i = 0; i < g->nns; i++) {
+		if (g->ns[i].type >= NS_NTYPES)
+			return -EINVAL;
+		/* Keys must be unique (references are by key) and hashed. */
+		if (graph_ns_find(g, g->ns[i].key) != i)
+			return -EINVAL;
+	}
+	for (size_t i = 0; i < g->nprocs; i++) {
+		const struct graph_proc *p = &g->procs[i];
+		if ((uint64_t)p->first_task + p->ntasks > g->ntasks ||
+		    (uint64_t)p->first_fd + p->nfds > g->nfds)
+			return -EINVAL;
+	}
+	if (g->nns >= GRAPH_NONE || g->nprocs >= GRAPH_NONE ||
+	    g->ntasks >= GRAPH_NONE || g->nfds >= GRAPH_NONE)
+		return -EINVAL;
+	return 0;
+}
+
+static size_t count_runs(const struct graph *g)
+{
+	size_t runs = 0;
+
+	for (size_t i = 0; i < g->nmounts; i++)
+		if (i == 0 || g->mounts[i].mntns != g->mounts[i - 1].mntns)
+			runs++;
+	return runs;
+}
+
+int codec_encode_graph(const struct graph *g, struct codec_snapshot *out)
+{
+	struct codec_buf b;
+	struct enc e = { .b = &b, .g = g };
+	size_t nruns, nrec, k = 0;
+	size_t *start = NULL;
+	bool canonical;
+	int ret;
+
+	*out = (struct codec_snapshot){ 0 };
+	ret = graph_check(g);
+	if (ret)
+		return ret;
+	canonical = layout_canonical(g);
+	nruns = count_runs(g);
+	codec_buf_init(&b);
+
+	/* Records are laid end to end: meta, layout, ns, procs, runs. */
+	nrec = 2 + g->nns + g->nprocs + nruns;
+	start = calloc(nrec + 1, sizeof(*start));
+	out->ns = calloc(g->nns ? g->nns : 1, sizeof(*out->ns));
+	out->procs = calloc(g->nprocs ? g->nprocs : 1, sizeof(*out->procs));
+	out->mounts = calloc(nruns ? nruns : 1, sizeof(*out->mounts));
+	if (!start || !out->ns || !out->procs || !out->mounts) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+
+	start[k++] = b.len;
+	put_meta(&e);
+	start[k++] = b.len;
+	if (!canonical)
+		put_layout(&e);
+	for (size_t i = 0; i < g->nns; i++) {
+		start[k++] = b.len;
+		put_ns(&e, &g->ns[i]);
+	}
+	for (size_t i = 0; i < g->nprocs; i++) {
+		start[k++] = b.len;
+		put_proc(&e, &g->procs[i], canonical);
+	}
+	for (size_t i = 0, n; i < g->nmounts; i += n) {
+		for (n = 1; i + n < g->nmounts &&
+		     g->mounts[i + n].mntns == g->mounts[i].mntns; n++)
+			;
+		start[k++] = b.len;
+		put_mounts(&e, i, n);
+	}
+	start[k] = b.len;
+	if (b.err) {
+		ret = b.err;
+		goto fail;
+	}
+
+	/* Pointers only now: the buffer moved while it grew. */
+#define REC(i) ((struct codec_rec){ b.data + start[i], start[(i) + 1] - start[i] })
+	k = 0;
+	out->meta = REC(k);
+	k++;
+	out->layout = REC(k);
+	k++;
+	for (size_t i = 0; i < g->nns; i++, k++)
+		out->ns[i] = REC(k);
+	for (size_t i = 0; i < g->nprocs; i++, k++)
+		out->procs[i] = REC(k);
+	for (size_t i = 0; i < nruns; i++, k++)
+		out->mounts[i] = REC(k);
+#undef REC
+	out->nns = g->nns;
+	out->nprocs = g->nprocs;
+	out->nmounts = nruns;
+	out->buf = b.data;
+	free(start);
+	return 0;
+
+fail:
+	free(start);
+	codec_buf_free(&b);
+	codec_snapshot_free(out);
+	return ret;
+}
+
+void codec_snapshot_free(struct codec_snapshot *s)
+{
+	free(s->ns);
+	free(s->procs);
+	free(s->mounts);
+	free(s->buf);
+	*s = (struct codec_snapshot){ 0 };
+}
+
+/* ---- decoding a graph --------------------------------------------------- */
+
+struct dec {
+	struct codec_rd r;
+	struct graph *g;
+	int nomem;
+};
+
+static void dec_init(struct dec *d, struct graph *g, const struct codec_rec *rec)
+{
+	codec_rd_init(&d->r, rec->data, rec->len);
+	d->g = g;
+	d->nomem = 0;
+}
+
+static int dec_end(const struct dec *d)
+{
+	return d->nomem ? -ENOMEM : codec_rd_end(&d->r);
+}
+
+/* A string copied into the graph's arena. */
+static const char *get_gstr(struct dec *d)
+{
+	size_t len;
+	const char *s = codec_get_str(&d->r, &len);
+
+	if (!s)
+		return NULL;
+	const char *c = graph_strndup(d->g, s, len);
+	if (!c)
+		d->nomem = -ENOMEM;
+	return c;
+}
+
+/* A reference's key; false for GRAPH_NONE (or an error, in r->err). */
+static bool get_key(struct codec_rd *r, struct ns_key *k)
+{
+	uint8_t tag = codec_get_u8(r);
+
+	if (tag == 0)
+		return false;
+	if (tag != 1) {
+		rd_fail(r);
+		return false;
+	}
+	k->dev = codec_get_uv(r, UINT64_MAX);
+	k->ino = codec_get_uv(r, UINT64_MAX);
+	return !r->err;
+}
+
+static uint32_t get_ref(struct dec *d)
+{
+	struct ns_key k;
+
+	if (!get_key(&d->r, &k))
+		return GRAPH_NONE;
+	uint32_t idx = graph_ns_find(d->g, k);
+	if (idx == GRAPH_NONE)
+		rd_fail(&d->r);
+	return idx;
+}
+
+static void get_links(struct dec *d, struct graph_links *l,
+		      const struct graph_links *base)
+{
+	uint64_t same = codec_get_uv(&d->r, (1u << LINK_SLOTS) - 1);
+
+	*l = *base;
+	for (unsigned t = 0; t < NS_NTYPES; t++) {
+		if (same & (1u << t))
+			continue;
+		l->ns[t] = get_ref(d);
+		l->err[t] = get_i32(&d->r);
+	}
+	if (!(same & (1u << SLOT_PFC)))
+		l->pid_for_children = get_ref(d);
+	if (!(same & (1u << SLOT_TFC)))
+		l->time_for_children = get_ref(d);
+	/* A slot spelled out must differ, or the mask would have said so. */
+	if (!d->r.err && (links_same(l, base) & ~same))
+		rd_fail(&d->r);
+}
+
+static void get_task(struct dec *d, const struct graph_links *base)
+{
+	int32_t tid = get_i32(&d->r);
+	struct graph_task *t;
+	const char *comm = get_gstr(d);
+
+	if (d->r.err || d->nomem)
+		return;
+	t = graph_task_append(d->g, tid);
+	if (!t) {
+		d->nomem = -ENOMEM;
+		return;
+	}
+	t->comm = comm;
+	/* Decoded in place: nothing appends to the tasks meanwhile. */
+	get_links(d, &t->links, base);
+}
+
+static void get_fd(struct dec *d)
+{
+	int32_t fd = get_i32(&d->r);
+	uint32_t ns = get_ref(d);
+
+	if (d->r.err || d->nomem)
+		return;
+	struct graph_fd *f = graph_fd_append(d->g);
+	if (!f) {
+		d->nomem = -ENOMEM;
+		return;
+	}
+	f->fd = fd;
+	f->ns = ns;
+}
+
+static int dec_meta(struct graph *g, const struct codec_rec *rec)
+{
+	struct dec d;
+	struct graph_meta *m = &g->meta;
+
+	dec_init(&d, g, rec);
+	get_head(&d.r, CODEC_META);
+	m->start_ns = codec_get_sv(&d.r, INT64_MIN, INT64_MAX);
+	m->end_ns = codec_get_sv(&d.r, INT64_MIN, INT64_MAX);
+	m->hostname = get_gstr(&d);
+	m->kernel = get_gstr(&d);
+	m->boot_id = get_gstr(&d);
+	m->capturer_pid = get_i32(&d.r);
+	m->collected = get_u32(&d.r);
+	m->types_present = get_u32(&d.r);
+	m->nsfs_dev = codec_get_uv(&d.r, UINT64_MAX);
+	size_t n = codec_get_count(&d.r, 4);
+	for (size_t i = 0; i < n && !d.r.err && !d.nomem; i++) {
+		int32_t pid = get_i32(&d.r);
+		int32_t tid = get_i32(&d.r);
+		int32_t err = get_i32(&d.r);
+		const char *what = get_gstr(&d);
+		if (d.r.err || d.nomem)
+			break;
+		/* graph_gap_add() copies WHAT and cannot store NULL. */
+		if (graph_gap_add(g, pid, tid, err, "")) {
+			d.nomem = -ENOMEM;
+			break;
+		}
+		g->gaps[g->ngaps - 1].what = what;
+	}
+	return dec_end(&d);
+}
+
+/* Owner and parent keys wait until every namespace is known. */
+struct ns_refs {
+	bool has_owner, has_parent;
+	struct ns_key owner, parent;
+};
+
+static int dec_ns(struct graph *g, const struct codec_rec *rec,
+		  struct ns_refs *refs)
+{
+	struct dec d;
+	struct graph_ns ns = { 0 };
+	bool added;
+
+	dec_init(&d, g, rec);
+	get_head(&d.r, CODEC_NS);
+	ns.key.dev = codec_get_uv(&d.r, UINT64_MAX);
+	ns.key.ino = codec_get_uv(&d.r, UINT64_MAX);
+	ns.type = codec_get_u8(&d.r);
+	if (ns.type >= NS_NTYPES)
+		rd_fail(&d.r);
+	ns.flags = codec_get_u8(&d.r);
+	refs->has_owner = get_key(&d.r, &refs->owner);
+	ns.owner_err = get_i32(&d.r);
+	refs->has_parent = get_key(&d.r, &refs->parent);
+	ns.parent_err = get_i32(&d.r);
+	ns.creator_uid = get_u32(&d.r);
+	ns.kernel_id = codec_get_uv(&d.r, UINT64_MAX);
+	ns.uid_map = get_gstr(&d);
+	ns.gid_map = get_gstr(&d);
+	int ret = dec_end(&d);
+	if (ret)
+		return ret;
+
+	uint32_t idx = graph_ns_add(g, ns.key, ns.type, &added);
+	if (idx == GRAPH_NONE)
+		return -ENOMEM;
+	if (!added)
+		return -EBADMSG;    /* a second record for one namespace */
+	ns.owner = ns.parent = GRAPH_NONE;
+	g->ns[idx] = ns;
+	return 0;
+}
+
+static int resolve_ref(const struct graph *g, bool has, struct ns_key key,
+		       uint32_t *idx)
+{
+	*idx = has ? graph_ns_find(g, key) : GRAPH_NONE;
+	return has && *idx == GRAPH_NONE ? -EBADMSG : 0;
+}
+
+static int dec_proc(struct graph *g, const struct codec_rec *rec, bool layout)
+{
+	struct dec d;
+	struct graph_proc p = { 0 };
+	struct graph_links blank = blank_links();
+	size_t idx, n;
+
+	dec_init(&d, g, rec);
+	get_head(&d.r, CODEC_PROC);
+	p.pid = get_i32(&d.r);
+	p.flags = get_u32(&d.r);
+	p.ppid = get_i32(&d.r);
+	p.uid = get_u32(&d.r);
+	p.start_time = codec_get_uv(&d.r, UINT64_MAX);
+	p.comm = get_gstr(&d);
+	p.nstgid = get_gstr(&d);
+	p.status_err = get_i32(&d.r);
+	get_links(&d, &p.links, &blank);
+	p.task_err = get_i32(&d.r);
+	p.fd_err = get_i32(&d.r);
+	if (d.r.err || d.nomem)
+		return dec_end(&d);
+
+	struct graph_proc *np = graph_proc_append(g, p.pid);
+	if (!np)
+		return -ENOMEM;
+	idx = g->nprocs - 1;
+	p.first_task = np->first_task;
+	p.first_fd = np->first_fd;
+
+	/* Each thread takes at least 3 bytes: tid, comm, mask. */
+	n = codec_get_count(&d.r, 3);
+	if (layout && n)
+		rd_fail(&d.r);
+	for (size_t k = 0; k < n && !d.r.err && !d.nomem; k++)
+		get_task(&d, &p.links);
+	p.ntasks = (uint32_t)(g->ntasks - p.first_task);
+
+	n = codec_get_count(&d.r, 2);
+	if (layout && n)
+		rd_fail(&d.r);
+	for (size_t k = 0; k < n && !d.r.err && !d.nomem; k++)
+		get_fd(&d);
+	p.nfds = (uint32_t)(g->nfds - p.first_fd);
+
+	g->procs[idx] = p;
+	return dec_end(&d);
+}
+
+static bool slice_ok(uint32_t first, uint32_t n, size_t total)
+{
+	return (uint64_t)first + n <= total;
+}
+
+static int dec_layout(struct graph *g, const struct codec_rec *rec)
+{
+	struct dec d;
+	struct graph_links blank = blank_links();
+	size_t n;
+
+	dec_init(&d, g, rec);
+	get_head(&d.r, CODEC_LAYOUT);
+	n = codec_get_count(&d.r, 4);
+	if (n != g->nprocs)
+		rd_fail(&d.r);
+	for (size_t i = 0; i < n && !d.r.err; i++) {
+		struct graph_proc *p = &g->procs[i];
+		p->first_task = get_u32(&d.r);
+		p->ntasks = get_u32(&d.r);
+		p->first_fd = get_u32(&d.r);
+		p->nfds = get_u32(&d.r);
+	}
+	n = codec_get_count(&d.r, 3);
+	for (size_t k = 0; k < n && !d.r.err && !d.nomem; k++)
+		get_task(&d, &blank);
+	n = codec_get_count(&d.r, 2);
+	for (size_t k = 0; k < n && !d.r.err && !d.nomem; k++)
+		get_fd(&d);
+
+	int ret = dec_end(&d);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < g->nprocs; i++) {
+		const struct graph_proc *p = &g->procs[i];
+		if (!slice_ok(p->first_task, p->ntasks, g->ntasks) ||
+		    !slice_ok(p->first_fd, p->nfds, g->nfds))
+			return -EBADMSG;
+	}
+	/* A canonical layout is never written as a record. */
+	return layout_canonical(g) ? -EBADMSG : 0;
+}
+
+static int dec_mounts(struct graph *g, const struct codec_rec *rec,
+		      bool first, uint32_t prev_mntns)
+{
+	struct dec d;
+
+	dec_init(&d, g, rec);
+	get_head(&d.r, CODEC_MOUNTS);
+	uint32_t mntns = get_ref(&d);
+	/* Adjacent runs of one namespace would have been one run. */
+	if (!first && mntns == prev_mntns)
+		rd_fail(&d.r);
+	size_t n = codec_get_count(&d.r, 3);
+	if (n == 0)
+		rd_fail(&d.r);
+	for (size_t k = 0; k < n && !d.r.err && !d.nomem; k++) {
+		uint32_t ns = get_ref(&d);
+		int32_t err = get_i32(&d.r);
+		const char *path = get_gstr(&d);
+		if (d.r.err || d.nomem)
+			break;
+		struct graph_mount *m = graph_mount_append(g);
+		if (!m) {
+			d.nomem = -ENOMEM;
+			break;
+		}
+		*m = (struct graph_mount){
+			.mntns = mntns, .ns = ns, .open_err = err, .path = path,
+		};
+	}
+	return dec_end(&d);
+}
+
+int codec_decode_graph(const struct codec_snapshot *s, struct graph **out)
+{
+	struct graph *g;
+	struct ns_refs *refs = NULL;
+	bool layout = s->layout.len > 0;
+	int ret;
+
+	*out = NULL;
+	if (s->nns >= GRAPH_NONE || s->nprocs >= GRAPH_NONE)
+		return -EBADMSG;
+	g = graph_new();
+	if (!g)
+		return -ENOMEM;
+	refs = calloc(s->nns ? s->nns : 1, sizeof(*refs));
+	if (!refs) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+
+	ret = dec_meta(g, &s->meta);
+	for (size_t i = 0; !ret && i < s->nns; i++)
+		ret = dec_ns(g, &s->ns[i], &refs[i]);
+	for (size_t i = 0; !ret && i < s->nns; i++) {
+		ret = resolve_ref(g, refs[i].has_owner, refs[i].owner,
+				  &g->ns[i].owner);
+		if (!ret)
+			ret = resolve_ref(g, refs[i].has_parent, refs[i].parent,
+					  &g->ns[i].parent);
+	}
+	for (size_t i = 0; !ret && i < s->nprocs; i++)
+		ret = dec_proc(g, &s->procs[i], layout);
+	if (!ret && layout)
+		ret = dec_layout(g, &s->layout);
+	for (size_t i = 0; !ret && i < s->nmounts; i++)
+		ret = dec_mounts(g, &s->mounts[i], i == 0,
+				 i ? g->mounts[g->nmounts - 1].mntns : 0);
+	if (ret)
+		goto fail;
+	free(refs);
+	*out = g;
+	return 0;
+
+fail:
+	free(refs);
+	graph_free(g);
+	return ret;
+}
+
+int codec_ns_key(const void *p, size_t n, struct ns_key *key)
+{
+	struct codec_rd r;
+
+	codec_rd_init(&r, p, n);
+	get_head(&r, CODEC_NS);
+	key->dev = codec_get_uv(&r, UINT64_MAX);
+	key->ino = codec_get_uv(&r, UINT64_MAX);
+	return r.err ? -EBADMSG : 0;
+}
+
+/* ---- header and lists --------------------------------------------------- */
+
+/*
+ * 'H' version 1: uv id, sv start_ns, sv end_ns, str label, str host,
+ * str boot_id, str kernel, uv nns, nprocs, ntasks, nfds, nmounts, nruns,
+ * ngaps, size, added, 16 meta hash, u8 has_layout, [16 layout hash],
+ * 16 digest, be64 XXH3-64 of everything before it.
+ */
+int codec_encode_header(const struct codec_header *h, struct codec_buf *b)
+{
+	size_t start = b->len;
+
+	put_head(b, CODEC_HEADER);
+	codec_put_uv(b, h->id);
+	codec_put_sv(b, h->start_ns);
+	codec_put_sv(b, h->end_ns);
+	put_strn(b, h->label.p, h->label.len);
+	put_strn(b, h->host.p, h->host.len);
+	put_strn(b, h->boot_id.p, h->boot_id.len);
+	put_strn(b, h->kernel.p, h->kernel.len);
+	codec_put_uv(b, h->nns);
+	codec_put_uv(b, h->nprocs);
+	codec_put_uv(b, h->ntasks);
+	codec_put_uv(b, h->nfds);
+	codec_put_uv(b, h->nmounts);
+	codec_put_uv(b, h->nruns);
+	codec_put_uv(b, h->ngaps);
+	codec_put_uv(b, h->size);
+	codec_put_uv(b, h->added);
+	codec_put_bytes(b, h->meta.b, CODEC_HASH_LEN);
+	codec_put_u8(b, h->has_layout);
+	if (h->has_layout)
+		codec_put_bytes(b, h->layout.b, CODEC_HASH_LEN);
+	codec_put_bytes(b, h->digest.b, CODEC_HASH_LEN);
+	if (b->err)
+		return b->err;
+	codec_put_be64(b, XXH3_64bits(b->data + start, b->len - start));
+	return b->err;
+}
+
+static struct codec_str get_cstr(struct codec_rd *r)
+{
+	struct codec_str s;
+
+	s.p = codec_get_str(r, &s.len);
+	return s;
+}
+
+static void get_hash(struct codec_rd *r, struct codec_hash *h)
+{
+	const uint8_t *p = codec_get_bytes(r, CODEC_HASH_LEN);
+
+	if (p)
+		memcpy(h->b, p, CODEC_HASH_LEN);
+	else
+		memset(h->b, 0, CODEC_HASH_LEN);
+}
+
+int codec_decode_header(const void *p, size_t n, struct codec_header *h)
+{
+	struct codec_rd r;
+
+	*h = (struct codec_header){ 0 };
+	codec_rd_init(&r, p, n);
+	get_head(&r, CODEC_HEADER);
+	h->id = codec_get_uv(&r, UINT64_MAX);
+	h->start_ns = codec_get_sv(&r, INT64_MIN, INT64_MAX);
+	h->end_ns = codec_get_sv(&r, INT64_MIN, INT64_MAX);
+	h->label = get_cstr(&r);
+	h->host = get_cstr(&r);
+	h->boot_id = get_cstr(&r);
+	h->kernel = get_cstr(&r);
+	h->nns = codec_get_uv(&r, UINT64_MAX);
+	h->nprocs = codec_get_uv(&r, UINT64_MAX);
+	h->ntasks = codec_get_uv(&r, UINT64_MAX);
+	h->nfds = codec_get_uv(&r, UINT64_MAX);
+	h->nmounts = codec_get_uv(&r, UINT64_MAX);
+	h->nruns = codec_get_uv(&r, UINT64_MAX);
+	h->ngaps = codec_get_uv(&r, UINT64_MAX);
+	h->size = codec_get_uv(&r, UINT64_MAX);
+	h->added = codec_get_uv(&r, UINT64_MAX);
+	get_hash(&r, &h->meta);
+	uint8_t has_layout = codec_get_u8(&r);
+	if (has_layout > 1)
+		rd_fail(&r);
+	h->has_layout = has_layout;
+	if (has_layout)
+		get_hash(&r, &h->layout);
+	get_hash(&r, &h->digest);
+	if (r.err)
+		return -EBADMSG;
+	size_t body = n - r.left;
+	uint64_t sum = codec_get_be64(&r);
+	if (codec_rd_end(&r) || sum != XXH3_64bits(p, body))
+		return -EBADMSG;
+	return 0;
+}
+
+int codec_encode_list(const struct codec_hash *h, size_t n,
+		      struct codec_buf *b)
+{
+	put_head(b, CODEC_LIST);
+	codec_put_uv(b, n);
+	for (size_t i = 0; i < n; i++)
+		codec_put_bytes(b, h[i].b, CODEC_HASH_LEN);
+	return b->err;
+}
+
+int codec_decode_list(const void *p, size_t n, const uint8_t **hashes,
+		      size_t *count)
+{
+	struct codec_rd r;
+
+	*hashes = NULL;
+	*count = 0;
+	codec_rd_init(&r, p, n);
+	get_head(&r, CODEC_LIST);
+	size_t k = codec_get_count(&r, CODEC_HASH_LEN);
+	const uint8_t *h = codec_get_bytes(&r, k * CODEC_HASH_LEN);
+	if (codec_rd_end(&r))
+		return -EBADMSG;
+	*hashes = h;
+	*count = k;
+	return 0;
+}

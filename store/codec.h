@@ -1,0 +1,177 @@
+/*
+ * codec.h — the bytes of a stored snapshot: graph <-> records.
+ *
+ * Owns every byte layout the store writes: the primitives (LEB128 varints,
+ * zigzag, big-endian words, length-prefixed nullable strings), the records
+ * a graph is cut into, the snapshot header and the hash lists.  It touches
+ * neither LMDB nor the record table: the store decides where records live
+ * and which hash names them.
+ *
+ * A graph becomes:
+ *   - one meta record   ('G'): graph_meta and the gaps;
+ *   - one record per namespace ('N'), in graph order;
+ *   - one record per process ('P') holding its threads and fds;
+ *   - one record per run of bind mounts of one mount namespace ('M');
+ *   - a layout record ('Y') only when the task/fd slices of the processes
+ *     are not the canonical back-to-back layout that capture produces.
+ * Records name namespaces by (dev, inode), never by array index, so a
+ * record does not change when an unrelated namespace comes or goes: that is
+ * what makes the store's content addressing pay off between snapshots.
+ *
+ * Every record starts with its kind byte and a version byte.  The encoding
+ * is canonical: a decoder accepts exactly what the encoder produces (no
+ * overlong varints, no trailing bytes, no redundant forms), so
+ * decode-then-encode gives back the same bytes — the fuzz target checks it.
+ * Decoders never trust their input: every count and length is checked
+ * against the bytes left before anything is allocated, and malformed input
+ * gives -EBADMSG, never a crash.
+ */
+#ifndef NSNAP_CODEC_H
+#define NSNAP_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "graph.h"
+
+#define CODEC_VERSION 1
+
+enum codec_kind {
+	CODEC_META = 'G',
+	CODEC_NS = 'N',
+	CODEC_PROC = 'P',
+	CODEC_MOUNTS = 'M',
+	CODEC_LAYOUT = 'Y',
+	CODEC_LIST = 'L',
+	CODEC_HEADER = 'H',
+};
+
+/* ---- primitives --------------------------------------------------------- */
+
+/* A growing output buffer with a sticky error (0 or -errno). */
+struct codec_buf {
+	uint8_t *data;
+	size_t len, cap;
+	int err;
+};
+
+void codec_buf_init(struct codec_buf *b);
+void codec_buf_free(struct codec_buf *b);
+void codec_put_u8(struct codec_buf *b, uint8_t v);
+void codec_put_uv(struct codec_buf *b, uint64_t v);   /* LEB128 */
+void codec_put_sv(struct codec_buf *b, int64_t v);    /* zigzag LEB128 */
+void codec_put_be64(struct codec_buf *b, uint64_t v);
+void codec_put_bytes(struct codec_buf *b, const void *p, size_t n);
+void codec_put_str(struct codec_buf *b, const char *s); /* NULL allowed */
+
+/* A bounded reader with a sticky error (0 or -EBADMSG); getters return 0
+ * once it is set, so a decoder checks once at the end. */
+struct codec_rd {
+	const uint8_t *p;
+	size_t left;
+	int err;
+};
+
+void codec_rd_init(struct codec_rd *r, const void *p, size_t n);
+uint8_t codec_get_u8(struct codec_rd *r);
+uint64_t codec_get_uv(struct codec_rd *r, uint64_t max);
+int64_t codec_get_sv(struct codec_rd *r, int64_t min, int64_t max);
+uint64_t codec_get_be64(struct codec_rd *r);
+const uint8_t *codec_get_bytes(struct codec_rd *r, size_t n);
+/* A string: NULL with *len 0 for an absent one; otherwise LEN bytes, not
+ * NUL-terminated, without inner NULs. */
+const char *codec_get_str(struct codec_rd *r, size_t *len);
+/* A count of elements of at least MIN_SIZE bytes each that must fit in
+ * what is left: the bound that keeps allocations proportional to input. */
+size_t codec_get_count(struct codec_rd *r, size_t min_size);
+/* 0 when the reader consumed everything without error, else -EBADMSG. */
+int codec_rd_end(const struct codec_rd *r);
+
+void codec_be64_write(uint8_t out[8], uint64_t v);
+uint64_t codec_be64_read(const uint8_t in[8]);
+
+/* ---- a graph as records ------------------------------------------------- */
+
+struct codec_rec {
+	const uint8_t *data;
+	size_t len;
+};
+
+/*
+ * The records of one graph.  From codec_encode_graph() everything points
+ * into one buffer owned by the struct (free with codec_snapshot_free()).
+ * For codec_decode_graph() the caller fills it with its own pointers and
+ * leaves 'buf' NULL.
+ */
+struct codec_snapshot {
+	struct codec_rec meta;
+	struct codec_rec layout;    /* len 0: canonical slices, no record */
+	struct codec_rec *ns;       size_t nns;
+	struct codec_rec *procs;    size_t nprocs;
+	struct codec_rec *mounts;   size_t nmounts;  /* runs */
+	uint8_t *buf;               /* encoder's storage */
+};
+
+/*
+ * 0, or -EINVAL when the graph is inconsistent (an index out of range, a
+ * namespace type out of range, two namespaces with one key, a slice out of
+ * bounds), -ENOMEM.
+ */
+int codec_encode_graph(const struct graph *g, struct codec_snapshot *out);
+void codec_snapshot_free(struct codec_snapshot *s);
+
+/*
+ * Rebuild the graph: same arrays in the same order, every field equal.
+ * 0 and *out, -EBADMSG when a record is malformed or the records do not
+ * fit together (a reference to a namespace that is not there...), -ENOMEM.
+ */
+int codec_decode_graph(const struct codec_snapshot *s, struct graph **out);
+
+/* The key of a namespace record, without decoding the rest. */
+int codec_ns_key(const void *p, size_t n, struct ns_key *key);
+
+/* ---- snapshot header and hash lists ------------------------------------- */
+
+#define CODEC_HASH_LEN 16
+
+/* An XXH3-128 hash in canonical (big-endian) byte order. */
+struct codec_hash {
+	uint8_t b[CODEC_HASH_LEN];
+};
+
+struct codec_str {
+	const char *p;              /* NULL: absent */
+	size_t len;
+};
+
+/*
+ * A snapshot's header: what 'list' shows without loading the snapshot, and
+ * the roots of its records.  Carries its own XXH3-64 checksum since, unlike
+ * records, it is found by snapshot id rather than by its hash.
+ */
+struct codec_header {
+	uint64_t id;
+	int64_t start_ns, end_ns;
+	struct codec_str label, host, boot_id, kernel;
+	uint64_t nns, nprocs, ntasks, nfds, nmounts, nruns, ngaps;
+	uint64_t size;              /* bytes of all its records */
+	uint64_t added;             /* bytes it added to the record table */
+	struct codec_hash meta;
+	bool has_layout;
+	struct codec_hash layout;
+	struct codec_hash digest;   /* over all its record hashes, in order */
+};
+
+int codec_encode_header(const struct codec_header *h, struct codec_buf *b);
+/* Strings in *h point into P. */
+int codec_decode_header(const void *p, size_t n, struct codec_header *h);
+
+/* A list record: a count and that many hashes. */
+int codec_encode_list(const struct codec_hash *h, size_t n,
+		      struct codec_buf *b);
+/* *hashes points into P: *count runs of CODEC_HASH_LEN bytes. */
+int codec_decode_list(const void *p, size_t n, const uint8_t **hashes,
+		      size_t *count);
+
+#endif

@@ -1,0 +1,857 @@
+/*
+ * test_codec.c — the record encoding: exact round trips of hand-made graphs
+ * (every field, NULL against "", odd layouts) and refusal of damaged input
+ * (every truncation, every single-bit flip, hand-made malformed records).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "codec.h"
+#include "graph.h"
+
+/* ---- a graph with every field set, and a comparator --------------------- */
+
+static uint32_t add_ns(struct graph *g, uint64_t dev, uint64_t ino,
+		       unsigned type)
+{
+	bool added;
+	uint32_t i = graph_ns_add(g, (struct ns_key){ dev, ino }, type, &added);
+
+	assert_int_not_equal(i, GRAPH_NONE);
+	assert_true(added);
+	return i;
+}
+
+static void set_links(struct graph_links *l, const uint32_t *ns, int32_t err)
+{
+	for (unsigned t = 0; t < NS_NTYPES; t++) {
+		l->ns[t] = ns[t];
+		l->err[t] = ns[t] == GRAPH_NONE ? err : 0;
+	}
+	l->pid_for_children = ns[NS_PID];
+	l->time_for_children = ns[NS_TIME];
+}
+
+static struct graph *full_graph(void)
+{
+	struct graph *g = graph_new();
+	uint32_t init[NS_NTYPES], cont[NS_NTYPES];
+	struct graph_proc *p;
+	struct graph_task *t;
+	struct graph_fd *f;
+	struct graph_mount *m;
+
+	assert_non_null(g);
+	g->meta = (struct graph_meta){
+		.start_ns = 1700000000123456789,
+		.end_ns = 1700000000173456789,
+		.hostname = graph_strdup(g, "host\twith tab"),
+		.kernel = graph_strdup(g, "6.1.0-13-amd64"),
+		.boot_id = NULL,
+		.capturer_pid = 4242,
+		.collected = GRAPH_HAVE_EVERYTHING,
+		.types_present = NS_ALL_TYPES & ~NS_TYPE_BIT(NS_TIME),
+		.nsfs_dev = 4,
+	};
+	for (unsigned ty = 0; ty < NS_NTYPES; ty++)
+		init[ty] = add_ns(g, 4, 4026531835u + ty, ty);
+	for (unsigned ty = 0; ty < NS_NTYPES; ty++)
+		cont[ty] = add_ns(g, 4, 4026532200u + ty, ty);
+	/* Extremes of the key space. */
+	uint32_t odd = add_ns(g, UINT64_MAX, 0, NS_NET);
+	uint32_t odd2 = add_ns(g, 0, UINT64_MAX, NS_USER);
+
+	for (size_t i = 0; i < g->nns; i++) {
+		struct graph_ns *ns = &g->ns[i];
+		ns->owner = ns->type == NS_USER ? GRAPH_NONE : init[NS_USER];
+		ns->owner_err = ns->type == NS_USER ? EPERM : 0;
+		if (ns->type == NS_PID || ns->type == NS_USER) {
+			ns->parent = GRAPH_NONE;
+			ns->parent_err = EPERM;
+		}
+		ns->flags = GRAPH_NS_HAS_ID;
+		ns->kernel_id = 1000 + i;
+	}
+	/* Forward references (to later namespaces) and odd values. */
+	g->ns[init[NS_NET]].owner = odd2;
+	g->ns[cont[NS_USER]].owner = cont[NS_USER];
+	g->ns[cont[NS_USER]].owner_err = 0;
+	g->ns[cont[NS_USER]].parent = init[NS_USER];
+	g->ns[cont[NS_USER]].parent_err = 0;
+	g->ns[cont[NS_USER]].flags = GRAPH_NS_HAS_ID | GRAPH_NS_HAS_CREATOR | 0x80;
+	g->ns[cont[NS_USER]].creator_uid = UINT32_MAX;
+	g->ns[cont[NS_USER]].uid_map = graph_strdup(g, "         0     100000      65536\n");
+	g->ns[cont[NS_USER]].gid_map = graph_strdup(g, "");
+	g->ns[init[NS_USER]].uid_map = graph_strdup(g, "         0          0 4294967295\n");
+	g->ns[cont[NS_PID]].parent = init[NS_PID];
+	g->ns[cont[NS_PID]].parent_err = 0;
+	g->ns[odd].owner_err = -5;
+	g->ns[odd].kernel_id = UINT64_MAX;
+	g->ns[odd2].owner_err = INT32_MIN;
+	g->ns[odd2].parent_err = INT32_MAX;
+
+	/* pid 1: three threads, one in another net namespace; two fds. */
+	p = graph_proc_append(g, 1);
+	p->flags = GRAPH_PROC_LISTED;
+	p->ppid = 0;
+	p->uid = 0;
+	p->start_time = 1;
+	p->comm = graph_strdup(g, "systemd");
+	p->nstgid = graph_strdup(g, "1");
+	p->status_err = 0;
+	set_links(&p->links, init, 0);
+	p->task_err = 0;
+	p->fd_err = 0;
+	for (int k = 0; k < 3; k++) {
+		t = graph_task_append(g, 1 + k * 100);
+		t->comm = k == 2 ? NULL : graph_strdup(g, k ? "" : "systemd");
+		set_links(&t->links, init, 0);
+	}
+	g->tasks[g->ntasks - 2].links.ns[NS_NET] = cont[NS_NET];
+	g->tasks[g->ntasks - 1].links.err[NS_IPC] = EACCES;
+	g->tasks[g->ntasks - 1].links.time_for_children = GRAPH_NONE;
+	g->procs[0].ntasks = 3;
+	f = graph_fd_append(g);
+	f->fd = 3;
+	f->ns = cont[NS_NET];
+	f = graph_fd_append(g);
+	f->fd = INT32_MAX;
+	f->ns = GRAPH_NONE;
+	g->procs[0].nfds = 2;
+
+	/* A container process: other namespaces, NStgid with a tab. */
+	p = graph_proc_append(g, 4000);
+	p->flags = GRAPH_PROC_LISTED;
+	p->ppid = 1;
+	p->uid = 100000;
+	p->start_time = UINT64_MAX;
+	p->comm = graph_strdup(g, "sh");
+	p->nstgid = graph_strdup(g, "4000\t1");
+	set_links(&p->links, cont, 0);
+	p->links.pid_for_children = init[NS_PID];
+	p->task_err = 0;
+	p->fd_err = EACCES;
+	t = graph_task_append(g, 4000);
+	t->comm = graph_strdup(g, "sh");
+	t->links = p->links;
+	p = &g->procs[1];
+	p->ntasks = 1;
+
+	/* Unreadable: NULL comm, NULL nstgid with an error, links missing. */
+	p = graph_proc_append(g, -7);
+	p->flags = 0;
+	p->ppid = -1;
+	p->comm = NULL;
+	p->nstgid = NULL;
+	p->status_err = EACCES;
+	uint32_t none[NS_NTYPES];
+	for (unsigned ty = 0; ty < NS_NTYPES; ty++)
+		none[ty] = GRAPH_NONE;
+	set_links(&p->links, none, ENOENT);
+	p->task_err = ENOENT;
+
+	/* No NStgid line at all, links not collected (left blank). */
+	p = graph_proc_append(g, INT32_MIN);
+	p->flags = 0xffffffffu;
+	p->comm = graph_strdup(g, "");
+	p->nstgid = NULL;
+	p->status_err = 0;
+
+	/* Mounts: two in the initial mount ns, one elsewhere, odd values. */
+	m = graph_mount_append(g);
+	*m = (struct graph_mount){ init[NS_MNT], cont[NS_NET], 0,
+				   graph_strdup(g, "/run/netns/a") };
+	m = graph_mount_append(g);
+	*m = (struct graph_mount){ init[NS_MNT], GRAPH_NONE, ENOENT,
+				   graph_strdup(g, "/run/netns/with\\040space") };
+	m = graph_mount_append(g);
+	*m = (struct graph_mount){ cont[NS_MNT], cont[NS_USER], 0, NULL };
+	m = graph_mount_append(g);
+	*m = (struct graph_mount){ GRAPH_NONE, GRAPH_NONE, EIO, graph_strdup(g, "") };
+
+	assert_int_equal(graph_gap_add(g, 123, 0, EACCES, "ns/net"), 0);
+	assert_int_equal(graph_gap_add(g, 123, 124, ENOENT, "fd"), 0);
+	assert_int_equal(graph_gap_add(g, 0, 0, 0, "x"), 0);
+	g->gaps[2].what = NULL;
+	return g;
+}
+
+static void assert_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+static void assert_links(const struct graph_links *a, const struct graph_links *b)
+{
+	for (unsigned t = 0; t < NS_NTYPES; t++) {
+		assert_int_equal(a->ns[t], b->ns[t]);
+		assert_int_equal(a->err[t], b->err[t]);
+	}
+	assert_int_equal(a->pid_for_children, b->pid_for_children);
+	assert_int_equal(a->time_for_children, b->time_for_children);
+}
+
+static void assert_graph_equal(const struct graph *a, const struct graph *b)
+{
+	assert_int_equal(a->meta.start_ns, b->meta.start_ns);
+	assert_int_equal(a->meta.end_ns, b->meta.end_ns);
+	assert_str(a->meta.hostname, b->meta.hostname);
+	assert_str(a->meta.kernel, b->meta.kernel);
+	assert_str(a->meta.boot_id, b->meta.boot_id);
+	assert_int_equal(a->meta.capturer_pid, b->meta.capturer_pid);
+	assert_int_equal(a->meta.collected, b->meta.collected);
+	assert_int_equal(a->meta.types_present, b->meta.types_present);
+	assert_int_equal(a->meta.nsfs_dev, b->meta.nsfs_dev);
+
+	assert_int_equal(a->nns, b->nns);
+	for (size_t i = 0; i < a->nns; i++) {
+		const struct graph_ns *x = &a->ns[i], *y = &b->ns[i];
+		assert_int_equal(x->key.dev, y->key.dev);
+		assert_int_equal(x->key.ino, y->key.ino);
+		assert_int_equal(x->type, y->type);
+		assert_int_equal(x->flags, y->flags);
+		assert_int_equal(x->owner, y->owner);
+		assert_int_equal(x->owner_err, y->owner_err);
+		assert_int_equal(x->parent, y->parent);
+		assert_int_equal(x->parent_err, y->parent_err);
+		assert_int_equal(x->creator_uid, y->creator_uid);
+		assert_int_equal(x->kernel_id, y->kernel_id);
+		assert_str(x->uid_map, y->uid_map);
+		assert_str(x->gid_map, y->gid_map);
+		assert_int_equal(graph_ns_find(b, y->key), i);
+	}
+	assert_int_equal(a->nprocs, b->nprocs);
+	for (size_t i = 0; i < a->nprocs; i++) {
+		const struct graph_proc *x = &a->procs[i], *y = &b->procs[i];
+		assert_int_equal(x->pid, y->pid);
+		assert_int_equal(x->flags, y->flags);
+		assert_int_equal(x->ppid, y->ppid);
+		assert_int_equal(x->uid, y->uid);
+		assert_int_equal(x->start_time, y->start_time);
+		assert_str(x->comm, y->comm);
+		assert_str(x->nstgid, y->nstgid);
+		assert_int_equal(x->status_err, y->status_err);
+		assert_links(&x->links, &y->links);
+		assert_int_equal(x->first_task, y->first_task);
+		assert_int_equal(x->ntasks, y->ntasks);
+		assert_int_equal(x->task_err, y->task_err);
+		assert_int_equal(x->first_fd, y->first_fd);
+		assert_int_equal(x->nfds, y->nfds);
+		assert_int_equal(x->fd_err, y->fd_err);
+	}
+	assert_int_equal(a->ntasks, b->ntasks);
+	for (size_t i = 0; i < a->ntasks; i++) {
+		assert_int_equal(a->tasks[i].tid, b->tasks[i].tid);
+		assert_str(a->tasks[i].comm, b->tasks[i].comm);
+		assert_links(&a->tasks[i].links, &b->tasks[i].links);
+	}
+	assert_int_equal(a->nfds, b->nfds);
+	for (size_t i = 0; i < a->nfds; i++) {
+		assert_int_equal(a->fds[i].fd, b->fds[i].fd);
+		assert_int_equal(a->fds[i].ns, b->fds[i].ns);
+	}
+	assert_int_equal(a->nmounts, b->nmounts);
+	for (size_t i = 0; i < a->nmounts; i++) {
+		assert_int_equal(a->mounts[i].mntns, b->mounts[i].mntns);
+		assert_int_equal(a->mounts[i].ns, b->mounts[i].ns);
+		assert_int_equal(a->mounts[i].open_err, b->mounts[i].open_err);
+		assert_str(a->mounts[i].path, b->mounts[i].path);
+	}
+	assert_int_equal(a->ngaps, b->ngaps);
+	for (size_t i = 0; i < a->ngaps; i++) {
+		assert_int_equal(a->gaps[i].pid, b->gaps[i].pid);
+		assert_int_equal(a->gaps[i].tid, b->gaps[i].tid);
+		assert_int_equal(a->gaps[i].err, b->gaps[i].err);
+		assert_str(a->gaps[i].what, b->gaps[i].what);
+	}
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void assert_same_records(const struct codec_snapshot *a,
+				const struct codec_snapshot *b)
+{
+#define SAME(x, y) do { \
+	assert_int_equal((x).len, (y).len); \
+	if ((x).len) assert_memory_equal((x).data, (y).data, (x).len); \
+} while (0)
+	SAME(a->meta, b->meta);
+	SAME(a->layout, b->layout);
+	assert_int_equal(a->nns, b->nns);
+	assert_int_equal(a->nprocs, b->nprocs);
+	assert_int_equal(a->nmounts, b->nmounts);
+	for (size_t i = 0; i < a->nns; i++)
+		SAME(a->ns[i], b->ns[i]);
+	for (size_t i = 0; i < a->nprocs; i++)
+		SAME(a->procs[i], b->procs[i]);
+	for (size_t i = 0; i < a->nmounts; i++)
+		SAME(a->mounts[i], b->mounts[i]);
+#undef SAME
+}
+
+/* Encode, decode, compare; and re-encoding gives the very same bytes. */
+static void round_trip(const struct graph *g)
+{
+	struct codec_snapshot s, s2;
+	struct graph *back;
+
+	assert_int_equal(codec_encode_graph(g, &s), 0);
+	assert_int_equal(codec_decode_graph(&s, &back), 0);
+	assert_graph_equal(g, back);
+	assert_int_equal(codec_encode_graph(back, &s2), 0);
+	assert_same_records(&s, &s2);
+	codec_snapshot_free(&s);
+	codec_snapshot_free(&s2);
+	graph_free(back);
+}
+
+/* A writable copy of an encoded snapshot, each record in its own exact
+ * heap block so that ASan sees any read past its end. */
+struct copy {
+	struct codec_snapshot s;
+	uint8_t *blocks[64];
+	size_t nblocks;
+};
+
+static struct codec_rec dup_rec(struct copy *c, struct codec_rec r)
+{
+	uint8_t *p = malloc(r.len ? r.len : 1);
+
+	assert_non_null(p);
+	assert_true(c->nblocks < 64);
+	memcpy(p, r.data, r.len);
+	c->blocks[c->nblocks++] = p;
+	return (struct codec_rec){ p, r.len };
+}
+
+static void copy_make(struct copy *c, const struct codec_snapshot *s)
+{
+	memset(c, 0, sizeof(*c));
+	c->s.meta = dup_rec(c, s->meta);
+	c->s.layout = s->layout.len ? dup_rec(c, s->layout) : s->layout;
+	c->s.nns = s->nns;
+	c->s.nprocs = s->nprocs;
+	c->s.nmounts = s->nmounts;
+	c->s.ns = calloc(s->nns + 1, sizeof(*c->s.ns));
+	c->s.procs = calloc(s->nprocs + 1, sizeof(*c->s.procs));
+	c->s.mounts = calloc(s->nmounts + 1, sizeof(*c->s.mounts));
+	for (size_t i = 0; i < s->nns; i++)
+		c->s.ns[i] = dup_rec(c, s->ns[i]);
+	for (size_t i = 0; i < s->nprocs; i++)
+		c->s.procs[i] = dup_rec(c, s->procs[i]);
+	for (size_t i = 0; i < s->nmounts; i++)
+		c->s.mounts[i] = dup_rec(c, s->mounts[i]);
+}
+
+static void copy_free(struct copy *c)
+{
+	for (size_t i = 0; i < c->nblocks; i++)
+		free(c->blocks[i]);
+	free(c->s.ns);
+	free(c->s.procs);
+	free(c->s.mounts);
+}
+
+/* The records worth damaging: pointers to the record slots in C. */
+static size_t victims(struct copy *c, struct codec_rec **v, size_t max)
+{
+	size_t n = 0;
+
+	v[n++] = &c->s.meta;
+	if (c->s.layout.len)
+		v[n++] = &c->s.layout;
+	for (size_t i = 0; i < c->s.nns && n < max; i += 5)
+		v[n++] = &c->s.ns[i];
+	for (size_t i = 0; i < c->s.nprocs && n < max; i++)
+		v[n++] = &c->s.procs[i];
+	for (size_t i = 0; i < c->s.nmounts && n < max; i++)
+		v[n++] = &c->s.mounts[i];
+	return n;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_round_trip_full(void **state)
+{
+	(void)state;
+	struct graph *g = full_graph();
+	struct codec_snapshot s;
+
+	round_trip(g);
+	assert_int_equal(codec_encode_graph(g, &s), 0);
+	/* Canonical slices: no layout record; mounts in three runs. */
+	assert_int_equal(s.layout.len, 0);
+	assert_int_equal(s.nmounts, 3);
+	assert_int_equal(s.nns, g->nns);
+	assert_int_equal(s.nprocs, g->nprocs);
+	codec_snapshot_free(&s);
+	graph_free(g);
+}
+
+static void test_round_trip_empty(void **state)
+{
+	(void)state;
+	struct graph *g = graph_new();
+
+	round_trip(g);
+	g->meta.hostname = graph_strdup(g, "");
+	round_trip(g);
+	graph_free(g);
+}
+
+/* Slices that are not back to back: threads listed out of process order,
+ * one thread no process claims, two processes sharing an fd slice. */
+static void test_round_trip_layout(void **state)
+{
+	(void)state;
+	struct graph *g = full_graph();
+	struct codec_snapshot s;
+
+	g->procs[0].first_task = 1;
+	g->procs[0].ntasks = 3;
+	g->procs[1].first_task = 0;
+	g->procs[1].ntasks = 1;
+	g->procs[3].first_fd = 0;
+	g->procs[3].nfds = 2;
+	struct graph_task *t = graph_task_append(g, 99999);
+	t->comm = graph_strdup(g, "orphan");
+	round_trip(g);
+	assert_int_equal(codec_encode_graph(g, &s), 0);
+	assert_true(s.layout.len > 0);
+	codec_snapshot_free(&s);
+
+	/* A zero-length slice at an unusual place is kept as well. */
+	graph_free(g);
+	g = full_graph();
+	g->procs[2].first_task = 0;
+	round_trip(g);
+	graph_free(g);
+}
+
+static void test_round_trip_mount_runs(void **state)
+{
+	(void)state;
+	struct graph *g = full_graph();
+	struct codec_snapshot s;
+
+	/* Not grouped by mount namespace: the order still survives. */
+	struct graph_mount *m = graph_mount_append(g);
+	*m = g->mounts[0];
+	m->path = graph_strdup(g, "/again");
+	round_trip(g);
+	assert_int_equal(codec_encode_graph(g, &s), 0);
+	assert_int_equal(s.nmounts, 4);
+	codec_snapshot_free(&s);
+	graph_free(g);
+}
+
+static void test_encode_rejects(void **state)
+{
+	(void)state;
+	struct codec_snapshot s;
+	struct graph *g;
+
+	g = full_graph();
+	g->ns[3].owner = (uint32_t)g->nns;
+	assert_int_equal(codec_encode_graph(g, &s), -EINVAL);
+	graph_free(g);
+
+	g = full_graph();
+	g->ns[0].type = NS_NTYPES;
+	assert_int_equal(codec_encode_graph(g, &s), -EINVAL);
+	graph_free(g);
+
+	g = full_graph();
+	g->procs[1].first_task = (uint32_t)g->ntasks;
+	assert_int_equal(codec_encode_graph(g, &s), -EINVAL);
+	graph_free(g);
+
+	g = full_graph();
+	g->tasks[0].links.ns[NS_UTS] = 100000;
+	assert_int_equal(codec_encode_graph(g, &s), -EINVAL);
+	graph_free(g);
+
+	g = full_graph();
+	g->mounts[0].mntns = (uint32_t)g->nns + 1;
+	assert_int_equal(codec_encode_graph(g, &s), -EINVAL);
+	graph_free(g);
+
+	/* Two namespaces with one key: references would be ambiguous. */
+	g = full_graph();
+	g->ns[1].key = g->ns[0].key;
+	assert_int_equal(codec_encode_graph(g, &s), -EINVAL);
+	graph_free(g);
+}
+
+static void test_primitives(void **state)
+{
+	(void)state;
+	static const uint64_t uvs[] = { 0, 1, 127, 128, 300, UINT32_MAX,
+					(uint64_t)1 << 63, UINT64_MAX };
+	static const int64_t svs[] = { 0, -1, 1, -64, 64, INT32_MIN,
+				       INT64_MIN, INT64_MAX };
+	struct codec_buf b;
+	struct codec_rd r;
+	size_t len;
+
+	codec_buf_init(&b);
+	for (size_t i = 0; i < sizeof(uvs) / sizeof(uvs[0]); i++)
+		codec_put_uv(&b, uvs[i]);
+	for (size_t i = 0; i < sizeof(svs) / sizeof(svs[0]); i++)
+		codec_put_sv(&b, svs[i]);
+	codec_put_str(&b, NULL);
+	codec_put_str(&b, "");
+	codec_put_str(&b, "abc");
+	codec_put_be64(&b, 0x0102030405060708ull);
+	assert_int_equal(b.err, 0);
+	codec_rd_init(&r, b.data, b.len);
+	for (size_t i = 0; i < sizeof(uvs) / sizeof(uvs[0]); i++)
+		assert_true(codec_get_uv(&r, UINT64_MAX) == uvs[i]);
+	for (size_t i = 0; i < sizeof(svs) / sizeof(svs[0]); i++)
+		assert_true(codec_get_sv(&r, INT64_MIN, INT64_MAX) == svs[i]);
+	assert_null(codec_get_str(&r, &len));
+	assert_non_null(codec_get_str(&r, &len));
+	assert_int_equal(len, 0);
+	const char *s = codec_get_str(&r, &len);
+	assert_int_equal(len, 3);
+	assert_memory_equal(s, "abc", 3);
+	assert_true(codec_get_be64(&r) == 0x0102030405060708ull);
+	assert_int_equal(codec_rd_end(&r), 0);
+	assert_memory_equal(b.data + b.len - 8, "\1\2\3\4\5\6\7\10", 8);
+	codec_buf_free(&b);
+
+	/* Overlong, too long, out of range, past the end. */
+	static const uint8_t overlong[] = { 0x80, 0x00 };
+	codec_rd_init(&r, overlong, sizeof(overlong));
+	codec_get_uv(&r, UINT64_MAX);
+	assert_int_equal(codec_rd_end(&r), -EBADMSG);
+	static const uint8_t eleven[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					  0xff, 0xff, 0xff, 0x7f };
+	codec_rd_init(&r, eleven, sizeof(eleven));
+	codec_get_uv(&r, UINT64_MAX);
+	assert_int_equal(codec_rd_end(&r), -EBADMSG);
+	static const uint8_t big[] = { 0x80, 0x80, 0x80, 0x80, 0x10 };
+	codec_rd_init(&r, big, sizeof(big));
+	codec_get_uv(&r, UINT32_MAX);
+	assert_int_equal(codec_rd_end(&r), -EBADMSG);
+	static const uint8_t nul[] = { 0x03, 'a', 0 };
+	codec_rd_init(&r, nul, sizeof(nul));
+	assert_null(codec_get_str(&r, &len));
+	assert_int_equal(codec_rd_end(&r), -EBADMSG);
+	static const uint8_t longstr[] = { 0x05, 'a', 'b' };
+	codec_rd_init(&r, longstr, sizeof(longstr));
+	assert_null(codec_get_str(&r, &len));
+	assert_int_equal(codec_rd_end(&r), -EBADMSG);
+	/* A count that cannot fit in what is left is refused up front. */
+	static const uint8_t count[] = { 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2 };
+	codec_rd_init(&r, count, sizeof(count));
+	assert_int_equal(codec_get_count(&r, 1), 0);
+	assert_int_equal(codec_rd_end(&r), -EBADMSG);
+	static const uint8_t ok[] = { 0x01 };
+	codec_rd_init(&r, ok, sizeof(ok));
+	assert_int_equal(codec_get_u8(&r), 1);
+	assert_int_equal(codec_get_u8(&r), 0);
+	assert_int_equal(codec_rd_end(&r), -EBADMSG);
+}
+
+/* Every truncation of a few records is refused; none is read past. */
+static void test_truncations(void **state)
+{
+	(void)state;
+	struct graph *g = full_graph();
+	struct codec_snapshot s;
+	struct copy c;
+	struct codec_rec *v[16];
+	struct graph *out;
+	size_t tried = 0;
+
+	/* The layout record is a record too: make one exist. */
+	g->procs[2].first_task = 0;
+	assert_int_equal(codec_encode_graph(g, &s), 0);
+	assert_true(s.layout.len > 0);
+	copy_make(&c, &s);
+	size_t n = victims(&c, v, 16);
+	for (size_t k = 0; k < n; k++) {
+		struct codec_rec orig = *v[k];
+		/* An empty layout slot means "no layout record": legal. */
+		for (size_t len = v[k] == &c.s.layout; len < orig.len; len++) {
+			uint8_t *p = malloc(len ? len : 1);
+			memcpy(p, orig.data, len);
+			*v[k] = (struct codec_rec){ p, len };
+			assert_int_equal(codec_decode_graph(&c.s, &out), -EBADMSG);
+			assert_null(out);
+			free(p);
+			tried++;
+		}
+		*v[k] = orig;
+	}
+	assert_int_equal(codec_decode_graph(&c.s, &out), 0);
+	graph_free(out);
+	assert_true(tried > 200);
+	copy_free(&c);
+	codec_snapshot_free(&s);
+	graph_free(g);
+}
+
+/*
+ * Every single-bit flip: never a crash; a flipped record is either refused
+ * or, being another valid record, re-encodes to exactly its bytes (the
+ * store's hashes, not the codec, catch that kind of damage).
+ */
+static void test_bit_flips(void **state)
+{
+	(void)state;
+	struct graph *g = full_graph();
+	struct codec_snapshot s, s2;
+	struct copy c;
+	struct codec_rec *v[16];
+	struct graph *out;
+	size_t refused = 0, accepted = 0;
+
+	assert_int_equal(codec_encode_graph(g, &s), 0);
+	copy_make(&c, &s);
+	size_t n = victims(&c, v, 16);
+	for (size_t k = 0; k < n; k++) {
+		uint8_t *p = (uint8_t *)v[k]->data;
+		for (size_t bit = 0; bit < v[k]->len * 8; bit++) {
+			p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+			int ret = codec_decode_graph(&c.s, &out);
+			if (ret) {
+				assert_int_equal(ret, -EBADMSG);
+				refused++;
+			} else {
+				assert_int_equal(codec_encode_graph(out, &s2), 0);
+				assert_same_records(&c.s, &s2);
+				codec_snapshot_free(&s2);
+				graph_free(out);
+				accepted++;
+			}
+			p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		}
+	}
+	/* Kind and version bytes alone give 16 refusals per record. */
+	assert_true(refused > 16 * n);
+	assert_true(accepted > 0);
+	copy_free(&c);
+	codec_snapshot_free(&s);
+	graph_free(g);
+}
+
+static void test_malformed(void **state)
+{
+	(void)state;
+	struct graph *g = full_graph();
+	struct codec_snapshot s;
+	struct copy c;
+	struct graph *out;
+	struct codec_rec saved;
+
+	assert_int_equal(codec_encode_graph(g, &s), 0);
+	copy_make(&c, &s);
+
+	/* The same namespace twice. */
+	saved = c.s.ns[1];
+	c.s.ns[1] = c.s.ns[0];
+	assert_int_equal(codec_decode_graph(&c.s, &out), -EBADMSG);
+	c.s.ns[1] = saved;
+
+	/* A process referring to a namespace that is not there. */
+	c.s.nns--;
+	assert_int_equal(codec_decode_graph(&c.s, &out), -EBADMSG);
+	c.s.nns++;
+
+	/* A record of the wrong kind in a slot. */
+	saved = c.s.procs[0];
+	c.s.procs[0] = c.s.ns[0];
+	assert_int_equal(codec_decode_graph(&c.s, &out), -EBADMSG);
+	c.s.procs[0] = saved;
+
+	/* Two adjacent runs of one mount namespace. */
+	saved = c.s.mounts[1];
+	c.s.mounts[1] = c.s.mounts[0];
+	assert_int_equal(codec_decode_graph(&c.s, &out), -EBADMSG);
+	c.s.mounts[1] = saved;
+
+	/* A layout record for a canonical layout is not canonical. */
+	struct graph *g2 = full_graph();
+	struct codec_snapshot s2;
+	g2->procs[2].first_task = 0;
+	assert_int_equal(codec_encode_graph(g2, &s2), 0);
+	c.s.layout = s2.layout;
+	assert_int_equal(codec_decode_graph(&c.s, &out), -EBADMSG);
+	c.s.layout = (struct codec_rec){ 0 };
+	codec_snapshot_free(&s2);
+	graph_free(g2);
+
+	/* A newer record version, a trailing byte. */
+	uint8_t *meta = (uint8_t *)c.s.meta.data;
+	meta[1] = CODEC_VERSION + 1;
+	assert_int_equal(codec_decode_graph(&c.s, &out), -EBADMSG);
+	meta[1] = CODEC_VERSION;
+	uint8_t *longer = malloc(c.s.meta.len + 1);
+	memcpy(longer, c.s.meta.data, c.s.meta.len);
+	longer[c.s.meta.len] = 0;
+	saved = c.s.meta;
+	c.s.meta = (struct codec_rec){ longer, saved.len + 1 };
+	assert_int_equal(codec_decode_graph(&c.s, &out), -EBADMSG);
+	c.s.meta = saved;
+	free(longer);
+
+	/* A hand-made mount run with zero mounts. */
+	static const uint8_t empty_run[] = { 'M', 1, 0, 0 };
+	saved = c.s.mounts[0];
+	c.s.mounts[0] = (struct codec_rec){ empty_run, sizeof(empty_run) };
+	assert_int_equal(codec_decode_graph(&c.s, &out), -EBADMSG);
+	c.s.mounts[0] = saved;
+
+	/* A task whose links spell out a slot equal to the process's. */
+	struct codec_buf b;
+	codec_buf_init(&b);
+	codec_put_u8(&b, 'P');
+	codec_put_u8(&b, 1);
+	codec_put_sv(&b, 5);     /* pid */
+	codec_put_uv(&b, 0);     /* flags */
+	codec_put_sv(&b, 0);     /* ppid */
+	codec_put_uv(&b, 0);     /* uid */
+	codec_put_uv(&b, 0);     /* start */
+	codec_put_str(&b, NULL);
+	codec_put_str(&b, NULL);
+	codec_put_sv(&b, 0);
+	codec_put_uv(&b, 0x3ff); /* links: all blank */
+	codec_put_sv(&b, 0);
+	codec_put_sv(&b, 0);
+	codec_put_uv(&b, 1);     /* one task */
+	codec_put_sv(&b, 5);
+	codec_put_str(&b, NULL);
+	codec_put_uv(&b, 0x3fe); /* slot 0 spelled out... */
+	codec_put_u8(&b, 0);     /* ...as GRAPH_NONE */
+	codec_put_sv(&b, ENODATA); /* with ENODATA: same as the base */
+	codec_put_uv(&b, 0);     /* no fds */
+	saved = c.s.procs[0];
+	c.s.procs[0] = (struct codec_rec){ b.data, b.len };
+	c.s.nprocs = 1;
+	assert_int_equal(codec_decode_graph(&c.s, &out), -EBADMSG);
+	/* With a real difference (EIO) it is accepted. */
+	b.data[b.len - 2] = EIO * 2;
+	assert_int_equal(codec_decode_graph(&c.s, &out), 0);
+	assert_int_equal(out->tasks[0].links.err[0], EIO);
+	graph_free(out);
+	c.s.procs[0] = saved;
+	c.s.nprocs = s.nprocs;
+	codec_buf_free(&b);
+
+	copy_free(&c);
+	codec_snapshot_free(&s);
+	graph_free(g);
+}
+
+static void test_header(void **state)
+{
+	(void)state;
+	struct codec_header h = {
+		.id = 42, .start_ns = -1, .end_ns = INT64_MAX,
+		.label = { "before upgrade", 14 }, .host = { NULL, 0 },
+		.boot_id = { "", 0 }, .kernel = { "6.1", 3 },
+		.nns = 1, .nprocs = 2, .ntasks = 3, .nfds = 4, .nmounts = 5,
+		.nruns = 6, .ngaps = 7, .size = 8, .added = 9,
+		.has_layout = true,
+	}, back;
+	struct codec_buf b, b2;
+
+	memset(h.meta.b, 0xaa, 16);
+	memset(h.layout.b, 0xbb, 16);
+	memset(h.digest.b, 0xcc, 16);
+	codec_buf_init(&b);
+	assert_int_equal(codec_encode_header(&h, &b), 0);
+	assert_int_equal(codec_decode_header(b.data, b.len, &back), 0);
+	assert_int_equal(back.id, 42);
+	assert_int_equal(back.start_ns, -1);
+	assert_true(back.end_ns == INT64_MAX);
+	assert_int_equal(back.label.len, 14);
+	assert_memory_equal(back.label.p, "before upgrade", 14);
+	assert_null(back.host.p);
+	assert_non_null(back.boot_id.p);
+	assert_int_equal(back.boot_id.len, 0);
+	assert_int_equal(back.nruns, 6);
+	assert_int_equal(back.added, 9);
+	assert_true(back.has_layout);
+	assert_memory_equal(back.layout.b, h.layout.b, 16);
+	assert_memory_equal(back.digest.b, h.digest.b, 16);
+	codec_buf_init(&b2);
+	assert_int_equal(codec_encode_header(&back, &b2), 0);
+	assert_int_equal(b.len, b2.len);
+	assert_memory_equal(b.data, b2.data, b.len);
+	codec_buf_free(&b2);
+
+	/* Checksummed: every truncation and every bit flip is refused. */
+	for (size_t len = 0; len < b.len; len++) {
+		uint8_t *p = malloc(len ? len : 1);
+		memcpy(p, b.data, len);
+		assert_int_equal(codec_decode_header(p, len, &back), -EBADMSG);
+		free(p);
+	}
+	for (size_t bit = 0; bit < b.len * 8; bit++) {
+		b.data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		assert_int_equal(codec_decode_header(b.data, b.len, &back), -EBADMSG);
+		b.data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+	codec_buf_free(&b);
+}
+
+static void test_list(void **state)
+{
+	(void)state;
+	struct codec_hash h[3];
+	struct codec_buf b;
+	const uint8_t *p;
+	size_t n;
+
+	for (int i = 0; i < 3; i++)
+		memset(h[i].b, i + 1, 16);
+	codec_buf_init(&b);
+	assert_int_equal(codec_encode_list(h, 3, &b), 0);
+	assert_int_equal(b.len, 2 + 1 + 48);
+	assert_int_equal(codec_decode_list(b.data, b.len, &p, &n), 0);
+	assert_int_equal(n, 3);
+	assert_memory_equal(p, h, 48);
+	for (size_t len = 0; len < b.len; len++)
+		assert_int_equal(codec_decode_list(b.data, len, &p, &n), -EBADMSG);
+	b.data[2] = 4;  /* claims more hashes than there are */
+	assert_int_equal(codec_decode_list(b.data, b.len, &p, &n), -EBADMSG);
+	codec_buf_free(&b);
+
+	codec_buf_init(&b);
+	assert_int_equal(codec_encode_list(NULL, 0, &b), 0);
+	assert_int_equal(codec_decode_list(b.data, b.len, &p, &n), 0);
+	assert_int_equal(n, 0);
+	codec_buf_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip_full),
+		cmocka_unit_test(test_round_trip_empty),
+		cmocka_unit_test(test_round_trip_layout),
+		cmocka_unit_test(test_round_trip_mount_runs),
+		cmocka_unit_test(test_encode_rejects),
+		cmocka_unit_test(test_primitives),
+		cmocka_unit_test(test_truncations),
+		cmocka_unit_test(test_bit_flips),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_list),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

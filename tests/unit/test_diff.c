@@ -1,0 +1,963 @@
+/*
+ * test_diff.c — the semantic diff on hand-made graphs.
+ *
+ * Every world starts as the initial namespaces (owned by the initial user
+ * namespace, "invisible" owner of its own) with init and one sleep, then a
+ * test changes one thing in B and checks the exact list output: the list
+ * is the contract the other formats and the tool build on.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "diff.h"
+#include "graph.h"
+
+#define DEV 4
+#define U0 4026531837ull
+
+static const uint64_t init_ino[NS_NTYPES] = {
+	[NS_CGROUP] = 4026531835, [NS_IPC] = 4026531839, [NS_MNT] = 4026531841,
+	[NS_NET] = 4026531840,    [NS_PID] = 4026531836, [NS_TIME] = 4026531834,
+	[NS_USER] = 4026531837,   [NS_UTS] = 4026531838,
+};
+
+struct world {
+	struct graph *g;
+	bool ids;
+	uint32_t init[NS_NTYPES];
+};
+
+static const char *dup(struct graph *g, const char *s)
+{
+	const char *r = graph_strdup(g, s);
+	assert_non_null(r);
+	return r;
+}
+
+/* A namespace; ID 0 means none recorded.  OWNER GRAPH_NONE: out of sight. */
+static uint32_t ns_add(struct world *w, unsigned type, uint64_t ino,
+		       uint64_t id, uint32_t owner)
+{
+	bool added;
+	uint32_t i = graph_ns_add(w->g, (struct ns_key){ DEV, ino }, type, &added);
+	struct graph_ns *n;
+
+	assert_int_not_equal(i, GRAPH_NONE);
+	assert_true(added);
+	n = &w->g->ns[i];
+	n->owner = owner;
+	n->owner_err = owner == GRAPH_NONE ? EPERM : 0;
+	if (id && w->ids) {
+		n->flags |= GRAPH_NS_HAS_ID;
+		n->kernel_id = id;
+	}
+	if (type == NS_PID)
+		n->parent_err = EPERM;
+	if (type == NS_USER) {
+		n->parent = owner;
+		n->parent_err = n->owner_err;
+		n->flags |= GRAPH_NS_HAS_CREATOR;
+		n->uid_map = dup(w->g, "         0          0 4294967295\n");
+		n->gid_map = n->uid_map;
+	}
+	return i;
+}
+
+static void links_of(const struct world *w, uint32_t *links)
+{
+	memcpy(links, w->init, sizeof(w->init));
+}
+
+static struct graph_proc *proc_add(struct world *w, int32_t pid,
+				   uint64_t start, const char *comm,
+				   const uint32_t *links)
+{
+	struct graph *g = w->g;
+	struct graph_proc *p = graph_proc_append(g, pid);
+	struct graph_task *t;
+
+	assert_non_null(p);
+	p->flags = GRAPH_PROC_LISTED;
+	p->start_time = start;
+	p->comm = dup(g, comm);
+	for (unsigned k = 0; k < NS_NTYPES; k++) {
+		p->links.ns[k] = links[k];
+		p->links.err[k] = 0;
+	}
+	p->links.pid_for_children = links[NS_PID];
+	p->links.time_for_children = links[NS_TIME];
+	p->task_err = 0;
+	p->fd_err = 0;
+	t = graph_task_append(g, pid);
+	assert_non_null(t);
+	t->comm = p->comm;
+	t->links = p->links;
+	p = &g->procs[g->nprocs - 1];
+	p->ntasks = 1;
+	return p;
+}
+
+static void world_init(struct world *w, bool ids, const char *boot)
+{
+	uint32_t links[NS_NTYPES];
+
+	memset(w, 0, sizeof(*w));
+	w->ids = ids;
+	w->g = graph_new();
+	assert_non_null(w->g);
+	w->g->meta.hostname = dup(w->g, "host1");
+	w->g->meta.boot_id = dup(w->g, boot);
+	w->g->meta.kernel = dup(w->g, "6.18.0");
+	w->g->meta.collected = GRAPH_HAVE_EVERYTHING;
+	w->g->meta.types_present = NS_ALL_TYPES;
+	w->g->meta.start_ns = 1700000000ll * 1000000000ll;
+	w->init[NS_USER] = ns_add(w, NS_USER, init_ino[NS_USER], 1, GRAPH_NONE);
+	for (unsigned t = 0; t < NS_NTYPES; t++)
+		if (t != NS_USER)
+			w->init[t] = ns_add(w, t, init_ino[t], 10 + t, w->init[NS_USER]);
+	links_of(w, links);
+	proc_add(w, 1, 10, "init", links);
+	proc_add(w, 100, 1000, "sleep", links);
+}
+
+static void world_free(struct world *w)
+{
+	graph_free(w->g);
+}
+
+/* Text a printer wrote. */
+struct capture {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static FILE *cap_open(struct capture *c)
+{
+	c->buf = NULL;
+	c->len = 0;
+	c->f = open_memstream(&c->buf, &c->len);
+	assert_non_null(c->f);
+	return c->f;
+}
+
+static char *cap_close(struct capture *c)
+{
+	fclose(c->f);
+	return c->buf;
+}
+
+static void check_list(const struct world *a, const struct world *b,
+		       const struct diff_opts *o, const char *expected)
+{
+	struct diff d;
+	struct capture c;
+
+	assert_int_equal(diff_graphs(a->g, b->g, o, &d), 0);
+	assert_int_equal(diff_print_list(cap_open(&c), &d, NULL), 0);
+	char *text = cap_close(&c);
+	if (strcmp(text, expected))
+		fprintf(stderr, "---- expected\n%s---- got\n%s----\n", expected, text);
+	assert_string_equal(text, expected);
+	free(text);
+	diff_release(&d);
+}
+
+/* ---- the tests -------------------------------------------------------- */
+
+static void unchanged(void **state)
+{
+	struct world a, b;
+	struct diff d;
+
+	(void)state;
+	for (int ids = 0; ids < 2; ids++) {
+		world_init(&a, ids, "boot1");
+		world_init(&b, ids, "boot1");
+		assert_int_equal(diff_graphs(a.g, b.g, NULL, &d), 0);
+		assert_int_equal(d.nchanges, 0);
+		assert_int_equal(d.flags, 0);
+		assert_int_equal(d.nmatched, NS_NTYPES);
+		assert_int_equal(d.nweak, ids ? 0 : NS_NTYPES);
+		diff_release(&d);
+		/* A graph against itself. */
+		assert_int_equal(diff_graphs(a.g, a.g, NULL, &d), 0);
+		assert_int_equal(d.nchanges, 0);
+		diff_release(&d);
+		check_list(&a, &b, NULL, "");
+		world_free(&a);
+		world_free(&b);
+	}
+}
+
+/* The capturer is in every snapshot, each time with another PID. */
+static void capturer_left_out(void **state)
+{
+	struct world a, b;
+	uint32_t links[NS_NTYPES];
+
+	(void)state;
+	world_init(&a, true, "boot1");
+	world_init(&b, true, "boot1");
+	links_of(&a, links);
+	proc_add(&a, 140, 1400, "nsnap", links);
+	a.g->meta.capturer_pid = 140;
+	links_of(&b, links);
+	proc_add(&b, 141, 1410, "nsnap", links);
+	b.g->meta.capturer_pid = 141;
+	check_list(&a, &b, NULL, "");
+	b.g->meta.capturer_pid = 0;
+	check_list(&a, &b, &(struct diff_opts){ .types = NS_TYPE_BIT(NS_USER) },
+		"started pid=141 start=1410 comm=nsnap\n"
+		"joined user:[4026531837] pid=141 start=1410 comm=nsnap\n");
+	world_free(&a);
+	world_free(&b);
+}
+
+static void born_and_gone(void **state)
+{
+	struct world a, b;
+	uint32_t links[NS_NTYPES];
+	struct diff_opts o = { .types = NS_TYPE_BIT(NS_NET) };
+
+	(void)state;
+	world_init(&a, true, "boot1");
+	world_init(&b, true, "boot1");
+	links_of(&a, links);
+	links[NS_NET] = ns_add(&a, NS_NET, 4026532100, 100, a.init[NS_USER]);
+	proc_add(&a, 150, 1500, "old", links);
+	links_of(&b, links);
+	links[NS_NET] = ns_add(&b, NS_NET, 4026532200, 200, b.init[NS_USER]);
+	proc_add(&b, 200, 2000, "new", links);
+
+	check_list(&a, &b, &o,
+		"born net:[4026532200] id=200 owner=user:[4026531837]\n"
+		"gone net:[4026532100] id=100 owner=user:[4026531837]\n"
+		"started pid=200 start=2000 comm=new\n"
+		"ended pid=150 start=1500 comm=old\n"
+		"joined net:[4026532200] pid=200 start=2000 comm=new\n"
+		"joined user:[4026531837] pid=200 start=2000 comm=new\n"
+		"left net:[4026532100] pid=150 start=1500 comm=old\n"
+		"left user:[4026531837] pid=150 start=1500 comm=old\n");
+	/* Without process-level changes only the namespaces remain. */
+	o.no_pids = true;
+	check_list(&a, &b, &o,
+		"born net:[4026532200] id=200 owner=user:[4026531837]\n"
+		"gone net:[4026532100] id=100 owner=user:[4026531837]\n");
+	/* A type filter that leaves net out: user namespaces stay (the
+	 * hierarchy), processes are still met in the UTS namespace. */
+	o = (struct diff_opts){ .types = NS_TYPE_BIT(NS_UTS) };
+	check_list(&a, &b, &o,
+		"started pid=200 start=2000 comm=new\n"
+		"ended pid=150 start=1500 comm=old\n"
+		"joined user:[4026531837] pid=200 start=2000 comm=new\n"
+		"joined uts:[4026531838] pid=200 start=2000 comm=new\n"
+		"left user:[4026531837] pid=150 start=1500 comm=old\n"
+		"left uts:[4026531838] pid=150 start=1500 comm=old\n");
+	world_free(&a);
+	world_free(&b);
+}
+
+/* The same inode, another kernel ID: the namespace died and its inode was
+ * given to a new one. */
+static void replaced_by_id(void **state)
+{
+	struct world a, b;
+	uint32_t links[NS_NTYPES];
+	struct diff_opts o = { .types = NS_TYPE_BIT(NS_UTS), .no_pids = true };
+	struct diff d;
+
+	(void)state;
+	world_init(&a, true, "boot1");
+	world_init(&b, true, "boot1");
+	links_of(&a, links);
+	links[NS_UTS] = ns_add(&a, NS_UTS, 4026532300, 300, a.init[NS_USER]);
+	proc_add(&a, 300, 3000, "sleep", links);
+	links_of(&b, links);
+	links[NS_UTS] = ns_add(&b, NS_UTS, 4026532300, 301, b.init[NS_USER]);
+	proc_add(&b, 301, 3010, "sleep", links);
+
+	check_list(&a, &b, &o,
+		"replaced uts:[4026532300] old_id=300 new_id=301 type=uts "
+		"owner=user:[4026531837]\n");
+	o.no_pids = false;
+	check_list(&a, &b, &o,
+		"replaced uts:[4026532300] old_id=300 new_id=301 type=uts "
+		"owner=user:[4026531837]\n"
+		"started pid=301 start=3010 comm=sleep\n"
+		"ended pid=300 start=3000 comm=sleep\n"
+		"joined user:[4026531837] pid=301 start=3010 comm=sleep\n"
+		"joined uts:[4026532300] pid=301 start=3010 comm=sleep\n"
+		"left user:[4026531837] pid=300 start=3000 comm=sleep\n"
+		"left uts:[4026532300] pid=300 start=3000 comm=sleep\n");
+	/* Same ID, same inode: the same namespace, even with new members. */
+	b.g->ns[b.g->nns - 1].kernel_id = 300;
+	assert_int_equal(diff_graphs(a.g, b.g, &o, &d), 0);
+	assert_int_equal(d.nmatched, NS_NTYPES + 1);
+	assert_int_equal(d.changes[0].kind, DIFF_STARTED);
+	diff_release(&d);
+	world_free(&a);
+	world_free(&b);
+}
+
+/* Without IDs: type, owner and creator decide, and the match is weak. */
+static void replaced_without_ids(void **state)
+{
+	struct world a, b;
+	uint32_t links[NS_NTYPES], ua, ub;
+	struct diff_opts o = { .no_pids = true };
+	struct diff d;
+
+	(void)state;
+	world_init(&a, false, "boot1");
+	world_init(&b, false, "boot1");
+	ua = ns_add(&a, NS_USER, 4026532400, 0, a.init[NS_USER]);
+	ub = ns_add(&b, NS_USER, 4026532400, 0, b.init[NS_USER]);
+	links_of(&a, links);
+	links[NS_USER] = ua;
+	links[NS_UTS] = ns_add(&a, NS_UTS, 4026532401, 0, ua);
+	links[NS_IPC] = ns_add(&a, NS_IPC, 4026532402, 0, ua);
+	proc_add(&a, 400, 4000, "sh", links);
+	links_of(&b, links);
+	links[NS_USER] = ub;
+	links[NS_UTS] = ns_add(&b, NS_UTS, 4026532401, 0, ub);        /* same */
+	links[NS_IPC] = ns_add(&b, NS_IPC, 4026532402, 0, b.init[NS_USER]); /* owner */
+	proc_add(&b, 400, 4000, "sh", links);
+
+	assert_int_equal(diff_graphs(a.g, b.g, &o, &d), 0);
+	/* 8 initial namespaces, the user namespace and its UTS namespace. */
+	assert_int_equal(d.nmatched, NS_NTYPES + 2);
+	assert_int_equal(d.nweak, NS_NTYPES + 2);
+	diff_release(&d);
+	check_list(&a, &b, &o,
+		"replaced ipc:[4026532402] type=ipc old_owner=user:[4026532400] "
+		"new_owner=user:[4026531837] match=weak\n");
+
+	/* A creator change replaces the user namespace, and with it every
+	 * namespace it owns. */
+	b.g->ns[ub].creator_uid = 1000;
+	check_list(&a, &b, &o,
+		"replaced ipc:[4026532402] type=ipc old_owner=user:[4026532400] "
+		"new_owner=user:[4026531837] match=weak\n"
+		"replaced user:[4026532400] type=user owner=user:[4026531837] "
+		"old_creator=0 new_creator=1000 match=weak\n"
+		"replaced uts:[4026532401] type=uts owner=user:[4026532400] match=weak\n");
+	b.g->ns[ub].creator_uid = 0;
+
+	/* Another type behind the same inode. */
+	b.g->ns[b.g->nns - 1].type = NS_NET;
+	b.g->procs[b.g->nprocs - 1].links.ns[NS_IPC] = b.init[NS_IPC];
+	b.g->procs[b.g->nprocs - 1].links.ns[NS_NET] = (uint32_t)b.g->nns - 1;
+	check_list(&a, &b, &o,
+		"replaced net:[4026532402] old_type=ipc new_type=net "
+		"old_owner=user:[4026532400] new_owner=user:[4026531837] match=weak\n");
+	world_free(&a);
+	world_free(&b);
+}
+
+/* A PID with another start time is another process; one with the same
+ * start time that moved is the same process. */
+static void pid_reuse_and_moves(void **state)
+{
+	struct world a, b;
+	uint32_t links[NS_NTYPES], xa, ya, xb, yb;
+	struct diff_opts o = { .types = NS_TYPE_BIT(NS_NET) };
+
+	(void)state;
+	world_init(&a, true, "boot1");
+	world_init(&b, true, "boot1");
+	xa = ns_add(&a, NS_NET, 4026532500, 500, a.init[NS_USER]);
+	ya = ns_add(&a, NS_NET, 4026532501, 501, a.init[NS_USER]);
+	xb = ns_add(&b, NS_NET, 4026532500, 500, b.init[NS_USER]);
+	yb = ns_add(&b, NS_NET, 4026532501, 501, b.init[NS_USER]);
+	links_of(&a, links);
+	links[NS_NET] = xa;
+	proc_add(&a, 500, 5000, "old", links);
+	proc_add(&a, 600, 6000, "mover", links);
+	links[NS_NET] = ya;
+	proc_add(&a, 700, 7000, "stay", links);
+	links_of(&b, links);
+	links[NS_NET] = xb;
+	proc_add(&b, 500, 5500, "new", links);
+	links[NS_NET] = yb;
+	proc_add(&b, 600, 6000, "mover", links);
+	proc_add(&b, 700, 7000, "stay", links);
+
+	check_list(&a, &b, &o,
+		"started pid=500 start=5500 comm=new\n"
+		"ended pid=500 start=5000 comm=old\n"
+		"joined net:[4026532500] pid=500 start=5500 comm=new\n"
+		"joined net:[4026532501] pid=600 start=6000 comm=mover\n"
+		"joined user:[4026531837] pid=500 start=5500 comm=new\n"
+		"left net:[4026532500] pid=500 start=5000 comm=old\n"
+		"left net:[4026532500] pid=600 start=6000 comm=mover\n"
+		"left user:[4026531837] pid=500 start=5000 comm=old\n");
+	world_free(&a);
+	world_free(&b);
+}
+
+static void map_change(void **state)
+{
+	struct world a, b;
+	uint32_t ua, ub, links[NS_NTYPES];
+	struct diff_opts o = { .no_pids = true };
+
+	(void)state;
+	world_init(&a, true, "boot1");
+	world_init(&b, true, "boot1");
+	ua = ns_add(&a, NS_USER, 4026532600, 600, a.init[NS_USER]);
+	ub = ns_add(&b, NS_USER, 4026532600, 600, b.init[NS_USER]);
+	/* Written between the snapshots: empty before. */
+	a.g->ns[ua].uid_map = dup(a.g, "");
+	b.g->ns[ub].uid_map = dup(b.g, "         0       1000          1\n"
+				      "         1     100000      65536\n");
+	links_of(&a, links);
+	links[NS_USER] = ua;
+	proc_add(&a, 600, 6000, "sh", links);
+	links_of(&b, links);
+	links[NS_USER] = ub;
+	proc_add(&b, 600, 6000, "sh", links);
+
+	check_list(&a, &b, &o,
+		"uid_map user:[4026532600] old=\"\" new=\"0 1000 1,1 100000 65536\"\n");
+	/* A map nobody could read is unknown, not changed. */
+	b.g->ns[ub].uid_map = NULL;
+	check_list(&a, &b, &o, "");
+	world_free(&a);
+	world_free(&b);
+}
+
+/* With matching IDs an owner change is a change of the link, not a new
+ * namespace (the capture saw the namespace from elsewhere, or the record
+ * is odd: the kernel never changes an owner). */
+static void owner_change(void **state)
+{
+	struct world a, b;
+	uint32_t links[NS_NTYPES], ua, ub, na, nb;
+	struct diff_opts o = { .no_pids = true, .types = NS_TYPE_BIT(NS_NET) };
+
+	(void)state;
+	world_init(&a, true, "boot1");
+	world_init(&b, true, "boot1");
+	ua = ns_add(&a, NS_USER, 4026532700, 700, a.init[NS_USER]);
+	ub = ns_add(&b, NS_USER, 4026532700, 700, b.init[NS_USER]);
+	na = ns_add(&a, NS_NET, 4026532701, 701, a.init[NS_USER]);
+	nb = ns_add(&b, NS_NET, 4026532701, 701, ub);
+	links_of(&a, links);
+	links[NS_USER] = ua;
+	links[NS_NET] = na;
+	proc_add(&a, 130, 1300, "sh", links);
+	links_of(&b, links);
+	links[NS_USER] = ub;
+	links[NS_NET] = nb;
+	proc_add(&b, 130, 1300, "sh", links);
+
+	check_list(&a, &b, &o,
+		"owner net:[4026532701] old=user:[4026531837] new=user:[4026532700]\n");
+	/* Out of sight in one capture. */
+	b.g->ns[nb].owner_err = EPERM;
+	check_list(&a, &b, &o,
+		"owner net:[4026532701] old=user:[4026531837] new=invisible\n");
+	/* Not collected in one: no evidence. */
+	b.g->ns[nb].owner_err = ENODATA;
+	check_list(&a, &b, &o, "");
+	world_free(&a);
+	world_free(&b);
+}
+
+static void pins(void **state)
+{
+	struct world a, b;
+	uint32_t pa, pb, links[NS_NTYPES];
+	struct diff_opts o = { .deep_scan = true, .types = NS_TYPE_BIT(NS_NET) |
+							    NS_TYPE_BIT(NS_PID) };
+	struct graph_mount *m;
+	struct graph_fd *f;
+	struct graph_proc *p;
+
+	(void)state;
+	world_init(&a, true, "boot1");
+	world_init(&b, true, "boot1");
+	/* A: net 800 kept alive by a bind mount only. */
+	pa = ns_add(&a, NS_NET, 4026532800, 800, a.init[NS_USER]);
+	m = graph_mount_append(a.g);
+	m->mntns = a.init[NS_MNT];
+	m->ns = pa;
+	m->path = dup(a.g, "/run/netns/blue");
+	/* B: the mount is gone, pid 120 holds it open on fd 5. */
+	pb = ns_add(&b, NS_NET, 4026532800, 800, b.init[NS_USER]);
+	links_of(&b, links);
+	p = proc_add(&b, 120, 1200, "holder", links);
+	f = graph_fd_append(b.g);
+	f->fd = 5;
+	f->ns = pb;
+	p = &b.g->procs[b.g->nprocs - 1];
+	p->first_fd = (uint32_t)b.g->nfds - 1;
+	p->nfds = 1;
+	/* and sleep unshared a PID namespace for its children. */
+	uint32_t child = ns_add(&b, NS_PID, 4026532801, 801, b.init[NS_USER]);
+	b.g->ns[child].parent = b.init[NS_PID];
+	b.g->ns[child].parent_err = 0;
+	b.g->procs[1].links.pid_for_children = child;
+
+	o.no_pids = true;
+	check_list(&a, &b, &o,
+		"born pid:[4026532801] id=801 owner=user:[4026531837] "
+		"parent=pid:[4026531836]\n"
+		"pinned net:[4026532800] by=fd pid=120 start=1200 comm=holder fd=5\n"
+		"pinned pid:[4026532801] by=pid_for_children pid=100 start=1000 "
+		"comm=sleep\n"
+		"unpinned net:[4026532800] by=mount mntns=mnt:[4026531841] "
+		"path=/run/netns/blue\n");
+	/* Without the deep scan, pinned-only namespaces are out of sight. */
+	o.deep_scan = false;
+	check_list(&a, &b, &o, "");
+	world_free(&a);
+	world_free(&b);
+}
+
+static void other_host_or_boot(void **state)
+{
+	struct world a, b;
+	struct diff d;
+
+	(void)state;
+	world_init(&a, true, "boot1");
+	world_init(&b, true, "boot2");
+	assert_int_equal(diff_graphs(a.g, b.g, NULL, &d), 0);
+	assert_int_equal(d.flags, DIFF_OTHER_BOOT);
+	diff_release(&d);
+	b.g->meta.boot_id = a.g->meta.boot_id;
+	b.g->meta.hostname = dup(b.g, "host2");
+	assert_int_equal(diff_graphs(a.g, b.g, NULL, &d), 0);
+	assert_int_equal(d.flags, DIFF_OTHER_HOST);
+	assert_int_equal(d.nchanges, 0);
+	diff_release(&d);
+	world_free(&a);
+	world_free(&b);
+}
+
+static void threads(void **state)
+{
+	struct world a, b;
+	struct diff_opts o = { .search_tasks = true, .types = NS_TYPE_BIT(NS_UTS) };
+	struct graph_task *t;
+	uint32_t u;
+
+	(void)state;
+	world_init(&a, true, "boot1");
+	world_init(&b, true, "boot1");
+	/* sleep (the last process) gets a second thread in its own UTS ns. */
+	u = ns_add(&b, NS_UTS, 4026532900, 900, b.init[NS_USER]);
+	t = graph_task_append(b.g, 101);
+	t->comm = dup(b.g, "worker");
+	t->links = b.g->procs[1].links;
+	t->links.ns[NS_UTS] = u;
+	b.g->procs[1].ntasks = 2;
+
+	check_list(&a, &b, &o,
+		"born uts:[4026532900] id=900 owner=user:[4026531837]\n"
+		"joined user:[4026531837] pid=100 tid=101 start=1000 comm=worker\n"
+		"joined uts:[4026532900] pid=100 tid=101 start=1000 comm=worker\n");
+	/* Processes are scanned through their leaders: the thread's
+	 * namespace is out of sight, as in nsshow without --search-tasks. */
+	o.search_tasks = false;
+	check_list(&a, &b, &o, "");
+	world_free(&a);
+	world_free(&b);
+}
+
+static void corrupt(void **state)
+{
+	struct world a, b;
+	struct diff d;
+
+	(void)state;
+	world_init(&a, true, "boot1");
+	world_init(&b, true, "boot1");
+	b.g->ns[3].owner = 1000;
+	assert_int_equal(diff_graphs(a.g, b.g, NULL, &d), -EBADMSG);
+	b.g->ns[3].owner = b.init[NS_USER];
+	b.g->procs[0].links.ns[NS_NET] = 77;
+	assert_int_equal(diff_graphs(a.g, b.g, NULL, &d), -EBADMSG);
+	/* A loop of owners must not hang the weak judgement. */
+	world_free(&a);
+	world_free(&b);
+	world_init(&a, false, "boot1");
+	world_init(&b, false, "boot1");
+	a.g->ns[a.init[NS_USER]].owner = a.init[NS_USER];
+	a.g->ns[a.init[NS_USER]].owner_err = 0;
+	b.g->ns[b.init[NS_USER]].owner = b.init[NS_USER];
+	b.g->ns[b.init[NS_USER]].owner_err = 0;
+	assert_int_equal(diff_graphs(a.g, b.g, NULL, &d), 0);
+	diff_release(&d);
+	world_free(&a);
+	world_free(&b);
+}
+
+/* ---- the formats on one small case ------------------------------------ */
+
+/* B: a process unshared a user namespace (with a map) and a net namespace
+ * in it; A's "old" process and its UTS namespace are gone. */
+static void small_case(struct world *a, struct world *b)
+{
+	uint32_t links[NS_NTYPES], u;
+
+	world_init(a, true, "boot1");
+	world_init(b, true, "boot1");
+	b->g->meta.start_ns += 90ll * 1000000000ll;
+	links_of(a, links);
+	links[NS_UTS] = ns_add(a, NS_UTS, 4026532010, 40, a->init[NS_USER]);
+	proc_add(a, 150, 1500, "old", links);
+	links_of(b, links);
+	u = ns_add(b, NS_USER, 4026532020, 41, b->init[NS_USER]);
+	b->g->ns[u].creator_uid = 1000;
+	b->g->ns[u].uid_map = dup(b->g, "         0       1000          1\n");
+	b->g->ns[u].gid_map = b->g->ns[u].uid_map;
+	links[NS_USER] = u;
+	links[NS_NET] = ns_add(b, NS_NET, 4026532021, 42, u);
+	proc_add(b, 200, 2000, "unshare me", links);
+}
+
+static const struct diff_opts small_opts = {
+	.types = NS_TYPE_BIT(NS_NET) | NS_TYPE_BIT(NS_UTS),
+};
+
+static void format_list(void **state)
+{
+	struct world a, b;
+
+	(void)state;
+	small_case(&a, &b);
+	check_list(&a, &b, &small_opts,
+		"born net:[4026532021] id=42 owner=user:[4026532020]\n"
+		"born user:[4026532020] id=41 owner=user:[4026531837] creator=1000 "
+		"uid_map=\"0 1000 1\" gid_map=\"0 1000 1\"\n"
+		"gone uts:[4026532010] id=40 owner=user:[4026531837]\n"
+		"started pid=200 start=2000 comm=\"unshare me\"\n"
+		"ended pid=150 start=1500 comm=old\n"
+		"joined net:[4026532021] pid=200 start=2000 comm=\"unshare me\"\n"
+		"joined user:[4026532020] pid=200 start=2000 comm=\"unshare me\"\n"
+		"joined uts:[4026531838] pid=200 start=2000 comm=\"unshare me\"\n"
+		"left net:[4026531840] pid=150 start=1500 comm=old\n"
+		"left user:[4026531837] pid=150 start=1500 comm=old\n"
+		"left uts:[4026532010] pid=150 start=1500 comm=old\n");
+	world_free(&a);
+	world_free(&b);
+}
+
+static char *print_with(int (*fn)(FILE *, const struct diff *,
+				  const struct diff_print_opts *),
+			const struct diff *d, const struct diff_print_opts *po)
+{
+	struct capture c;
+
+	assert_int_equal(fn(cap_open(&c), d, po), 0);
+	return cap_close(&c);
+}
+
+static void expect_text(char *got, const char *expected)
+{
+	if (strcmp(got, expected))
+		fprintf(stderr, "---- expected\n%s---- got\n%s----\n", expected, got);
+	assert_string_equal(got, expected);
+	free(got);
+}
+
+static void format_json(void **state)
+{
+	struct world a, b;
+	struct diff d;
+	struct diff_print_opts po = { .a_name = "3", .b_name = "live" };
+
+	(void)state;
+	small_case(&a, &b);
+	struct diff_opts o = small_opts;
+	o.no_pids = true;
+	assert_int_equal(diff_graphs(a.g, b.g, &o, &d), 0);
+	expect_text(print_with(diff_print_json, &d, &po),
+		"{\n"
+		"  \"schema\": \"nsdiff/1\",\n"
+		"  \"a\": {\"name\": \"3\", \"host\": \"host1\", \"boot_id\": \"boot1\", "
+		"\"kernel\": \"6.18.0\", \"time\": \"2023-11-14T22:13:20Z\", "
+		"\"start_ns\": \"1700000000000000000\"},\n"
+		"  \"b\": {\"name\": \"live\", \"host\": \"host1\", \"boot_id\": \"boot1\", "
+		"\"kernel\": \"6.18.0\", \"time\": \"2023-11-14T22:14:50Z\", "
+		"\"start_ns\": \"1700000090000000000\"},\n"
+		"  \"other_host\": false,\n"
+		"  \"other_boot\": false,\n"
+		"  \"matched\": 8,\n"
+		"  \"weak_matches\": 0,\n"
+		"  \"changes\": [\n"
+		"    {\"kind\": \"born\", \"ns\": {\"type\": \"net\", \"dev\": \"4\", "
+		"\"ino\": \"4026532021\", \"id\": \"42\", \"owner\": {\"type\": \"user\", "
+		"\"dev\": \"4\", \"ino\": \"4026532020\", \"id\": \"41\"}}},\n"
+		"    {\"kind\": \"born\", \"ns\": {\"type\": \"user\", \"dev\": \"4\", "
+		"\"ino\": \"4026532020\", \"id\": \"41\", \"owner\": {\"type\": \"user\", "
+		"\"dev\": \"4\", \"ino\": \"4026531837\", \"id\": \"1\"}, \"creator\": 1000, "
+		"\"uid_map\": \"         0       1000          1\\n\", "
+		"\"gid_map\": \"         0       1000          1\\n\"}},\n"
+		"    {\"kind\": \"gone\", \"ns\": {\"type\": \"uts\", \"dev\": \"4\", "
+		"\"ino\": \"4026532010\", \"id\": \"40\", \"owner\": {\"type\": \"user\", "
+		"\"dev\": \"4\", \"ino\": \"4026531837\", \"id\": \"1\"}}}\n"
+		"  ]\n"
+		"}\n");
+	diff_release(&d);
+	/* No change: an empty array. */
+	assert_int_equal(diff_graphs(a.g, a.g, &o, &d), 0);
+	char *text = print_with(diff_print_json, &d, NULL);
+	assert_non_null(strstr(text, "  \"changes\": []\n}\n"));
+	free(text);
+	diff_release(&d);
+	world_free(&a);
+	world_free(&b);
+}
+
+static void format_json_members(void **state)
+{
+	struct world a, b;
+	struct diff d;
+
+	(void)state;
+	small_case(&a, &b);
+	assert_int_equal(diff_graphs(a.g, b.g, &small_opts, &d), 0);
+	char *text = print_with(diff_print_json, &d, NULL);
+	assert_non_null(strstr(text,
+		"    {\"kind\": \"joined\", \"ns\": {\"type\": \"net\", \"dev\": \"4\", "
+		"\"ino\": \"4026532021\", \"id\": \"42\"}, \"pid\": 200, "
+		"\"start\": \"2000\", \"comm\": \"unshare me\", \"new_process\": true},\n"));
+	assert_non_null(strstr(text,
+		"    {\"kind\": \"ended\", \"pid\": 150, \"start\": \"1500\", "
+		"\"comm\": \"old\"},\n"));
+	free(text);
+	diff_release(&d);
+	world_free(&a);
+	world_free(&b);
+}
+
+static void format_tree(void **state)
+{
+	struct world a, b;
+	struct diff d;
+	struct diff_print_opts po = { .a_name = "3", .b_name = "live" };
+
+	(void)state;
+	small_case(&a, &b);
+	assert_int_equal(diff_graphs(a.g, b.g, &small_opts, &d), 0);
+	expect_text(print_with(diff_print_tree, &d, &po),
+		"--- 3 2023-11-14T22:13:20Z host=host1\n"
+		"+++ live 2023-11-14T22:14:50Z host=host1\n"
+		"~ user {4 4026531837} <UID: 0;  u: 0 0 4294967295;   g: 0 0 4294967295>\n"
+		"-         150 old (ended)\n"
+		"~     net {4 4026531840}\n"
+		"-             150 old (ended)\n"
+		"~     uts {4 4026531838}\n"
+		"+             200 \"unshare me\" (started)\n"
+		"+     user {4 4026532020} <UID: 1000;  u: 0 1000 1;   g: 0 1000 1>\n"
+		"+             200 \"unshare me\" (started)\n"
+		"+         net {4 4026532021}\n"
+		"+                 200 \"unshare me\" (started)\n"
+		"-     uts {4 4026532010}\n"
+		"-             150 old (ended)\n");
+	/* Colored: whole lines, context uncolored. */
+	po.color = true;
+	char *text = print_with(diff_print_tree, &d, &po);
+	assert_non_null(strstr(text, "\x1b[31m-     uts {4 4026532010}\x1b[0m\n"));
+	assert_non_null(strstr(text, "\x1b[32m+         net {4 4026532021}\x1b[0m\n"));
+	assert_non_null(strstr(text, "\x1b[33m~ user {4 4026531837}"));
+	free(text);
+	diff_release(&d);
+
+	/* Nothing changed: nothing printed, unless everything is asked for. */
+	assert_int_equal(diff_graphs(a.g, a.g, &small_opts, &d), 0);
+	po.color = false;
+	expect_text(print_with(diff_print_tree, &d, &po), "");
+	po.all = true;
+	expect_text(print_with(diff_print_tree, &d, &po),
+		"--- 3 2023-11-14T22:13:20Z host=host1\n"
+		"+++ live 2023-11-14T22:13:20Z host=host1\n"
+		"  user {4 4026531837} <UID: 0;  u: 0 0 4294967295;   g: 0 0 4294967295>\n"
+		"      net {4 4026531840}\n"
+		"      uts {4 4026531838}\n"
+		"      uts {4 4026532010}\n");
+	diff_release(&d);
+	world_free(&a);
+	world_free(&b);
+}
+
+static void format_tree_replaced(void **state)
+{
+	struct world a, b;
+	uint32_t links[NS_NTYPES];
+	struct diff d;
+	struct diff_opts o = { .types = NS_TYPE_BIT(NS_UTS), .no_pids = true };
+
+	(void)state;
+	world_init(&a, true, "boot1");
+	world_init(&b, true, "boot1");
+	links_of(&a, links);
+	links[NS_UTS] = ns_add(&a, NS_UTS, 4026532300, 300, a.init[NS_USER]);
+	proc_add(&a, 300, 3000, "sleep", links);
+	links_of(&b, links);
+	links[NS_UTS] = ns_add(&b, NS_UTS, 4026532300, 301, b.init[NS_USER]);
+	proc_add(&b, 301, 3010, "sleep", links);
+	assert_int_equal(diff_graphs(a.g, b.g, &o, &d), 0);
+	expect_text(print_with(diff_print_tree, &d, NULL),
+		"--- a 2023-11-14T22:13:20Z host=host1\n"
+		"+++ b 2023-11-14T22:13:20Z host=host1\n"
+		"  user {4 4026531837} <UID: 0;  u: 0 0 4294967295;   g: 0 0 4294967295>\n"
+		"+     uts {4 4026532300}  [new, id 301]\n"
+		"-     uts {4 4026532300}  [old, id 300]\n"
+		"      (1 unchanged)\n");
+	diff_release(&d);
+	world_free(&a);
+	world_free(&b);
+}
+
+static void events(void **state)
+{
+	struct world a, b;
+	struct diff d;
+	struct capture c;
+	struct diff_snapshot sa, sb;
+
+	(void)state;
+	small_case(&a, &b);
+	/* A second process in the new namespaces, to see members grouped. */
+	uint32_t links[NS_NTYPES];
+	links_of(&b, links);
+	links[NS_USER] = (uint32_t)b.g->nns - 2;
+	links[NS_NET] = (uint32_t)b.g->nns - 1;
+	proc_add(&b, 201, 2010, "two", links);
+	sa = (struct diff_snapshot){ 1700000000ll * 1000000000ll, "3", a.g };
+	sb = (struct diff_snapshot){ 1700000090ll * 1000000000ll, "4", b.g };
+	assert_int_equal(diff_graphs(a.g, b.g, &small_opts, &d), 0);
+	FILE *f = cap_open(&c);
+	assert_int_equal(diff_print_events(f, NULL, &sa), 0);
+	assert_int_equal(diff_print_events(f, &d, &sb), 0);
+	expect_text(cap_close(&c),
+		"2023-11-14T22:13:20Z 3 snapshot host=host1 boot=boot1 namespaces=9 processes=3\n"
+		"2023-11-14T22:14:50Z 4 snapshot host=host1 boot=boot1 namespaces=10 processes=4\n"
+		"2023-11-14T22:14:50Z 4 born net:[4026532021] id=42 owner=user:[4026532020]\n"
+		"2023-11-14T22:14:50Z 4 born user:[4026532020] id=41 owner=user:[4026531837] "
+		"creator=1000 uid_map=\"0 1000 1\" gid_map=\"0 1000 1\"\n"
+		"2023-11-14T22:14:50Z 4 gone uts:[4026532010] id=40 owner=user:[4026531837]\n"
+		"2023-11-14T22:14:50Z 4 started pid=200 start=2000 comm=\"unshare me\"\n"
+		"2023-11-14T22:14:50Z 4 started pid=201 start=2010 comm=two\n"
+		"2023-11-14T22:14:50Z 4 ended pid=150 start=1500 comm=old\n"
+		"2023-11-14T22:14:50Z 4 joined net:[4026532021] pids=200,201\n"
+		"2023-11-14T22:14:50Z 4 joined user:[4026532020] pids=200,201\n"
+		"2023-11-14T22:14:50Z 4 joined uts:[4026531838] pids=200,201\n"
+		"2023-11-14T22:14:50Z 4 left net:[4026531840] pids=150\n"
+		"2023-11-14T22:14:50Z 4 left user:[4026531837] pids=150\n"
+		"2023-11-14T22:14:50Z 4 left uts:[4026532010] pids=150\n");
+	diff_release(&d);
+
+	/* Across a reboot the step is one event. */
+	b.g->meta.boot_id = dup(b.g, "boot2");
+	assert_int_equal(diff_graphs(a.g, b.g, &small_opts, &d), 0);
+	f = cap_open(&c);
+	assert_int_equal(diff_print_events(f, &d, &sb), 0);
+	expect_text(cap_close(&c),
+		"2023-11-14T22:14:50Z 4 snapshot host=host1 boot=boot2 namespaces=10 processes=4\n"
+		"2023-11-14T22:14:50Z 4 reboot old_boot=boot1 new_boot=boot2\n");
+	diff_release(&d);
+	world_free(&a);
+	world_free(&b);
+}
+
+/* One UTS inode over four snapshots: seen with one member, a second joins,
+ * replaced (new ID), then gone. */
+static void history(void **state)
+{
+	struct world w[4];
+	struct diff_snapshot s[4];
+	uint32_t links[NS_NTYPES];
+	struct capture c;
+	static const char *const ids[] = { "1", "2", "3", "4" };
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		world_init(&w[i], true, "boot1");
+		s[i] = (struct diff_snapshot){
+			(1700000000ll + 60 * i) * 1000000000ll, ids[i], w[i].g,
+		};
+		if (i == 3)
+			continue;
+		links_of(&w[i], links);
+		links[NS_UTS] = ns_add(&w[i], NS_UTS, 4026532300, i < 2 ? 300 : 301,
+				       w[i].init[NS_USER]);
+		proc_add(&w[i], i < 2 ? 300 : 310, 3000 + (uint64_t)i / 2, "sleep", links);
+		if (i == 1)
+			proc_add(&w[i], 305, 3050, "sh", links);
+	}
+	const char *expected =
+		"2023-11-14T22:13:20Z 1 first-seen uts:[4026532300] id=300 "
+		"owner=user:[4026531837] members=300\n"
+		"2023-11-14T22:14:20Z 2 joined uts:[4026532300] pids=305\n"
+		"2023-11-14T22:15:20Z 3 replaced uts:[4026532300] old_id=300 new_id=301 "
+		"type=uts owner=user:[4026531837]\n"
+		"2023-11-14T22:15:20Z 3 first-seen uts:[4026532300] id=301 "
+		"owner=user:[4026531837] members=310\n"
+		"2023-11-14T22:16:20Z 4 gone uts:[4026532300] last-seen=2023-11-14T22:15:20Z\n"
+		"life 1 uts:[4026532300] id=300 first-seen=2023-11-14T22:13:20Z "
+		"first-snapshot=1 last-seen=2023-11-14T22:14:20Z last-snapshot=2\n"
+		"life 2 uts:[4026532300] id=301 first-seen=2023-11-14T22:15:20Z "
+		"first-snapshot=3 last-seen=2023-11-14T22:15:20Z last-snapshot=3\n";
+	assert_int_equal(diff_history(cap_open(&c), s, 4, "uts:[4026532300]", NULL), 0);
+	expect_text(cap_close(&c), expected);
+	assert_int_equal(diff_history(cap_open(&c), s, 4, "4:4026532300", NULL), 0);
+	expect_text(cap_close(&c), expected);
+	/* By ID: only the first life. */
+	assert_int_equal(diff_history(cap_open(&c), s, 4, "301", NULL), 0);
+	expect_text(cap_close(&c),
+		"2023-11-14T22:15:20Z 3 first-seen uts:[4026532300] id=301 "
+		"owner=user:[4026531837] members=310\n"
+		"2023-11-14T22:16:20Z 4 gone uts:[4026532300] last-seen=2023-11-14T22:15:20Z\n"
+		"life 1 uts:[4026532300] id=301 first-seen=2023-11-14T22:15:20Z "
+		"first-snapshot=3 last-seen=2023-11-14T22:15:20Z last-snapshot=3\n");
+	assert_int_equal(diff_history(cap_open(&c), s, 4, "net:[1]", NULL), -ENOENT);
+	free(cap_close(&c));
+	assert_int_equal(diff_history(cap_open(&c), s, 4, "bogus:[1]", NULL), -EINVAL);
+	free(cap_close(&c));
+	assert_int_equal(diff_history(cap_open(&c), s, 4, "uts:[12", NULL), -EINVAL);
+	free(cap_close(&c));
+	assert_int_equal(diff_history(cap_open(&c), s, 4, "4:", NULL), -EINVAL);
+	free(cap_close(&c));
+	for (int i = 0; i < 4; i++)
+		world_free(&w[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(unchanged),
+		cmocka_unit_test(capturer_left_out),
+		cmocka_unit_test(born_and_gone),
+		cmocka_unit_test(replaced_by_id),
+		cmocka_unit_test(replaced_without_ids),
+		cmocka_unit_test(pid_reuse_and_moves),
+		cmocka_unit_test(map_change),
+		cmocka_unit_test(owner_change),
+		cmocka_unit_test(pins),
+		cmocka_unit_test(other_host_or_boot),
+		cmocka_unit_test(threads),
+		cmocka_unit_test(corrupt),
+		cmocka_unit_test(format_list),
+		cmocka_unit_test(format_json),
+		cmocka_unit_test(format_json_members),
+		cmocka_unit_test(format_tree),
+		cmocka_unit_test(format_tree_replaced),
+		cmocka_unit_test(events),
+		cmocka_unit_test(history),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,920 @@
+/*
+ * test_store.c — the snapshot store against real LMDB in a temporary
+ * directory: round trips, every selector form, reopening, map growth,
+ * concurrent writers, deduplication, on-disk damage, paths that are not
+ * stores, file modes, the namespace history.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "codec.h"
+#include "graph.h"
+#include "store.h"
+
+/* ---- fixtures ----------------------------------------------------------- */
+
+#define HOST_INO 4026531835ull
+#define CONT_INO 4026532000ull
+#define MAXC 64
+
+static uint64_t cont_ino(unsigned c, unsigned type)
+{
+	return CONT_INO + c * 16ull + type;
+}
+
+/*
+ * A plausible machine: the initial namespaces, NCONT containers of eight
+ * namespaces each, NPROCS processes (process i in container i % 65 - 1
+ * when that exists, else on the host) with 1-4 threads, a pinned fd on
+ * every tenth, a bind mount per container.  TAG goes into every process
+ * name: worlds with different tags share no process record.
+ */
+static struct graph *world(unsigned nprocs, unsigned ncont, const char *tag,
+			   int64_t start_ns)
+{
+	struct graph *g = graph_new();
+	uint32_t host[NS_NTYPES], cont[MAXC][NS_NTYPES];
+	char buf[64];
+	bool added;
+
+	assert_non_null(g);
+	assert_true(ncont <= MAXC);
+	g->meta = (struct graph_meta){
+		.start_ns = start_ns,
+		.end_ns = start_ns + 40000000,
+		.hostname = graph_strdup(g, "testhost"),
+		.kernel = graph_strdup(g, "6.1.0-test-amd64"),
+		.boot_id = graph_strdup(g, "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"),
+		.capturer_pid = 31337,
+		.collected = GRAPH_HAVE_EVERYTHING,
+		.types_present = NS_ALL_TYPES,
+		.nsfs_dev = 4,
+	};
+	for (unsigned t = 0; t < NS_NTYPES; t++)
+		host[t] = graph_ns_add(g, (struct ns_key){ 4, HOST_INO + t }, t,
+				       &added);
+	for (unsigned c = 0; c < ncont; c++)
+		for (unsigned t = 0; t < NS_NTYPES; t++)
+			cont[c][t] = graph_ns_add(g, (struct ns_key){ 4, cont_ino(c, t) },
+						  t, &added);
+	for (size_t i = 0; i < g->nns; i++) {
+		struct graph_ns *ns = &g->ns[i];
+		unsigned c = (unsigned)((ns->key.ino - CONT_INO) / 16);
+		bool in_cont = ns->key.ino >= CONT_INO;
+		ns->flags = GRAPH_NS_HAS_ID;
+		ns->kernel_id = ns->key.ino - 4026531800ull;
+		ns->owner_err = 0;
+		if (ns->type == NS_USER) {
+			ns->owner = ns->parent = in_cont ? host[NS_USER] : GRAPH_NONE;
+			ns->owner_err = ns->parent_err = in_cont ? 0 : EPERM;
+			ns->flags |= GRAPH_NS_HAS_CREATOR;
+			ns->creator_uid = in_cont ? 1000 + c : 0;
+			snprintf(buf, sizeof(buf), "0 %u 65536\n", in_cont ? 100000 + c * 65536 : 0);
+			ns->uid_map = graph_strdup(g, buf);
+			ns->gid_map = graph_strdup(g, buf);
+		} else {
+			ns->owner = in_cont ? cont[c][NS_USER] : host[NS_USER];
+		}
+		if (ns->type == NS_PID) {
+			ns->parent = in_cont ? host[NS_PID] : GRAPH_NONE;
+			ns->parent_err = in_cont ? 0 : EPERM;
+		}
+	}
+	for (unsigned i = 0; i < nprocs; i++) {
+		int c = (int)(i % (MAXC + 1)) - 1;
+		const uint32_t *ns = c >= 0 && (unsigned)c < ncont ? cont[c] : host;
+		struct graph_proc *p = graph_proc_append(g, (int32_t)i + 1);
+		p->flags = GRAPH_PROC_LISTED;
+		p->ppid = i ? 1 : 0;
+		p->uid = ns == host ? 0 : 100000;
+		p->start_time = 100 + i * 7;
+		snprintf(buf, sizeof(buf), "%s-%u", tag, i % 50);
+		p->comm = graph_strdup(g, buf);
+		snprintf(buf, sizeof(buf), ns == host ? "%u" : "%u\t%u", i + 1, i % 50 + 1);
+		p->nstgid = graph_strdup(g, buf);
+		p->status_err = 0;
+		for (unsigned t = 0; t < NS_NTYPES; t++) {
+			p->links.ns[t] = ns[t];
+			p->links.err[t] = 0;
+		}
+		p->links.pid_for_children = ns[NS_PID];
+		p->links.time_for_children = ns[NS_TIME];
+		p->task_err = 0;
+		p->fd_err = 0;
+		uint32_t nt = 1 + i % 4;
+		for (uint32_t k = 0; k < nt; k++) {
+			struct graph_task *t = graph_task_append(g, (int32_t)(i + 1 + k * 100000));
+			t->comm = p->comm;
+			t->links = g->procs[g->nprocs - 1].links;
+		}
+		g->procs[g->nprocs - 1].ntasks = nt;
+		if (i % 10 == 0) {
+			struct graph_fd *f = graph_fd_append(g);
+			f->fd = 3;
+			f->ns = ns[NS_NET];
+			g->procs[g->nprocs - 1].nfds = 1;
+		}
+	}
+	for (unsigned c = 0; c < ncont; c++) {
+		struct graph_mount *m = graph_mount_append(g);
+		snprintf(buf, sizeof(buf), "/run/netns/c%u", c);
+		*m = (struct graph_mount){ host[NS_MNT], cont[c][NS_NET], 0,
+					   graph_strdup(g, buf) };
+	}
+	assert_int_equal(graph_gap_add(g, 77777, 0, ENOENT, "ns"), 0);
+	assert_int_equal(graph_gap_add(g, 1, 0, EACCES, "fd"), 0);
+	return g;
+}
+
+/* Equal graphs have equal encodings (test_codec shows the encoding keeps
+ * every field and decodes back to the same graph). */
+static void assert_same_graph(const struct graph *a, const struct graph *b)
+{
+	struct codec_snapshot x, y;
+
+	assert_int_equal(codec_encode_graph(a, &x), 0);
+	assert_int_equal(codec_encode_graph(b, &y), 0);
+#define SAME(r, q) do { \
+	assert_int_equal((r).len, (q).len); \
+	if ((r).len) assert_memory_equal((r).data, (q).data, (r).len); \
+} while (0)
+	SAME(x.meta, y.meta);
+	SAME(x.layout, y.layout);
+	assert_int_equal(x.nns, y.nns);
+	assert_int_equal(x.nprocs, y.nprocs);
+	assert_int_equal(x.nmounts, y.nmounts);
+	for (size_t i = 0; i < x.nns; i++)
+		SAME(x.ns[i], y.ns[i]);
+	for (size_t i = 0; i < x.nprocs; i++)
+		SAME(x.procs[i], y.procs[i]);
+	for (size_t i = 0; i < x.nmounts; i++)
+		SAME(x.mounts[i], y.mounts[i]);
+#undef SAME
+	codec_snapshot_free(&x);
+	codec_snapshot_free(&y);
+}
+
+static void assert_load_equal(struct store *s, uint64_t id, const struct graph *g)
+{
+	struct graph *back;
+
+	assert_int_equal(store_load(s, id, &back), 0);
+	assert_same_graph(g, back);
+	graph_free(back);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+struct tmp {
+	char dir[64];
+	char path[128];    /* DIR/store */
+};
+
+static void tmp_make(struct tmp *t)
+{
+	strcpy(t->dir, "/tmp/nsnap-test.XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->path, sizeof(t->path), "%s/store", t->dir);
+}
+
+static void tmp_free(struct tmp *t)
+{
+	nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static uint64_t put(struct store *s, const struct graph *g, const char *label)
+{
+	uint64_t id = 0;
+	int ret = store_put(s, g, label, &id);
+
+	if (ret)
+		fail_msg("store_put: %s", store_strerror(ret));
+	return id;
+}
+
+static uint64_t resolve(struct store *s, const char *sel)
+{
+	uint64_t id = 0;
+	int ret = store_resolve(s, sel, &id);
+
+	if (ret)
+		fail_msg("store_resolve(%s): %s", sel, store_strerror(ret));
+	return id;
+}
+
+static uint64_t used(struct store *s)
+{
+	struct store_stat st;
+
+	assert_int_equal(store_stat(s, &st), 0);
+	return st.used;
+}
+
+/* Flip the case of the first byte of every copy of NEEDLE in FILE. */
+static size_t damage(const char *file, const char *needle)
+{
+	int fd = open(file, O_RDWR);
+	struct stat st;
+	size_t hits = 0, n = strlen(needle);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	uint8_t *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+			  MAP_SHARED, fd, 0);
+	assert_true(p != MAP_FAILED);
+	for (uint8_t *q = p; (q = memmem(q, (size_t)(p + st.st_size - q),
+					 needle, n)); q += n) {
+		*q ^= 0x20;
+		hits++;
+	}
+	munmap(p, (size_t)st.st_size);
+	close(fd);
+	return hits;
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_round_trips(void **state)
+{
+	(void)state;
+	struct tmp t;
+	struct store *s;
+	struct graph *g[6];
+	struct store_header h;
+
+	tmp_make(&t);
+	assert_int_equal(store_open(t.path, STORE_CREATE, &s), 0);
+	for (unsigned i = 0; i < 6; i++) {
+		char tag[32];
+		snprintf(tag, sizeof(tag), "rt%u", i % 3);
+		g[i] = world(50 + 40 * i, i, tag, 1700000000000000000 + i);
+		assert_int_equal(put(s, g[i], i == 2 ? "two" : NULL), i + 1);
+	}
+	/* An empty graph is a snapshot too. */
+	struct graph *empty = graph_new();
+	assert_int_equal(put(s, empty, NULL), 7);
+	for (unsigned i = 0; i < 6; i++)
+		assert_load_equal(s, i + 1, g[i]);
+	assert_load_equal(s, 7, empty);
+
+	assert_int_equal(store_header(s, 3, &h), 0);
+	assert_int_equal(h.id, 3);
+	assert_string_equal(h.label, "two");
+	assert_string_equal(h.host, "testhost");
+	assert_string_equal(h.kernel, "6.1.0-test-amd64");
+	assert_string_equal(h.boot_id, "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0");
+	assert_true(h.start_ns == g[2]->meta.start_ns);
+	assert_true(h.end_ns == g[2]->meta.end_ns);
+	assert_int_equal(h.nns, g[2]->nns);
+	assert_int_equal(h.nprocs, g[2]->nprocs);
+	assert_int_equal(h.nthreads, g[2]->ntasks);
+	assert_int_equal(h.npins, g[2]->nfds + g[2]->nmounts);
+	assert_int_equal(h.ngaps, 2);
+	assert_true(h.size > 0);
+	assert_int_equal(store_header(s, 8, &h), STORE_ENOSNAP);
+	assert_int_equal(store_header(s, 7, &h), 0);
+	assert_string_equal(h.host, "");
+	assert_string_equal(h.label, "");
+
+	/* Reopened, read-only: everything is still there, nothing writable. */
+	store_close(s);
+	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
+	for (unsigned i = 0; i < 6; i++)
+		assert_load_equal(s, i + 1, g[i]);
+	uint64_t id;
+	assert_int_equal(store_put(s, g[0], NULL, &id), STORE_ERDONLY);
+	store_close(s);
+	/* And writable again: ids go on. */
+	assert_int_equal(store_open(t.path, 0, &s), 0);
+	assert_int_equal(put(s, g[0], NULL), 8);
+	assert_load_equal(s, 8, g[0]);
+	store_close(s);
+
+	for (unsigned i = 0; i < 6; i++)
+		graph_free(g[i]);
+	graph_free(empty);
+	tmp_free(&t);
+}
+
+static void test_selectors(void **state)
+{
+	(void)state;
+	struct tmp t;
+	struct store *s;
+	uint64_t id;
+	/* 2024-03-01T00:00:00Z, and then hourly, half a second in. */
+	const int64_t base = 1709251200LL * 1000000000 + 500000000;
+
+	setenv("TZ", "EST5", 1);   /* UTC-5, no DST: local != UTC */
+	tzset();
+	tmp_make(&t);
+	assert_int_equal(store_open(t.path, STORE_CREATE, &s), 0);
+	assert_int_equal(store_resolve(s, "latest", &id), STORE_EEMPTY);
+	assert_int_equal(store_resolve(s, "1", &id), STORE_ENOSNAP);
+	assert_int_equal(store_resolve(s, "2024-03-01T00:00Z", &id), STORE_EEMPTY);
+
+	for (unsigned i = 0; i < 10; i++) {
+		struct graph *g = world(20, 1, "sel", base + (int64_t)i * 3600 * 1000000000);
+		const char *label = i == 1 || i == 6 ? "alpha" : i == 4 ? "beta" : NULL;
+		assert_int_equal(put(s, g, label), i + 1);
+		graph_free(g);
+	}
+	assert_int_equal(resolve(s, "5"), 5);
+	assert_int_equal(resolve(s, "10"), 10);
+	assert_int_equal(resolve(s, "latest"), 10);
+	assert_int_equal(resolve(s, "latest~0"), 10);
+	assert_int_equal(resolve(s, "latest~3"), 7);
+	assert_int_equal(resolve(s, "latest~9"), 1);
+	assert_int_equal(resolve(s, "alpha"), 7);  /* the latest carrying it */
+	assert_int_equal(resolve(s, "beta"), 5);
+	assert_int_equal(resolve(s, "2024-03-01T02:30Z"), 3);
+	assert_int_equal(resolve(s, "2024-03-01T02:00:00Z"), 3);
+	assert_int_equal(resolve(s, "2024-03-01T01:59:59Z"), 2);
+	assert_int_equal(resolve(s, "2024-02-29T21:00"), 3);     /* local */
+	assert_int_equal(resolve(s, "2024-02-29T21:00:00"), 3);
+	assert_int_equal(resolve(s, "2024-02-29T20:59:59"), 2);
+	assert_int_equal(resolve(s, "2030-01-01T00:00"), 10);
+
+	assert_int_equal(store_resolve(s, "11", &id), STORE_ENOSNAP);
+	assert_int_equal(store_resolve(s, "0", &id), STORE_ENOSNAP);
+	assert_int_equal(store_resolve(s, "184467440737095516160", &id), STORE_ENOSNAP);
+	assert_int_equal(store_resolve(s, "latest~10", &id), STORE_ENOSNAP);
+	assert_int_equal(store_resolve(s, "latest~99999999999", &id), STORE_ENOSNAP);
+	assert_int_equal(store_resolve(s, "2024-02-29T18:59", &id), STORE_ENOSNAP);
+	assert_int_equal(store_resolve(s, "2024-02-30T00:00", &id), STORE_ESELECTOR);
+	assert_int_equal(store_resolve(s, "gamma", &id), STORE_ESELECTOR);
+	assert_int_equal(store_resolve(s, "latest~x", &id), STORE_ESELECTOR);
+	assert_int_equal(store_resolve(s, "", &id), STORE_ESELECTOR);
+	assert_int_equal(store_resolve(s, NULL, &id), STORE_ESELECTOR);
+	assert_non_null(strstr(store_strerror(STORE_ESELECTOR), "latest~N"));
+
+	/* Labels that would read as another selector are refused. */
+	struct graph *g = world(5, 0, "lbl", base);
+	char longest[STORE_LABEL_MAX + 2];
+	memset(longest, 'x', sizeof(longest));
+	longest[STORE_LABEL_MAX + 1] = '\0';
+	static const char *const bad[] = {
+		"", "12", "latest", "latest~1", "latest~", "2024-01-01T00:00",
+		"2024-01-01T00:00:00Z", "tab\there", "new\nline", "del\x7f",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(store_label_check(bad[i]), STORE_ELABEL);
+		assert_int_equal(store_put(s, g, bad[i], &id), STORE_ELABEL);
+	}
+	assert_int_equal(store_put(s, g, longest, &id), STORE_ELABEL);
+	longest[STORE_LABEL_MAX] = '\0';
+	assert_int_equal(put(s, g, longest), 11);
+	assert_int_equal(resolve(s, longest), 11);
+	assert_int_equal(put(s, g, "before upgrade: ünïcode"), 12);
+	assert_int_equal(resolve(s, "before upgrade: ünïcode"), 12);
+	assert_int_equal(store_label_check(NULL), 0);
+	graph_free(g);
+	store_close(s);
+	tmp_free(&t);
+	unsetenv("TZ");
+	tzset();
+}
+
+struct counter {
+	uint64_t n, last;
+	bool ordered;
+};
+
+static int count_cb(const struct store_header *h, void *ctx)
+{
+	struct counter *c = ctx;
+
+	c->ordered = c->ordered && h->id == c->last + 1;
+	c->last = h->id;
+	c->n++;
+	return 0;
+}
+
+static void test_map_growth(void **state)
+{
+	(void)state;
+	struct tmp t;
+	struct store *s;
+	struct store_stat st;
+	struct graph *big = world(20000, 60, "big", 1);
+
+	tmp_make(&t);
+	assert_int_equal(store_open(t.path, STORE_CREATE, &s), 0);
+	assert_int_equal(store_stat(s, &st), 0);
+	assert_true(st.map_size <= 1u << 20);
+	uint64_t first = st.map_size;
+	assert_int_equal(put(s, big, NULL), 1);
+	assert_int_equal(store_stat(s, &st), 0);
+	print_message("map grew from %" PRIu64 " to %" PRIu64 " bytes, %" PRIu64
+		      " in use\n", first, st.map_size, st.used);
+	assert_true(st.map_size >= 4 * first);
+	assert_true(st.used > first);
+	assert_load_equal(s, 1, big);
+	store_close(s);
+	/* Reopened, the store keeps the map it grew to. */
+	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
+	assert_load_equal(s, 1, big);
+	store_close(s);
+	graph_free(big);
+	tmp_free(&t);
+}
+
+#define WRITERS 2
+#define WRITES 20
+
+static struct graph *writer_graph(int w, int i)
+{
+	char tag[32];
+
+	snprintf(tag, sizeof(tag), "w%d-%d", w, i);
+	return world(400, 4, tag, (int64_t)w * 1000 + i);
+}
+
+/* In a child: no cmocka, just an exit status. */
+static int writer(const char *path, int w)
+{
+	struct store *s;
+	int ret = store_open(path, STORE_CREATE, &s);
+
+	if (ret) {
+		fprintf(stderr, "writer %d: open: %s\n", w, store_strerror(ret));
+		return 1;
+	}
+	for (int i = 0; i < WRITES; i++) {
+		char label[32];
+		uint64_t id;
+		struct graph *g = writer_graph(w, i);
+		snprintf(label, sizeof(label), "w%d-%d", w, i);
+		ret = store_put(s, g, label, &id);
+		graph_free(g);
+		if (ret) {
+			fprintf(stderr, "writer %d: put: %s\n", w, store_strerror(ret));
+			break;
+		}
+	}
+	store_close(s);
+	return ret ? 1 : 0;
+}
+
+static void test_concurrent_writers(void **state)
+{
+	(void)state;
+	struct tmp t;
+	struct store *s;
+	struct store_stat st;
+	pid_t pids[WRITERS];
+
+	tmp_make(&t);
+	/* Both create the store as well: that races too. */
+	for (int w = 0; w < WRITERS; w++) {
+		pids[w] = fork();
+		assert_true(pids[w] >= 0);
+		if (pids[w] == 0)
+			_exit(writer(t.path, w));
+	}
+	for (int w = 0; w < WRITERS; w++) {
+		int status;
+		assert_int_equal(waitpid(pids[w], &status, 0), pids[w]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+
+	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
+	struct counter c = { .ordered = true };
+	assert_int_equal(store_list(s, count_cb, &c), 0);
+	assert_int_equal(c.n, WRITERS * WRITES);
+	assert_true(c.ordered);
+	for (int w = 0; w < WRITERS; w++)
+		for (int i = 0; i < WRITES; i++) {
+			char label[32];
+			snprintf(label, sizeof(label), "w%d-%d", w, i);
+			struct graph *g = writer_graph(w, i);
+			assert_load_equal(s, resolve(s, label), g);
+			graph_free(g);
+		}
+	assert_int_equal(store_stat(s, &st), 0);
+	print_message("40 snapshots by two writers: map %" PRIu64 ", used %" PRIu64 "\n",
+		      st.map_size, st.used);
+	assert_true(st.map_size > 1u << 20);
+	store_close(s);
+	tmp_free(&t);
+}
+
+static void test_dedup(void **state)
+{
+	(void)state;
+	struct tmp t;
+	struct store *s;
+	struct store_header h1, h2, h3;
+	struct graph *g = world(3000, 40, "dedup", 42);
+
+	tmp_make(&t);
+	assert_int_equal(store_open(t.path, STORE_CREATE, &s), 0);
+	uint64_t u0 = used(s);
+	assert_int_equal(put(s, g, NULL), 1);
+	uint64_t u1 = used(s);
+	assert_int_equal(put(s, g, NULL), 2);
+	uint64_t u2 = used(s);
+	/* One process more, one namespace changed: a small step too. */
+	struct graph_proc *p = graph_proc_append(g, 99999);
+	p->comm = graph_strdup(g, "newcomer");
+	g->ns[9].kernel_id++;
+	assert_int_equal(put(s, g, NULL), 3);
+	uint64_t u3 = used(s);
+	assert_load_equal(s, 3, g);
+
+	assert_int_equal(store_header(s, 1, &h1), 0);
+	assert_int_equal(store_header(s, 2, &h2), 0);
+	assert_int_equal(store_header(s, 3, &h3), 0);
+	print_message("store bytes: empty %" PRIu64 ", first %" PRIu64
+		      " (+%" PRIu64 "), identical second +%" PRIu64
+		      ", one change +%" PRIu64 "\n", u0, u1, u1 - u0, u2 - u1,
+		      u3 - u2);
+	print_message("records: first %" PRIu64 " bytes (%" PRIu64
+		      " added), second %" PRIu64 " added, third %" PRIu64
+		      " added\n", h1.size, h1.added, h2.added, h3.added);
+	assert_true((u2 - u1) * 20 < u1 - u0);
+	assert_int_equal(h2.added, 0);
+	assert_int_equal(h1.added, h1.size);
+	assert_memory_equal(h1.digest, h2.digest, 16);
+	assert_true(h3.added < h1.size / 20);
+	store_close(s);
+	graph_free(g);
+	tmp_free(&t);
+}
+
+static void test_damage(void **state)
+{
+	(void)state;
+	struct tmp t;
+	struct store *s;
+	struct graph *a = world(200, 2, "clean", 1), *b = world(200, 2, "clean", 2);
+	struct graph *back;
+	char file[160];
+
+	/* The victim: one process only snapshot 1 holds. */
+	struct graph_proc *p = graph_proc_append(a, 4242);
+	p->comm = graph_strdup(a, "victim-3f9a");
+	tmp_make(&t);
+	assert_int_equal(store_open(t.path, STORE_CREATE, &s), 0);
+	assert_int_equal(put(s, a, "with-victim"), 1);
+	assert_int_equal(put(s, b, NULL), 2);
+	store_close(s);
+
+	snprintf(file, sizeof(file), "%s/data.mdb", t.path);
+	assert_true(damage(file, "victim-3f9a") >= 1);
+
+	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
+	assert_int_equal(store_load(s, 1, &back), STORE_ECORRUPT);
+	assert_null(back);
+	const char *msg = store_strerror(STORE_ECORRUPT);
+	print_message("damaged record: %s\n", msg);
+	assert_non_null(strstr(msg, "does not match its hash"));
+	assert_non_null(strstr(msg, "record "));
+	/* The rest of the store is fine. */
+	assert_load_equal(s, 2, b);
+	struct counter c = { .ordered = true };
+	assert_int_equal(store_list(s, count_cb, &c), 0);
+	assert_int_equal(c.n, 2);
+	store_close(s);
+
+	/* Storing the same process again repairs the damaged copy. */
+	assert_int_equal(store_open(t.path, STORE_CREATE, &s), 0);
+	assert_int_equal(put(s, a, NULL), 3);
+	assert_load_equal(s, 1, a);
+	assert_load_equal(s, 3, a);
+	store_close(s);
+
+	/* A damaged header fails its checksum; the others still list. */
+	assert_true(damage(file, "with-victim") >= 1);
+	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
+	struct store_header h;
+	assert_int_equal(store_header(s, 1, &h), STORE_ECORRUPT);
+	assert_non_null(strstr(store_strerror(STORE_ECORRUPT), "header of snapshot 1"));
+	c = (struct counter){ .ordered = true, .last = 1 };
+	assert_int_equal(store_list(s, count_cb, &c), STORE_ECORRUPT);
+	assert_int_equal(c.n, 2);
+	assert_load_equal(s, 2, b);
+	/* Time selectors look past it. */
+	assert_int_equal(resolve(s, "2100-01-01T00:00Z"), 3);
+	assert_int_equal(resolve(s, "1970-01-01T00:00Z"), 3);
+	store_close(s);
+
+	graph_free(a);
+	graph_free(b);
+	tmp_free(&t);
+}
+
+static void write_file(const char *path, const void *data, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, n), (ssize_t)n);
+	close(fd);
+}
+
+static void test_not_a_store(void **state)
+{
+	(void)state;
+	struct tmp t;
+	struct store *s = (struct store *)1;
+	char path[200], file[220];
+	uint8_t garbage[8192];
+
+	tmp_make(&t);
+	/* Missing. */
+	snprintf(path, sizeof(path), "%s/missing", t.dir);
+	assert_int_equal(store_open(path, STORE_RDONLY, &s), -ENOENT);
+	assert_null(s);
+	/* A regular file, an empty one. */
+	snprintf(path, sizeof(path), "%s/file", t.dir);
+	write_file(path, "hello\n", 6);
+	assert_int_equal(store_open(path, STORE_RDONLY, &s), -ENOTDIR);
+	assert_int_equal(store_open(path, STORE_CREATE, &s), -ENOTDIR);
+	snprintf(path, sizeof(path), "%s/empty", t.dir);
+	write_file(path, "", 0);
+	assert_int_equal(store_open(path, STORE_RDONLY, &s), -ENOTDIR);
+	/* An empty directory is not a store (yet). */
+	snprintf(path, sizeof(path), "%s/dir", t.dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(store_open(path, STORE_RDONLY, &s), STORE_ENOTSTORE);
+	/* An empty data.mdb. */
+	snprintf(file, sizeof(file), "%s/data.mdb", path);
+	write_file(file, "", 0);
+	assert_int_equal(store_open(path, STORE_RDONLY, &s), STORE_ENOTSTORE);
+	/* Garbage, short and long: refused, and never overwritten. */
+	for (size_t i = 0; i < sizeof(garbage); i++)
+		garbage[i] = (uint8_t)(i * 131 + 7);
+	write_file(file, garbage, 10);
+	assert_int_equal(store_open(path, STORE_RDONLY, &s), STORE_ENOTSTORE);
+	assert_int_equal(store_open(path, STORE_CREATE, &s), STORE_ENOTSTORE);
+	write_file(file, garbage, sizeof(garbage));
+	assert_int_equal(store_open(path, STORE_RDONLY, &s), STORE_ENOTSTORE);
+	assert_int_equal(store_open(path, STORE_CREATE, &s), STORE_ENOTSTORE);
+	struct stat st;
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(st.st_size, sizeof(garbage));
+	assert_null(s);
+	assert_int_equal(store_open(NULL, STORE_RDONLY, &s), -EINVAL);
+	assert_int_equal(store_open(path, STORE_RDONLY | STORE_CREATE, &s), -EINVAL);
+
+	/* A store whose format record says something else. */
+	assert_int_equal(store_open(t.path, STORE_CREATE, &s), 0);
+	store_close(s);
+	snprintf(file, sizeof(file), "%s/data.mdb", t.path);
+	int fd = open(file, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	uint8_t *map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+			    MAP_SHARED, fd, 0);
+	assert_true(map != MAP_FAILED);
+	uint8_t *fmt = memmem(map, (size_t)st.st_size, "nsnapsto", 8);
+	assert_non_null(fmt);
+	fmt[11] = 2;        /* format version 2 */
+	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), STORE_ENEWER);
+	assert_int_equal(store_open(t.path, STORE_CREATE, &s), STORE_ENEWER);
+	fmt[11] = 1;
+	fmt[12] ^= 'l' ^ 'b';   /* the other byte order */
+	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), STORE_EFOREIGN);
+	fmt[12] ^= 'l' ^ 'b';
+	fmt[0] = 'X';       /* someone else's LMDB */
+	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), STORE_ENOTSTORE);
+	assert_int_equal(store_open(t.path, STORE_CREATE, &s), STORE_ENOTSTORE);
+	fmt[0] = 'n';
+	munmap(map, (size_t)st.st_size);
+	close(fd);
+	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
+	store_close(s);
+
+	/* Every code has its own words. */
+	static const int codes[] = {
+		STORE_ENOTSTORE, STORE_ENEWER, STORE_EFOREIGN, STORE_ENOSNAP,
+		STORE_EEMPTY, STORE_ESELECTOR, STORE_ELABEL, STORE_ERDONLY,
+		STORE_EGRAPH, STORE_EMAPMAX, -ENOENT, -30792 /* MDB_MAP_FULL */,
+	};
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(store_strerror(codes[i]),
+						store_strerror(codes[j]));
+	assert_non_null(strstr(store_strerror(STORE_ENEWER), "newer"));
+	tmp_free(&t);
+}
+
+static void check_modes(const char *dir, const char *store)
+{
+	char path[300];
+	struct stat st;
+	const char *sub[] = { "a", "a/b", "a/b/store" };
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, sub[i]);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0700);
+	}
+	snprintf(path, sizeof(path), "%s/data.mdb", store);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	snprintf(path, sizeof(path), "%s/lock.mdb", store);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+}
+
+static void test_modes(void **state)
+{
+	(void)state;
+	static const mode_t masks[] = { 0, 0777, 022 };
+	struct tmp t;
+	struct store *s;
+	char path[200];
+
+	for (size_t i = 0; i < 3; i++) {
+		tmp_make(&t);
+		snprintf(path, sizeof(path), "%s/a/b/store", t.dir);
+		mode_t old = umask(masks[i]);
+		int ret = store_open(path, STORE_CREATE, &s);
+		umask(old);
+		assert_int_equal(ret, 0);
+		struct graph *g = world(3, 0, "m", 1);
+		assert_int_equal(put(s, g, NULL), 1);
+		graph_free(g);
+		store_close(s);
+		check_modes(t.dir, path);
+		tmp_free(&t);
+	}
+}
+
+struct hist {
+	uint64_t ids[8];
+	uint8_t hashes[8][16];
+	bool gone[8];
+	size_t n;
+};
+
+static int hist_cb(uint64_t id, const uint8_t hash[16], void *ctx)
+{
+	struct hist *h = ctx;
+
+	assert_true(h->n < 8);
+	h->ids[h->n] = id;
+	h->gone[h->n] = !hash;
+	if (hash)
+		memcpy(h->hashes[h->n], hash, 16);
+	h->n++;
+	return 0;
+}
+
+static void test_ns_history(void **state)
+{
+	(void)state;
+	struct tmp t;
+	struct store *s;
+	struct graph *g1 = world(100, 3, "h", 1), *g2 = world(100, 3, "h", 2);
+	struct graph *g3 = world(100, 2, "h", 3);  /* container 2 gone */
+	struct ns_key changed = { 4, cont_ino(0, NS_NET) };
+	struct ns_key vanishing = { 4, cont_ino(2, NS_UTS) };
+	struct ns_key steady = { 4, HOST_INO + NS_USER };
+	struct hist h;
+
+	/* g2 and g3: container 0's net namespace has another kernel id. */
+	g2->ns[graph_ns_find(g2, changed)].kernel_id = 1;
+	g3->ns[graph_ns_find(g3, changed)].kernel_id = 1;
+	tmp_make(&t);
+	assert_int_equal(store_open(t.path, STORE_CREATE, &s), 0);
+	assert_int_equal(put(s, g1, NULL), 1);
+	assert_int_equal(put(s, g2, NULL), 2);
+	assert_int_equal(put(s, g3, NULL), 3);
+	assert_int_equal(put(s, g1, NULL), 4);
+
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(store_ns_history(s, changed, hist_cb, &h), 0);
+	assert_int_equal(h.n, 3);
+	assert_int_equal(h.ids[0], 1);
+	assert_int_equal(h.ids[1], 2);
+	assert_int_equal(h.ids[2], 4);
+	assert_memory_equal(h.hashes[0], h.hashes[2], 16);
+	assert_memory_not_equal(h.hashes[0], h.hashes[1], 16);
+
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(store_ns_history(s, vanishing, hist_cb, &h), 0);
+	assert_int_equal(h.n, 3);
+	assert_int_equal(h.ids[0], 1);
+	assert_false(h.gone[0]);
+	assert_int_equal(h.ids[1], 3);
+	assert_true(h.gone[1]);
+	assert_int_equal(h.ids[2], 4);
+	assert_false(h.gone[2]);
+
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(store_ns_history(s, steady, hist_cb, &h), 0);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.ids[0], 1);
+
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(store_ns_history(s, (struct ns_key){ 4, 1 }, hist_cb, &h), 0);
+	assert_int_equal(h.n, 0);
+	store_close(s);
+	graph_free(g1);
+	graph_free(g2);
+	graph_free(g3);
+	tmp_free(&t);
+}
+
+static void test_default_path(void **state)
+{
+	(void)state;
+	const char *p;
+	pid_t pid;
+	int status;
+
+	setenv("NSNAP_STORE", "/somewhere/else", 1);
+	p = store_default_path();
+	assert_non_null(p);
+	assert_string_equal(p, "/somewhere/else");
+	unsetenv("NSNAP_STORE");
+	if (geteuid() != 0)
+		return;
+	assert_string_equal(store_default_path(), "/var/lib/nsnap");
+
+	/* As somebody else: the XDG state directory, then the home one. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int bad = 0;
+		if (setuid(65534))
+			_exit(2);
+		setenv("XDG_STATE_HOME", "/xdg/state", 1);
+		p = store_default_path();
+		bad |= !p || strcmp(p, "/xdg/state/nsnap");
+		setenv("XDG_STATE_HOME", "relative", 1);
+		setenv("HOME", "/home/someone", 1);
+		p = store_default_path();
+		bad |= !p || strcmp(p, "/home/someone/.local/state/nsnap");
+		unsetenv("XDG_STATE_HOME");
+		p = store_default_path();
+		bad |= !p || strcmp(p, "/home/someone/.local/state/nsnap");
+		_exit(bad);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_bad_graph(void **state)
+{
+	(void)state;
+	struct tmp t;
+	struct store *s;
+	uint64_t id;
+	struct graph *g = world(10, 1, "bad", 1);
+
+	g->procs[3].links.ns[NS_NET] = 5000;
+	tmp_make(&t);
+	assert_int_equal(store_open(t.path, STORE_CREATE, &s), 0);
+	assert_int_equal(store_put(s, g, NULL, &id), STORE_EGRAPH);
+	assert_int_equal(store_resolve(s, "latest", &id), STORE_EEMPTY);
+	store_close(s);
+	graph_free(g);
+	tmp_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trips),
+		cmocka_unit_test(test_selectors),
+		cmocka_unit_test(test_map_growth),
+		cmocka_unit_test(test_concurrent_writers),
+		cmocka_unit_test(test_dedup),
+		cmocka_unit_test(test_damage),
+		cmocka_unit_test(test_not_a_store),
+		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_ns_history),
+		cmocka_unit_test(test_default_path),
+		cmocka_unit_test(test_bad_graph),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

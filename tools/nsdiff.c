@@ -1,0 +1,430 @@
+/*
+ * nsdiff — what changed in the namespaces between two snapshots (or a
+ * snapshot and the live system), and the timeline across a store.
+ *
+ * Exit status as diff(1): 0 no differences, 1 differences, 2 trouble.  The
+ * comparison itself is libcore/diff.c; this file only parses options,
+ * loads the two sides and picks the printer.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "diff.h"
+#include "graph.h"
+#include "store.h"
+
+#define EXIT_SAME 0
+#define EXIT_DIFFERENT 1
+#define EXIT_TROUBLE 2
+
+enum format { FORMAT_LIST, FORMAT_TREE, FORMAT_JSON };
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+struct options {
+	const char *store_path;
+	enum format format;
+	bool format_given;
+	enum color_mode color;
+	bool all;
+	bool timeline;
+	const char *namespaces;
+	struct diff_opts diff;
+};
+
+static void __attribute__((noreturn)) usage(FILE *out, int status)
+{
+	fputs(
+"Usage:\n"
+" nsdiff [options] <A> [<B>]\n"
+" nsdiff [options] --timeline [<from> [<to>]]\n"
+"\n"
+"Show what changed in the namespaces of the system between two snapshots\n"
+"recorded by nsnap(8), or between a snapshot and the live system.\n"
+"<A> and <B> are snapshot selectors (an id, \"latest\", \"latest~N\", a label,\n"
+"a time YYYY-MM-DDTHH:MM) or \"live\"; <B> defaults to \"live\".\n"
+"\n"
+"Options:\n"
+"     --store <path>         the snapshot store (default: $NSNAP_STORE,\n"
+"                              /var/lib/nsnap for root, else $XDG_STATE_HOME/nsnap)\n"
+"     --format <format>      list (default), tree or json\n"
+"     --all                  tree: also show unchanged namespaces\n"
+"     --color[=<when>]       auto (default), always or never\n"
+"     --pidns                only PID namespaces, in their parent hierarchy\n"
+"     --namespaces <list>    only these types (comma-separated cgroup, ipc,\n"
+"                              mnt, net, pid, time, user, uts); user\n"
+"                              namespaces are always compared\n"
+"     --no-pids              no process-level changes\n"
+"     --search-tasks         members are threads, not processes\n"
+"     --deep-scan            also namespaces kept alive by pins, and pin changes\n"
+"     --timeline             the events between consecutive snapshots of the\n"
+"                              store, from <from> to <to> (default: all)\n"
+" -h, --help                 display this help\n"
+"\n"
+"Exit status: 0 no differences, 1 differences, 2 trouble.\n"
+"See nsdiff(1).\n", out);
+	exit(status);
+}
+
+static uint32_t parse_types(const char *list)
+{
+	uint32_t types = 0;
+
+	for (const char *s = list;;) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		int t = ns_type_from_name(s, len);
+
+		if (t < 0)
+			errx(EXIT_TROUBLE, "unknown namespace type in --namespaces: '%.*s'",
+			     (int)len, s);
+		types |= NS_TYPE_BIT(t);
+		if (!comma)
+			return types;
+		s = comma + 1;
+	}
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	enum {
+		OPT_STORE = 0x100, OPT_FORMAT, OPT_ALL, OPT_COLOR, OPT_PIDNS,
+		OPT_NAMESPACES, OPT_NO_PIDS, OPT_SEARCH_TASKS, OPT_DEEP_SCAN,
+		OPT_TIMELINE,
+	};
+	static const struct option longopts[] = {
+		{ "store", required_argument, NULL, OPT_STORE },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "color", optional_argument, NULL, OPT_COLOR },
+		{ "pidns", no_argument, NULL, OPT_PIDNS },
+		{ "namespaces", required_argument, NULL, OPT_NAMESPACES },
+		{ "no-pids", no_argument, NULL, OPT_NO_PIDS },
+		{ "search-tasks", no_argument, NULL, OPT_SEARCH_TASKS },
+		{ "deep-scan", no_argument, NULL, OPT_DEEP_SCAN },
+		{ "timeline", no_argument, NULL, OPT_TIMELINE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	/* Our own messages: one line, then exit 2 (getopt's would say
+	 * "invalid option" and leave the status to us). */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_STORE:
+			o->store_path = optarg;
+			break;
+		case OPT_FORMAT:
+			o->format_given = true;
+			if (strcmp(optarg, "list") == 0)
+				o->format = FORMAT_LIST;
+			else if (strcmp(optarg, "tree") == 0)
+				o->format = FORMAT_TREE;
+			else if (strcmp(optarg, "json") == 0)
+				o->format = FORMAT_JSON;
+			else
+				errx(EXIT_TROUBLE, "unknown --format '%s' (list, tree or json)",
+				     optarg);
+			break;
+		case OPT_ALL:
+			o->all = true;
+			break;
+		case OPT_COLOR:
+			if (!optarg || strcmp(optarg, "always") == 0)
+				o->color = COLOR_ALWAYS;
+			else if (strcmp(optarg, "auto") == 0)
+				o->color = COLOR_AUTO;
+			else if (strcmp(optarg, "never") == 0)
+				o->color = COLOR_NEVER;
+			else
+				errx(EXIT_TROUBLE, "unknown --color '%s' (auto, always or never)",
+				     optarg);
+			break;
+		case OPT_PIDNS:
+			o->diff.pidns = true;
+			break;
+		case OPT_NAMESPACES:
+			o->namespaces = optarg;
+			o->diff.types = parse_types(optarg);
+			break;
+		case OPT_NO_PIDS:
+			o->diff.no_pids = true;
+			break;
+		case OPT_SEARCH_TASKS:
+			o->diff.search_tasks = true;
+			break;
+		case OPT_DEEP_SCAN:
+			o->diff.deep_scan = true;
+			break;
+		case OPT_TIMELINE:
+			o->timeline = true;
+			break;
+		case 'h':
+			usage(stdout, EXIT_SAME);
+		default:
+			if (optopt >= 0x100 || optopt == 0)
+				errx(EXIT_TROUBLE, "bad option '%s'; try 'nsdiff --help'",
+				     argv[optind - 1]);
+			errx(EXIT_TROUBLE, "bad option '-%c'; try 'nsdiff --help'", optopt);
+		}
+	}
+	if (o->namespaces && o->diff.pidns)
+		errx(EXIT_TROUBLE, "--namespaces and --pidns cannot be combined");
+	if (o->timeline && o->format_given)
+		errx(EXIT_TROUBLE, "--timeline prints events; --format does not apply");
+}
+
+/* ---- the two sides ---------------------------------------------------- */
+
+struct side {
+	const char *selector;
+	char name[32];            /* "live" or the snapshot id */
+	int64_t time_ns;
+	struct graph *g;
+};
+
+/* Open the store once, on first need: "live" against "live" needs none. */
+static void open_store(struct options *o, struct store **s)
+{
+	int rc;
+
+	if (*s)
+		return;
+	if (!o->store_path)
+		o->store_path = store_default_path();
+	if (!o->store_path)
+		errx(EXIT_TROUBLE, "no store: give --store or set NSNAP_STORE");
+	rc = store_open(o->store_path, STORE_RDONLY, s);
+	if (rc)
+		errx(EXIT_TROUBLE, "%s: %s", o->store_path, store_strerror(rc));
+}
+
+static void capture_warning(void *ctx, const char *msg)
+{
+	(void)ctx;
+	warnx("warning: %s", msg);
+}
+
+static void load_side(struct options *o, struct store **s, struct side *side)
+{
+	uint64_t id;
+	int rc;
+
+	if (strcmp(side->selector, "live") == 0) {
+		struct capture_opts co = {
+			.collect = GRAPH_HAVE_EVERYTHING, .types = NS_ALL_TYPES,
+			.proc_root = "/proc", .warn = capture_warning,
+		};
+		rc = capture_live(&co, &side->g);
+		if (rc)
+			errx(EXIT_TROUBLE, "cannot capture the live system: %s",
+			     strerror(-rc));
+		snprintf(side->name, sizeof(side->name), "live");
+		side->time_ns = side->g->meta.start_ns;
+		return;
+	}
+	open_store(o, s);
+	rc = store_resolve(*s, side->selector, &id);
+	if (rc == 0)
+		rc = store_load(*s, id, &side->g);
+	if (rc)
+		errx(EXIT_TROUBLE, "snapshot '%s': %s", side->selector,
+		     store_strerror(rc));
+	snprintf(side->name, sizeof(side->name), "%" PRIu64, id);
+	side->time_ns = side->g->meta.start_ns;
+}
+
+/* Matches across boots or hosts are guesses: say so where it is seen. */
+static void warn_not_comparable(const struct diff *d)
+{
+	const struct graph_meta *a = &d->a->meta, *b = &d->b->meta;
+
+	if (d->flags & DIFF_OTHER_HOST)
+		warnx("WARNING: the two sides come from different hosts ('%s' and "
+		      "'%s'): namespaces and processes are matched by numbers that "
+		      "mean nothing across machines",
+		      a->hostname ? a->hostname : "?", b->hostname ? b->hostname : "?");
+	if (d->flags & DIFF_OTHER_BOOT)
+		warnx("WARNING: the two sides come from different boots (boot id %s "
+		      "and %s): PIDs, inode numbers and namespace IDs are reused "
+		      "across boots, every match below is a guess",
+		      a->boot_id ? a->boot_id : "?", b->boot_id ? b->boot_id : "?");
+}
+
+static bool use_color(enum color_mode mode)
+{
+	const char *no_color = getenv("NO_COLOR");
+
+	if (mode != COLOR_AUTO)
+		return mode == COLOR_ALWAYS;
+	return isatty(STDOUT_FILENO) && !(no_color && *no_color);
+}
+
+static int run_diff(struct options *o, int nargs, char **args)
+{
+	struct store *s = NULL;
+	struct side a = { .selector = args[0] };
+	struct side b = { .selector = nargs > 1 ? args[1] : "live" };
+	struct diff d;
+	int rc;
+
+	load_side(o, &s, &a);
+	load_side(o, &s, &b);
+	if (s)
+		store_close(s);
+	rc = diff_graphs(a.g, b.g, &o->diff, &d);
+	if (rc == -EBADMSG)
+		errx(EXIT_TROUBLE, "inconsistent snapshot graph (an index out of range)");
+	if (rc)
+		errx(EXIT_TROUBLE, "cannot compare: %s", strerror(-rc));
+	warn_not_comparable(&d);
+
+	struct diff_print_opts po = {
+		.color = use_color(o->color), .all = o->all,
+		.a_name = a.name, .b_name = b.name,
+	};
+	switch (o->format) {
+	case FORMAT_LIST:
+		rc = diff_print_list(stdout, &d, &po);
+		break;
+	case FORMAT_TREE:
+		rc = diff_print_tree(stdout, &d, &po);
+		break;
+	case FORMAT_JSON:
+		rc = diff_print_json(stdout, &d, &po);
+		break;
+	}
+	if (rc == -ENODATA)
+		errx(EXIT_TROUBLE, "a snapshot lacks what the tree with these options "
+		     "needs; try --format=list");
+	if (rc)
+		errx(EXIT_TROUBLE, "write error: %s", strerror(-rc));
+	int status = d.nchanges ? EXIT_DIFFERENT : EXIT_SAME;
+	diff_release(&d);
+	graph_free(a.g);
+	graph_free(b.g);
+	return status;
+}
+
+/* ---- timeline ----------------------------------------------------------- */
+
+struct range {
+	uint64_t from, to;
+	uint64_t *ids;
+	int64_t *times;
+	size_t n, cap;
+};
+
+static int collect(const struct store_header *h, void *ctx)
+{
+	struct range *r = ctx;
+
+	if (h->id < r->from || h->id > r->to)
+		return 0;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		uint64_t *ids = realloc(r->ids, cap * sizeof(*ids));
+		if (!ids)
+			return -ENOMEM;
+		r->ids = ids;
+		int64_t *times = realloc(r->times, cap * sizeof(*times));
+		if (!times)
+			return -ENOMEM;
+		r->times = times;
+		r->cap = cap;
+	}
+	r->ids[r->n] = h->id;
+	r->times[r->n++] = h->start_ns;
+	return 0;
+}
+
+static uint64_t resolve(struct store *s, const char *selector)
+{
+	uint64_t id;
+	int rc = store_resolve(s, selector, &id);
+
+	if (rc)
+		errx(EXIT_TROUBLE, "snapshot '%s': %s", selector, store_strerror(rc));
+	return id;
+}
+
+static int run_timeline(struct options *o, int nargs, char **args)
+{
+	struct store *s = NULL;
+	struct range r = { .from = 0, .to = UINT64_MAX };
+	struct graph *prev = NULL;
+	bool changed = false;
+	int rc;
+
+	open_store(o, &s);
+	if (nargs > 0)
+		r.from = resolve(s, args[0]);
+	if (nargs > 1)
+		r.to = resolve(s, args[1]);
+	if (r.from > r.to)
+		errx(EXIT_TROUBLE, "'%s' comes after '%s'", args[0], args[1]);
+	rc = store_list(s, collect, &r);
+	if (rc)
+		errx(EXIT_TROUBLE, "%s: %s", o->store_path, store_strerror(rc));
+
+	for (size_t i = 0; i < r.n; i++) {
+		struct graph *g;
+		struct diff d;
+		char id[32];
+
+		snprintf(id, sizeof(id), "%" PRIu64, r.ids[i]);
+		rc = store_load(s, r.ids[i], &g);
+		if (rc)
+			errx(EXIT_TROUBLE, "snapshot %s: %s", id, store_strerror(rc));
+		struct diff_snapshot at = { .time_ns = r.times[i], .id = id, .g = g };
+		if (prev) {
+			rc = diff_graphs(prev, g, &o->diff, &d);
+			if (rc)
+				errx(EXIT_TROUBLE, "snapshot %s: cannot compare: %s", id,
+				     rc == -EBADMSG ? "inconsistent graph" : strerror(-rc));
+			if (d.flags)
+				warn_not_comparable(&d);
+			changed |= d.nchanges != 0 || d.flags != 0;
+			rc = diff_print_events(stdout, &d, &at);
+			diff_release(&d);
+		} else {
+			rc = diff_print_events(stdout, NULL, &at);
+		}
+		if (rc)
+			errx(EXIT_TROUBLE, "write error: %s", strerror(-rc));
+		graph_free(prev);
+		prev = g;
+	}
+	graph_free(prev);
+	free(r.ids);
+	free(r.times);
+	store_close(s);
+	return changed ? EXIT_DIFFERENT : EXIT_SAME;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .format = FORMAT_LIST };
+	int nargs;
+
+	parse_options(argc, argv, &o);
+	nargs = argc - optind;
+	if (o.timeline) {
+		if (nargs > 2)
+			errx(EXIT_TROUBLE, "--timeline takes at most two selectors");
+		return run_timeline(&o, nargs, argv + optind);
+	}
+	if (nargs < 1 || nargs > 2)
+		errx(EXIT_TROUBLE, "%s; try 'nsdiff --help'",
+		     nargs < 1 ? "no snapshot to compare" : "too many arguments");
+	return run_diff(&o, nargs, argv + optind);
+}
