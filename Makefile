@@ -15,12 +15,12 @@ MANDIR  ?= $(PREFIX)/share/man
 DESTDIR ?=
 
 CC      ?= cc
-PKGS    := lmdb libxxhash
+PKGS    := lmdb libxxhash jansson
 DEBS    := build-essential pkg-config liblmdb-dev libxxhash-dev libcmocka-dev \
-           util-linux procps
+           libjansson-dev util-linux procps mount
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lxxhash)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lxxhash -ljansson)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -44,7 +44,7 @@ ASAN_BINS := $(addprefix build/asan/,$(TOOLS))
 UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/%,$(UNIT_SRC))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/asan/%-replay,$(FUZZ_SRC))
 
-.PHONY: all check unit integration bench deps install clean fuzz demo
+.PHONY: all check unit integration lint bench deps check-deps install clean fuzz demo
 all: $(BINS)
 
 # The main job: record a snapshot into the default store and show it.
@@ -97,7 +97,7 @@ fuzz: $(LIB_SRC) $(FUZZ_SRC)
 	    -o build/fuzz/$$n || exit 1; \
 	done
 
-check: deps unit integration
+check: check-deps unit integration lint
 
 unit: $(UNIT_BINS) $(FUZZ_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
@@ -108,18 +108,22 @@ unit: $(UNIT_BINS) $(FUZZ_BINS)
 integration: $(ASAN_BINS)
 	NSNAP_BIN=build/asan tests/integration/run.sh
 
+lint:
+	@for m in man/*.[0-9]; do mandoc -T lint -W warning $$m || exit 1; done
+	@echo "lint: manual pages clean"
+
 bench: $(BINS)
 	bench/run.sh
 
+# Build needs DEBS; the tests also check DOT output with Graphviz and the
+# manual pages with mandoc.
+TEST_DEBS := graphviz mandoc
+
 deps:
-	@missing=""; for p in $(DEBS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
-	fi
+	@tests/install-debs $(DEBS)
+
+check-deps: deps
+	@tests/install-debs $(TEST_DEBS)
 
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "diff.h"
+#include "format.h"
 #include "graph.h"
 #include "render.h"
 #include "store.h"
@@ -54,6 +56,10 @@ static const char usage_text[] =
 "-S, --snapshot=<selector>\n"
 "\t\tShow a stored snapshot instead of the live system: an id,\n"
 "\t\t\"latest\", \"latest~N\", a label, or a time (YYYY-MM-DDTHH:MM).\n"
+"--format=<fmt>\ttree (the default), json (the view as data) or dot (the\n"
+"\t\thierarchy for Graphviz).\n"
+"--history=<ns>\tThe life of one namespace across every stored snapshot;\n"
+"\t\t<ns> is type:[inode], dev:inode or a namespace ID.\n"
 "--store=<path>\tThe snapshot store (default: $NSNAP_STORE, /var/lib/nsnap\n"
 "\t\tfor root, else $XDG_STATE_HOME/nsnap).\n"
 "--help\t\tShow this text.\n"
@@ -72,6 +78,7 @@ static void usage(FILE *out, int status)
 }
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+enum output_format { FORMAT_TREE, FORMAT_JSON, FORMAT_DOT };
 
 struct options {
 	bool help, no_pids, search_tasks, show_comm, deep_scan, all_pids, pidns;
@@ -80,6 +87,8 @@ struct options {
 	const char *namespaces;
 	const char *snapshot;
 	const char *store;
+	const char *history;
+	enum output_format format;
 	int width;               /* -1: ask the terminal */
 	char **pids;
 	size_t npids;
@@ -106,6 +115,20 @@ static int set_subtree(struct options *o, const char *v) { return set_string(&o-
 static int set_namespaces(struct options *o, const char *v) { return set_string(&o->namespaces, v); }
 static int set_snapshot(struct options *o, const char *v) { return set_string(&o->snapshot, v); }
 static int set_store(struct options *o, const char *v) { return set_string(&o->store, v); }
+static int set_history(struct options *o, const char *v) { return set_string(&o->history, v); }
+
+static int set_format(struct options *o, const char *v)
+{
+	if (strcmp(v, "tree") == 0)
+		o->format = FORMAT_TREE;
+	else if (strcmp(v, "json") == 0)
+		o->format = FORMAT_JSON;
+	else if (strcmp(v, "dot") == 0)
+		o->format = FORMAT_DOT;
+	else
+		return -1;
+	return 0;
+}
 
 static int set_color(struct options *o, const char *v)
 {
@@ -172,6 +195,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "snapshot", FLAG_STRING, set_snapshot, NULL },
 		{ "S", FLAG_STRING, set_snapshot, NULL },
 		{ "store", FLAG_STRING, set_store, NULL },
+		{ "format", FLAG_STRING, set_format, NULL },
+		{ "history", FLAG_STRING, set_history, NULL },
 	};
 	int i = 1;
 
@@ -228,7 +253,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		if (f->set(o, value)) {
 			fprintf(stderr, "invalid value \"%s\" for flag -%s: %s\n", value,
 				shown, f->set == set_color ? "must be auto, always or never"
-							   : "parse error");
+				       : f->set == set_format ? "must be tree, json or dot"
+							      : "parse error");
 			usage(stderr, 2);
 		}
 	}
@@ -315,7 +341,7 @@ static size_t ids_of(char *const *words, size_t n, int32_t *ids)
 	return k;
 }
 
-static struct graph *capture_for(const struct view_opts *vo)
+static struct graph *capture_for(const struct view_opts *vo, bool as_data)
 {
 	/* The view warns about what it leaves out, live or replayed alike;
 	 * capture's own warnings would say the same thing twice. */
@@ -327,6 +353,9 @@ static struct graph *capture_for(const struct view_opts *vo)
 	if (!ids)
 		err(1, "out of memory");
 	view_capture_needs(vo, &co.collect, &co.types);
+	/* Data formats carry each member's comm and NStgid. */
+	if (as_data)
+		co.collect |= GRAPH_HAVE_COMM | GRAPH_HAVE_NSTGID;
 	if (vo->npids) {
 		co.nids = ids_of(vo->pids, vo->npids, ids);
 	} else if (vo->subtree) {
@@ -342,18 +371,28 @@ static struct graph *capture_for(const struct view_opts *vo)
 	return g;
 }
 
-static struct graph *load_snapshot(const char *store_path, const char *selector)
+static struct store *open_store(const char *path)
 {
 	struct store *s;
+	int rc;
+
+	if (!path)
+		path = store_default_path();
+	if (!path)
+		errx(1, "no store: give --store or set NSNAP_STORE");
+	rc = store_open(path, STORE_RDONLY, &s);
+	if (rc)
+		errx(1, "%s: %s", path, store_strerror(rc));
+	return s;
+}
+
+static struct graph *load_snapshot(const char *store_path, const char *selector)
+{
+	struct store *s = open_store(store_path);
 	struct graph *g;
 	uint64_t id;
 	int rc;
 
-	if (!store_path)
-		store_path = store_default_path();
-	rc = store_open(store_path, STORE_RDONLY, &s);
-	if (rc)
-		errx(1, "%s: %s", store_path, store_strerror(rc));
 	rc = store_resolve(s, selector, &id);
 	if (rc == 0)
 		rc = store_load(s, id, &g);
@@ -361,6 +400,76 @@ static struct graph *load_snapshot(const char *store_path, const char *selector)
 	if (rc)
 		errx(1, "snapshot '%s': %s", selector, store_strerror(rc));
 	return g;
+}
+
+/* Every snapshot of the store, oldest first, for --history. */
+struct series {
+	struct store *store;
+	struct diff_snapshot *snaps;
+	char (*names)[24];
+	size_t n, cap;
+	int err;
+};
+
+static int add_to_series(const struct store_header *h, void *ctx)
+{
+	struct series *se = ctx;
+	struct graph *g;
+
+	if (se->n == se->cap) {
+		size_t cap = se->cap ? se->cap * 2 : 16;
+		void *snaps = realloc(se->snaps, cap * sizeof(*se->snaps));
+		if (snaps)
+			se->snaps = snaps;
+		void *names = realloc(se->names, cap * sizeof(*se->names));
+		if (names)
+			se->names = names;
+		if (!snaps || !names)
+			return -ENOMEM;
+		se->cap = cap;
+	}
+	int rc = store_load(se->store, h->id, &g);
+	if (rc) {
+		warnx("snapshot %llu: %s; left out of the history",
+		      (unsigned long long)h->id, store_strerror(rc));
+		se->err = rc;
+		return 0;
+	}
+	snprintf(se->names[se->n], sizeof(se->names[0]), "%llu",
+		 (unsigned long long)h->id);
+	se->snaps[se->n] = (struct diff_snapshot){
+		.time_ns = h->start_ns, .id = NULL, .g = g,
+	};
+	se->n++;
+	return 0;
+}
+
+static int show_history(const struct options *o)
+{
+	struct series se = { .store = open_store(o->store) };
+	int rc = store_list(se.store, add_to_series, &se);
+	int status = 0;
+
+	if (rc && rc != STORE_ECORRUPT)
+		errx(1, "cannot list snapshots: %s", store_strerror(rc));
+	for (size_t i = 0; i < se.n; i++)
+		se.snaps[i].id = se.names[i];
+	rc = diff_history(stdout, se.snaps, se.n, o->history, NULL);
+	if (rc == -EINVAL)
+		warnx("bad namespace '%s': use type:[inode], dev:inode or a namespace ID",
+		      o->history);
+	else if (rc == -ENOENT)
+		warnx("namespace %s is in no snapshot", o->history);
+	else if (rc)
+		warnx("%s", strerror(-rc));
+	if (rc || se.err)
+		status = 1;
+	for (size_t i = 0; i < se.n; i++)
+		graph_free((struct graph *)se.snaps[i].g);
+	free(se.snaps);
+	free(se.names);
+	store_close(se.store);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -371,6 +480,8 @@ int main(int argc, char **argv)
 
 	parse_options(argc, argv, &o);
 	check_conflicts(&o);
+	if (o.history)
+		return show_history(&o);
 
 	struct view_opts vo = {
 		.pidns = o.pidns, .search_tasks = o.search_tasks,
@@ -382,7 +493,7 @@ int main(int argc, char **argv)
 	};
 	/* With --subtree the PID arguments are refused above. */
 	struct graph *g = o.snapshot ? load_snapshot(o.store, o.snapshot)
-				     : capture_for(&vo);
+				     : capture_for(&vo, o.format != FORMAT_TREE);
 
 	rc = view_build(g, &vo, &v);
 	if (rc == -ENODATA)
@@ -399,7 +510,13 @@ int main(int argc, char **argv)
 		.show_comm = o.show_comm, .all_pids = o.all_pids,
 		.width = o.width >= 0 ? o.width : terminal_width(),
 	};
-	rc = render_tree(stdout, g, &v, &ro);
+	struct format_opts fo = { .no_pids = o.no_pids };
+	if (o.format == FORMAT_JSON)
+		rc = format_json(stdout, g, &v, &fo);
+	else if (o.format == FORMAT_DOT)
+		rc = format_dot(stdout, g, &v, &fo);
+	else
+		rc = render_tree(stdout, g, &v, &ro);
 	int status = v.status;
 	view_release(&v);
 	graph_free(g);

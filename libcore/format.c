@@ -1,0 +1,561 @@
+/*
+ * format.c — the view as JSON and as Graphviz DOT (schema in format.h).
+ *
+ * Both walk the view's lines in order and recover the tree's shape from
+ * the depths alone, with a stack of open lines: a line hangs under the
+ * nearest earlier line of smaller depth, which is how the indented text
+ * reads too.  Nothing here decides what is shown; view_build() did.
+ */
+#include "format.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NO_PARENT SIZE_MAX
+#define ELLIPSIS "\xe2\x80\xa6" /* U+2026, spelled in UTF-8 */
+
+/* What both formats need before the first byte is written, so that a
+ * failure leaves OUT untouched. */
+struct shape {
+	size_t *parent;   /* per line: index of the line it hangs under */
+	char *map;        /* scratch for one normalized map */
+};
+
+static void shape_release(struct shape *s)
+{
+	free(s->parent);
+	free(s->map);
+}
+
+static bool is_user_line(const struct graph *g, const struct view_line *l)
+{
+	return l->ns == VIEW_INVISIBLE || g->ns[l->ns].type == NS_USER;
+}
+
+static int shape_build(const struct graph *g, const struct view *v,
+		       struct shape *s)
+{
+	size_t map_len = 0, top = 0;
+	size_t *stack;
+
+	memset(s, 0, sizeof(*s));
+	/* The view came from G, but a caller mixing up graphs (nsdiff holds
+	 * two) must not make us read out of bounds. */
+	for (size_t i = 0; i < v->nlines; i++) {
+		const struct view_line *l = &v->lines[i];
+		if (l->ns != VIEW_INVISIBLE && l->ns >= g->nns)
+			return -EINVAL;
+		if (l->uid_map && strlen(l->uid_map) > map_len)
+			map_len = strlen(l->uid_map);
+		if (l->gid_map && strlen(l->gid_map) > map_len)
+			map_len = strlen(l->gid_map);
+	}
+	s->parent = malloc((v->nlines + 1) * sizeof(*s->parent));
+	stack = malloc((v->nlines + 1) * sizeof(*stack));
+	s->map = malloc(map_len + 1);
+	if (!s->parent || !stack || !s->map) {
+		free(stack);
+		shape_release(s);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < v->nlines; i++) {
+		unsigned depth = v->lines[i].depth;
+		while (top && v->lines[stack[top - 1]].depth >= depth)
+			top--;
+		s->parent[i] = top ? stack[top - 1] : NO_PARENT;
+		stack[top++] = i;
+	}
+	free(stack);
+	return 0;
+}
+
+static int write_status(FILE *out)
+{
+	if (fflush(out) || ferror(out))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/* Go's regexp \s, and TrimSpace's extra \v: the tree's map rules. */
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
+}
+
+static bool is_trim_space(char c)
+{
+	return is_space(c) || c == '\v';
+}
+
+/*
+ * MAP as the tree shows it (render.c's put_map: trimmed, blank runs
+ * squeezed to one space) into BUF, which holds strlen(MAP) + 1; NULL for
+ * NULL ("deleted").
+ */
+static const char *normalize_map(const char *map, char *buf)
+{
+	if (!map)
+		return NULL;
+	const char *s = map, *e = map + strlen(map);
+	char *o = buf;
+
+	while (s < e && is_trim_space(*s))
+		s++;
+	while (e > s && is_trim_space(e[-1]))
+		e--;
+	while (s < e) {
+		if (is_space(*s)) {
+			while (s < e && is_space(*s))
+				s++;
+			*o++ = ' ';
+		} else {
+			*o++ = *s++;
+		}
+	}
+	*o = '\0';
+	return buf;
+}
+
+/* "2023-11-14T22:13:20.123456789Z" (RFC 3339, UTC); NULL if unprintable. */
+static const char *rfc3339(int64_t ns, char *buf, size_t len)
+{
+	int64_t secs = ns / 1000000000, frac = ns % 1000000000;
+	struct tm tm;
+
+	if (frac < 0) {
+		frac += 1000000000;
+		secs--;
+	}
+	time_t t = (time_t)secs;
+	if (!gmtime_r(&t, &tm))
+		return NULL;
+	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!n || snprintf(buf + n, len - n, ".%09lldZ", (long long)frac) >=
+		  (int)(len - n))
+		return NULL;
+	return buf;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+/*
+ * A pretty-printer that writes what Python's json.dumps(indent=2) would:
+ * one value per line, ",\n" between values, "[]"/"{}" when empty.  'first'
+ * tracks only the innermost open container, which is all it needs: closing
+ * a container always leaves its parent with at least one value.
+ */
+struct jw {
+	FILE *out;
+	unsigned level;
+	bool first;
+};
+
+static void jw_newline(struct jw *w)
+{
+	fputc('\n', w->out);
+	for (unsigned i = 0; i < w->level; i++)
+		fputs("  ", w->out);
+}
+
+static void jw_item(struct jw *w)
+{
+	if (!w->first)
+		fputc(',', w->out);
+	w->first = false;
+	jw_newline(w);
+}
+
+/* KEY is one of ours: plain ASCII, nothing to escape. */
+static void jw_key(struct jw *w, const char *key)
+{
+	jw_item(w);
+	fprintf(w->out, "\"%s\": ", key);
+}
+
+static void jw_open(struct jw *w, char c)
+{
+	fputc(c, w->out);
+	w->level++;
+	w->first = true;
+}
+
+static void jw_close(struct jw *w, char c)
+{
+	bool empty = w->first;
+
+	w->level--;
+	if (!empty)
+		jw_newline(w);
+	fputc(c, w->out);
+	w->first = false;
+}
+
+/* The byte rule of format.h; short escapes and lowercase hex as Python
+ * writes them, so that json.tool reproduces us exactly. */
+static void json_str(FILE *out, const char *s)
+{
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':  fputs("\\\"", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '\b': fputs("\\b", out); break;
+		case '\f': fputs("\\f", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\r': fputs("\\r", out); break;
+		case '\t': fputs("\\t", out); break;
+		default:
+			if (*p < 0x20 || *p >= 0x7f)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
+static void jw_str(struct jw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	json_str(w->out, s);
+}
+
+static void jw_u64(struct jw *w, const char *key, uint64_t v)
+{
+	jw_key(w, key);
+	fprintf(w->out, "\"%llu\"", (unsigned long long)v);
+}
+
+static void jw_int(struct jw *w, const char *key, long long v)
+{
+	jw_key(w, key);
+	fprintf(w->out, "%lld", v);
+}
+
+/* true, false, null */
+static void jw_lit(struct jw *w, const char *key, const char *lit)
+{
+	jw_key(w, key);
+	fputs(lit, w->out);
+}
+
+static void jw_str_array(struct jw *w, const char *key, char *const *s,
+			 size_t n)
+{
+	jw_key(w, key);
+	jw_open(w, '[');
+	for (size_t i = 0; i < n; i++) {
+		jw_item(w);
+		json_str(w->out, s[i]);
+	}
+	jw_close(w, ']');
+}
+
+static void json_snapshot(struct jw *w, const struct graph_meta *m)
+{
+	char buf[64];
+
+	jw_key(w, "snapshot");
+	jw_open(w, '{');
+	jw_str(w, "host", m->hostname);
+	jw_str(w, "kernel", m->kernel);
+	jw_str(w, "boot_id", m->boot_id);
+	jw_str(w, "start", rfc3339(m->start_ns, buf, sizeof(buf)));
+	jw_str(w, "end", rfc3339(m->end_ns, buf, sizeof(buf)));
+	jw_key(w, "start_ns");
+	fprintf(w->out, "\"%lld\"", (long long)m->start_ns);
+	jw_key(w, "end_ns");
+	fprintf(w->out, "\"%lld\"", (long long)m->end_ns);
+	jw_close(w, '}');
+}
+
+static void json_members(struct jw *w, const struct graph *g,
+			 const struct view_line *l)
+{
+	bool comm = g->meta.collected & GRAPH_HAVE_COMM;
+	bool nstgid = g->meta.collected & GRAPH_HAVE_NSTGID;
+
+	jw_key(w, "members");
+	jw_open(w, '[');
+	for (size_t i = 0; i < l->nmembers; i++) {
+		const struct view_member *m = &l->members[i];
+		jw_item(w);
+		jw_open(w, '{');
+		jw_int(w, "pid", m->id);
+		if (comm)
+			jw_str(w, "comm", m->comm);
+		if (nstgid)
+			jw_str(w, "nstgid", m->nstgid);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}
+
+static void json_line(struct jw *w, const struct graph *g,
+		      const struct view *v, const struct shape *s, size_t i,
+		      const struct format_opts *o)
+{
+	const struct view_line *l = &v->lines[i];
+
+	jw_item(w);
+	jw_open(w, '{');
+	if (l->ns == VIEW_INVISIBLE) {
+		jw_str(w, "type", ns_type_name(NS_USER));
+		jw_lit(w, "invisible", "true");
+	} else {
+		const struct graph_ns *n = &g->ns[l->ns];
+		jw_str(w, "type", ns_type_name(n->type));
+		jw_u64(w, "dev", n->key.dev);
+		jw_u64(w, "ino", n->key.ino);
+	}
+	jw_int(w, "depth", l->depth);
+	if (s->parent[i] == NO_PARENT)
+		jw_lit(w, "parent", "null");
+	else
+		jw_int(w, "parent", (long long)s->parent[i]);
+	if (l->ns == VIEW_INVISIBLE) {
+		jw_close(w, '}');
+		return;
+	}
+
+	const struct graph_ns *n = &g->ns[l->ns];
+	if (n->flags & GRAPH_NS_HAS_ID)
+		jw_u64(w, "id", n->kernel_id);
+	else
+		jw_lit(w, "id", "null");
+	if (n->type == NS_USER) {
+		if (n->flags & GRAPH_NS_HAS_CREATOR)
+			jw_int(w, "creator_uid", n->creator_uid);
+		else
+			jw_lit(w, "creator_uid", "null");
+		if (v->show_maps) {
+			jw_str(w, "uid_map", normalize_map(l->uid_map, s->map));
+			jw_str(w, "gid_map", normalize_map(l->gid_map, s->map));
+		}
+	}
+	if (!o->no_pids)
+		json_members(w, g, l);
+	jw_close(w, '}');
+}
+
+int format_json(FILE *out, const struct graph *g, const struct view *v,
+		const struct format_opts *o)
+{
+	static const struct format_opts defaults;
+	struct jw w = { .out = out };
+	struct shape s;
+	int rc;
+
+	if (!o)
+		o = &defaults;
+	if ((rc = shape_build(g, v, &s)))
+		return rc;
+
+	jw_open(&w, '{');
+	jw_str(&w, "format", "nsshow-view");
+	jw_int(&w, "version", FORMAT_JSON_VERSION);
+	json_snapshot(&w, &g->meta);
+	jw_str_array(&w, "messages", v->messages, v->nmessages);
+	jw_str_array(&w, "warnings", v->warnings, v->nwarnings);
+	jw_str(&w, "fatal", v->fatal);
+	jw_key(&w, "namespaces");
+	jw_open(&w, '[');
+	/* A fatal view has no tree, whatever lines it may hold. */
+	for (size_t i = 0; !v->fatal && i < v->nlines; i++)
+		json_line(&w, g, v, &s, i, o);
+	jw_close(&w, ']');
+	jw_close(&w, '}');
+	fputc('\n', out);
+
+	shape_release(&s);
+	return write_status(out);
+}
+
+/* ---- DOT ----------------------------------------------------------------- */
+
+/*
+ * Data bytes inside a quoted label or attribute.  The label shows a C-like
+ * escaped text (\\, \xNN) so that no byte can pass for another; that text
+ * is then quoted for DOT, where a backslash starts an escape (\n, \N...)
+ * and so is doubled.  '&' is spelled as an entity because Graphviz
+ * expands entities ("&lt;") in labels.
+ */
+static void dot_data(FILE *out, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"')
+			fputs("\\\"", out);
+		else if (*p == '\\')
+			fputs("\\\\\\\\", out);
+		else if (*p == '&')
+			fputs("&amp;", out);
+		else if (*p < 0x20 || *p >= 0x7f)
+			fprintf(out, "\\\\x%02x", *p);
+		else
+			fputc(*p, out);
+	}
+}
+
+/* One left-justified label line of data. */
+static void dot_data_line(FILE *out, const char *prefix, const char *s)
+{
+	fputs(prefix, out);
+	dot_data(out, s);
+	fputs("\\l", out);
+}
+
+static void dot_indent(FILE *out, unsigned level)
+{
+	for (unsigned i = 0; i < level; i++)
+		fputs("  ", out);
+}
+
+static void dot_members(FILE *out, const struct view_line *l, unsigned max)
+{
+	size_t shown = l->nmembers < max ? l->nmembers : max;
+
+	if (!l->nmembers)
+		return;
+	fputc('[', out);
+	for (size_t i = 0; i < shown; i++)
+		fprintf(out, " %d", (int)l->members[i].id);
+	if (shown < l->nmembers)
+		fprintf(out, " " ELLIPSIS " (+%zu)", l->nmembers - shown);
+	fputs(" ]\\l", out);
+}
+
+static void dot_node(FILE *out, const struct graph *g, const struct view *v,
+		     const struct shape *s, size_t i,
+		     const struct format_opts *o, unsigned level)
+{
+	const struct view_line *l = &v->lines[i];
+	const char *color = NULL;
+	bool user = is_user_line(g, l);
+
+	dot_indent(out, level);
+	fprintf(out, "n%zu [label=\"", i);
+	if (l->ns == VIEW_INVISIBLE) {
+		fputs("[invisible ancestor user NS]\\l\", style=dashed];\n", out);
+		return;
+	}
+	const struct graph_ns *n = &g->ns[l->ns];
+	fprintf(out, "%s {%llu %llu}\\l", ns_type_name(n->type),
+		(unsigned long long)n->key.dev, (unsigned long long)n->key.ino);
+	if (n->type == NS_USER) {
+		if (n->flags & GRAPH_NS_HAS_CREATOR)
+			fprintf(out, "UID: %u\\l", n->creator_uid);
+		if (v->show_maps) {
+			const char *u = normalize_map(l->uid_map, s->map);
+			dot_data_line(out, "u: ", u ? u : "deleted");
+			const char *gm = normalize_map(l->gid_map, s->map);
+			dot_data_line(out, "g: ", gm ? gm : "deleted");
+		}
+	}
+	if (!o->no_pids)
+		dot_members(out, l, o->dot_max_pids ? o->dot_max_pids
+						    : FORMAT_DOT_MAX_PIDS);
+	fputc('"', out);
+	if (o->ns_color)
+		color = o->ns_color(o->ns_color_ctx, l->ns);
+	if (color) {
+		fputs(user ? ", style=\"bold,filled\"" : ", style=filled", out);
+		fputs(", fillcolor=\"", out);
+		dot_data(out, color);
+		fputc('"', out);
+	} else if (user) {
+		fputs(", style=bold", out);
+	}
+	fputs("];\n", out);
+}
+
+/* The graph's own label: where the data comes from, and what the scan said. */
+static void dot_graph_label(FILE *out, const struct graph *g,
+			    const struct view *v)
+{
+	char buf[64];
+	const char *t = rfc3339(g->meta.start_ns, buf, sizeof(buf));
+
+	fputs("  label=\"", out);
+	if (g->meta.hostname)
+		dot_data_line(out, "host: ", g->meta.hostname);
+	if (g->meta.kernel)
+		dot_data_line(out, "kernel: ", g->meta.kernel);
+	if (t)
+		dot_data_line(out, "captured: ", t);
+	for (size_t i = 0; i < v->nmessages; i++)
+		dot_data_line(out, "", v->messages[i]);
+	if (v->fatal)
+		dot_data_line(out, "", v->fatal);
+	fputs("\";\n  labelloc=t;\n  labeljust=l;\n", out);
+}
+
+int format_dot(FILE *out, const struct graph *g, const struct view *v,
+	       const struct format_opts *o)
+{
+	static const struct format_opts defaults;
+	struct shape s;
+	size_t nlines = v->fatal ? 0 : v->nlines;
+	size_t *open;       /* lines whose subtree is still open */
+	size_t top = 0;
+	unsigned clusters = 0; /* how many of them opened a cluster */
+	int rc;
+
+	if (!o)
+		o = &defaults;
+	if ((rc = shape_build(g, v, &s)))
+		return rc;
+	open = malloc((nlines + 1) * sizeof(*open));
+	if (!open) {
+		shape_release(&s);
+		return -ENOMEM;
+	}
+
+	fputs("digraph nsshow {\n", out);
+	dot_graph_label(out, g, v);
+	fputs("  node [shape=box];\n", out);
+	for (size_t i = 0; i <= nlines; i++) {
+		/* Close what line I is not inside of; everything at the end. */
+		while (top && (i == nlines ||
+			       v->lines[open[top - 1]].depth >= v->lines[i].depth)) {
+			if (is_user_line(g, &v->lines[open[--top]])) {
+				clusters--;
+				dot_indent(out, clusters + 1);
+				fputs("}\n", out);
+			}
+		}
+		if (i == nlines)
+			break;
+		if (is_user_line(g, &v->lines[i])) {
+			dot_indent(out, clusters + 1);
+			fprintf(out, "subgraph cluster_%zu {\n", i);
+			clusters++;
+			/* Clusters would inherit the graph's label. */
+			dot_indent(out, clusters + 1);
+			fputs("label=\"\";\n", out);
+		}
+		dot_node(out, g, v, &s, i, o, clusters + 1);
+		open[top++] = i;
+	}
+	/* Edges last and at the top level: an edge inside a cluster would
+	 * pull its tail node into that cluster too. */
+	for (size_t i = 0; i < nlines; i++) {
+		size_t p = s.parent[i];
+		if (p == NO_PARENT)
+			continue;
+		bool owns = is_user_line(g, &v->lines[p]) &&
+			    !is_user_line(g, &v->lines[i]);
+		fprintf(out, "  n%zu -> n%zu%s;\n", p, i,
+			owns ? " [style=dashed]" : "");
+	}
+	fputs("}\n", out);
+
+	free(open);
+	shape_release(&s);
+	return write_status(out);
+}

@@ -1,0 +1,41 @@
+/*
+ * export.h — the self-contained JSON interchange format of one snapshot.
+ *
+ * Owns writing a graph as a versioned JSON (or NDJSON) document and reading
+ * one back, refusing a document whose record hashes do not match its
+ * content.  The schema is documented in nsnap(5).  JSON parsing is done by
+ * jansson: a hand-written parser would be more code to trust than the
+ * format is worth.
+ */
+#ifndef NSNAP_EXPORT_H
+#define NSNAP_EXPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "graph.h"
+
+enum export_format { EXPORT_JSON, EXPORT_NDJSON };
+
+/* Where a snapshot came from: its id and label in the store it left. */
+struct export_info {
+	uint64_t id;
+	const char *label;  /* NULL: none */
+};
+
+/* Write G as one document to OUT.  Returns 0 or -errno. */
+int export_write(FILE *out, const struct graph *g,
+		 const struct export_info *info, enum export_format fmt);
+
+/*
+ * Read one document (either format) from BUF.  On success *out is a new
+ * graph equal to the exported one and *info its origin (the label lives in
+ * the graph's arena).  On failure returns -EBADMSG (malformed, or a hash
+ * that does not match: ERRBUF says which), -EPROTONOSUPPORT (a newer
+ * version) or -ENOMEM.
+ */
+int export_read(const char *buf, size_t len, struct graph **out,
+		struct export_info *info, char *errbuf, size_t errlen);
+
+#endif

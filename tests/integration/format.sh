@@ -1,0 +1,274 @@
+#!/bin/bash
+# format.sh — nsshow --format=json and --format=dot on a live world.
+#
+# Runs as PID 1 of its own PID namespace (it re-executes itself inside
+# `unshare --pid --fork --mount-proc` otherwise), so the processes nsshow
+# sees are the few it starts: a plain sleep, one in a new user + net + uts
+# namespace, one in a new PID namespace, and one whose comm is hostile
+# (quote, backslash, newline, control and non-UTF-8 bytes).  Checks:
+#   json     exit 0, clean stderr; `python3 -m json.tool` parses it and,
+#            with --indent 2, prints it back byte for byte; with --no-pids
+#            its lines rebuild the text tree (nsshow --no-pids) exactly;
+#            the hostile comm decodes to the bytes of /proc/PID/comm;
+#            members and inodes agree with /proc
+#   dot      exit 0; `dot -Tsvg` accepts it without a word on stderr; one
+#            node per JSON line; nested clusters for the child user ns
+#   pidns    the same for --pidns (no clusters, a parent edge)
+#   fatal    an unknown PID argument: exit 1, JSON with "fatal" and no
+#            namespaces, DOT still accepted by dot
+# python3 and dot checks are skipped when those are not installed, and
+# everything is skipped while nsshow has no --format option.
+#
+#   NSNAP_BIN   directory holding nsshow (default: build)
+#   KEEP=1      keep the temporary directory
+#
+# Output: "ok - NAME", "not ok - NAME" (details on "#" lines after it),
+# "skip - NAME: why", and last "format: N passed, M failed".  Exit status 0
+# when nothing failed.
+set -u
+
+TOP_DIR=$(cd "$(dirname "$0")/../.." && pwd)
+NSNAP_BIN=${NSNAP_BIN:-build}
+case $NSNAP_BIN in /*) ;; *) NSNAP_BIN=$TOP_DIR/$NSNAP_BIN ;; esac
+export NSNAP_BIN
+
+if [ $$ != 1 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "not ok - setup: must run as root"
+        echo "format: 0 passed, 1 failed"
+        exit 1
+    fi
+    exec unshare --pid --fork --mount-proc "$BASH" "$0" "$@"
+fi
+
+PASS=0 FAIL=0
+SAN_RE='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|==[0-9]+==ERROR'
+
+ok() { echo "ok - $1"; PASS=$((PASS + 1)); }
+skip() { echo "skip - $1"; }
+notok() { # notok NAME [DETAIL-FILE-OR-TEXT...]
+    local d
+    echo "not ok - $1"
+    shift
+    for d in "$@"; do
+        if [ -f "$d" ]; then sed 's/^/#   /' "$d" | head -n 40; else echo "#   $d"; fi
+    done
+    FAIL=$((FAIL + 1))
+}
+finish() {
+    echo "format: $PASS passed, $FAIL failed"
+    [ "$FAIL" = 0 ]
+    exit
+}
+# check NAME COMMAND...: ok when COMMAND succeeds, else not ok with its output
+check() {
+    local name=$1
+    shift
+    if "$@" >"$T/check.out" 2>&1; then ok "$name"; else notok "$name" "$T/check.out"; fi
+}
+
+NSSHOW=$NSNAP_BIN/nsshow
+if [ ! -x "$NSSHOW" ]; then
+    notok "setup: $NSSHOW not found (make it first)"
+    finish
+fi
+if ! "$NSSHOW" --format=tree --no-pids --color=never >/dev/null 2>&1; then
+    skip "format: nsshow has no --format option yet"
+    finish
+fi
+HAVE_PY=0 HAVE_DOT=0
+command -v python3 >/dev/null 2>&1 && HAVE_PY=1
+command -v dot >/dev/null 2>&1 && HAVE_DOT=1
+
+T=$(mktemp -d /tmp/nsshow-format.XXXXXX)
+# No wait: the unshare --fork parents outlive SIGTERM, and what they leave
+# behind dies with this PID namespace when we, its PID 1, exit.
+cleanup() {
+    local p
+    exec 2>/dev/null # bash would report each kill
+    for p in "${KIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+    [ "${KEEP:-0}" = 1 ] || rm -rf "$T"
+}
+KIDS=()
+trap cleanup EXIT
+
+# ---------------------------------------------------------------- world
+sleep 1000 &
+KIDS+=($!)
+unshare --user --map-root-user --net --uts sleep 1000 &
+USERNS=$!
+KIDS+=($!)
+unshare --pid --fork sleep 1000 &
+PIDNS=$!
+KIDS+=($!)
+# A comm is the base name of the executed path, so a symlink to sleep with
+# a hostile name (11 bytes; 15 would stick) makes one.
+mkdir "$T/bin"
+HOSTILE_NAME=$(printf 'q"b\\c\nd\001\377\303\251')
+ln -s "$(command -v sleep)" "$T/bin/$HOSTILE_NAME"
+"$T/bin/$HOSTILE_NAME" 1000 &
+HOSTILE=$!
+KIDS+=($!)
+# Wait until the unshare processes have become their sleeps and the comm
+# is set.
+for _ in $(seq 50); do
+    [ "$(readlink "/proc/$USERNS/ns/user")" != "$(readlink /proc/self/ns/user)" ] &&
+        [ "$(ps -o comm= --ppid "$PIDNS" 2>/dev/null)" = sleep ] &&
+        [ "$(head -c 2 "/proc/$HOSTILE/comm")" = 'q"' ] && break
+    sleep 0.1
+done
+
+# run NAME ARGS...: nsshow ARGS, stdout in $T/NAME.out, stderr in
+# $T/NAME.err, status in $T/NAME.status; not ok when a sanitizer spoke
+run() {
+    local name=$1
+    shift
+    "$NSSHOW" "$@" >"$T/$name.out" 2>"$T/$name.err"
+    echo $? >"$T/$name.status"
+    if grep -Eq "$SAN_RE" "$T/$name.err"; then
+        notok "$name: sanitizer report" "$T/$name.err"
+    fi
+}
+status_is() { [ "$(cat "$T/$1.status")" = "$2" ]; }
+
+# json_ok NAME: valid JSON that json.tool --indent 2 prints back unchanged
+json_ok() {
+    if [ "$HAVE_PY" = 0 ]; then
+        skip "$1: valid JSON: python3 not installed"
+        return
+    fi
+    if ! python3 -m json.tool "$T/$1.out" >/dev/null 2>"$T/$1.py"; then
+        notok "$1: valid JSON" "$T/$1.py" "$T/$1.out"
+    elif ! python3 -m json.tool --indent 2 "$T/$1.out" | cmp -s - "$T/$1.out"; then
+        python3 -m json.tool --indent 2 "$T/$1.out" | diff "$T/$1.out" - >"$T/$1.diff"
+        notok "$1: canonical JSON (json.tool --indent 2 prints it back)" "$T/$1.diff"
+    else
+        ok "$1: valid, canonical JSON"
+    fi
+}
+
+# dot_ok NAME: dot -Tsvg accepts it, silently
+dot_ok() {
+    if [ "$HAVE_DOT" = 0 ]; then
+        skip "$1: dot -Tsvg: graphviz not installed"
+        return
+    fi
+    if dot -Tsvg -o "$T/$1.svg" "$T/$1.out" >"$T/$1.dot-err" 2>&1 &&
+        [ ! -s "$T/$1.dot-err" ]; then
+        ok "$1: dot -Tsvg accepts it"
+    else
+        notok "$1: dot -Tsvg accepts it" "$T/$1.dot-err"
+    fi
+}
+
+# ---------------------------------------------------------------- json
+run json --format=json --show-comm
+check "json: exit 0, nothing on stderr" \
+    bash -c "[ \"\$(cat '$T/json.status')\" = 0 ] && [ ! -s '$T/json.err' ]"
+json_ok json
+
+if [ "$HAVE_PY" = 1 ]; then
+    # The tree rebuilt from the JSON lines equals nsshow's own tree.
+    run json-np --format=json --no-pids
+    run tree-np --no-pids --color=never
+    python3 - "$T/json-np.out" >"$T/rebuilt" 2>&1 <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+out = sys.stdout
+for m in d["messages"]:
+    out.write(m + "\n")
+for n in d["namespaces"]:
+    if n.get("invisible"):
+        out.write("[invisible ancestor user NS]\n")
+        continue
+    line = " " * (4 * n["depth"]) + "%s {%s %s}" % (n["type"], n["dev"], n["ino"])
+    if n["type"] == "user":
+        line += " <UID: %s" % n["creator_uid"]
+        if "uid_map" in n:
+            line += ";  u: %s;   g: %s" % (n["uid_map"] or "deleted",
+                                           n["gid_map"] or "deleted")
+        line += ">"
+    out.write(line + "\n")
+EOF
+    if cmp -s "$T/rebuilt" "$T/tree-np.out"; then
+        ok "json: its lines rebuild the text tree"
+    else
+        diff "$T/tree-np.out" "$T/rebuilt" >"$T/rebuilt.diff"
+        notok "json: its lines rebuild the text tree" "$T/rebuilt.diff"
+    fi
+
+    # Facts from /proc: the hostile comm's bytes, the user namespace's
+    # inode and its member, the parent links.
+    check "json: agrees with /proc (comm bytes, inodes, members, parents)" \
+        python3 - "$T/json.out" "$HOSTILE" "$USERNS" <<'EOF'
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+hostile, userns = int(sys.argv[2]), int(sys.argv[3])
+lines = d["namespaces"]
+assert d["format"] == "nsshow-view" and d["version"] == 1, "header"
+want = open("/proc/%d/comm" % hostile, "rb").read()[:-1]
+assert want == b'q"b\\c\nd\x01\xff\xc3\xa9', "comm not set: %r" % want
+comms = [m.get("comm") for n in lines for m in n.get("members", [])
+         if m["pid"] == hostile]
+assert comms, "hostile process not among the members"
+for c in comms:
+    got = c.encode("latin-1")
+    assert got == want, "comm %r != %r" % (got, want)
+for t in ("user", "net", "uts"):
+    st = os.stat("/proc/%d/ns/%s" % (userns, t))
+    hits = [n for n in lines if n.get("ino") == str(st.st_ino)
+            and n.get("dev") == str(st.st_dev)]
+    assert len(hits) == 1, "%s ns of %d: %d lines" % (t, userns, len(hits))
+    assert any(m["pid"] == userns for m in hits[0]["members"]), t + " member"
+for i, n in enumerate(lines):
+    p = n["parent"]
+    if n["depth"] == 0:
+        assert p is None, "root %d has a parent" % i
+    else:
+        assert p is not None and p < i and lines[p]["depth"] < n["depth"], i
+u = [n for n in lines if n.get("ino") == str(os.stat("/proc/%d/ns/user" % userns).st_ino)][0]
+assert u["uid_map"] == "0 0 1" and u["depth"] == 1, u
+EOF
+else
+    skip "json: tree and /proc agreement: python3 not installed"
+fi
+
+# ---------------------------------------------------------------- dot
+run dot --format=dot
+check "dot: exit 0, nothing on stderr" \
+    bash -c "[ \"\$(cat '$T/dot.status')\" = 0 ] && [ ! -s '$T/dot.err' ]"
+dot_ok dot
+nodes=$(grep -Ec '^ *n[0-9]+ \[label=' "$T/dot.out")
+clusters=$(grep -c 'subgraph cluster_' "$T/dot.out")
+if [ "$HAVE_PY" = 1 ]; then
+    lines=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["namespaces"]))' "$T/json.out")
+    check "dot: one node per JSON line ($nodes)" [ "$nodes" = "$lines" ]
+fi
+check "dot: a nested cluster for the child user namespace ($clusters)" \
+    grep -Eq '^    subgraph cluster_[0-9]+ \{' "$T/dot.out"
+
+# ---------------------------------------------------------------- pidns
+run pidns-json --format=json --pidns --all-pids
+json_ok pidns-json
+if [ "$HAVE_PY" = 1 ]; then
+    check "pidns: a child PID namespace at depth 1" \
+        python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["namespaces"]; assert all(n["type"]=="pid" for n in l); assert any(n["depth"]==1 and n["parent"]==0 for n in l), l' "$T/pidns-json.out"
+fi
+run pidns-dot --format=dot --pidns
+dot_ok pidns-dot
+check "pidns: no clusters, a parent edge" \
+    bash -c "! grep -q subgraph '$T/pidns-dot.out' && grep -Eq '^  n0 -> n[0-9]+;$' '$T/pidns-dot.out'"
+
+# ---------------------------------------------------------------- fatal
+run fatal-json --format=json 999999
+check "fatal: exit 1" status_is fatal-json 1
+json_ok fatal-json
+if [ "$HAVE_PY" = 1 ]; then
+    check "fatal: the error in \"fatal\", no namespaces" \
+        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["fatal"].startswith("Could not open /proc/999999/"), d; assert d["namespaces"] == []' "$T/fatal-json.out"
+fi
+run fatal-dot --format=dot 999999
+check "fatal: dot exit 1" status_is fatal-dot 1
+dot_ok fatal-dot
+
+finish
