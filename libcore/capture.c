@@ -526,7 +526,7 @@ static int open_in_root(struct capture *c, int dirfd, const char *path)
 /* One nsfs line of mountinfo: a graph_mount, opening the namespace only if
  * it is new. */
 static int capture_mount(struct capture *c, int dirfd, uint32_t mntns,
-			 const struct procfs_mountinfo *mi)
+			 int32_t list_err, const struct procfs_mountinfo *mi)
 {
 	char path[PATH_MAX];
 	uint64_t ino = 0;
@@ -559,8 +559,21 @@ static int capture_mount(struct capture *c, int dirfd, uint32_t mntns,
 	if (!m)
 		return -ENOMEM;
 	*m = (struct graph_mount){
-		.mntns = mntns, .ns = ns, .open_err = open_err, .path = raw,
+		.mntns = mntns, .ns = ns, .open_err = open_err,
+		.list_err = list_err, .path = raw,
 	};
+	return 0;
+}
+
+/* Whether /proc/thread-self/mountinfo opens inside the mount namespace of
+ * the process below DIRFD, as the reference opens it there: 0 or errno. */
+static int32_t thread_self_reachable(struct capture *c, int dirfd)
+{
+	int fd = open_in_root(c, dirfd, "/proc/thread-self/mountinfo");
+
+	if (fd < 0)
+		return -fd;
+	close(fd);
 	return 0;
 }
 
@@ -584,6 +597,7 @@ static int capture_mounts(struct capture *c, int dirfd, int32_t tid,
 	c->ns_state[mntns] |= NS_MOUNTS_READ;
 
 	const char *end = c->mountinfo.data + c->mountinfo.len;
+	int32_t list_err = -1; /* asked at the first nsfs line */
 	for (const char *line = c->mountinfo.data; line < end;) {
 		const char *nl = memchr(line, '\n', (size_t)(end - line));
 		size_t len = (size_t)((nl ? nl : end) - line);
@@ -592,7 +606,9 @@ static int capture_mounts(struct capture *c, int dirfd, int32_t tid,
 		if (memmem(line, len, "nsfs", 4) &&
 		    procfs_parse_mountinfo_line(line, len, &mi) == 0 &&
 		    mi.fstype_len == 4 && memcmp(mi.fstype, "nsfs", 4) == 0) {
-			rc = capture_mount(c, dirfd, mntns, &mi);
+			if (list_err < 0)
+				list_err = thread_self_reachable(c, dirfd);
+			rc = capture_mount(c, dirfd, mntns, list_err, &mi);
 			if (rc)
 				return rc;
 		}

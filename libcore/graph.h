@@ -139,11 +139,18 @@ struct graph_fd {
  * spells it, octal escapes kept) in mount namespace 'mntns'.  Stored in
  * mountinfo order within each mount namespace.  'ns' is GRAPH_NONE when the
  * path could not be opened at capture time (open_err says why).
+ *
+ * 'list_err' is what opening /proc/thread-self/mountinfo inside 'mntns'
+ * met (0: it opened): the reference lists a mount namespace's mounts that
+ * way, after setns(), and so sees none where /proc belongs to another PID
+ * namespace, as in a container with its own /proc.  Same for every mount
+ * of one mount namespace.
  */
 struct graph_mount {
 	uint32_t mntns;
 	uint32_t ns;
 	int32_t open_err;
+	int32_t list_err;
 	const char *path;
 };
 

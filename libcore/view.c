@@ -280,8 +280,10 @@ static void add_fd_pins(struct replay *r, const struct graph_proc *p)
 
 /*
  * The nsfs bind mounts of the mount namespace ID lives in.  The reference
- * opens each mount point as mountinfo spells it, so a path with an octal
- * escape (a space, say) never opened for it: skip those too.
+ * lists them from /proc/thread-self/mountinfo inside that namespace, which
+ * fails where its /proc is another PID namespace's (list_err), and opens
+ * each mount point as mountinfo spells it, so a path with an octal escape
+ * (a space, say) never opened for it: skip those too.
  */
 static void add_mount_pins(struct replay *r, const struct graph_links *l)
 {
@@ -290,7 +292,8 @@ static void add_mount_pins(struct replay *r, const struct graph_links *l)
 	size_t first, n = graph_mounts_of(r->g, l->ns[NS_MNT], &first);
 	for (size_t i = first; i < first + n; i++) {
 		const struct graph_mount *m = &r->g->mounts[i];
-		if (m->ns != GRAPH_NONE && !strchr(m->path, '\\') &&
+		if (m->ns != GRAPH_NONE && !m->list_err &&
+		    !strchr(m->path, '\\') &&
 		    pin_wanted(r, m->ns))
 			add_namespace(r, m->ns, NULL);
 	}
@@ -394,7 +397,7 @@ static void scan_all(struct replay *r)
 
 /*
  * A PID as typed on the command line: the reference pastes the word into
- * /proc/WORD/ns/TYPE, so only a canonical decimal names a process.
+ * /proc/WORD/ns/TYPE and counts it as a member only when it is a number.
  */
 static bool parse_id(const char *word, int32_t *id)
 {
@@ -413,26 +416,70 @@ static bool parse_id(const char *word, int32_t *id)
 	return true;
 }
 
-/* The links /proc/WORD/ns would show, and WORD as a member. */
-static const struct graph_links *lookup_id(const struct graph *g,
-					   const char *word,
-					   struct view_member *m)
+/* One path component of WORD starting at *P; "" at the end. */
+static size_t next_component(const char **p)
 {
-	int32_t id;
+	while (**p == '/')
+		(*p)++;
+	const char *s = *p;
+	while (**p && **p != '/')
+		(*p)++;
+	return (size_t)(*p - s);
+}
+
+int view_word_target(const char *word, int32_t self, int32_t *pid,
+		     int32_t *tid)
+{
+	char part[3][16];
+	size_t n = 0;
+	const char *p = word;
+
+	for (size_t len; (len = next_component(&p)) > 0;) {
+		const char *c = p - len;
+		if (len == 1 && c[0] == '.')
+			continue;
+		if (n == 3 || len >= sizeof(part[0]))
+			return -ENOENT;
+		memcpy(part[n], c, len);
+		part[n++][len] = '\0';
+	}
+	*tid = 0;
+	if (n == 1 && strcmp(part[0], "self") == 0)
+		return *pid = self, 0;
+	if (n == 1 && strcmp(part[0], "thread-self") == 0)
+		return *pid = self, *tid = self, 0;
+	if ((n == 1 || (n == 3 && strcmp(part[1], "task") == 0)) &&
+	    parse_id(part[0], pid) && (n == 1 || parse_id(part[2], tid)))
+		return 0;
+	return -ENOENT;
+}
+
+/* The links /proc/WORD/ns would show, and WORD as a member (id 0: none). */
+static const struct graph_links *lookup_word(const struct graph *g,
+					     const char *word,
+					     struct view_member *m)
+{
+	int32_t pid, tid, id;
 	const struct graph_proc *p;
 	const struct graph_task *t;
+	const struct graph_links *links = NULL;
 
-	if (!parse_id(word, &id))
+	if (view_word_target(word, g->meta.capturer_pid, &pid, &tid))
 		return NULL;
-	if ((p = graph_proc_find(g, id))) {
-		*m = proc_member(p);
-		return &p->links;
-	}
-	if ((t = graph_task_find(g, id, &p))) {
+	if (tid && (t = graph_task_find(g, tid, &p)) && p->pid == pid) {
 		*m = task_member(p, t);
-		return &t->links;
+		links = &t->links;
+	} else if ((p = graph_proc_find(g, tid ? tid : pid))) {
+		/* A live capture of one thread records it as a process. */
+		*m = proc_member(p);
+		links = &p->links;
+	} else if (!tid && (t = graph_task_find(g, pid, &p))) {
+		*m = task_member(p, t);
+		links = &t->links;
 	}
-	return NULL;
+	if (links && !(parse_id(word, &id) && id == m->id))
+		m->id = 0;
+	return links;
 }
 
 static void scan_pid_arguments(struct replay *r)
@@ -442,7 +489,7 @@ static void scan_pid_arguments(struct replay *r)
 	for (size_t i = 0; i < r->opts->npids && !r->err && !r->v->fatal; i++) {
 		const char *word = r->opts->pids[i];
 		struct view_member m;
-		const struct graph_links *l = lookup_id(r->g, word, &m);
+		const struct graph_links *l = lookup_word(r->g, word, &m);
 		bool warned = false;
 
 		for (unsigned t = 0; t < NS_NTYPES; t++) {
@@ -464,7 +511,7 @@ static void scan_pid_arguments(struct replay *r)
 				}
 				return;
 			} else {
-				add_namespace(r, l->ns[t], &m);
+				add_namespace(r, l->ns[t], m.id ? &m : NULL);
 			}
 		}
 	}
@@ -476,7 +523,7 @@ static uint32_t subtree_root(struct replay *r)
 	const char *word = r->opts->subtree;
 	unsigned type = r->opts->pidns ? NS_PID : NS_USER;
 	struct view_member m;
-	const struct graph_links *l = lookup_id(r->g, word, &m);
+	const struct graph_links *l = lookup_word(r->g, word, &m);
 	int err = l ? l->err[type] : ENOENT;
 	uint32_t node = GRAPH_NONE;
 	char ebuf[128];

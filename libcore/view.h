@@ -79,6 +79,16 @@ int view_build(const struct graph *g, const struct view_opts *opts,
 	       struct view *out);
 void view_release(struct view *v);
 
+/*
+ * What /proc/WORD names, for a PID argument or --subtree: WORD is a PID,
+ * "PID/task/TID", "self" or "thread-self" (SELF: the capturing process),
+ * with "." components and extra slashes allowed, as the reference pastes
+ * WORD into a path.  0 with *pid and *tid (0 unless a thread is named), or
+ * -ENOENT.
+ */
+int view_word_target(const char *word, int32_t self, int32_t *pid,
+		     int32_t *tid);
+
 /* Go's rendering of an errno: strerror with a lowercase first letter. */
 const char *view_strerror(int err, char *buf, size_t len);
 

@@ -18,7 +18,8 @@
  *                 sv task_err, sv fd_err,
  *                 uv ntasks, ntasks x (sv tid, str comm, links(base: the
  *                 process's links)), uv nfds, nfds x (sv fd, ref ns)
- *   'M' mounts    ref mntns, uv n (>= 1), n x (ref ns, sv open_err, str path)
+ *   'M' mounts    ref mntns, uv n (>= 1), n x (ref ns, sv open_err, sv list_err,
+ *                 str path)
  *   'Y' layout    uv nprocs, nprocs x (uv first_task, uv ntasks,
  *                 uv first_fd, uv nfds), uv ntasks, tasks as in 'P' but
  *                 links against a blank base, uv nfds, fds as in 'P'
@@ -482,6 +483,7 @@ static void put_mounts(struct enc *e, size_t first, size_t n)
 	for (size_t k = 0; k < n; k++) {
 		put_ref(e, m[k].ns);
 		codec_put_sv(e->b, m[k].open_err);
+		codec_put_sv(e->b, m[k].list_err);
 		codec_put_str(e->b, m[k].path);
 	}
 }
@@ -932,12 +934,13 @@ static int dec_mounts(struct graph *g, const struct codec_rec *rec,
 	/* Adjacent runs of one namespace would have been one run. */
 	if (!first && mntns == prev_mntns)
 		rd_fail(&d.r);
-	size_t n = codec_get_count(&d.r, 3);
+	size_t n = codec_get_count(&d.r, 4);
 	if (n == 0)
 		rd_fail(&d.r);
 	for (size_t k = 0; k < n && !d.r.err && !d.nomem; k++) {
 		uint32_t ns = get_ref(&d);
 		int32_t err = get_i32(&d.r);
+		int32_t list_err = get_i32(&d.r);
 		const char *path = get_gstr(&d);
 		if (d.r.err || d.nomem)
 			break;
@@ -947,7 +950,8 @@ static int dec_mounts(struct graph *g, const struct codec_rec *rec,
 			break;
 		}
 		*m = (struct graph_mount){
-			.mntns = mntns, .ns = ns, .open_err = err, .path = path,
+			.mntns = mntns, .ns = ns, .open_err = err,
+			.list_err = list_err, .path = path,
 		};
 	}
 	return dec_end(&d);

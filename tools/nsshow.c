@@ -325,19 +325,15 @@ static bool use_color(enum color_mode mode)
 	return isatty(STDOUT_FILENO) && !(no_color && *no_color);
 }
 
-/* Canonical decimals among WORDS; others cannot name a process. */
+/* The processes or threads WORDS name (see view_word_target). */
 static size_t ids_of(char *const *words, size_t n, int32_t *ids)
 {
 	size_t k = 0;
+	int32_t pid, tid;
 
-	for (size_t i = 0; i < n; i++) {
-		char *end;
-		errno = 0;
-		long v = strtol(words[i], &end, 10);
-		if (!errno && *end == '\0' && words[i][0] >= '1' &&
-		    words[i][0] <= '9' && v <= INT32_MAX)
-			ids[k++] = (int32_t)v;
-	}
+	for (size_t i = 0; i < n; i++)
+		if (view_word_target(words[i], getpid(), &pid, &tid) == 0)
+			ids[k++] = tid ? tid : pid;
 	return k;
 }
 

@@ -121,9 +121,9 @@ static struct graph *small_graph(bool layout)
 		g->procs[g->nprocs - 1].nfds = 1;
 	}
 	struct graph_mount *m = graph_mount_append(g);
-	*m = (struct graph_mount){ ns[NS_MNT], cnet, 0, graph_strdup(g, "/run/netns/x") };
+	*m = (struct graph_mount){ ns[NS_MNT], cnet, 0, 0, graph_strdup(g, "/run/netns/x") };
 	m = graph_mount_append(g);
-	*m = (struct graph_mount){ GRAPH_NONE, GRAPH_NONE, ENOENT, NULL };
+	*m = (struct graph_mount){ GRAPH_NONE, GRAPH_NONE, ENOENT, EACCES, NULL };
 	graph_gap_add(g, 21, 0, EACCES, "ns/net");
 	if (layout) {
 		/* Processes 0 and 1 swap thread slices. */

@@ -166,15 +166,15 @@ static struct graph *full_graph(void)
 
 	/* Mounts: two in the initial mount ns, one elsewhere, odd values. */
 	m = graph_mount_append(g);
-	*m = (struct graph_mount){ init[NS_MNT], cont[NS_NET], 0,
+	*m = (struct graph_mount){ init[NS_MNT], cont[NS_NET], 0, 0,
 				   graph_strdup(g, "/run/netns/a") };
 	m = graph_mount_append(g);
-	*m = (struct graph_mount){ init[NS_MNT], GRAPH_NONE, ENOENT,
+	*m = (struct graph_mount){ init[NS_MNT], GRAPH_NONE, ENOENT, 0,
 				   graph_strdup(g, "/run/netns/with\\040space") };
 	m = graph_mount_append(g);
-	*m = (struct graph_mount){ cont[NS_MNT], cont[NS_USER], 0, NULL };
+	*m = (struct graph_mount){ cont[NS_MNT], cont[NS_USER], 0, ENOENT, NULL };
 	m = graph_mount_append(g);
-	*m = (struct graph_mount){ GRAPH_NONE, GRAPH_NONE, EIO, graph_strdup(g, "") };
+	*m = (struct graph_mount){ GRAPH_NONE, GRAPH_NONE, EIO, -1, graph_strdup(g, "") };
 
 	assert_int_equal(graph_gap_add(g, 123, 0, EACCES, "ns/net"), 0);
 	assert_int_equal(graph_gap_add(g, 123, 124, ENOENT, "fd"), 0);

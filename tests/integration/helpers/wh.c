@@ -6,8 +6,10 @@
  * forever in pause(). No mode forks except 'userns' (one short-lived child
  * that writes the maps), so PIDs stay predictable.
  *
- *   wh pause NAME FIFO
- *       set comm to NAME, announce, sleep forever.
+ *   wh pause NAME FIFO [FLAGS]
+ *       set comm to NAME, unshare(2) FLAGS if given (see 'unshare'; no exec
+ *       follows, so e.g. "time" leaves time_for_children pointing to a
+ *       namespace without members), announce, sleep forever.
  *   wh userns UIDMAP GIDMAP SETGROUPS CMD [ARG...]
  *       unshare(CLONE_NEWUSER) with maps written by a child that stays in
  *       the old user namespace (so any map the caller's privileges allow is
@@ -27,6 +29,14 @@
  *   wh unshare FLAGS CMD [ARG...]
  *       unshare(2) the comma-separated FLAGS (cgroup,ipc,mnt,net,pid,time,
  *       uts) without forking, then exec CMD.
+ *   wh zparent NAME CHILDNAME FIFO
+ *       fork a child (comm CHILDNAME) that exits at once, never reap it: a
+ *       zombie process (not just a zombie leader) stays in /proc.
+ *   wh pty COLS CMD [ARG...]
+ *       run CMD with its stdout on a raw pseudo-terminal of COLS columns
+ *       (stdin and stderr untouched), copy what it writes to our stdout,
+ *       exit with its status (128+N if killed by signal N). For the
+ *       reference's TIOCGWINSZ-based wrapping and nsshow's --color=auto.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,10 +47,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,6 +74,9 @@ static void announce(const char *fifo, const char *name)
         die(fifo);
     char buf[256];
     int n = snprintf(buf, sizeof buf, "%s\n", name);
+    for (int i = 0; i < n - 1; i++)   /* one line, whatever the comm */
+        if (buf[i] == '\n')
+            buf[i] = '_';
     if (write(fd, buf, (size_t)n) != n)
         die("write fifo");
     close(fd);
@@ -175,6 +191,29 @@ static int cmd_userns(int argc, char **argv)
     execvp(argv[4], argv + 4);
     die(argv[4]);
     return 111;
+}
+
+static int cmd_zparent(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: wh zparent NAME CHILDNAME FIFO\n");
+        return 111;
+    }
+    set_comm(argv[1]);
+    pid_t child = fork();
+    if (child < 0)
+        die("fork");
+    if (child == 0) {
+        set_comm(argv[2]);
+        _exit(7);
+    }
+    siginfo_t si;
+    /* WNOWAIT: know it has exited, but leave it a zombie */
+    if (waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT) != 0)
+        die("waitid");
+    announce(argv[3], argv[1]);
+    sleep_forever();
+    return 0;
 }
 
 static int cmd_unshare(int argc, char **argv)
@@ -305,6 +344,71 @@ static int cmd_threads(int argc, char **argv)
     return 0;
 }
 
+static int cmd_pty(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: wh pty COLS CMD...\n");
+        return 111;
+    }
+    int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0 || grantpt(m) || unlockpt(m))
+        die("posix_openpt");
+    int s = open(ptsname(m), O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s < 0)
+        die("open pts");
+    struct termios t;
+    if (tcgetattr(s, &t) == 0) {
+        cfmakeraw(&t);
+        tcsetattr(s, TCSANOW, &t);
+    }
+    struct winsize ws = { .ws_row = 24, .ws_col = (unsigned short)atoi(argv[1]) };
+    if (ioctl(s, TIOCSWINSZ, &ws))
+        die("TIOCSWINSZ");
+    pid_t child = fork();
+    if (child < 0)
+        die("fork");
+    if (child == 0) {
+        if (dup2(s, 1) < 0)
+            _exit(111);
+        execvp(argv[2], argv + 2);
+        fprintf(stderr, "wh: %s: %s\n", argv[2], strerror(errno));
+        _exit(127);
+    }
+    /* We keep s open ourselves, so reading m never hits EIO: drain until
+     * the child has exited and nothing is left. */
+    fcntl(m, F_SETFL, O_NONBLOCK);
+    int st = 0, exited = 0;
+    char buf[65536];
+    for (;;) {
+        ssize_t r = read(m, buf, sizeof buf);
+        if (r > 0) {
+            for (ssize_t off = 0; off < r; ) {
+                ssize_t w = write(1, buf + off, (size_t)(r - off));
+                if (w < 0)
+                    die("write");
+                off += w;
+            }
+            continue;
+        }
+        struct pollfd p = { .fd = m, .events = POLLIN };
+        if (exited) {
+            /* pty data travels through a work queue: after the child's
+             * exit, wait until the master stays quiet for a while. */
+            if (poll(&p, 1, 150) <= 0)
+                break;
+            continue;
+        }
+        if (waitpid(child, &st, WNOHANG) == child) {
+            exited = 1;
+            continue;
+        }
+        poll(&p, 1, 20);
+    }
+    if (WIFSIGNALED(st))
+        return 128 + WTERMSIG(st);
+    return WEXITSTATUS(st);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -313,8 +417,12 @@ int main(int argc, char **argv)
     }
     const char *c = argv[1];
     argc--, argv++;
-    if (strcmp(c, "pause") == 0 && argc == 3) {
+    if (strcmp(c, "pause") == 0 && (argc == 3 || argc == 4)) {
         set_comm(argv[1]);
+        /* Unsharing here, with no exec afterwards, leaves e.g. a
+         * time_for_children link to a namespace nobody is in. */
+        if (argc == 4 && unshare(parse_flags(argv[3])) != 0)
+            die("unshare");
         announce(argv[2], argv[1]);
         sleep_forever();
     }
@@ -326,6 +434,10 @@ int main(int argc, char **argv)
         return cmd_threads(argc, argv);
     if (strcmp(c, "holdfd") == 0)
         return cmd_holdfd(argc, argv);
+    if (strcmp(c, "zparent") == 0)
+        return cmd_zparent(argc, argv);
+    if (strcmp(c, "pty") == 0)
+        return cmd_pty(argc, argv);
     fprintf(stderr, "wh: bad mode %s\n", c);
     return 111;
 }

@@ -1,0 +1,413 @@
+#!/bin/bash
+# diff.sh — scenario test of nsdiff(1) on snapshots recorded by nsnap(8).
+#
+# Runs as PID 1 of its own PID namespace (it re-executes itself inside
+# `unshare --pid --fork --mount-proc` otherwise), so the only processes the
+# snapshots hold are the ones it starts; nsnap and nsdiff leave themselves
+# out as the capturers.  It records a world, changes it, records again and
+# checks the exact list nsdiff reports.  The expected lines are computed
+# independently: facts from /proc and from the nsfs ioctls (a small helper
+# compiled here), sorted as nsdiff(1) documents.
+#
+#   NSNAP_BIN   directory holding nsnap and nsdiff (default: build)
+#   CC          compiler for the helper (default: cc)
+#   KEEP=1      keep the temporary directory
+#
+# Output: "ok - NAME", "not ok - NAME" (details on "#" lines after it),
+# "skip - NAME: why", and last "diff: N passed, M failed".  Exit status 0
+# when nothing failed.
+set -u
+
+TOP_DIR=$(cd "$(dirname "$0")/../.." && pwd)
+NSNAP_BIN=${NSNAP_BIN:-build}
+case $NSNAP_BIN in /*) ;; *) NSNAP_BIN=$TOP_DIR/$NSNAP_BIN ;; esac
+export NSNAP_BIN
+
+if [ $$ != 1 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "not ok - setup: must run as root"
+        echo "diff: 0 passed, 1 failed"
+        exit 1
+    fi
+    exec unshare --pid --fork --mount-proc "$BASH" "$0" "$@"
+fi
+
+PASS=0 FAIL=0
+SAN_RE='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|==[0-9]+==ERROR'
+
+ok() { echo "ok - $1"; PASS=$((PASS + 1)); }
+skip() { echo "skip - $1"; }
+notok() { # notok NAME [DETAIL-FILE-OR-TEXT...]
+    local d
+    echo "not ok - $1"
+    shift
+    for d in "$@"; do
+        if [ -f "$d" ]; then sed 's/^/#   /' "$d" | head -n 60; else echo "#   $d"; fi
+    done
+    FAIL=$((FAIL + 1))
+}
+finish() {
+    echo "diff: $PASS passed, $FAIL failed"
+    [ "$FAIL" = 0 ]
+    exit
+}
+
+NSNAP=$NSNAP_BIN/nsnap
+NSDIFF=$NSNAP_BIN/nsdiff
+if [ ! -x "$NSDIFF" ]; then
+    notok "setup: $NSDIFF not found (make it first)"
+    finish
+fi
+if [ ! -x "$NSNAP" ]; then
+    skip "diff: $NSNAP not built yet"
+    finish
+fi
+
+T=$(mktemp -d /tmp/nsdiff-integ.XXXXXX)
+S=$T/store
+cleanup() {
+    umount "$T/netpin" 2>/dev/null
+    [ "${KEEP:-0}" = 1 ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------- helper
+# nsq FILE...: per namespace file "INO ID OWNER-INO CREATOR", '-' for what
+# the kernel does not answer (NS_GET_ID before 6.18, creator of a non-user
+# namespace).
+cat >"$T/nsq.c" <<'EOF'
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NS_GET_USERNS    _IO(0xb7, 0x1)
+#define NS_GET_OWNER_UID _IO(0xb7, 0x4)
+#define NS_GET_ID        _IOR(0xb7, 13, uint64_t)
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		struct stat st, ost;
+		uint64_t id;
+		uid_t uid;
+		int fd = open(argv[i], O_RDONLY | O_CLOEXEC), ofd;
+
+		if (fd < 0 || fstat(fd, &st)) {
+			perror(argv[i]);
+			return 1;
+		}
+		printf("%llu ", (unsigned long long)st.st_ino);
+		if (ioctl(fd, NS_GET_ID, &id) == 0)
+			printf("%llu ", (unsigned long long)id);
+		else
+			printf("- ");
+		ofd = ioctl(fd, NS_GET_USERNS);
+		if (ofd >= 0 && fstat(ofd, &ost) == 0)
+			printf("%llu ", (unsigned long long)ost.st_ino);
+		else
+			printf("- ");
+		if (ioctl(fd, NS_GET_OWNER_UID, &uid) == 0)
+			printf("%u\n", (unsigned)uid);
+		else
+			printf("-\n");
+		if (ofd >= 0)
+			close(ofd);
+		close(fd);
+	}
+	return 0;
+}
+EOF
+NSQ=$T/nsq
+if ! ${CC:-cc} -O1 -o "$NSQ" "$T/nsq.c" >"$T/cc.log" 2>&1; then
+    notok "setup: compiling the nsfs helper" "$T/cc.log"
+    finish
+fi
+
+# ---------------------------------------------------------------- facts
+TYPES=(cgroup ipc mnt net pid time user uts)
+type_rank() { local i; for i in "${!TYPES[@]}"; do [ "${TYPES[$i]}" = "$1" ] && echo "$i"; done; }
+ns_ino() { local l; l=$(readlink "/proc/$1/ns/$2") && l=${l##*[} && echo "${l%]}"; }
+start_of() { awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$1/stat"; }
+map_of() { awk '{ $1 = $1; print }' "$1" | paste -sd,; }
+
+# Kinds in nsdiff's order, for sorting the expected lines.
+declare -A KIND=([born]=0 [gone]=1 [replaced]=2 [owner]=3 [parent]=4
+    [creator]=5 [uid_map]=6 [gid_map]=7 [started]=8 [ended]=9 [joined]=10
+    [left]=11 [pinned]=12 [unpinned]=13)
+
+# expect FILE KIND TYPE INO PID TEXT: one expected line with its sort key
+expect() { printf '%s %s %s %s\t%s\n' "${KIND[$2]}" "$3" "$4" "$5" "$6" >>"$1"; }
+# sorted FILE: the expected text, in nsdiff's order
+sorted() { sort -k1,1n -k2,2n -k3,3n -k4,4n "$1" | cut -f2-; }
+
+# ns_line FILE born|gone TYPE NSFILE [PID-FOR-MAPS]: a namespace line
+ns_line() {
+    local f=$1 kind=$2 type=$3 nsfile=$4 p=${5:-} ino id owner creator text
+    read -r ino id owner creator < <("$NSQ" "$nsfile")
+    text="$kind $type:[$ino]"
+    [ "$id" != - ] && text+=" id=$id"
+    text+=" owner=user:[$owner]"
+    if [ "$type" = user ]; then
+        text+=" creator=$creator uid_map=\"$(map_of "/proc/$p/uid_map")\""
+        text+=" gid_map=\"$(map_of "/proc/$p/gid_map")\""
+    fi
+    expect "$f" "$kind" "$(type_rank "$type")" "$ino" 0 "$text"
+}
+
+# proc_lines FILE started|ended PID: the process line and one joined (left)
+# line per namespace it is in
+proc_lines() {
+    local f=$1 kind=$2 p=$3 start comm i t ino word
+    start=$(start_of "$p") comm=$(cat "/proc/$p/comm")
+    word=joined
+    [ "$kind" = ended ] && word=left
+    expect "$f" "$kind" 0 0 "$p" "$kind pid=$p start=$start comm=$comm"
+    for i in "${!TYPES[@]}"; do
+        t=${TYPES[$i]}
+        ino=$(ns_ino "$p" "$t")
+        expect "$f" "$word" "$i" "$ino" "$p" "$word $t:[$ino] pid=$p start=$start comm=$comm"
+    done
+}
+
+# spawn VAR CMD...: start CMD in the background (it must end as 'sleep'),
+# wait until it runs sleep, i.e. has unshared or entered what it asked for
+spawn() {
+    local var=$1 p i
+    shift
+    "$@" &
+    p=$!
+    for ((i = 0; i < 500; i++)); do
+        [ "$(cat "/proc/$p/comm" 2>/dev/null)" = sleep ] && break
+        sleep 0.01
+    done
+    printf -v "$var" '%s' "$p"
+}
+
+stop() { kill "$1" && wait "$1" 2>/dev/null; }
+
+# record NAME: a snapshot; its id in $ID
+record() {
+    "$NSNAP" record --store "$S" >"$T/rec-$1.out" 2>"$T/rec-$1.err"
+    local rc=$?
+    ID=$(tr -d '[:space:]' <"$T/rec-$1.out")
+    if [ $rc = 0 ] && [[ $ID =~ ^[0-9]+$ ]] && ! grep -Eq "$SAN_RE" "$T/rec-$1.err"; then
+        ok "record/$1"
+        return 0
+    fi
+    notok "record/$1" "status $rc, stdout '$ID'" "$T/rec-$1.err"
+    return 1
+}
+
+# nsdiff_run NAME ARGS...: nsdiff with the store; NAME.out, .err, .rc in $T
+nsdiff_run() {
+    local b=$T/$1
+    shift
+    "$NSDIFF" --store "$S" "$@" >"$b.out" 2>"$b.err"
+    echo $? >"$b.rc"
+}
+
+# check_run NAME WANT-RC EXPECTED-FILE: status, stdout, and a clean stderr
+check_run() {
+    local name=$1 want=$2 exp=$3 b=$T/$1 rc
+    rc=$(cat "$b.rc")
+    if grep -Eq "$SAN_RE" "$b.err"; then
+        notok "$name" "sanitizer report:" "$b.err"
+    elif [ "$rc" != "$want" ]; then
+        notok "$name" "exit status $rc, want $want" "$b.err"
+    elif ! diff -u "$exp" "$b.out" >"$b.diff"; then
+        notok "$name" "$b.diff"
+    elif [ -s "$b.err" ]; then
+        notok "$name" "unexpected stderr:" "$b.err"
+    else
+        ok "$name"
+    fi
+}
+
+# ---------------------------------------------------------------- world 1
+touch "$T/netpin"
+unshare --net="$T/netpin" true || { notok "setup: unshare --net=FILE"; finish; }
+spawn P_KEEP sleep infinity
+spawn P_LAST unshare --net sleep infinity
+spawn P_NETKEEP unshare --net sleep infinity
+spawn P_UTS1 unshare --uts sleep infinity
+record world1 || finish
+ID1=$ID
+
+# ---------------------------------------------------------------- changes
+FULL=$T/expect-full      # the whole list
+NSL=$T/expect-ns         # --deep-scan --no-pids
+: >"$FULL"
+: >"$NSL"
+
+# Inode reuse first, before anything else takes the freed inode number:
+# the kernel hands out the lowest free one.  A try that got another inode
+# (freed earlier by someone else) keeps it, to fill that hole, and is
+# expected like any new namespace.
+read -r UTS_INO UTS_ID _ < <("$NSQ" "/proc/$P_UTS1/ns/uts")
+proc_lines "$FULL" ended "$P_UTS1"
+stop "$P_UTS1"
+REUSED=0
+for ((try = 0; try < 8; try++)); do
+    spawn P_UTS2 unshare --uts sleep infinity
+    read -r ino id _ < <("$NSQ" "/proc/$P_UTS2/ns/uts")
+    proc_lines "$FULL" started "$P_UTS2"
+    if [ "$ino" = "$UTS_INO" ]; then
+        REUSED=1
+        break
+    fi
+    for f in "$FULL" "$NSL"; do ns_line "$f" born uts "/proc/$P_UTS2/ns/uts"; done
+done
+for f in "$FULL" "$NSL"; do
+    if [ $REUSED = 1 ]; then
+        r=(replaced "$(type_rank uts)" "$UTS_INO" 0)
+        if [ "$UTS_ID" != - ]; then
+            expect "$f" "${r[@]}" "replaced uts:[$UTS_INO] old_id=$UTS_ID new_id=$id type=uts owner=user:[$(ns_ino 1 user)]"
+        else  # no IDs: same attributes, a weak match, nothing to report
+            :
+        fi
+    else
+        expect "$f" gone "$(type_rank uts)" "$UTS_INO" 0 \
+            "gone uts:[$UTS_INO]$([ "$UTS_ID" != - ] && echo " id=$UTS_ID") owner=user:[$(ns_ino 1 user)]"
+    fi
+done
+
+# A process in a new namespace.
+spawn P_NEW unshare --ipc sleep infinity
+proc_lines "$FULL" started "$P_NEW"
+for f in "$FULL" "$NSL"; do ns_line "$f" born ipc "/proc/$P_NEW/ns/ipc"; done
+
+# Processes in existing namespaces: the initial ones, and a net namespace
+# that stays.
+spawn P_INIT2 sleep infinity
+proc_lines "$FULL" started "$P_INIT2"
+spawn P_JOIN nsenter --target "$P_NETKEEP" --net sleep infinity
+proc_lines "$FULL" started "$P_JOIN"
+NETKEEP_INO=$(ns_ino "$P_NETKEEP" net)
+
+# A user namespace with another map than the initial one.
+spawn P_USER unshare --user --map-root-user sleep infinity
+proc_lines "$FULL" started "$P_USER"
+for f in "$FULL" "$NSL"; do ns_line "$f" born user "/proc/$P_USER/ns/user" "$P_USER"; done
+
+# Namespaces die last: the kernel would give their inode numbers to the
+# namespaces created above (of any type), which nsdiff rightly reports as
+# replaced; the UTS reuse above is the one we ask for.
+
+# The last member of a namespace ends: the namespace is gone.
+proc_lines "$FULL" ended "$P_LAST"
+for f in "$FULL" "$NSL"; do ns_line "$f" gone net "/proc/$P_LAST/ns/net"; done
+stop "$P_LAST"
+
+# A namespace only a bind mount kept alive: unmounted, it is gone (seen
+# only with --deep-scan).
+ns_line "$NSL" gone net "$T/netpin"
+PIN_INO=$(stat -L -c %i "$T/netpin")
+expect "$NSL" unpinned "$(type_rank net)" "$PIN_INO" 0 \
+    "unpinned net:[$PIN_INO] by=mount mntns=mnt:[$(ns_ino 1 mnt)] path=$T/netpin"
+umount "$T/netpin" || notok "setup: umount $T/netpin"
+
+record world2 || finish
+ID2=$ID
+
+# ---------------------------------------------------------------- checks
+sorted "$FULL" >"$T/want-full"
+nsdiff_run list --format=list "$ID1" "$ID2"
+check_run list 1 "$T/want-full"
+
+sorted "$NSL" >"$T/want-ns"
+nsdiff_run deep-scan-no-pids --deep-scan --no-pids "$ID1" "$ID2"
+check_run deep-scan-no-pids 1 "$T/want-ns"
+
+if [ $REUSED = 0 ]; then
+    skip "inode-reuse: the uts inode was not handed out again (namespaces created elsewhere meanwhile)"
+elif [ "$UTS_ID" = - ]; then
+    skip "inode-reuse: the kernel does not answer NS_GET_ID"
+elif grep -q "^replaced uts:\[$UTS_INO\] old_id=$UTS_ID new_id=" "$T/list.out"; then
+    ok "inode-reuse"
+else
+    notok "inode-reuse" "no 'replaced uts:[$UTS_INO]' line" "$T/list.out"
+fi
+
+# Only net namespaces (user namespaces always stay): the joined net line.
+if grep -qx "joined net:\[$NETKEEP_INO\] pid=$P_JOIN start=$(start_of "$P_JOIN") comm=sleep" "$T/list.out"; then
+    ok "joined-existing"
+else
+    notok "joined-existing" "no joined line for $P_JOIN in net:[$NETKEEP_INO]" "$T/list.out"
+fi
+
+: >"$T/empty"
+nsdiff_run same-snapshot "$ID2" "$ID2"
+check_run same-snapshot 0 "$T/empty"
+
+# An unchanged world: two snapshots, then a snapshot and the live system.
+record world3 || finish
+ID3=$ID
+nsdiff_run unchanged --format=list "$ID2" "$ID3"
+check_run unchanged 0 "$T/empty"
+nsdiff_run unchanged-live "$ID3"
+check_run unchanged-live 0 "$T/empty"
+nsdiff_run unchanged-tree --format=tree "$ID2" "$ID3"
+check_run unchanged-tree 0 "$T/empty"
+
+# Trouble: status 2, one line on stderr, nothing on stdout.
+trouble() { # trouble NAME ARGS...
+    local name=$1 b=$T/$1
+    shift
+    nsdiff_run "$name" "$@"
+    if [ "$(cat "$b.rc")" = 2 ] && [ ! -s "$b.out" ] &&
+        [ "$(wc -l <"$b.err")" = 1 ] && ! grep -Eq "$SAN_RE" "$b.err"; then
+        ok "$name"
+    else
+        notok "$name" "status $(cat "$b.rc"), want 2 and one line on stderr" "$b.err"
+    fi
+}
+trouble bad-selector 999999 "$ID1"
+trouble bad-option --frobnicate "$ID1"
+trouble bad-format --format=xml "$ID1"
+trouble no-store-here "$ID1" "$ID2" --store "$T/nothing"
+
+# Tree: the born IPC namespace under the initial user namespace.
+nsdiff_run tree --format=tree --color=never "$ID1" "$ID2"
+DEV=$(stat -L -c %d "/proc/$P_NEW/ns/ipc")
+IPC_INO=$(ns_ino "$P_NEW" ipc)
+if [ "$(cat "$T/tree.rc")" = 1 ] && ! grep -Eq "$SAN_RE" "$T/tree.err" &&
+    grep -qx "+     ipc {$DEV $IPC_INO}" "$T/tree.out" &&
+    grep -qx "+             $P_NEW sleep (started)" "$T/tree.out"; then
+    ok "tree"
+else
+    notok "tree" "status $(cat "$T/tree.rc")" "$T/tree.out" "$T/tree.err"
+fi
+
+# JSON: one change object per list line, and valid where python3 can say.
+nsdiff_run json --format=json "$ID1" "$ID2"
+n_json=$(grep -c '"kind": ' "$T/json.out")
+n_list=$(wc -l <"$T/list.out")
+if [ "$(cat "$T/json.rc")" = 1 ] && [ "$n_json" = "$n_list" ] &&
+    { ! command -v python3 >/dev/null ||
+        python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["schema"]=="nsdiff/1"' <"$T/json.out"; }; then
+    ok "json"
+else
+    notok "json" "status $(cat "$T/json.rc"), $n_json changes for $n_list list lines" "$T/json.err"
+fi
+
+# Timeline over the three snapshots.
+nsdiff_run timeline --timeline
+if [ "$(cat "$T/timeline.rc")" = 1 ] && ! grep -Eq "$SAN_RE" "$T/timeline.err" &&
+    [ "$(grep -c "^[^ ]* [0-9]* snapshot " "$T/timeline.out")" = 3 ] &&
+    grep -q "^[^ ]* $ID2 joined net:\[$NETKEEP_INO\] pids=$P_JOIN\$" "$T/timeline.out" &&
+    grep -q "^[^ ]* $ID2 born ipc:\[$IPC_INO\] " "$T/timeline.out"; then
+    ok "timeline"
+else
+    notok "timeline" "status $(cat "$T/timeline.rc")" "$T/timeline.out" "$T/timeline.err"
+fi
+nsdiff_run timeline-quiet --timeline "$ID2" "$ID3"
+if [ "$(cat "$T/timeline-quiet.rc")" = 0 ] && [ "$(wc -l <"$T/timeline-quiet.out")" = 2 ]; then
+    ok "timeline-unchanged"
+else
+    notok "timeline-unchanged" "status $(cat "$T/timeline-quiet.rc")" "$T/timeline-quiet.out"
+fi
+
+finish
