@@ -130,11 +130,12 @@ static int capture_gap(struct capture *c, int32_t tid, int err,
  * have seen ENOENT then.  Tell the two apart by looking the process up
  * again.
  */
-static int link_errno(int dirfd, int err)
+static int link_errno(int nsfd, int err)
 {
 	struct stat st;
 
-	if (err == EACCES && fstatat(dirfd, "ns", &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+	/* Looking a link up needs no ptrace access, only a live task. */
+	if (err == EACCES && fstatat(nsfd, "user", &st, AT_SYMLINK_NOFOLLOW) < 0 &&
 	    err_is_vanished(errno))
 		return ENOENT;
 	return err;
@@ -342,8 +343,10 @@ static int capture_child_link(struct capture *c, int dirfd, const char *name,
 				out);
 }
 
-/* The ns/ links of DIRFD, a /proc/PID (TID 0) or /proc/PID/task/TID. */
-static int capture_links(struct capture *c, int dirfd, int32_t tid,
+/* The links in NSFD, the ns directory of /proc/PID (TID 0) or of
+ * /proc/PID/task/TID.  Read relative to the ns directory itself: one path
+ * component per link instead of two, on the hottest loop of a scan. */
+static int capture_links(struct capture *c, int nsfd, int32_t tid,
 			 struct graph_links *out)
 {
 	struct graph_links links;
@@ -357,9 +360,9 @@ static int capture_links(struct capture *c, int dirfd, int32_t tid,
 
 		if (!(c->link_types & NS_TYPE_BIT(t)))
 			continue;
-		ssize_t n = readlinkat(dirfd, ns_link_path[t], buf, sizeof(buf));
+		ssize_t n = readlinkat(nsfd, ns_type_name(t), buf, sizeof(buf));
 		if (n < 0)
-			err = link_errno(dirfd, errno);
+			err = link_errno(nsfd, errno);
 		else if ((size_t)n >= sizeof(buf) ||
 			 procfs_parse_nslink(buf, (size_t)n, &ino) != (int)t)
 			err = EINVAL;
@@ -370,17 +373,17 @@ static int capture_links(struct capture *c, int dirfd, int32_t tid,
 				return rc;
 			continue;
 		}
-		rc = capture_named_ns(c, (int)t, ino, dirfd, ns_link_path[t],
+		rc = capture_named_ns(c, (int)t, ino, nsfd, ns_type_name(t),
 				      O_RDONLY | O_CLOEXEC, &links.ns[t]);
 		if (rc)
 			return rc;
 		links.err[t] = 0;
 	}
 	if (c->collect & GRAPH_HAVE_PINS) {
-		rc = capture_child_link(c, dirfd, "ns/pid_for_children", NS_PID,
+		rc = capture_child_link(c, nsfd, "pid_for_children", NS_PID,
 					&links.pid_for_children);
 		if (!rc)
-			rc = capture_child_link(c, dirfd, "ns/time_for_children",
+			rc = capture_child_link(c, nsfd, "time_for_children",
 						NS_TIME, &links.time_for_children);
 		if (rc)
 			return rc;
@@ -739,7 +742,17 @@ static int capture_task(struct capture *c, int taskfd, const char *name,
 				g->tasks[ti].links.err[t] = err;
 		return capture_gap(c, tid, err, "");
 	}
-	rc = capture_links(c, dirfd, tid, &links);
+	int nsfd = openat(dirfd, "ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (nsfd < 0) {
+		int err = errno;
+		for (unsigned t = 0; t < NS_NTYPES; t++)
+			if (c->link_types & NS_TYPE_BIT(t))
+				g->tasks[ti].links.err[t] = err;
+		rc = capture_gap(c, tid, err, "ns");
+		goto out;
+	}
+	rc = capture_links(c, nsfd, tid, &links);
+	close(nsfd);
 	if (rc)
 		goto out;
 	g->tasks[ti].links = links;
@@ -834,6 +847,21 @@ static int capture_missing(struct capture *c, size_t pi, int err)
 	return capture_gap(c, 0, err, "");
 }
 
+/* Whether anything beyond the ns links is wanted of a process. */
+static bool wants_process_dir(const struct capture *c, const struct graph_links *l)
+{
+	const uint32_t needs_dir = GRAPH_HAVE_STAT | GRAPH_HAVE_COMM |
+				   GRAPH_HAVE_NSTGID | GRAPH_HAVE_PINS |
+				   GRAPH_HAVE_TASKS;
+
+	if (c->collect & needs_dir)
+		return true;
+	/* Maps are read once per user namespace, from its first member. */
+	uint32_t u = l->ns[NS_USER];
+	return (c->collect & GRAPH_HAVE_MAPS) && u != GRAPH_NONE &&
+	       (!c->g->ns[u].uid_map || !c->g->ns[u].gid_map);
+}
+
 /* One process (or thread, by TID) named NAME in /proc. */
 static int capture_process(struct capture *c, const char *name, int32_t pid,
 			   uint32_t flags)
@@ -841,6 +869,7 @@ static int capture_process(struct capture *c, const char *name, int32_t pid,
 	struct graph *g = c->g;
 	struct graph_links links;
 	const char *comm;
+	char path[32];
 	int rc;
 
 	if (!graph_proc_append(g, pid))
@@ -850,17 +879,30 @@ static int capture_process(struct capture *c, const char *name, int32_t pid,
 	c->pid = pid;
 	c->warned = false;
 
-	int dirfd = openat(c->procfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return capture_missing(c, pi, errno);
-
 	/* Links first: they are what the reference reads, and the sooner
-	 * after the listing, the fewer processes have vanished. */
-	rc = capture_links(c, dirfd, 0, &links);
+	 * after the listing, the fewer processes have vanished.  The ns
+	 * directory is opened straight away: a default view needs nothing
+	 * else of most processes. */
+	snprintf(path, sizeof(path), "%s/ns", name);
+	int nsfd = openat(c->procfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (nsfd < 0)
+		return capture_missing(c, pi, errno);
+	rc = capture_links(c, nsfd, 0, &links);
+	close(nsfd);
 	if (rc)
-		goto out;
+		return rc;
 	g->procs[pi].links = links;
+	if (!wants_process_dir(c, &links))
+		return 0;
 
+	int dirfd = openat(c->procfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		/* Gone between its links and the rest: keep the links. */
+		struct graph_links kept = g->procs[pi].links;
+		rc = capture_missing(c, pi, errno);
+		g->procs[pi].links = kept;
+		return rc;
+	}
 	if (c->collect & GRAPH_HAVE_STAT) {
 		rc = capture_stat(c, dirfd, pi);
 		if (rc)

@@ -20,8 +20,31 @@
 
 static void indent(FILE *out, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++)
-		fputc(' ', out);
+	static const char spaces[] = "                                ";
+
+	for (; n > sizeof(spaces) - 1; n -= sizeof(spaces) - 1)
+		fwrite(spaces, 1, sizeof(spaces) - 1, out);
+	fwrite(spaces, 1, n, out);
+}
+
+/* A PID in decimal into BUF (at least 12 bytes); its length.  Lists of
+ * thousands of PIDs are the bulk of the output: no printf per PID. */
+static int format_pid(int32_t pid, char *buf)
+{
+	char tmp[12];
+	int n = 0, len = 0;
+	uint32_t v = pid < 0 ? (uint32_t)0 - (uint32_t)pid : (uint32_t)pid;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (pid < 0)
+		buf[len++] = '-';
+	while (n)
+		buf[len++] = tmp[--n];
+	buf[len] = '\0';
+	return len;
 }
 
 /* Go's regexp \s: what the reference squeezes in maps. */
@@ -137,23 +160,29 @@ static void put_members_as_list(FILE *out, const struct view_line *l,
 	if (width < MIN_LIST_WIDTH)
 		width = MIN_LIST_WIDTH;
 	indent(out, (unsigned)tot);
-	fprintf(out, "%s[", color);
+	fputs(color, out);
+	fputc('[', out);
 	column = 1;
 	for (size_t i = 0; i <= l->nmembers; i++) {
-		int len = i < l->nmembers
-			  ? snprintf(word, sizeof(word), "%d", (int)l->members[i].id)
-			  : snprintf(word, sizeof(word), "]");
+		int len = 1;
+		if (i < l->nmembers)
+			len = format_pid(l->members[i].id, word);
+		else
+			memcpy(word, "]", 2);
 		if (column + 1 + len > width) {
-			fprintf(out, "%s\n", normal);
+			fputs(normal, out);
+			fputc('\n', out);
 			indent(out, (unsigned)tot);
-			fprintf(out, "%s%s", color, word);
+			fputs(color, out);
 			column = len;
 		} else {
-			fprintf(out, " %s", word);
+			fputc(' ', out);
 			column += 1 + len;
 		}
+		fwrite(word, 1, (size_t)len, out);
 	}
-	fprintf(out, "%s\n", normal);
+	fputs(normal, out);
+	fputc('\n', out);
 }
 
 int render_tree(FILE *out, const struct graph *g, const struct view *v,

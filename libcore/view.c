@@ -218,14 +218,40 @@ static bool pin_wanted(struct replay *r, uint32_t ns)
 
 /* ---- the scan ------------------------------------------------------- */
 
-/* Decimal strings compared as strings, as a directory listing sorts them. */
+static int digits(uint64_t v)
+{
+	int n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Two numbers compared as their decimal strings, as a directory listing
+ * sorts them ("24" before "3"): scale the shorter to the other's length; if
+ * that makes them equal, the shorter is a prefix and comes first.  No
+ * formatting: this runs in the sort of every process of a scan.
+ */
 static int cmp_decimal_strings(int64_t a, int64_t b)
 {
-	char sa[24], sb[24];
-
-	snprintf(sa, sizeof(sa), "%lld", (long long)a);
-	snprintf(sb, sizeof(sb), "%lld", (long long)b);
-	return strcmp(sa, sb);
+	if (a < 0 || b < 0) {
+		char sa[24], sb[24];
+		snprintf(sa, sizeof(sa), "%lld", (long long)a);
+		snprintf(sb, sizeof(sb), "%lld", (long long)b);
+		return strcmp(sa, sb);
+	}
+	uint64_t x = (uint64_t)a, y = (uint64_t)b;
+	int dx = digits(x), dy = digits(y);
+	for (int i = dx; i < dy; i++)
+		x *= 10;
+	for (int i = dy; i < dx; i++)
+		y *= 10;
+	if (x != y)
+		return x < y ? -1 : 1;
+	return (dx > dy) - (dx < dy);
 }
 
 static int cmp_proc_names(const void *a, const void *b)
