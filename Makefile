@@ -105,8 +105,14 @@ unit: $(UNIT_BINS) $(FUZZ_BINS)
 	  n=$$(basename $$f -replay); echo "== $$f"; \
 	  $$f tests/fuzz/corpus/$${n#fuzz_}; done
 
+# Every suite runs even when one fails; the target fails if any did.
+INTEGRATION := run diff format ops
 integration: $(ASAN_BINS)
-	NSNAP_BIN=build/asan tests/integration/run.sh
+	@rc=0; for t in $(INTEGRATION); do \
+	  [ -x tests/integration/$$t.sh ] || continue; \
+	  echo "== tests/integration/$$t.sh"; \
+	  NSNAP_BIN=build/asan tests/integration/$$t.sh || rc=1; \
+	done; exit $$rc
 
 lint:
 	@for m in man/*.[0-9]; do mandoc -T lint -W warning $$m || exit 1; done

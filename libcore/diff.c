@@ -970,15 +970,16 @@ static void put_value(FILE *out, const char *s)
 
 /*
  * A uid/gid map with its blank runs squeezed, its lines separated by NL_SEP
- * (',' in lists; ' ' in the tree, as nsshow squeezes newlines too).
+ * (',' in lists; ' ' in the tree, as nsshow squeezes newlines too).  Its
+ * bytes go through PUT, so that DOT can apply its own quoting to the same
+ * squeezing rule.
  */
-static void put_map(FILE *out, const char *map, char nl_sep, bool quoted)
+static void put_map_with(FILE *out, const char *map, char nl_sep,
+			 void (*put)(FILE *, unsigned char))
 {
 	char pending = 0;
 	bool any = false;
 
-	if (quoted)
-		fputc('"', out);
 	for (const char *p = map; *p; p++) {
 		if (*p == '\n' || *p == ' ' || *p == '\t') {
 			if (any && pending != nl_sep)
@@ -986,11 +987,18 @@ static void put_map(FILE *out, const char *map, char nl_sep, bool quoted)
 			continue;
 		}
 		if (pending)
-			fputc(pending, out);
+			put(out, (unsigned char)pending);
 		pending = 0;
 		any = true;
-		put_escaped_char(out, (unsigned char)*p);
+		put(out, (unsigned char)*p);
 	}
+}
+
+static void put_map(FILE *out, const char *map, char nl_sep, bool quoted)
+{
+	if (quoted)
+		fputc('"', out);
+	put_map_with(out, map, nl_sep, put_escaped_char);
 	if (quoted)
 		fputc('"', out);
 }
@@ -1811,8 +1819,22 @@ static void tree_header(struct tree *t, const char *mark, const char *name,
 	fputc('\n', t->out);
 }
 
-int diff_print_tree(FILE *out, const struct diff *d,
-		    const struct diff_print_opts *po)
+static void tree_release(struct tree *t)
+{
+	free(t->orphans);
+	free(t->refs);
+	free(t->of_b);
+	free(t->of_a);
+	free(t->nodes);
+}
+
+/*
+ * The merged hierarchy of D, for the tree and for DOT alike, so that both
+ * pictures always agree on what hangs where and what is folded.  Nothing
+ * is written; T keeps OUT and PO for the printers.
+ */
+static int tree_build(struct tree *t, FILE *out, const struct diff *d,
+		      const struct diff_print_opts *po)
 {
 	static const struct diff_print_opts defaults;
 	struct view_opts vo = {
@@ -1821,36 +1843,55 @@ int diff_print_tree(FILE *out, const struct diff *d,
 		.show_types = d->opts.types ? d->opts.types : NS_ALL_TYPES,
 	};
 	struct view va, vb;
-	struct tree t = {
-		.d = d, .po = po ? po : &defaults, .out = out,
-		.invisible = GRAPH_NONE,
-	};
 	uint32_t *stack = NULL;
 	int rc;
 
-	if (!d->nchanges && !t.po->all)
-		return 0;
+	*t = (struct tree){
+		.d = d, .po = po ? po : &defaults, .out = out,
+		.invisible = GRAPH_NONE,
+	};
 	if ((rc = view_build(d->b, &vo, &vb)))
 		return rc;
 	if ((rc = view_build(d->a, &vo, &va)))
 		goto out_b;
 	rc = -ENOMEM;
-	t.nodes = malloc((va.nlines + vb.nlines + 1) * sizeof(*t.nodes));
-	t.of_a = malloc((d->a->nns + 1) * sizeof(*t.of_a));
-	t.of_b = malloc((d->b->nns + 1) * sizeof(*t.of_b));
-	t.refs = malloc((2 * d->nchanges + 1) * sizeof(*t.refs));
-	t.orphans = malloc((2 * d->nchanges + 1) * sizeof(*t.orphans));
+	t->nodes = malloc((va.nlines + vb.nlines + 1) * sizeof(*t->nodes));
+	t->of_a = malloc((d->a->nns + 1) * sizeof(*t->of_a));
+	t->of_b = malloc((d->b->nns + 1) * sizeof(*t->of_b));
+	t->refs = malloc((2 * d->nchanges + 1) * sizeof(*t->refs));
+	t->orphans = malloc((2 * d->nchanges + 1) * sizeof(*t->orphans));
 	stack = malloc((va.nlines + vb.nlines + 1) * sizeof(*stack));
-	if (!t.nodes || !t.of_a || !t.of_b || !t.refs || !t.orphans || !stack)
+	if (!t->nodes || !t->of_a || !t->of_b || !t->refs || !t->orphans || !stack)
 		goto out;
-	memset(t.of_a, 0xff, (d->a->nns + 1) * sizeof(*t.of_a));
-	memset(t.of_b, 0xff, (d->b->nns + 1) * sizeof(*t.of_b));
+	memset(t->of_a, 0xff, (d->a->nns + 1) * sizeof(*t->of_a));
+	memset(t->of_b, 0xff, (d->b->nns + 1) * sizeof(*t->of_b));
 
-	tree_add(&t, GRAPH_NONE, GRAPH_NONE, GRAPH_NONE, false);
-	tree_from_view(&t, &vb, true, stack);
-	tree_from_view(&t, &va, false, stack);
-	tree_attach(&t);
-	tree_sum(&t);
+	tree_add(t, GRAPH_NONE, GRAPH_NONE, GRAPH_NONE, false);
+	tree_from_view(t, &vb, true, stack);
+	tree_from_view(t, &va, false, stack);
+	tree_attach(t);
+	tree_sum(t);
+	rc = 0;
+out:
+	free(stack);
+	if (rc)
+		tree_release(t);
+	view_release(&va);
+out_b:
+	view_release(&vb);
+	return rc;
+}
+
+int diff_print_tree(FILE *out, const struct diff *d,
+		    const struct diff_print_opts *po)
+{
+	struct tree t;
+	int rc;
+
+	if (!d->nchanges && !(po && po->all))
+		return 0;
+	if ((rc = tree_build(&t, out, d, po)))
+		return rc;
 
 	const struct diff_print_opts *p = t.po;
 	tree_header(&t, "---", p->a_name ? p->a_name : "a", d->a);
@@ -1862,17 +1903,407 @@ int diff_print_tree(FILE *out, const struct diff *d,
 		put_change(out, d, &d->changes[t.orphans[i].change]);
 		tree_end(&t, t.orphans[i].mark);
 	}
+	tree_release(&t);
+	return write_status(out);
+}
+
+/* ---- DOT ----------------------------------------------------------------- */
+
+/*
+ * The merged tree of the tree format as a Graphviz digraph, in the layout
+ * nsshow --format=dot uses: every user namespace is a cluster holding its
+ * node, what it owns and its child clusters; edges are drawn after all
+ * clusters, at the top level, because an edge written inside a cluster
+ * drags its tail node into that cluster.  The marker column becomes a
+ * fill color.  Node names are tree node indexes ("n3"), which depend only
+ * on the two graphs, so the text is stable.
+ */
+#define DOT_BORN     "palegreen"
+#define DOT_GONE     "lightcoral"
+#define DOT_CHANGED  "khaki1"
+#define DOT_OLD_PEN  "red3"
+#define DOT_NEW_PEN  "green4"
+#define DOT_MINUS    "\xe2\x88\x92" /* U+2212, in UTF-8 */
+#define DOT_ARROW    "\xe2\x86\x92" /* U+2192 */
+
+/*
+ * One character of text that is to be shown as it is, inside a quoted DOT
+ * string.  DOT gives a backslash its own meaning (\l, \N...) and Graphviz
+ * expands entities ("&lt;") in labels, so both are spelled out.  Our text
+ * is ASCII; a stray byte still cannot break the quoting.
+ */
+static void dot_put(FILE *out, unsigned char c)
+{
+	if (c == '"')
+		fputs("\\\"", out);
+	else if (c == '\\')
+		fputs("\\\\", out);
+	else if (c == '&')
+		fputs("&amp;", out);
+	else if (c < ' ' || c >= 0x7f)
+		fprintf(out, "\\\\x%02x", c);
+	else
+		fputc(c, out);
+}
+
+/*
+ * One byte of data from a graph (a map, a host name): shown C-like, a
+ * backslash as \\ and bytes outside printable ASCII as \xNN (dot_put's
+ * rule), so that no byte can pass for another, as in nsshow's DOT.
+ */
+static void dot_byte(FILE *out, unsigned char c)
+{
+	if (c == '\\')
+		fputs("\\\\\\\\", out);
+	else
+		dot_put(out, c);
+}
+
+static void dot_str(FILE *out, const char *s, void (*put)(FILE *, unsigned char))
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		put(out, *p);
+}
+
+/* The tree's words for a map, with DOT quoting. */
+static void dot_map(FILE *out, const char *map)
+{
+	if (!map)
+		fputs("deleted", out);
+	else if (!*map)
+		fputs("(unset)", out);
+	else
+		put_map_with(out, map, ' ', dot_byte);
+}
+
+static void dot_indent(FILE *out, unsigned level)
+{
+	for (unsigned i = 0; i < level; i++)
+		fputs("  ", out);
+}
+
+/* The namespace a node draws: B's when it has one, as the tree does. */
+static const struct graph_ns *node_ns(const struct tree *t,
+				      const struct tnode *n)
+{
+	return n->b_ns != GRAPH_NONE ? &t->d->b->ns[n->b_ns]
+				     : &t->d->a->ns[n->a_ns];
+}
+
+/* Clusters are user namespaces, and the invisible ancestor stands for one. */
+static bool dot_is_user(const struct tree *t, const struct tnode *n)
+{
+	return n->invisible || node_ns(t, n)->type == NS_USER;
+}
+
+static bool dot_shown(const struct tree *t, uint32_t node)
+{
+	return t->po->all || t->nodes[node].below;
+}
+
+/* "+3 −1 processes": members are counted, not listed, so that a busy
+ * namespace stays a readable box. */
+static void dot_count(FILE *out, size_t plus, size_t minus, const char *one,
+		      const char *many)
+{
+	if (!plus && !minus)
+		return;
+	if (plus)
+		fprintf(out, "+%zu", plus);
+	if (plus && minus)
+		fputc(' ', out);
+	if (minus)
+		fprintf(out, DOT_MINUS "%zu", minus);
+	fprintf(out, " %s\\l", plus + minus == 1 ? one : many);
+}
+
+/* An attribute change, "owner: user {4 1} → user {4 2}". */
+static void dot_attr(FILE *out, const struct diff *d,
+		     const struct diff_change *c)
+{
+	const struct graph_ns *na = &d->a->ns[c->a_ns], *nb = &d->b->ns[c->b_ns];
+
+	switch (c->kind) {
+	case DIFF_OWNER:
+		fputs("owner: ", out);
+		tree_up(out, d->a, na->owner, na->owner_err);
+		fputs(" " DOT_ARROW " ", out);
+		tree_up(out, d->b, nb->owner, nb->owner_err);
+		break;
+	case DIFF_PARENT:
+		fputs("parent: ", out);
+		tree_up(out, d->a, na->parent, na->parent_err);
+		fputs(" " DOT_ARROW " ", out);
+		tree_up(out, d->b, nb->parent, nb->parent_err);
+		break;
+	case DIFF_CREATOR:
+		fprintf(out, "creator: %u " DOT_ARROW " %u", na->creator_uid,
+			nb->creator_uid);
+		break;
+	case DIFF_UID_MAP:
+	case DIFF_GID_MAP: {
+		bool uid = c->kind == DIFF_UID_MAP;
+		fputs(uid ? "uid_map: " : "gid_map: ", out);
+		dot_map(out, uid ? na->uid_map : na->gid_map);
+		fputs(" " DOT_ARROW " ", out);
+		dot_map(out, uid ? nb->uid_map : nb->gid_map);
+		break;
+	}
+	default:
+		return;
+	}
+	fputs("\\l", out);
+}
+
+/* A node's label: nsshow's DOT text of the namespace, then what changed. */
+static void dot_label(struct tree *t, const struct tnode *n)
+{
+	const struct diff *d = t->d;
+	const struct graph_ns *ns = node_ns(t, n);
+	size_t count[DIFF_NKINDS] = { 0 };
+	FILE *out = t->out;
+
+	fprintf(out, "%s {%llu %llu}\\l", ns_type_name(ns->type),
+		(unsigned long long)ns->key.dev, (unsigned long long)ns->key.ino);
+	if (ns->type == NS_USER) {
+		if (ns->flags & GRAPH_NS_HAS_CREATOR)
+			fprintf(out, "UID: %u\\l", ns->creator_uid);
+		if (!d->opts.pidns) {
+			fputs("u: ", out);
+			dot_map(out, ns->uid_map);
+			fputs("\\lg: ", out);
+			dot_map(out, ns->gid_map);
+			fputs("\\l", out);
+		}
+	}
+	if (n->replaced) {
+		fprintf(out, "replaced: %s life", n->b_ns == GRAPH_NONE ? "old" : "new");
+		if (has_id(ns))
+			fprintf(out, ", id %llu", (unsigned long long)ns->kernel_id);
+		fputs("\\l", out);
+	}
+	for (size_t i = 0; i < n->nrefs; i++) {
+		const struct diff_change *c = &d->changes[t->refs[n->first_ref + i].change];
+		count[c->kind]++;
+		dot_attr(out, d, c);
+	}
+	dot_count(out, count[DIFF_JOINED], count[DIFF_LEFT],
+		  d->opts.search_tasks ? "thread" : "process",
+		  d->opts.search_tasks ? "threads" : "processes");
+	dot_count(out, count[DIFF_PINNED], count[DIFF_UNPINNED], "pin", "pins");
+}
+
+static void dot_node(struct tree *t, uint32_t node, unsigned level)
+{
+	const struct tnode *n = &t->nodes[node];
+	const char *fill = NULL, *pen = NULL;
+	bool user = dot_is_user(t, n);
+	FILE *out = t->out;
+
+	dot_indent(out, level);
+	fprintf(out, "n%u [label=\"", node);
+	if (n->invisible) {
+		fputs("[invisible ancestor user NS]\\l\", style=dashed];\n", out);
+		return;
+	}
+	dot_label(t, n);
+	fputc('"', out);
+	if (n->replaced) {
+		fill = DOT_CHANGED;
+		pen = n->b_ns == GRAPH_NONE ? DOT_OLD_PEN : DOT_NEW_PEN;
+	} else if (n->mark == '+') {
+		fill = DOT_BORN;
+	} else if (n->mark == '-') {
+		fill = DOT_GONE;
+	} else if (n->mark == '~') {
+		fill = DOT_CHANGED;
+	}
+	if (fill)
+		fprintf(out, ", style=\"%sfilled\", fillcolor=\"%s\"",
+			user ? "bold," : "", fill);
+	else if (user)
+		fputs(", style=bold", out);
+	if (pen)
+		fprintf(out, ", color=\"%s\", penwidth=3", pen);
+	fputs("];\n", out);
+}
+
+/* NODE, what hangs under it, and the fold of its unchanged children. */
+static void dot_walk(struct tree *t, uint32_t node, unsigned level)
+{
+	const struct tnode *n = &t->nodes[node];
+	bool cluster = node != 0 && dot_is_user(t, n);
+	size_t folded = 0;
+	FILE *out = t->out;
+
+	if (cluster) {
+		dot_indent(out, level);
+		fprintf(out, "subgraph cluster_n%u {\n", node);
+		level++;
+		/* A cluster would inherit the graph's label. */
+		dot_indent(out, level);
+		fputs("label=\"\";\n", out);
+	}
+	if (node != 0)
+		dot_node(t, node, level);
+	for (uint32_t c = n->first; c != GRAPH_NONE; c = t->nodes[c].next) {
+		if (dot_shown(t, c))
+			dot_walk(t, c, level);
+		else
+			folded += t->nodes[c].size;
+	}
+	if (folded) {
+		dot_indent(out, level);
+		fprintf(out, "f%u [label=\"%zu unchanged\", style=dotted];\n",
+			node, folded);
+	}
+	if (cluster) {
+		dot_indent(out, level - 1);
+		fputs("}\n", out);
+	}
+}
+
+/* Edges in dot_walk's order: solid for parenthood (user -> user, PID ->
+ * PID), dashed for ownership, dotted to a fold. */
+static void dot_edges(struct tree *t, uint32_t node)
+{
+	const struct tnode *n = &t->nodes[node];
+	bool folded = false;
+
+	for (uint32_t c = n->first; c != GRAPH_NONE; c = t->nodes[c].next) {
+		if (!dot_shown(t, c)) {
+			folded = true;
+			continue;
+		}
+		if (node != 0)
+			fprintf(t->out, "  n%u -> n%u%s;\n", node, c,
+				dot_is_user(t, n) && !dot_is_user(t, &t->nodes[c])
+					? " [style=dashed]" : "");
+		dot_edges(t, c);
+	}
+	if (folded && node != 0)
+		fprintf(t->out, "  n%u -> f%u [style=dotted];\n", node, node);
+}
+
+/* The two lives of a replaced inode, side by side in the hierarchy, are
+ * tied by an edge that does not take part in the ranking: it says "same
+ * inode", not "hangs under". */
+static void dot_replacements(struct tree *t)
+{
+	const struct diff *d = t->d;
+
+	for (size_t i = 0; i < d->nchanges; i++) {
+		const struct diff_change *c = &d->changes[i];
+		uint32_t na, nb;
+
+		if (c->kind != DIFF_REPLACED)
+			continue;
+		na = node_of(t->of_a, c->a_ns);
+		nb = node_of(t->of_b, c->b_ns);
+		if (na != GRAPH_NONE && nb != GRAPH_NONE)
+			fprintf(t->out, "  n%u -> n%u [style=dotted, constraint=false, "
+				"label=\"replaced by\"];\n", na, nb);
+	}
+}
+
+static void dot_side(FILE *out, const char *word, const char *name,
+		     const struct graph *g)
+{
+	char tbuf[32];
+
+	fprintf(out, "%s: ", word);
+	dot_str(out, name, dot_byte);
+	fprintf(out, " (%s, host ", diff_format_time(g->meta.start_ns, tbuf,
+						     sizeof(tbuf)));
+	dot_str(out, g->meta.hostname ? g->meta.hostname : "?", dot_byte);
+	fputs(")\\l", out);
+}
+
+static void dot_legend(FILE *out)
+{
+	fputs("  subgraph cluster_legend {\n"
+	      "    label=\"legend\";\n"
+	      "    legend_born [label=\"born\", style=filled, fillcolor=\"" DOT_BORN "\"];\n"
+	      "    legend_gone [label=\"gone\", style=filled, fillcolor=\"" DOT_GONE "\"];\n"
+	      "    legend_changed [label=\"changed\", style=filled, fillcolor=\"" DOT_CHANGED "\"];\n"
+	      "    legend_old [label=\"replaced: old life\", style=filled, fillcolor=\""
+	      DOT_CHANGED "\", color=\"" DOT_OLD_PEN "\", penwidth=3];\n"
+	      "    legend_new [label=\"replaced: new life\", style=filled, fillcolor=\""
+	      DOT_CHANGED "\", color=\"" DOT_NEW_PEN "\", penwidth=3];\n"
+	      "    legend_same [label=\"unchanged\"];\n"
+	      "    legend_fold [label=\"N unchanged\", style=dotted];\n"
+	      "    legend_user [label=\"user namespace\", style=bold];\n"
+	      "    legend_owned [label=\"owned namespace\"];\n"
+	      "    legend_child [label=\"child namespace\", style=bold];\n"
+	      "    legend_user -> legend_owned [style=dashed, label=\"owns\"];\n"
+	      "    legend_user -> legend_child [label=\"parent of\"];\n"
+	      /* Invisible edges make a grid of it rather than one long
+	       * row: colors, then borders, then edges. */
+	      "    legend_born -> legend_old -> legend_user [style=invis];\n"
+	      "    legend_gone -> legend_new [style=invis];\n"
+	      "    legend_changed -> legend_fold [style=invis];\n"
+	      "    { rank=same; legend_born -> legend_gone -> legend_changed -> "
+	      "legend_same [style=invis]; }\n"
+	      "  }\n", out);
+}
+
+int diff_print_dot(FILE *out, const struct diff *d,
+		   const struct diff_print_opts *po)
+{
+	struct tree t;
+	char *outside = NULL;
+	size_t outside_len = 0;
+	int rc;
+
+	if ((rc = tree_build(&t, out, d, po)))
+		return rc;
+	/* The tree's trailing list lines, made before the first byte is
+	 * written so that running out of memory leaves OUT untouched. */
+	if (t.norphans) {
+		FILE *m = open_memstream(&outside, &outside_len);
+		if (!m) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < t.norphans; i++) {
+			fprintf(m, "%c ", t.orphans[i].mark);
+			put_change(m, d, &d->changes[t.orphans[i].change]);
+			fputc('\n', m);
+		}
+		if (fclose(m) || !outside) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+
+	const struct diff_print_opts *p = t.po;
+	fputs("digraph nsdiff {\n  label=\"", out);
+	dot_side(out, "from", p->a_name ? p->a_name : "a", d->a);
+	dot_side(out, "to", p->b_name ? p->b_name : "b", d->b);
+	if (d->flags & DIFF_OTHER_HOST)
+		fputs("WARNING: other hosts, every match is a guess\\l", out);
+	if (d->flags & DIFF_OTHER_BOOT)
+		fputs("WARNING: other boots, every match is a guess\\l", out);
+	fputs("\";\n  labelloc=t;\n  labeljust=l;\n  node [shape=box];\n", out);
+	dot_walk(&t, 0, 1);
+	if (outside) {
+		fputs("  outside [shape=note, label=\"not in the hierarchy:\\l", out);
+		for (const char *s = outside; *s; s++) {
+			if (*s == '\n')
+				fputs("\\l", out);
+			else
+				dot_put(out, (unsigned char)*s);
+		}
+		fputs("\"];\n", out);
+	}
+	dot_legend(out);
+	dot_edges(&t, 0);
+	dot_replacements(&t);
+	fputs("}\n", out);
 	rc = write_status(out);
 out:
-	free(stack);
-	free(t.orphans);
-	free(t.refs);
-	free(t.of_b);
-	free(t.of_a);
-	free(t.nodes);
-	view_release(&va);
-out_b:
-	view_release(&vb);
+	free(outside);
+	tree_release(&t);
 	return rc;
 }
 

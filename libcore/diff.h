@@ -4,8 +4,8 @@
  * Owns the semantic comparison of snapshots: which namespace of one graph is
  * the same namespace in the other, which were born, died or were replaced
  * behind a reused inode number, which processes came, went or moved, which
- * pins appeared or vanished; and the three ways of printing that (list,
- * JSON, tree), the timeline of a series of snapshots and the history of one
+ * pins appeared or vanished; and the four ways of printing that (list,
+ * JSON, tree, Graphviz DOT), the timeline of a series of snapshots and the history of one
  * namespace.  It reads graphs only: no /proc, no store.
  *
  * Identity rules.  A namespace is looked up by its nsfs (dev, inode); the
@@ -136,7 +136,7 @@ void diff_release(struct diff *d);
 
 struct diff_print_opts {
 	bool color;          /* tree: ANSI colors */
-	bool all;            /* tree: unchanged namespaces too */
+	bool all;            /* tree, DOT: unchanged namespaces too */
 	const char *a_name;  /* the sides as the user named them (selector,
 				snapshot id); NULL = "a" / "b" */
 	const char *b_name;
@@ -173,6 +173,51 @@ int diff_print_json(FILE *out, const struct diff *d,
  */
 int diff_print_tree(FILE *out, const struct diff *d,
 		    const struct diff_print_opts *po);
+
+/*
+ * The tree's merged hierarchy as a Graphviz digraph ("digraph nsdiff"), a
+ * picture of what changed.  Same structure, order and folding as
+ * diff_print_tree; same layout as nsshow --format=dot (format.h):
+ *
+ *   - every user namespace (and the "[invisible ancestor user NS]" entry,
+ *     a dashed box) opens a cluster "cluster_nI" holding its node, the
+ *     nodes of what it owns and the clusters of its child user namespaces;
+ *     user namespaces are bold boxes;
+ *   - edges, all at the end and at the top level: solid for parenthood
+ *     (user -> child user; PID -> child PID with --pidns), dashed for
+ *     ownership (user -> other type), dotted to a fold;
+ *   - a node "nI" (I: the merged tree's node index) is labeled, left
+ *     justified, with "type {dev inode}", for user namespaces "UID: N"
+ *     (when recorded) and outside pidns "u: MAP" and "g: MAP" (the tree's
+ *     words: "deleted", "(unset)"), then what changed: "replaced: old
+ *     life, id N" or "... new life ...", one "owner:", "parent:",
+ *     "creator:", "uid_map:" or "gid_map:" line "OLD → NEW" per attribute
+ *     change, and counts rather than lists: "+3 −1 processes" (threads
+ *     with search_tasks) for joined/left members, "+1 −1 pins";
+ *   - fill: born palegreen, gone lightcoral, changed (attributes, members
+ *     or pins) khaki1, unchanged none.  A replaced namespace keeps both
+ *     lives, as in the tree, since the two may hang in different places
+ *     (another owner) and have other types: both filled khaki1 (changed),
+ *     the old one with a red3 border, the new one with a green4 border
+ *     (penwidth 3), tied by a dotted "replaced by" edge old -> new that
+ *     does not constrain the layout;
+ *   - unchanged children are folded, per parent, into one dotted node
+ *     "fI" (I: the parent's node, 0 at the top) labeled "N unchanged",
+ *     unless po->all;
+ *   - changes the hierarchy does not show (the tree's trailing list lines)
+ *     go in a note "outside", one list line each with its marker;
+ *   - the graph's label names the sides, "from: NAME (TIME, host H)" and
+ *     "to: ...", plus a WARNING line when hosts or boots differ;
+ *   - a cluster "cluster_legend" explains colors, borders and edges.
+ *
+ * Unlike the tree, a graph is printed even when nothing changed (all of
+ * it folded), so that `| dot -Tsvg` always gets something to draw.
+ * Labels are UTF-8 (the − and → signs); data bytes outside printable
+ * ASCII show as \xNN and a backslash as \\; '&' is written as "&amp;".
+ * Returns as diff_print_tree; on -ENODATA or -ENOMEM nothing is written.
+ */
+int diff_print_dot(FILE *out, const struct diff *d,
+		   const struct diff_print_opts *po);
 
 /* ---- series of snapshots --------------------------------------------- */
 

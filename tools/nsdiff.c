@@ -25,7 +25,7 @@
 #define EXIT_DIFFERENT 1
 #define EXIT_TROUBLE 2
 
-enum format { FORMAT_LIST, FORMAT_TREE, FORMAT_JSON };
+enum format { FORMAT_LIST, FORMAT_TREE, FORMAT_JSON, FORMAT_DOT };
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 struct options {
@@ -54,8 +54,8 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 "Options:\n"
 "     --store <path>         the snapshot store (default: $NSNAP_STORE,\n"
 "                              /var/lib/nsnap for root, else $XDG_STATE_HOME/nsnap)\n"
-"     --format <format>      list (default), tree or json\n"
-"     --all                  tree: also show unchanged namespaces\n"
+"     --format <format>      list (default), tree, json or dot (Graphviz)\n"
+"     --all                  tree, dot: also show unchanged namespaces\n"
 "     --color[=<when>]       auto (default), always or never\n"
 "     --pidns                only PID namespaces, in their parent hierarchy\n"
 "     --namespaces <list>    only these types (comma-separated cgroup, ipc,\n"
@@ -131,8 +131,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 				o->format = FORMAT_TREE;
 			else if (strcmp(optarg, "json") == 0)
 				o->format = FORMAT_JSON;
+			else if (strcmp(optarg, "dot") == 0)
+				o->format = FORMAT_DOT;
 			else
-				errx(EXIT_TROUBLE, "unknown --format '%s' (list, tree or json)",
+				errx(EXIT_TROUBLE, "unknown --format '%s' (list, tree, json or dot)",
 				     optarg);
 			break;
 		case OPT_ALL:
@@ -302,10 +304,15 @@ static int run_diff(struct options *o, int nargs, char **args)
 	case FORMAT_JSON:
 		rc = diff_print_json(stdout, &d, &po);
 		break;
+	case FORMAT_DOT:
+		rc = diff_print_dot(stdout, &d, &po);
+		break;
 	}
+	/* Only the hierarchy (tree, dot) needs more than the changes. */
 	if (rc == -ENODATA)
-		errx(EXIT_TROUBLE, "a snapshot lacks what the tree with these options "
-		     "needs; try --format=list");
+		errx(EXIT_TROUBLE, "a snapshot lacks what the %s with these options "
+		     "needs; try --format=list",
+		     o->format == FORMAT_DOT ? "graph" : "tree");
 	if (rc)
 		errx(EXIT_TROUBLE, "write error: %s", strerror(-rc));
 	int status = d.nchanges ? EXIT_DIFFERENT : EXIT_SAME;

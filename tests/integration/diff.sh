@@ -393,6 +393,30 @@ else
     notok "json" "status $(cat "$T/json.rc"), $n_json changes for $n_list list lines" "$T/json.err"
 fi
 
+# DOT, piped into Graphviz as a user would: dot must draw it without a
+# word; the born IPC namespace is a green node with its one new process,
+# the net namespace whose last member ended a red one.
+GONE_NET=$(sed -n 's/^gone net:\[\([0-9]*\)\].*/\1/p' "$T/want-full")
+if ! command -v dot >/dev/null 2>&1; then
+    skip "dot: graphviz not installed"
+else
+    "$NSDIFF" --store "$S" --format=dot "$ID1" "$ID2" 2>"$T/dot.err" |
+        tee "$T/dot.out" | dot -Tsvg >"$T/dot.svg" 2>"$T/dot.svg-err"
+    st=("${PIPESTATUS[@]}")
+    if grep -Eq "$SAN_RE" "$T/dot.err"; then
+        notok "dot" "sanitizer report:" "$T/dot.err"
+    elif [ "${st[0]}" != 1 ] || [ "${st[2]}" != 0 ] || [ -s "$T/dot.err" ] ||
+        [ -s "$T/dot.svg-err" ] || ! grep -q '</svg>' "$T/dot.svg"; then
+        notok "dot" "nsdiff status ${st[0]} (want 1), dot status ${st[2]}" \
+            "$T/dot.err" "$T/dot.svg-err"
+    elif ! grep -qF "[label=\"ipc {$DEV $IPC_INO}\l+1 process\l\", style=\"filled\", fillcolor=\"palegreen\"];" "$T/dot.out" ||
+        ! grep -F "[label=\"net {$DEV $GONE_NET}\l" "$T/dot.out" | grep -q 'fillcolor="lightcoral"'; then
+        notok "dot" "no green ipc {$DEV $IPC_INO} or red net {$DEV $GONE_NET} node" "$T/dot.out"
+    else
+        ok "dot"
+    fi
+fi
+
 # Timeline over the three snapshots.
 nsdiff_run timeline --timeline
 if [ "$(cat "$T/timeline.rc")" = 1 ] && ! grep -Eq "$SAN_RE" "$T/timeline.err" &&

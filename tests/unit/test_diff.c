@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -21,6 +22,9 @@
 #include "graph.h"
 
 #define DEV 4
+#ifndef DOT_PATH
+#define DOT_PATH "/usr/bin/dot" /* Graphviz; its tests skip without it */
+#endif
 #define U0 4026531837ull
 
 static const uint64_t init_ino[NS_NTYPES] = {
@@ -822,6 +826,247 @@ static void format_tree_replaced(void **state)
 	world_free(&b);
 }
 
+/* The small case as a picture: the exact text, legend included. */
+static void format_dot(void **state)
+{
+	struct world a, b;
+	struct diff d;
+	struct diff_print_opts po = { .a_name = "3", .b_name = "live" };
+
+	(void)state;
+	small_case(&a, &b);
+	assert_int_equal(diff_graphs(a.g, b.g, &small_opts, &d), 0);
+	expect_text(print_with(diff_print_dot, &d, &po),
+		"digraph nsdiff {\n"
+		"  label=\"from: 3 (2023-11-14T22:13:20Z, host host1)\\l"
+		"to: live (2023-11-14T22:14:50Z, host host1)\\l\";\n"
+		"  labelloc=t;\n"
+		"  labeljust=l;\n"
+		"  node [shape=box];\n"
+		"  subgraph cluster_n1 {\n"
+		"    label=\"\";\n"
+		"    n1 [label=\"user {4 4026531837}\\lUID: 0\\lu: 0 0 4294967295\\l"
+		"g: 0 0 4294967295\\l\xe2\x88\x92" "1 process\\l\", "
+		"style=\"bold,filled\", fillcolor=\"khaki1\"];\n"
+		"    n2 [label=\"net {4 4026531840}\\l\xe2\x88\x92" "1 process\\l\", "
+		"style=\"filled\", fillcolor=\"khaki1\"];\n"
+		"    n3 [label=\"uts {4 4026531838}\\l+1 process\\l\", "
+		"style=\"filled\", fillcolor=\"khaki1\"];\n"
+		"    subgraph cluster_n4 {\n"
+		"      label=\"\";\n"
+		"      n4 [label=\"user {4 4026532020}\\lUID: 1000\\lu: 0 1000 1\\l"
+		"g: 0 1000 1\\l+1 process\\l\", style=\"bold,filled\", "
+		"fillcolor=\"palegreen\"];\n"
+		"      n5 [label=\"net {4 4026532021}\\l+1 process\\l\", "
+		"style=\"filled\", fillcolor=\"palegreen\"];\n"
+		"    }\n"
+		"    n6 [label=\"uts {4 4026532010}\\l\xe2\x88\x92" "1 process\\l\", "
+		"style=\"filled\", fillcolor=\"lightcoral\"];\n"
+		"  }\n"
+		"  subgraph cluster_legend {\n"
+		"    label=\"legend\";\n"
+		"    legend_born [label=\"born\", style=filled, fillcolor=\"palegreen\"];\n"
+		"    legend_gone [label=\"gone\", style=filled, fillcolor=\"lightcoral\"];\n"
+		"    legend_changed [label=\"changed\", style=filled, fillcolor=\"khaki1\"];\n"
+		"    legend_old [label=\"replaced: old life\", style=filled, "
+		"fillcolor=\"khaki1\", color=\"red3\", penwidth=3];\n"
+		"    legend_new [label=\"replaced: new life\", style=filled, "
+		"fillcolor=\"khaki1\", color=\"green4\", penwidth=3];\n"
+		"    legend_same [label=\"unchanged\"];\n"
+		"    legend_fold [label=\"N unchanged\", style=dotted];\n"
+		"    legend_user [label=\"user namespace\", style=bold];\n"
+		"    legend_owned [label=\"owned namespace\"];\n"
+		"    legend_child [label=\"child namespace\", style=bold];\n"
+		"    legend_user -> legend_owned [style=dashed, label=\"owns\"];\n"
+		"    legend_user -> legend_child [label=\"parent of\"];\n"
+		"    legend_born -> legend_old -> legend_user [style=invis];\n"
+		"    legend_gone -> legend_new [style=invis];\n"
+		"    legend_changed -> legend_fold [style=invis];\n"
+		"    { rank=same; legend_born -> legend_gone -> legend_changed -> "
+		"legend_same [style=invis]; }\n"
+		"  }\n"
+		"  n1 -> n2 [style=dashed];\n"
+		"  n1 -> n3 [style=dashed];\n"
+		"  n1 -> n4;\n"
+		"  n4 -> n5 [style=dashed];\n"
+		"  n1 -> n6 [style=dashed];\n"
+		"}\n");
+	diff_release(&d);
+	world_free(&a);
+	world_free(&b);
+}
+
+/*
+ * Nested: U0 > U1 > U2, with U1's UTS namespace replaced (same inode, new
+ * ID), U2's map written and a process joining U2's net namespace, which
+ * B also pins by an fd; U0 > U3 with its net namespace unchanged (folded);
+ * a net namespace only a bind mount of A kept alive.
+ */
+static void nested_case(struct world *a, struct world *b)
+{
+	struct world *w[2] = { a, b };
+
+	for (int i = 0; i < 2; i++) {
+		uint32_t links[NS_NTYPES], u1, u2, u3;
+
+		world_init(w[i], true, "boot1");
+		u1 = ns_add(w[i], NS_USER, 4026532030, 50, w[i]->init[NS_USER]);
+		u2 = ns_add(w[i], NS_USER, 4026532031, 51, u1);
+		u3 = ns_add(w[i], NS_USER, 4026532032, 52, w[i]->init[NS_USER]);
+		w[i]->g->ns[u2].uid_map = dup(w[i]->g, i ? "0 1000 1\n" : "");
+		links_of(w[i], links);
+		links[NS_USER] = u1;
+		links[NS_UTS] = ns_add(w[i], NS_UTS, 4026532033, i ? 54 : 53, u1);
+		proc_add(w[i], 300 + i, 3000 + (uint64_t)i, "u1", links);
+		links[NS_USER] = u2;
+		links[NS_NET] = ns_add(w[i], NS_NET, 4026532034, 55, u2);
+		proc_add(w[i], 400, 4000, "u2", links);
+		if (i) {
+			struct graph_proc *p = proc_add(w[i], 401, 4010, "u2 & \"co\"",
+							links);
+			struct graph_fd *f = graph_fd_append(w[i]->g);
+			assert_non_null(f);
+			f->fd = 7;
+			f->ns = links[NS_NET];
+			p = &w[i]->g->procs[w[i]->g->nprocs - 1];
+			p->first_fd = (uint32_t)w[i]->g->nfds - 1;
+			p->nfds = 1;
+		}
+		if (!i) {
+			/* Pinned by a bind mount nsshow never opens (the octal
+			 * escape): the diff sees it go, the hierarchy does not. */
+			struct graph_mount *m = graph_mount_append(w[i]->g);
+			assert_non_null(m);
+			m->mntns = w[i]->init[NS_MNT];
+			m->ns = ns_add(w[i], NS_NET, 4026532036, 57, w[i]->init[NS_USER]);
+			m->path = dup(w[i]->g, "/run/netns/a\\040b");
+		}
+		links_of(w[i], links);
+		links[NS_USER] = u3;
+		links[NS_NET] = ns_add(w[i], NS_NET, 4026532035, 56, u3);
+		proc_add(w[i], 500, 5000, "u3", links);
+	}
+}
+
+static const struct diff_opts nested_opts = {
+	.types = NS_TYPE_BIT(NS_NET) | NS_TYPE_BIT(NS_UTS), .deep_scan = true,
+};
+
+static void format_dot_nested(void **state)
+{
+	struct world a, b;
+	struct diff d;
+
+	(void)state;
+	nested_case(&a, &b);
+	assert_int_equal(diff_graphs(a.g, b.g, &nested_opts, &d), 0);
+	char *text = print_with(diff_print_dot, &d, NULL);
+	/* Clusters nest three deep; the two lives of the UTS inode are tied. */
+	assert_non_null(strstr(text, "\n      subgraph cluster_n6 {\n"));
+	assert_non_null(strstr(text,
+		"n5 [label=\"uts {4 4026532033}\\lreplaced: new life, id 54\\l"
+		"+3 processes\\l\", style=\"filled\", fillcolor=\"khaki1\", "
+		"color=\"green4\", penwidth=3];\n"));
+	assert_non_null(strstr(text, "  n10 -> n5 [style=dotted, constraint=false, "
+				     "label=\"replaced by\"];\n"));
+	assert_non_null(strstr(text, "uid_map: (unset) \xe2\x86\x92 0 1000 1\\l"));
+	assert_non_null(strstr(text, "+1 process\\l+1 pin\\l"));
+	assert_non_null(strstr(text, "    f1 [label=\"3 unchanged\", style=dotted];\n"));
+	/* The mount the hierarchy skips: list lines in a note, as the list
+	 * writes them (the path quoted, its backslash escaped), then quoted
+	 * for DOT. */
+	assert_non_null(strstr(text,
+		"  outside [shape=note, label=\"not in the hierarchy:\\l"
+		"- gone net:[4026532036] id=57 owner=user:[4026531837]\\l"
+		"- unpinned net:[4026532036] by=mount mntns=mnt:[4026531841] "
+		"path=\\\"/run/netns/a\\\\\\\\040b\\\"\\l\"];\n"));
+	free(text);
+
+	/* --all: nothing folded, the unchanged namespaces unfilled. */
+	text = print_with(diff_print_dot, &d, &(struct diff_print_opts){ .all = true });
+	assert_null(strstr(text, " f1 ["));
+	assert_null(strstr(text, " -> f1 "));
+	assert_non_null(strstr(text, "n9 [label=\"net {4 4026532035}\\l\"];\n"));
+	free(text);
+	diff_release(&d);
+	world_free(&a);
+	world_free(&b);
+}
+
+/* dot -Tsvg must take TEXT without a word on stderr. */
+static void dot_accepts(const char *text)
+{
+	char path[] = "/tmp/test_diff.dot.XXXXXX", cmd[128], err[2048];
+	int fd = mkstemp(path);
+	FILE *f, *p;
+	size_t n;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	/* stderr into the pipe, the SVG away. */
+	snprintf(cmd, sizeof(cmd), "%s -Tsvg %s 2>&1 >/dev/null", DOT_PATH, path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(err, 1, sizeof(err) - 1, p);
+	err[n] = '\0';
+	int status = pclose(p);
+	remove(path);
+	if (status || n)
+		fprintf(stderr, "---- dot said (status %d)\n%s----\n%s", status, err, text);
+	assert_int_equal(status, 0);
+	assert_int_equal(n, 0);
+}
+
+static void format_dot_graphviz(void **state)
+{
+	struct world a, b;
+	struct diff d;
+	char *text;
+
+	struct stat st;
+
+	(void)state;
+	/* Not <unistd.h>'s access(): its dup() would clash with ours. */
+	if (stat(DOT_PATH, &st) != 0 || !(st.st_mode & S_IXUSR)) {
+		fprintf(stderr, "skip: %s not installed\n", DOT_PATH);
+		skip();
+	}
+	nested_case(&a, &b);
+	/* A host name that needs every escape, and the other-host warning. */
+	b.g->meta.hostname = dup(b.g, "h\"o&s\\t\x01\xc3\xa9");
+	assert_int_equal(diff_graphs(a.g, b.g, &nested_opts, &d), 0);
+	text = print_with(diff_print_dot, &d, &(struct diff_print_opts){
+		.a_name = "latest~1", .b_name = "live" });
+	assert_non_null(strstr(text, "host h\\\"o&amp;s\\\\\\\\t\\\\x01"
+				     "\\\\xc3\\\\xa9)\\l"
+				     "WARNING: other hosts, every match is a guess\\l"));
+	dot_accepts(text);
+	free(text);
+	text = print_with(diff_print_dot, &d, &(struct diff_print_opts){ .all = true });
+	dot_accepts(text);
+	free(text);
+	diff_release(&d);
+	/* The PID hierarchy: no clusters. */
+	struct diff_opts o = { .pidns = true, .deep_scan = true };
+	assert_int_equal(diff_graphs(a.g, b.g, &o, &d), 0);
+	text = print_with(diff_print_dot, &d, NULL);
+	dot_accepts(text);
+	free(text);
+	diff_release(&d);
+	/* Nothing changed: still a graph, all of it folded. */
+	assert_int_equal(diff_graphs(a.g, a.g, &nested_opts, &d), 0);
+	text = print_with(diff_print_dot, &d, NULL);
+	assert_non_null(strstr(text, "  f0 [label=\""));
+	dot_accepts(text);
+	free(text);
+	diff_release(&d);
+	world_free(&a);
+	world_free(&b);
+}
+
 static void events(void **state)
 {
 	struct world a, b;
@@ -956,6 +1201,9 @@ int main(void)
 		cmocka_unit_test(format_json_members),
 		cmocka_unit_test(format_tree),
 		cmocka_unit_test(format_tree_replaced),
+		cmocka_unit_test(format_dot),
+		cmocka_unit_test(format_dot_nested),
+		cmocka_unit_test(format_dot_graphviz),
 		cmocka_unit_test(events),
 		cmocka_unit_test(history),
 	};
