@@ -54,7 +54,7 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 "Options:\n"
 "     --store <path>         the snapshot store (default: $NSNAP_STORE,\n"
 "                              /var/lib/nsnap for root, else $XDG_STATE_HOME/nsnap)\n"
-"     --format <format>      list (default), tree, json or dot (Graphviz)\n"
+"     --format <format>      tree (default), list, json or dot (Graphviz)\n"
 "     --all                  tree, dot: also show unchanged namespaces\n"
 "     --color[=<when>]       auto (default), always or never\n"
 "     --pidns                only PID namespaces, in their parent hierarchy\n"
@@ -420,7 +420,7 @@ static int run_timeline(struct options *o, int nargs, char **args)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .format = FORMAT_LIST };
+	struct options o = { .format = FORMAT_TREE };
 	int nargs;
 
 	parse_options(argc, argv, &o);
