@@ -318,7 +318,7 @@ nsdiff_run list --format=list "$ID1" "$ID2"
 check_run list 1 "$T/want-full"
 
 sorted "$NSL" >"$T/want-ns"
-nsdiff_run deep-scan-no-pids --deep-scan --no-pids "$ID1" "$ID2"
+nsdiff_run deep-scan-no-pids --format=list --deep-scan --no-pids "$ID1" "$ID2"
 check_run deep-scan-no-pids 1 "$T/want-ns"
 
 if [ $REUSED = 0 ]; then
