@@ -14,8 +14,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "text.h"
 #include "view.h"
 
 static const char *const kind_names[DIFF_NKINDS] = {
@@ -916,13 +916,7 @@ void diff_release(struct diff *d)
 
 const char *diff_format_time(int64_t time_ns, char *buf, size_t len)
 {
-	time_t secs = (time_t)(time_ns / 1000000000);
-	struct tm tm;
-
-	if (time_ns < 0 && time_ns % 1000000000)
-		secs--;
-	if (!gmtime_r(&secs, &tm) ||
-	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (!text_rfc3339(time_ns, false, buf, len))
 		snprintf(buf, len, "?");
 	return buf;
 }
@@ -947,6 +941,13 @@ static void put_escaped_char(FILE *out, unsigned char c)
 	}
 }
 
+/* N bytes with C escapes: a text_write_fn. */
+static void put_escaped(FILE *out, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		put_escaped_char(out, (unsigned char)s[i]);
+}
+
 /*
  * A list value: bare when it is one plain word, so that "comm=sleep" can be
  * grepped as typed; else quoted with C escapes, so that a line is always
@@ -963,44 +964,31 @@ static void put_value(FILE *out, const char *s)
 		return;
 	}
 	fputc('"', out);
-	for (const char *p = s; *p; p++)
-		put_escaped_char(out, (unsigned char)*p);
+	put_escaped(out, s, strlen(s));
 	fputc('"', out);
 }
 
 /*
- * A uid/gid map with its blank runs squeezed, its lines separated by NL_SEP
- * (',' in lists; ' ' in the tree, as nsshow squeezes newlines too).  Its
- * bytes go through PUT, so that DOT can apply its own quoting to the same
- * squeezing rule.
+ * The blanks of a uid/gid map: spaces, tabs and newlines.  nsshow's Go
+ * rule (text_go_blanks) also squeezes \f \r and trims \v; here they are
+ * data, shown escaped.  The kernel writes none of them, so the two agree
+ * on every real map; an imported snapshot may differ, and nsdiff's output
+ * is kept as it has always been.  Lists separate the map's lines with
+ * commas; the tree and DOT squeeze newlines to a space, as nsshow does.
  */
-static void put_map_with(FILE *out, const char *map, char nl_sep,
-			 void (*put)(FILE *, unsigned char))
-{
-	char pending = 0;
-	bool any = false;
+static const struct text_blanks list_blanks = {
+	.squeeze = " \t\n", .nl_sep = ',',
+};
+static const struct text_blanks tree_blanks = {
+	.squeeze = " \t\n", .nl_sep = ' ',
+};
 
-	for (const char *p = map; *p; p++) {
-		if (*p == '\n' || *p == ' ' || *p == '\t') {
-			if (any && pending != nl_sep)
-				pending = *p == '\n' ? nl_sep : ' ';
-			continue;
-		}
-		if (pending)
-			put(out, (unsigned char)pending);
-		pending = 0;
-		any = true;
-		put(out, (unsigned char)*p);
-	}
-}
-
-static void put_map(FILE *out, const char *map, char nl_sep, bool quoted)
+/* A map as a list value: always quoted, lines separated by commas. */
+static void put_map(FILE *out, const char *map)
 {
-	if (quoted)
-		fputc('"', out);
-	put_map_with(out, map, nl_sep, put_escaped_char);
-	if (quoted)
-		fputc('"', out);
+	fputc('"', out);
+	text_squeeze(out, map, &list_blanks, put_escaped);
+	fputc('"', out);
 }
 
 /* "net:[4026531840]" */
@@ -1059,11 +1047,11 @@ static void put_ns_fields(FILE *out, const struct graph *g, uint32_t ns)
 		fprintf(out, " creator=%s", s);
 	if (n->type == NS_USER && n->uid_map) {
 		fputs(" uid_map=", out);
-		put_map(out, n->uid_map, ',', true);
+		put_map(out, n->uid_map);
 	}
 	if (n->type == NS_USER && n->gid_map) {
 		fputs(" gid_map=", out);
-		put_map(out, n->gid_map, ',', true);
+		put_map(out, n->gid_map);
 	}
 }
 
@@ -1164,9 +1152,9 @@ static void put_change(FILE *out, const struct diff *d,
 	case DIFF_UID_MAP:
 	case DIFF_GID_MAP:
 		fputs(" old=", out);
-		put_map(out, c->kind == DIFF_UID_MAP ? na->uid_map : na->gid_map, ',', true);
+		put_map(out, c->kind == DIFF_UID_MAP ? na->uid_map : na->gid_map);
 		fputs(" new=", out);
-		put_map(out, c->kind == DIFF_UID_MAP ? nb->uid_map : nb->gid_map, ',', true);
+		put_map(out, c->kind == DIFF_UID_MAP ? nb->uid_map : nb->gid_map);
 		break;
 	case DIFF_STARTED:
 	case DIFF_ENDED:
@@ -1208,28 +1196,15 @@ int diff_print_list(FILE *out, const struct diff *d,
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-/* Bytes outside ASCII come out as \u00XX, one per byte: the comm and paths
- * of a snapshot are bytes, not necessarily UTF-8. */
+/*
+ * Bytes outside ASCII come out as \u00XX, one per byte: the comm and paths
+ * of a snapshot are bytes, not necessarily UTF-8.  nsdiff/1 has always
+ * spelled \b \f \r as \u00XX, unlike nsshow-view; kept, so that its
+ * output stays byte for byte what it was.
+ */
 static void json_str(FILE *out, const char *s)
 {
-	if (!s) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", out);
-		else if (*p == '\t')
-			fputs("\\t", out);
-		else if (*p < ' ' || *p >= 0x7f)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
+	text_json_string(out, s);
 }
 
 static void json_u64(FILE *out, const char *key, uint64_t v)
@@ -1237,15 +1212,19 @@ static void json_u64(FILE *out, const char *key, uint64_t v)
 	fprintf(out, ", \"%s\": \"%llu\"", key, (unsigned long long)v);
 }
 
-static void json_ns_ref(FILE *out, const struct graph *g, uint32_t ns)
+/* What names a namespace, left open for json_ns_detail() to add to. */
+static void json_ns_open(FILE *out, const struct graph_ns *n)
 {
-	const struct graph_ns *n = &g->ns[ns];
-
 	fprintf(out, "{\"type\": \"%s\"", ns_type_name(n->type));
 	json_u64(out, "dev", n->key.dev);
 	json_u64(out, "ino", n->key.ino);
 	if (has_id(n))
 		json_u64(out, "id", n->kernel_id);
+}
+
+static void json_ns_ref(FILE *out, const struct graph *g, uint32_t ns)
+{
+	json_ns_open(out, &g->ns[ns]);
 	fputc('}', out);
 }
 
@@ -1264,11 +1243,7 @@ static void json_ns_detail(FILE *out, const struct graph *g, uint32_t ns)
 {
 	const struct graph_ns *n = &g->ns[ns];
 
-	fprintf(out, "{\"type\": \"%s\"", ns_type_name(n->type));
-	json_u64(out, "dev", n->key.dev);
-	json_u64(out, "ino", n->key.ino);
-	if (has_id(n))
-		json_u64(out, "id", n->kernel_id);
+	json_ns_open(out, n);
 	if (n->owner_err != ENODATA) {
 		fputs(", \"owner\": ", out);
 		json_up(out, g, n->owner, n->owner_err);
@@ -1657,14 +1632,59 @@ static void tree_up(FILE *out, const struct graph *g, uint32_t up, int32_t err)
 			(unsigned long long)g->ns[up].key.ino);
 }
 
-static void tree_map(FILE *out, const char *map)
+/* A map in the tree's words, its bytes spelled by WRITE (tree or DOT). */
+static void map_words(FILE *out, const char *map, text_write_fn *write)
 {
 	if (!map)
 		fputs("deleted", out);
 	else if (!*map)
 		fputs("(unset)", out);
 	else
-		put_map(out, map, ' ', false);
+		text_squeeze(out, map, &tree_blanks, write);
+}
+
+static void tree_map(FILE *out, const char *map)
+{
+	map_words(out, map, put_escaped);
+}
+
+/*
+ * An attribute change as the tree and DOT both word it, "owner: OLD
+ * ARROW NEW", maps spelled by WRITE.  False for other kinds (nothing is
+ * written then).
+ */
+static bool put_attr_change(FILE *out, const struct diff *d,
+			    const struct diff_change *c, const char *arrow,
+			    text_write_fn *write)
+{
+	const struct graph_ns *na = c->a_ns != GRAPH_NONE ? &d->a->ns[c->a_ns] : NULL;
+	const struct graph_ns *nb = c->b_ns != GRAPH_NONE ? &d->b->ns[c->b_ns] : NULL;
+	bool owner = c->kind == DIFF_OWNER, uid = c->kind == DIFF_UID_MAP;
+
+	switch (c->kind) {
+	case DIFF_OWNER:
+	case DIFF_PARENT:
+		fputs(owner ? "owner: " : "parent: ", out);
+		tree_up(out, d->a, owner ? na->owner : na->parent,
+			owner ? na->owner_err : na->parent_err);
+		fputs(arrow, out);
+		tree_up(out, d->b, owner ? nb->owner : nb->parent,
+			owner ? nb->owner_err : nb->parent_err);
+		return true;
+	case DIFF_CREATOR:
+		fprintf(out, "creator: %u%s%u", na->creator_uid, arrow,
+			nb->creator_uid);
+		return true;
+	case DIFF_UID_MAP:
+	case DIFF_GID_MAP:
+		fputs(uid ? "uid_map: " : "gid_map: ", out);
+		map_words(out, uid ? na->uid_map : na->gid_map, write);
+		fputs(arrow, out);
+		map_words(out, uid ? nb->uid_map : nb->gid_map, write);
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* The namespace line, as nsshow prints it, with the marker column. */
@@ -1715,35 +1735,10 @@ static void tree_change_line(struct tree *t, const struct tref *r,
 {
 	const struct diff *d = t->d;
 	const struct diff_change *c = &d->changes[r->change];
-	const struct graph_ns *na = c->a_ns != GRAPH_NONE ? &d->a->ns[c->a_ns] : NULL;
-	const struct graph_ns *nb = c->b_ns != GRAPH_NONE ? &d->b->ns[c->b_ns] : NULL;
 	FILE *out = t->out;
 
 	tree_begin(t, r->mark, depth * 4 + 8);
 	switch (c->kind) {
-	case DIFF_OWNER:
-	case DIFF_PARENT: {
-		bool owner = c->kind == DIFF_OWNER;
-		fputs(owner ? "owner: " : "parent: ", out);
-		tree_up(out, d->a, owner ? na->owner : na->parent,
-			owner ? na->owner_err : na->parent_err);
-		fputs(" -> ", out);
-		tree_up(out, d->b, owner ? nb->owner : nb->parent,
-			owner ? nb->owner_err : nb->parent_err);
-		break;
-	}
-	case DIFF_CREATOR:
-		fprintf(out, "creator: %u -> %u", na->creator_uid, nb->creator_uid);
-		break;
-	case DIFF_UID_MAP:
-	case DIFF_GID_MAP: {
-		bool uid = c->kind == DIFF_UID_MAP;
-		fputs(uid ? "uid_map: " : "gid_map: ", out);
-		tree_map(out, uid ? na->uid_map : na->gid_map);
-		fputs(" -> ", out);
-		tree_map(out, uid ? nb->uid_map : nb->gid_map);
-		break;
-	}
 	case DIFF_JOINED:
 	case DIFF_LEFT:
 		tree_proc(out, c);
@@ -1770,6 +1765,7 @@ static void tree_change_line(struct tree *t, const struct tref *r,
 		}
 		break;
 	default:
+		put_attr_change(out, d, c, " -> ", put_escaped);
 		break;
 	}
 	tree_end(t, r->mark);
@@ -1926,54 +1922,15 @@ int diff_print_tree(FILE *out, const struct diff *d,
 #define DOT_MINUS    "\xe2\x88\x92" /* U+2212, in UTF-8 */
 #define DOT_ARROW    "\xe2\x86\x92" /* U+2192 */
 
-/*
- * One character of text that is to be shown as it is, inside a quoted DOT
- * string.  DOT gives a backslash its own meaning (\l, \N...) and Graphviz
- * expands entities ("&lt;") in labels, so both are spelled out.  Our text
- * is ASCII; a stray byte still cannot break the quoting.
- */
-static void dot_put(FILE *out, unsigned char c)
+/* Data from a graph (a map, a host name), as nsshow's DOT shows it. */
+static void dot_data(FILE *out, const char *s)
 {
-	if (c == '"')
-		fputs("\\\"", out);
-	else if (c == '\\')
-		fputs("\\\\", out);
-	else if (c == '&')
-		fputs("&amp;", out);
-	else if (c < ' ' || c >= 0x7f)
-		fprintf(out, "\\\\x%02x", c);
-	else
-		fputc(c, out);
+	text_dot_data(out, s, strlen(s));
 }
 
-/*
- * One byte of data from a graph (a map, a host name): shown C-like, a
- * backslash as \\ and bytes outside printable ASCII as \xNN (dot_put's
- * rule), so that no byte can pass for another, as in nsshow's DOT.
- */
-static void dot_byte(FILE *out, unsigned char c)
-{
-	if (c == '\\')
-		fputs("\\\\\\\\", out);
-	else
-		dot_put(out, c);
-}
-
-static void dot_str(FILE *out, const char *s, void (*put)(FILE *, unsigned char))
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		put(out, *p);
-}
-
-/* The tree's words for a map, with DOT quoting. */
 static void dot_map(FILE *out, const char *map)
 {
-	if (!map)
-		fputs("deleted", out);
-	else if (!*map)
-		fputs("(unset)", out);
-	else
-		put_map_with(out, map, ' ', dot_byte);
+	map_words(out, map, text_dot_data);
 }
 
 static void dot_indent(FILE *out, unsigned level)
@@ -2021,38 +1978,8 @@ static void dot_count(FILE *out, size_t plus, size_t minus, const char *one,
 static void dot_attr(FILE *out, const struct diff *d,
 		     const struct diff_change *c)
 {
-	const struct graph_ns *na = &d->a->ns[c->a_ns], *nb = &d->b->ns[c->b_ns];
-
-	switch (c->kind) {
-	case DIFF_OWNER:
-		fputs("owner: ", out);
-		tree_up(out, d->a, na->owner, na->owner_err);
-		fputs(" " DOT_ARROW " ", out);
-		tree_up(out, d->b, nb->owner, nb->owner_err);
-		break;
-	case DIFF_PARENT:
-		fputs("parent: ", out);
-		tree_up(out, d->a, na->parent, na->parent_err);
-		fputs(" " DOT_ARROW " ", out);
-		tree_up(out, d->b, nb->parent, nb->parent_err);
-		break;
-	case DIFF_CREATOR:
-		fprintf(out, "creator: %u " DOT_ARROW " %u", na->creator_uid,
-			nb->creator_uid);
-		break;
-	case DIFF_UID_MAP:
-	case DIFF_GID_MAP: {
-		bool uid = c->kind == DIFF_UID_MAP;
-		fputs(uid ? "uid_map: " : "gid_map: ", out);
-		dot_map(out, uid ? na->uid_map : na->gid_map);
-		fputs(" " DOT_ARROW " ", out);
-		dot_map(out, uid ? nb->uid_map : nb->gid_map);
-		break;
-	}
-	default:
-		return;
-	}
-	fputs("\\l", out);
+	if (put_attr_change(out, d, c, " " DOT_ARROW " ", text_dot_data))
+		fputs("\\l", out);
 }
 
 /* A node's label: nsshow's DOT text of the namespace, then what changed. */
@@ -2212,10 +2139,10 @@ static void dot_side(FILE *out, const char *word, const char *name,
 	char tbuf[32];
 
 	fprintf(out, "%s: ", word);
-	dot_str(out, name, dot_byte);
+	dot_data(out, name);
 	fprintf(out, " (%s, host ", diff_format_time(g->meta.start_ns, tbuf,
 						     sizeof(tbuf)));
-	dot_str(out, g->meta.hostname ? g->meta.hostname : "?", dot_byte);
+	dot_data(out, g->meta.hostname ? g->meta.hostname : "?");
 	fputs(")\\l", out);
 }
 
@@ -2292,7 +2219,7 @@ int diff_print_dot(FILE *out, const struct diff *d,
 			if (*s == '\n')
 				fputs("\\l", out);
 			else
-				dot_put(out, (unsigned char)*s);
+				text_dot_text(out, s, 1);
 		}
 		fputs("\"];\n", out);
 	}
@@ -2321,6 +2248,18 @@ static size_t scanned_procs(const struct graph *g)
 static void put_meta_value(FILE *out, const char *s)
 {
 	put_value(out, s ? s : "?");
+}
+
+/* "TIME ID reboot old_boot=A new_boot=B": a step that is not diffed. */
+static void put_meta_event(FILE *out, const char *time, const char *id,
+			   const char *event, const char *what,
+			   const char *old, const char *new)
+{
+	fprintf(out, "%s %s %s old_%s=", time, id, event, what);
+	put_meta_value(out, old);
+	fprintf(out, " new_%s=", what);
+	put_meta_value(out, new);
+	fputc('\n', out);
 }
 
 /* Joined/left changes of one namespace in a row: [i, *end). */
@@ -2383,20 +2322,12 @@ int diff_print_events(FILE *out, const struct diff *d,
 	fprintf(out, " namespaces=%zu processes=%zu\n", g->nns, scanned_procs(g));
 	if (!d)
 		return write_status(out);
-	if (d->flags & DIFF_OTHER_BOOT) {
-		fprintf(out, "%s %s reboot old_boot=", time, id);
-		put_meta_value(out, d->a->meta.boot_id);
-		fputs(" new_boot=", out);
-		put_meta_value(out, d->b->meta.boot_id);
-		fputc('\n', out);
-	}
-	if (d->flags & DIFF_OTHER_HOST) {
-		fprintf(out, "%s %s other-host old_host=", time, id);
-		put_meta_value(out, d->a->meta.hostname);
-		fputs(" new_host=", out);
-		put_meta_value(out, d->b->meta.hostname);
-		fputc('\n', out);
-	}
+	if (d->flags & DIFF_OTHER_BOOT)
+		put_meta_event(out, time, id, "reboot", "boot", d->a->meta.boot_id,
+			       d->b->meta.boot_id);
+	if (d->flags & DIFF_OTHER_HOST)
+		put_meta_event(out, time, id, "other-host", "host",
+			       d->a->meta.hostname, d->b->meta.hostname);
 	if (!d->flags)
 		put_events(out, d, time, id, NULL, NULL);
 	return write_status(out);

@@ -11,7 +11,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "text.h"
 
 #define NO_PARENT SIZE_MAX
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026, spelled in UTF-8 */
@@ -20,13 +21,11 @@
  * failure leaves OUT untouched. */
 struct shape {
 	size_t *parent;   /* per line: index of the line it hangs under */
-	char *map;        /* scratch for one normalized map */
 };
 
 static void shape_release(struct shape *s)
 {
 	free(s->parent);
-	free(s->map);
 }
 
 static bool is_user_line(const struct graph *g, const struct view_line *l)
@@ -37,7 +36,7 @@ static bool is_user_line(const struct graph *g, const struct view_line *l)
 static int shape_build(const struct graph *g, const struct view *v,
 		       struct shape *s)
 {
-	size_t map_len = 0, top = 0;
+	size_t top = 0;
 	size_t *stack;
 
 	memset(s, 0, sizeof(*s));
@@ -47,15 +46,10 @@ static int shape_build(const struct graph *g, const struct view *v,
 		const struct view_line *l = &v->lines[i];
 		if (l->ns != VIEW_INVISIBLE && l->ns >= g->nns)
 			return -EINVAL;
-		if (l->uid_map && strlen(l->uid_map) > map_len)
-			map_len = strlen(l->uid_map);
-		if (l->gid_map && strlen(l->gid_map) > map_len)
-			map_len = strlen(l->gid_map);
 	}
 	s->parent = malloc((v->nlines + 1) * sizeof(*s->parent));
 	stack = malloc((v->nlines + 1) * sizeof(*stack));
-	s->map = malloc(map_len + 1);
-	if (!s->parent || !stack || !s->map) {
+	if (!s->parent || !stack) {
 		free(stack);
 		shape_release(s);
 		return -ENOMEM;
@@ -76,66 +70,6 @@ static int write_status(FILE *out)
 	if (fflush(out) || ferror(out))
 		return errno ? -errno : -EIO;
 	return 0;
-}
-
-/* Go's regexp \s, and TrimSpace's extra \v: the tree's map rules. */
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-}
-
-static bool is_trim_space(char c)
-{
-	return is_space(c) || c == '\v';
-}
-
-/*
- * MAP as the tree shows it (render.c's put_map: trimmed, blank runs
- * squeezed to one space) into BUF, which holds strlen(MAP) + 1; NULL for
- * NULL ("deleted").
- */
-static const char *normalize_map(const char *map, char *buf)
-{
-	if (!map)
-		return NULL;
-	const char *s = map, *e = map + strlen(map);
-	char *o = buf;
-
-	while (s < e && is_trim_space(*s))
-		s++;
-	while (e > s && is_trim_space(e[-1]))
-		e--;
-	while (s < e) {
-		if (is_space(*s)) {
-			while (s < e && is_space(*s))
-				s++;
-			*o++ = ' ';
-		} else {
-			*o++ = *s++;
-		}
-	}
-	*o = '\0';
-	return buf;
-}
-
-/* "2023-11-14T22:13:20.123456789Z" (RFC 3339, UTC); NULL if unprintable. */
-static const char *rfc3339(int64_t ns, char *buf, size_t len)
-{
-	int64_t secs = ns / 1000000000, frac = ns % 1000000000;
-	struct tm tm;
-
-	if (frac < 0) {
-		frac += 1000000000;
-		secs--;
-	}
-	time_t t = (time_t)secs;
-	if (!gmtime_r(&t, &tm))
-		return NULL;
-	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!n || snprintf(buf + n, len - n, ".%09lldZ", (long long)frac) >=
-		  (int)(len - n))
-		return NULL;
-	return buf;
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
@@ -192,38 +126,23 @@ static void jw_close(struct jw *w, char c)
 	w->first = false;
 }
 
-/* The byte rule of format.h; short escapes and lowercase hex as Python
- * writes them, so that json.tool reproduces us exactly. */
-static void json_str(FILE *out, const char *s)
-{
-	if (!s) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':  fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\b': fputs("\\b", out); break;
-		case '\f': fputs("\\f", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			if (*p < 0x20 || *p >= 0x7f)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
-	}
-	fputc('"', out);
-}
-
 static void jw_str(struct jw *w, const char *key, const char *s)
 {
 	jw_key(w, key);
-	json_str(w->out, s);
+	text_json_string(w->out, s);
+}
+
+/* A map normalized as in the tree (format.h), null where it says "deleted". */
+static void jw_map(struct jw *w, const char *key, const char *map)
+{
+	jw_key(w, key);
+	if (!map) {
+		fputs("null", w->out);
+		return;
+	}
+	fputc('"', w->out);
+	text_squeeze(w->out, map, &text_go_blanks, text_json_bytes);
+	fputc('"', w->out);
 }
 
 static void jw_u64(struct jw *w, const char *key, uint64_t v)
@@ -252,22 +171,22 @@ static void jw_str_array(struct jw *w, const char *key, char *const *s,
 	jw_open(w, '[');
 	for (size_t i = 0; i < n; i++) {
 		jw_item(w);
-		json_str(w->out, s[i]);
+		text_json_string(w->out, s[i]);
 	}
 	jw_close(w, ']');
 }
 
 static void json_snapshot(struct jw *w, const struct graph_meta *m)
 {
-	char buf[64];
+	char buf[TEXT_RFC3339_LEN];
 
 	jw_key(w, "snapshot");
 	jw_open(w, '{');
 	jw_str(w, "host", m->hostname);
 	jw_str(w, "kernel", m->kernel);
 	jw_str(w, "boot_id", m->boot_id);
-	jw_str(w, "start", rfc3339(m->start_ns, buf, sizeof(buf)));
-	jw_str(w, "end", rfc3339(m->end_ns, buf, sizeof(buf)));
+	jw_str(w, "start", text_rfc3339(m->start_ns, true, buf, sizeof(buf)));
+	jw_str(w, "end", text_rfc3339(m->end_ns, true, buf, sizeof(buf)));
 	jw_key(w, "start_ns");
 	fprintf(w->out, "\"%lld\"", (long long)m->start_ns);
 	jw_key(w, "end_ns");
@@ -335,8 +254,8 @@ static void json_line(struct jw *w, const struct graph *g,
 		else
 			jw_lit(w, "creator_uid", "null");
 		if (v->show_maps) {
-			jw_str(w, "uid_map", normalize_map(l->uid_map, s->map));
-			jw_str(w, "gid_map", normalize_map(l->gid_map, s->map));
+			jw_map(w, "uid_map", l->uid_map);
+			jw_map(w, "gid_map", l->gid_map);
 		}
 	}
 	if (!o->no_pids)
@@ -379,34 +298,23 @@ int format_json(FILE *out, const struct graph *g, const struct view *v,
 
 /* ---- DOT ----------------------------------------------------------------- */
 
-/*
- * Data bytes inside a quoted label or attribute.  The label shows a C-like
- * escaped text (\\, \xNN) so that no byte can pass for another; that text
- * is then quoted for DOT, where a backslash starts an escape (\n, \N...)
- * and so is doubled.  '&' is spelled as an entity because Graphviz
- * expands entities ("&lt;") in labels.
- */
-static void dot_data(FILE *out, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"')
-			fputs("\\\"", out);
-		else if (*p == '\\')
-			fputs("\\\\\\\\", out);
-		else if (*p == '&')
-			fputs("&amp;", out);
-		else if (*p < 0x20 || *p >= 0x7f)
-			fprintf(out, "\\\\x%02x", *p);
-		else
-			fputc(*p, out);
-	}
-}
-
 /* One left-justified label line of data. */
 static void dot_data_line(FILE *out, const char *prefix, const char *s)
 {
 	fputs(prefix, out);
-	dot_data(out, s);
+	text_dot_data(out, s, strlen(s));
+	fputs("\\l", out);
+}
+
+/* A map line: normalized as in the tree, "deleted" where it says so. */
+static void dot_map_line(FILE *out, const char *prefix, const char *map)
+{
+	if (!map) {
+		dot_data_line(out, prefix, "deleted");
+		return;
+	}
+	fputs(prefix, out);
+	text_squeeze(out, map, &text_go_blanks, text_dot_data);
 	fputs("\\l", out);
 }
 
@@ -431,8 +339,7 @@ static void dot_members(FILE *out, const struct view_line *l, unsigned max)
 }
 
 static void dot_node(FILE *out, const struct graph *g, const struct view *v,
-		     const struct shape *s, size_t i,
-		     const struct format_opts *o, unsigned level)
+		     size_t i, const struct format_opts *o, unsigned level)
 {
 	const struct view_line *l = &v->lines[i];
 	const char *color = NULL;
@@ -451,10 +358,8 @@ static void dot_node(FILE *out, const struct graph *g, const struct view *v,
 		if (n->flags & GRAPH_NS_HAS_CREATOR)
 			fprintf(out, "UID: %u\\l", n->creator_uid);
 		if (v->show_maps) {
-			const char *u = normalize_map(l->uid_map, s->map);
-			dot_data_line(out, "u: ", u ? u : "deleted");
-			const char *gm = normalize_map(l->gid_map, s->map);
-			dot_data_line(out, "g: ", gm ? gm : "deleted");
+			dot_map_line(out, "u: ", l->uid_map);
+			dot_map_line(out, "g: ", l->gid_map);
 		}
 	}
 	if (!o->no_pids)
@@ -466,7 +371,7 @@ static void dot_node(FILE *out, const struct graph *g, const struct view *v,
 	if (color) {
 		fputs(user ? ", style=\"bold,filled\"" : ", style=filled", out);
 		fputs(", fillcolor=\"", out);
-		dot_data(out, color);
+		text_dot_data(out, color, strlen(color));
 		fputc('"', out);
 	} else if (user) {
 		fputs(", style=bold", out);
@@ -478,8 +383,8 @@ static void dot_node(FILE *out, const struct graph *g, const struct view *v,
 static void dot_graph_label(FILE *out, const struct graph *g,
 			    const struct view *v)
 {
-	char buf[64];
-	const char *t = rfc3339(g->meta.start_ns, buf, sizeof(buf));
+	char buf[TEXT_RFC3339_LEN];
+	const char *t = text_rfc3339(g->meta.start_ns, true, buf, sizeof(buf));
 
 	fputs("  label=\"", out);
 	if (g->meta.hostname)
@@ -539,7 +444,7 @@ int format_dot(FILE *out, const struct graph *g, const struct view *v,
 			dot_indent(out, clusters + 1);
 			fputs("label=\"\";\n", out);
 		}
-		dot_node(out, g, v, &s, i, o, clusters + 1);
+		dot_node(out, g, v, i, o, clusters + 1);
 		open[top++] = i;
 	}
 	/* Edges last and at the top level: an edge inside a cluster would

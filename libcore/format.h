@@ -72,7 +72,7 @@
  * the bytes the kernel gave (decode, then encode as Latin-1 to get them
  * back), invalid UTF-8 in a comm cannot collide with a valid spelling, and
  * the text is ASCII.  The price: a UTF-8 comm reads as mojibake in naive
- * consumers.  Same rule as nsdiff/1.
+ * consumers.  Same rule as nsdiff/1 (text.h).
  *
  * ---- DOT ---------------------------------------------------------------
  *

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "text.h"
+
 #define ESC "\x1b"
 #define USERNS_COLOR ESC "[93m" ESC "[1m"
 #define PID_COLOR ESC "[38;5;51m"
@@ -47,39 +49,13 @@ static int format_pid(int32_t pid, char *buf)
 	return len;
 }
 
-/* Go's regexp \s: what the reference squeezes in maps. */
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-}
-
-/* Go's strings.TrimSpace also trims vertical tabs. */
-static bool is_trim_space(char c)
-{
-	return is_space(c) || c == '\v';
-}
-
 /* A map as the reference shows it: trimmed, blank runs squeezed to one. */
 static void put_map(FILE *out, const char *map)
 {
-	if (!map) {
+	if (map)
+		text_squeeze(out, map, &text_go_blanks, text_write_raw);
+	else
 		fputs("deleted", out);
-		return;
-	}
-	const char *s = map, *e = map + strlen(map);
-	while (s < e && is_trim_space(*s))
-		s++;
-	while (e > s && is_trim_space(e[-1]))
-		e--;
-	while (s < e) {
-		if (is_space(*s)) {
-			while (s < e && is_space(*s))
-				s++;
-			fputc(' ', out);
-		} else {
-			fputc(*s++, out);
-		}
-	}
 }
 
 static void put_ns_line(FILE *out, const struct graph *g, const struct view *v,
