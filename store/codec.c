@@ -1023,12 +1023,21 @@ int codec_ns_key(const void *p, size_t n, struct ns_key *key)
  * str boot_id, str kernel, uv nns, nprocs, ntasks, nfds, nmounts, nruns,
  * ngaps, size, added, 16 meta hash, u8 has_layout, [16 layout hash],
  * 16 digest, be64 XXH3-64 of everything before it.
+ *
+ * 'H' version 2, for an imported snapshot only: the same with uv
+ * original_id after 'added'.  A recorded snapshot keeps writing
+ * version 1, so a store that never imported stays readable by nsnap 0.1;
+ * one that did is refused by it as a whole (the store's format record says
+ * 2), never misread.
  */
+#define HEADER_V2 2
+
 int codec_encode_header(const struct codec_header *h, struct codec_buf *b)
 {
 	size_t start = b->len;
 
-	put_head(b, CODEC_HEADER);
+	codec_put_u8(b, (uint8_t)CODEC_HEADER);
+	codec_put_u8(b, h->imported ? HEADER_V2 : CODEC_VERSION);
 	codec_put_uv(b, h->id);
 	codec_put_sv(b, h->start_ns);
 	codec_put_sv(b, h->end_ns);
@@ -1045,6 +1054,8 @@ int codec_encode_header(const struct codec_header *h, struct codec_buf *b)
 	codec_put_uv(b, h->ngaps);
 	codec_put_uv(b, h->size);
 	codec_put_uv(b, h->added);
+	if (h->imported)
+		codec_put_uv(b, h->original_id);
 	codec_put_bytes(b, h->meta.b, CODEC_HASH_LEN);
 	codec_put_u8(b, h->has_layout);
 	if (h->has_layout)
@@ -1080,7 +1091,10 @@ int codec_decode_header(const void *p, size_t n, struct codec_header *h)
 
 	*h = (struct codec_header){ 0 };
 	codec_rd_init(&r, p, n);
-	get_head(&r, CODEC_HEADER);
+	uint8_t kind = codec_get_u8(&r), version = codec_get_u8(&r);
+	if (kind != CODEC_HEADER ||
+	    (version != CODEC_VERSION && version != HEADER_V2))
+		rd_fail(&r);
 	h->id = codec_get_uv(&r, UINT64_MAX);
 	h->start_ns = codec_get_sv(&r, INT64_MIN, INT64_MAX);
 	h->end_ns = codec_get_sv(&r, INT64_MIN, INT64_MAX);
@@ -1097,6 +1111,9 @@ int codec_decode_header(const void *p, size_t n, struct codec_header *h)
 	h->ngaps = codec_get_uv(&r, UINT64_MAX);
 	h->size = codec_get_uv(&r, UINT64_MAX);
 	h->added = codec_get_uv(&r, UINT64_MAX);
+	h->imported = version == HEADER_V2;
+	if (h->imported)
+		h->original_id = codec_get_uv(&r, UINT64_MAX);
 	get_hash(&r, &h->meta);
 	uint8_t has_layout = codec_get_u8(&r);
 	if (has_layout > 1)

@@ -157,6 +157,12 @@ struct codec_header {
 	uint64_t nns, nprocs, ntasks, nfds, nmounts, nruns, ngaps;
 	uint64_t size;              /* bytes of all its records */
 	uint64_t added;             /* bytes it added to the record table */
+	/* Imported from an export, not recorded where it is: a version 2
+	 * header, which older readers refuse rather than misread.  Then
+	 * original_id is its id in the store it was exported from (0: it
+	 * never was in one). */
+	bool imported;
+	uint64_t original_id;
 	struct codec_hash meta;
 	bool has_layout;
 	struct codec_hash layout;

@@ -18,13 +18,22 @@
 
 enum export_format { EXPORT_JSON, EXPORT_NDJSON };
 
-/* Where a snapshot came from: its id and label in the store it left. */
+/* Where a snapshot came from: its id and label in the store it left.
+ * Not covered by the record hashes: it describes the copy, not the
+ * snapshot. */
 struct export_info {
 	uint64_t id;
 	const char *label;  /* NULL: none */
 };
 
-/* Write G as one document to OUT.  Returns 0 or -errno. */
+/*
+ * Write G as one document to OUT.  Returns 0 or -errno: -EINVAL when G is
+ * inconsistent (as codec_encode_graph() judges it; nothing is written
+ * then) or FMT unknown, -ENOMEM, or the write error (OUT is flushed, so a
+ * full disk shows here).  INFO may be NULL: id 0, no label, for a graph
+ * that never was in a store.  The output is printable ASCII and newlines
+ * only, whatever bytes the graph's strings hold.
+ */
 int export_write(FILE *out, const struct graph *g,
 		 const struct export_info *info, enum export_format fmt);
 
@@ -33,7 +42,11 @@ int export_write(FILE *out, const struct graph *g,
  * graph equal to the exported one and *info its origin (the label lives in
  * the graph's arena).  On failure returns -EBADMSG (malformed, or a hash
  * that does not match: ERRBUF says which), -EPROTONOSUPPORT (a newer
- * version) or -ENOMEM.
+ * version) or -ENOMEM.  INFO may be NULL when the origin is of no
+ * interest.  ERRBUF (may be NULL) gets a NUL-terminated message of
+ * printable ASCII naming the line (NDJSON) and the member, e.g.
+ * "processes[2] (pid 4000): content does not match its record hash"; it
+ * is "" on success.  BUF need not be NUL-terminated.
  */
 int export_read(const char *buf, size_t len, struct graph **out,
 		struct export_info *info, char *errbuf, size_t errlen);

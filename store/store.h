@@ -10,6 +10,11 @@
  * Functions return 0 or a negative code: -errno, an LMDB code, or one of
  * the STORE_E* below; store_strerror() says what any of them means.
  * A struct store is for one thread at a time, and must not cross a fork().
+ *
+ * A damaged data file gives STORE_ECORRUPT, never a crash.  LMDB trusts
+ * its pages, so while a store is open SIGSEGV and SIGBUS go through a
+ * handler of this module: a fault inside an LMDB call becomes an error of
+ * that call, any other fault goes on to the handler that was there before.
  */
 #ifndef NSNAP_STORE_H
 #define NSNAP_STORE_H
@@ -69,9 +74,23 @@ void store_close(struct store *s);
 int store_label_check(const char *label);
 
 /* Store G as a new snapshot (LABEL may be NULL); *id_out its id (ids
- * start at 1 and increase).  Grows the map as needed. */
+ * start at 1 and increase, and are never given twice, also after the
+ * newest snapshot was pruned).  Grows the map as needed. */
 int store_put(struct store *s, const struct graph *g, const char *label,
 	      uint64_t *id_out);
+
+/*
+ * Store G, exported from another store where its id was ORIGINAL_ID (0: a
+ * graph that never was in a store), as a new snapshot here.  The graph
+ * keeps its capture times, host and boot id; the header remembers that it
+ * was imported, and ORIGINAL_ID.  An imported snapshot stays out of the
+ * namespace index (see store_ns_history()): its namespaces belong to
+ * another machine or another time, and their (dev, inode) numbers would be
+ * taken for this machine's.  Marks the store as format 2.
+ */
+int store_put_imported(struct store *s, const struct graph *g,
+		       const char *label, uint64_t original_id,
+		       uint64_t *id_out);
 
 /*
  * Selector -> snapshot id.  Forms: a decimal id; "latest"; "latest~N"
@@ -98,6 +117,9 @@ struct store_header {
 	uint64_t nns, nprocs, nthreads, nfds, nmounts, npins, ngaps;
 	uint64_t size;    /* bytes of its records, as if stored alone */
 	uint64_t added;   /* bytes of records it added to the store */
+	bool imported;        /* from an export, not recorded here */
+	uint64_t original_id; /* imported: its id in the store it came from
+				 (0: it never was in one); else 0 */
 	uint8_t digest[16]; /* XXH3-128 over its record hashes, in order */
 };
 
@@ -116,7 +138,9 @@ int store_list(struct store *s, int (*cb)(const struct store_header *, void *),
  * One namespace's history, one range scan of the namespace index: CB(id,
  * hash) in id order for each snapshot where the namespace appeared or its
  * record changed (HASH: its record from then on), and CB(id, NULL) where it
- * was gone.  Snapshots in between hold it unchanged.
+ * was gone.  Snapshots in between hold it unchanged.  Only snapshots
+ * recorded in this store take part; "in between" and "changed" are
+ * relative to the previous one of those that still exists.
  */
 int store_ns_history(struct store *s, struct ns_key key,
 		     int (*cb)(uint64_t id, const uint8_t hash[16], void *),
@@ -131,5 +155,105 @@ struct store_stat {
 };
 
 int store_stat(struct store *s, struct store_stat *out);
+
+/*
+ * Parse a time as selectors spell it, YYYY-MM-DDTHH:MM[:SS][Z], into the
+ * first nanosecond of that minute (or second).  0 or STORE_ESELECTOR.
+ */
+int store_parse_time(const char *text, int64_t *ns);
+
+/* Told how far a long operation got: DONE of TOTAL units of WHAT (a
+ * plural noun, e.g. "snapshots").  May be NULL. */
+typedef void store_progress_fn(const char *what, uint64_t done,
+			       uint64_t total, void *ctx);
+
+/* ---- integrity ---------------------------------------------------------- */
+
+/* What store_verify() found about one snapshot. */
+struct store_check {
+	uint64_t id;
+	int err;            /* 0: whole; else why not (STORE_ECORRUPT or an
+			       LMDB code saying a page is damaged) */
+	const char *what;   /* NULL when whole, else the fault in words
+			       (valid during the callback) */
+	bool has_record;    /* the fault is that one record: */
+	uint8_t record[16]; /* missing, not matching its hash, malformed */
+};
+
+/*
+ * Check snapshot ID, or every snapshot when ID is 0, the way store_load()
+ * would read it and more: header checksum, lists and their chunks, every
+ * record re-hashed, the header's digest, and the records decoded into a
+ * graph.  CB (may be NULL) is told about every snapshot checked, whole or
+ * not, in id order; a non-zero return stops the walk and is returned.
+ * PROGRESS (may be NULL) counts snapshots; both get CTX.
+ *
+ * Returns 0 when every snapshot checked is whole, STORE_ECORRUPT when one
+ * or more are damaged (each told to CB; *ndamaged counts them when not
+ * NULL), STORE_ENOSNAP for an ID that does not exist, or another code when
+ * the check itself could not go on (the store's own tree is damaged past
+ * walking, I/O, memory).  Each snapshot is read in its own transaction so
+ * that a page LMDB finds damaged costs only the snapshots on it.
+ */
+int store_verify(struct store *s, uint64_t id,
+		 int (*cb)(const struct store_check *c, void *ctx), void *ctx,
+		 store_progress_fn *progress, uint64_t *ndamaged);
+
+/* ---- retention ---------------------------------------------------------- */
+
+struct store_prune_opts {
+	/* A snapshot goes when any rule given picks it: */
+	bool keep_set;
+	uint64_t keep;          /* all but the KEEP newest (highest ids) */
+	bool before_set;
+	int64_t before_ns;      /* capture began before this (CLOCK_REALTIME);
+				   a snapshot whose header cannot be read is
+				   kept, its time being unknown */
+	const uint64_t *ids;    /* these, when they exist */
+	size_t nids;
+	bool dry_run;           /* count everything, change nothing */
+	store_progress_fn *progress;
+	void *progress_ctx;
+};
+
+struct store_prune_result {
+	uint64_t snapshots;     /* removed */
+	uint64_t first, last;   /* lowest and highest id removed */
+	uint64_t remaining;     /* snapshots left */
+	uint64_t records;       /* records removed, list chunks included */
+	uint64_t bytes;         /* their bytes */
+	uint64_t index;         /* namespace index entries removed */
+	uint64_t labels;        /* label entries removed */
+	/* Remaining snapshots whose header or lists could not be read: what
+	 * they use is unknown, so no record was removed (the snapshots
+	 * picked still were).  Prune those too, or repair them. */
+	uint64_t unreadable;
+};
+
+/*
+ * Remove the snapshots the rules pick, then every record, list chunk,
+ * namespace index entry and label that no remaining snapshot uses, in one
+ * write transaction: all of it or nothing, and readers keep the view they
+ * began with.  The namespace index is rewritten where a removed snapshot
+ * held a change point, so that store_ns_history() still tells every
+ * remaining snapshot's state.  Freed pages are reused by later writes:
+ * with regular pruning the data file stops growing.  R may be NULL; a store
+ * opened read-only gives STORE_ERDONLY.  Marks the store as format 2.
+ */
+int store_prune(struct store *s, const struct store_prune_opts *o,
+		struct store_prune_result *r);
+
+/* ---- copy --------------------------------------------------------------- */
+
+/*
+ * A compact, consistent copy of the store into directory DEST (made 0700
+ * when absent; must not hold a data.mdb yet): the state of one moment,
+ * taken while others go on reading and writing, free pages left out.
+ * Written as DEST/data.mdb.partial (0600), synced, then renamed: an
+ * interrupted copy leaves no data.mdb.  Then opened and checked as a
+ * store; *st (may be NULL) is the copy's statistics.  -EEXIST when DEST
+ * holds a data.mdb, -ENOTDIR when it is not a directory.
+ */
+int store_copy(struct store *s, const char *dest, struct store_stat *st);
 
 #endif

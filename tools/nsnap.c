@@ -1,26 +1,39 @@
 /*
- * nsnap — record snapshots of the namespace graph, list and inspect them.
+ * nsnap — record snapshots of the namespace graph, list and inspect them,
+ * and look after the store: verify, prune, copy, export, import.
  *
- *   nsnap [record] [--label TEXT]   capture everything, store, print the id
+ *   nsnap [record] [--label TEXT] [--interval D [--count N]] [--keep N]
  *   nsnap list [--json]             one line (or object) per snapshot
  *   nsnap info SELECTOR             one snapshot's header in full
+ *   nsnap verify [SELECTOR]         re-hash everything, name the damaged
+ *   nsnap prune --keep N | --before TIME | SELECTOR...
+ *   nsnap copy DEST                 compact copy of the store (alias backup)
+ *   nsnap export SELECTOR [--format=json|ndjson] [-o FILE]
+ *   nsnap import FILE...
  *
  * Options may stand before or after the subcommand, also with
- * POSIXLY_CORRECT set.  Exit 0 on success, 1 on an error, 2 on a usage
- * error; messages go to stderr as "nsnap: ...".
+ * POSIXLY_CORRECT set.  Exit 0 on success, 1 on an error (for verify: a
+ * damaged snapshot), 2 on a usage error; messages go to stderr as
+ * "nsnap: ...".  Progress is a single updating line on stderr when stderr
+ * is a terminal; -q silences it, notes and capture warnings.
  */
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "capture.h"
+#include "export.h"
 #include "graph.h"
 #include "store.h"
 
@@ -29,22 +42,48 @@
 #endif
 
 static const char usage_text[] =
-"Usage: nsnap [record] [--label TEXT] [--store PATH]\n"
+"Usage: nsnap [record] [--label TEXT] [--interval DURATION [--count N]]\n"
+"             [--keep N] [-q] [--store PATH]\n"
 "       nsnap list [--json] [--store PATH]\n"
 "       nsnap info SELECTOR [--store PATH]\n"
+"       nsnap verify [SELECTOR] [-q] [--store PATH]\n"
+"       nsnap prune --keep N | --before TIME | SELECTOR... [--dry-run] [-q]\n"
+"                   [--store PATH]\n"
+"       nsnap copy DEST [-q] [--store PATH]\n"
+"       nsnap export SELECTOR [--format=json|ndjson] [-o FILE] [--store PATH]\n"
+"       nsnap import FILE... [-q] [--store PATH]\n"
 "\n"
 "Record the namespaces of every process and thread, with everything that\n"
-"pins a namespace, into a snapshot store; list and inspect the snapshots.\n"
+"pins a namespace, into a snapshot store; list and inspect the snapshots;\n"
+"look after the store.\n"
 "\n"
 "Commands:\n"
 "  record          capture the live system and store it (the default);\n"
 "                  prints the new snapshot's id\n"
 "  list            list the snapshots\n"
 "  info SELECTOR   show one snapshot's header\n"
+"  verify [SEL]    re-hash every record of one or all snapshots; name the\n"
+"                  damaged ones (exit 1 when there is one)\n"
+"  prune           remove snapshots, then every record no other one uses\n"
+"  copy DEST       compact, consistent copy of the store into directory\n"
+"                  DEST, also while it is in use (alias: backup)\n"
+"  export SELECTOR write one snapshot as a JSON document\n"
+"  import FILE...  add exported snapshots to the store; prints their ids\n"
 "\n"
 "Options:\n"
 "  --label TEXT    name the new snapshot (record)\n"
+"  --interval D    record every D (30s, 5m, 1h, 1d, 1h30m or seconds)\n"
+"                  until stopped (SIGINT, SIGTERM) (record)\n"
+"  --count N       stop after N snapshots (record --interval)\n"
+"  --keep N        keep only the N newest snapshots (prune; record: after\n"
+"                  each snapshot)\n"
+"  --before TIME   remove the snapshots taken before TIME: a time as in a\n"
+"                  selector, or a DURATION ago (prune)\n"
+"  --dry-run       say what prune would remove, remove nothing\n"
+"  --format F      json (one document, the default) or ndjson (export)\n"
+"  -o, --output FILE  write the export to FILE, whole or not at all\n"
 "  --json          print the list as JSON (list)\n"
+"  -q, --quiet     no progress, notes or capture warnings on stderr\n"
 "  --store PATH    the store directory (default: $NSNAP_STORE, else\n"
 "                  /var/lib/nsnap for root, else $XDG_STATE_HOME/nsnap)\n"
 "  -h, --help      show this text\n"
@@ -66,6 +105,100 @@ static void usage_error(const char *fmt, ...)
 	va_end(ap);
 	fputs("Try 'nsnap --help' for more information.\n", stderr);
 	exit(2);
+}
+
+/* ---- progress and notes ------------------------------------------------- */
+
+static bool quiet;
+static bool show_progress;     /* stderr is a terminal, and not -q */
+static bool progress_shown;    /* a progress line is on the screen */
+static int64_t progress_last;
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Rewrite the progress line; at most ten times a second unless FORCE, so
+ * that a fast loop does not spend its time on the terminal. */
+__attribute__((format(printf, 2, 3)))
+static void progress(bool force, const char *fmt, ...)
+{
+	va_list ap;
+	int64_t now;
+
+	if (!show_progress)
+		return;
+	now = mono_ns();
+	if (!force && progress_shown && now - progress_last < 100000000)
+		return;
+	progress_last = now;
+	fputs("\r\033[K", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+	progress_shown = true;
+}
+
+/* Before anything else goes to stderr: the line is not part of the log. */
+static void progress_clear(void)
+{
+	if (progress_shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		progress_shown = false;
+	}
+}
+
+/* Adapter for the store's progress reports; CTX is the command's name. */
+static void store_progress(const char *what, uint64_t done, uint64_t total,
+			   void *ctx)
+{
+	progress(done == total, "%s: %" PRIu64 "/%" PRIu64 " %s",
+		 (const char *)ctx, done, total, what);
+}
+
+/* Something worth telling that is not an error: silenced by -q. */
+__attribute__((format(printf, 1, 2)))
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	progress_clear();
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 1, 2)))
+static void warn_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	progress_clear();
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+}
+
+static void fail(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	progress_clear();
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	exit(1);
 }
 
 /* ---- output helpers ----------------------------------------------------- */
@@ -139,6 +272,76 @@ static void hexdump(const uint8_t *p, size_t n, char *out)
 		sprintf(out + 2 * i, "%02x", p[i]);
 }
 
+/* ---- arguments ---------------------------------------------------------- */
+
+/* A decimal count: digits only, no sign, no overflow. */
+static bool parse_count(const char *s, uint64_t *v)
+{
+	if (!*s)
+		return false;
+	*v = 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		unsigned d = (unsigned)(*s - '0');
+		if (*v > (UINT64_MAX - d) / 10)
+			return false;
+		*v = *v * 10 + d;
+	}
+	return true;
+}
+
+/*
+ * A duration: a number of seconds, or numbers with units s, m, h, d, w run
+ * together ("1h30m").  In nanoseconds; at least one second, at most a
+ * century: beyond that it is a typo, and the arithmetic stays far from
+ * overflow.
+ */
+static bool parse_duration(const char *s, int64_t *ns)
+{
+	const int64_t max = 100LL * 366 * 86400;
+	const char *text = s;
+	int64_t total = 0;
+
+	if (!*s)
+		return false;
+	while (*s) {
+		int64_t n = 0, unit;
+		const char *start = s;
+		for (; *s >= '0' && *s <= '9'; s++) {
+			n = n * 10 + (*s - '0');
+			if (n > max)
+				return false;
+		}
+		if (s == start)
+			return false;
+		switch (*s) {
+		case 's': unit = 1; break;
+		case 'm': unit = 60; break;
+		case 'h': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		case 'w': unit = 7 * 86400; break;
+		case '\0':
+			/* Plain seconds: only as the whole of it. */
+			if (start != text)
+				return false;
+			unit = 1;
+			break;
+		default:
+			return false;
+		}
+		if (*s)
+			s++;
+		if (n > max / unit || total + n * unit > max)
+			return false;
+		total += n * unit;
+	}
+	if (total < 1)
+		return false;
+	*ns = total * 1000000000;
+	return true;
+}
+
 /* ---- commands ----------------------------------------------------------- */
 
 static struct store *open_store(const char *path, unsigned flags)
@@ -147,17 +350,36 @@ static struct store *open_store(const char *path, unsigned flags)
 	int rc = store_open(path, flags, &s);
 
 	if (rc)
-		errx(1, "%s: %s", path, store_strerror(rc));
+		fail("%s: %s", path, store_strerror(rc));
 	return s;
 }
 
 static void capture_warn(void *ctx, const char *msg)
 {
 	(void)ctx;
+	if (quiet)
+		return;
+	progress_clear();
 	fprintf(stderr, "nsnap: warning: %s\n", msg);
 }
 
-static int cmd_record(const char *path, const char *label)
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* What a prune left undone, for both prune and record --keep. */
+static void prune_warn(const struct store_prune_result *r)
+{
+	if (r->unreadable)
+		warn_msg("warning: %" PRIu64 " remaining snapshot%s could not be "
+			 "read, so no record was removed (see 'nsnap verify'; "
+			 "prune or re-record them)", r->unreadable,
+			 plural(r->unreadable));
+}
+
+/* Capture and store one snapshot; its id on stdout. */
+static void record_one(struct store *s, const char *path, const char *label)
 {
 	struct capture_opts opts = {
 		.collect = GRAPH_HAVE_EVERYTHING,
@@ -165,24 +387,163 @@ static int cmd_record(const char *path, const char *label)
 		.proc_root = "/proc",
 		.warn = capture_warn,
 	};
-	struct store *s;
 	struct graph *g;
 	uint64_t id;
 	int rc;
 
-	/* Open first: a bad store is better told before a whole capture. */
-	s = open_store(path, STORE_CREATE);
+	progress(true, "record: capturing");
 	rc = capture_live(&opts, &g);
 	if (rc) {
 		store_close(s);
-		errx(1, "capture failed: %s", strerror(-rc));
+		fail("capture failed: %s", strerror(-rc));
 	}
+	progress(true, "record: storing %zu processes, %zu threads",
+		 g->nprocs, g->ntasks);
 	rc = store_put(s, g, label, &id);
 	graph_free(g);
-	store_close(s);
-	if (rc)
-		errx(1, "%s: cannot store the snapshot: %s", path, store_strerror(rc));
+	progress_clear();
+	if (rc) {
+		store_close(s);
+		fail("%s: cannot store the snapshot: %s", path, store_strerror(rc));
+	}
 	printf("%" PRIu64 "\n", id);
+	/* Each id as it comes, also into a pipe. */
+	if (fflush(stdout) || ferror(stdout)) {
+		store_close(s);
+		fail("standard output: %s", strerror(errno));
+	}
+}
+
+static void prune_keep(struct store *s, const char *path, uint64_t keep)
+{
+	struct store_prune_opts o = {
+		.keep_set = true,
+		.keep = keep,
+		.progress = store_progress,
+		.progress_ctx = "prune",
+	};
+	struct store_prune_result r;
+	int rc = store_prune(s, &o, &r);
+
+	progress_clear();
+	if (rc) {
+		store_close(s);
+		fail("%s: cannot prune: %s", path, store_strerror(rc));
+	}
+	prune_warn(&r);
+	if (r.snapshots)
+		note("pruned %" PRIu64 " snapshot%s, %" PRIu64 " record%s; "
+		     "%" PRIu64 " remain", r.snapshots, plural(r.snapshots),
+		     r.records, plural(r.records), r.remaining);
+}
+
+struct record_opts {
+	const char *label;
+	int64_t interval_ns;    /* 0: once */
+	uint64_t count;         /* with an interval; 0: until stopped */
+	bool keep_set;
+	uint64_t keep;
+};
+
+static const char *signame(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+/* "in 4m59s", for the progress line while waiting. */
+static const char *fmt_wait(int64_t ns, char *buf, size_t size)
+{
+	int64_t s = (ns + 999999999) / 1000000000;
+
+	if (s >= 3600)
+		snprintf(buf, size, "%" PRId64 "h%02" PRId64 "m", s / 3600,
+			 s / 60 % 60);
+	else if (s >= 60)
+		snprintf(buf, size, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
+	else
+		snprintf(buf, size, "%" PRId64 "s", s);
+	return buf;
+}
+
+/*
+ * Wait until monotonic time DEADLINE or SIGINT/SIGTERM, which are blocked:
+ * the signal number, or 0 at the deadline.  Blocked signals stay pending
+ * while a snapshot is taken, so a stop request is never lost between the
+ * check and the wait, and never cuts a snapshot short.
+ */
+static int wait_until(int64_t deadline, const sigset_t *stop, uint64_t taken)
+{
+	char buf[32];
+
+	for (;;) {
+		int64_t left = deadline - mono_ns();
+		/* Steps of at most a second, so that the countdown moves;
+		 * past the deadline, only a look at what is pending. */
+		int64_t step = left <= 0 ? 0 : left > 1000000000 ? 1000000000
+								 : left;
+		struct timespec ts = { (time_t)(step / 1000000000),
+				       (long)(step % 1000000000) };
+		if (step)
+			progress(true, "record: %" PRIu64 " snapshot%s taken, "
+				 "next in %s", taken, plural(taken),
+				 fmt_wait(left, buf, sizeof(buf)));
+		int sig = sigtimedwait(stop, NULL, &ts);
+		if (sig > 0)
+			return sig;
+		/* EAGAIN: the step is over; EINTR: some other signal. */
+		if (!step)
+			return 0;
+	}
+}
+
+static int cmd_record(const char *path, const struct record_opts *o)
+{
+	sigset_t stop;
+	uint64_t taken = 0;
+	int64_t next;
+	int sig = 0;
+	/* Open first: a bad store is better told before a whole capture. */
+	struct store *s = open_store(path, STORE_CREATE);
+
+	if (!o->interval_ns) {
+		record_one(s, path, o->label);
+		if (o->keep_set)
+			prune_keep(s, path, o->keep);
+		store_close(s);
+		return 0;
+	}
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &stop, NULL))
+		fail("cannot block signals: %s", strerror(errno));
+	next = mono_ns();
+	for (;;) {
+		record_one(s, path, o->label);
+		taken++;
+		if (o->keep_set)
+			prune_keep(s, path, o->keep);
+		if (o->count && taken >= o->count)
+			break;
+		/* On the schedule; ticks missed while a capture overran are
+		 * skipped, not made up in a burst. */
+		int64_t now = mono_ns();
+		next += o->interval_ns;
+		if (next <= now) {
+			int64_t missed = (now - next) / o->interval_ns + 1;
+			next += missed * o->interval_ns;
+			note("a snapshot took longer than the interval: %" PRId64
+			     " skipped", missed);
+		}
+		sig = wait_until(next, &stop, taken);
+		if (sig)
+			break;
+	}
+	progress_clear();
+	store_close(s);
+	if (sig)
+		note("stopped by %s after %" PRIu64 " snapshot%s", signame(sig),
+		     taken, plural(taken));
 	return 0;
 }
 
@@ -233,9 +594,11 @@ static void list_json(const struct headers *all)
 		       ", \"threads\": %" PRIu64 ", \"fds\": %" PRIu64
 		       ", \"mounts\": %" PRIu64 ", \"pins\": %" PRIu64
 		       ", \"gaps\": %" PRIu64 ", \"size\": %" PRIu64
-		       ", \"added\": %" PRIu64 ", \"digest\": \"%s\"}",
+		       ", \"added\": %" PRIu64 ", \"imported\": %s"
+		       ", \"original_id\": %" PRIu64 ", \"digest\": \"%s\"}",
 		       h->nns, h->nprocs, h->nthreads, h->nfds, h->nmounts,
-		       h->npins, h->ngaps, h->size, h->added, digest);
+		       h->npins, h->ngaps, h->size, h->added,
+		       h->imported ? "true" : "false", h->original_id, digest);
 	}
 	fputs(all->n ? "\n]\n" : "]\n", stdout);
 }
@@ -293,7 +656,7 @@ static int cmd_list(const char *path, bool json)
 	}
 	free(all.h);
 	if (rc)
-		errx(1, "%s: %s", path, store_strerror(rc));
+		fail("%s: %s", path, store_strerror(rc));
 	return 0;
 }
 
@@ -309,9 +672,14 @@ static int cmd_info(const char *path, const char *selector)
 		rc = store_header(s, id, &h);
 	store_close(s);
 	if (rc)
-		errx(1, "snapshot '%s': %s", selector, store_strerror(rc));
+		fail("snapshot '%s': %s", selector, store_strerror(rc));
 	hexdump(h.digest, sizeof(h.digest), digest);
 	printf("snapshot    %" PRIu64 "\n", h.id);
+	if (h.imported && h.original_id)
+		printf("imported    from snapshot %" PRIu64 " of another store\n",
+		       h.original_id);
+	else if (h.imported)
+		printf("imported    from a document that was in no store\n");
 	printf("label       %s\n", h.label[0] ? h.label : "-");
 	printf("start       %s\n", fmt_time_full(h.start_ns, t, sizeof(t)));
 	printf("end         %s (%.3f s)\n", fmt_time_full(h.end_ns, t, sizeof(t)),
@@ -331,33 +699,356 @@ static int cmd_info(const char *path, const char *selector)
 	return 0;
 }
 
+/* ---- verify ------------------------------------------------------------- */
+
+static int verify_report(const struct store_check *c, void *ctx)
+{
+	uint64_t *checked = ctx;
+
+	(*checked)++;
+	if (!c->err)
+		return 0;
+	progress_clear();
+	printf("snapshot %" PRIu64 ": %s\n", c->id, c->what);
+	fflush(stdout);
+	return 0;
+}
+
+static void verify_progress(const char *what, uint64_t done, uint64_t total,
+			    void *ctx)
+{
+	(void)ctx;
+	store_progress(what, done, total, "verify");
+}
+
+static int cmd_verify(const char *path, const char *selector)
+{
+	struct store *s = open_store(path, STORE_RDONLY);
+	uint64_t id = 0, checked = 0, bad = 0;
+	int rc = 0;
+
+	if (selector)
+		rc = store_resolve(s, selector, &id);
+	if (rc) {
+		store_close(s);
+		fail("snapshot '%s': %s", selector, store_strerror(rc));
+	}
+	rc = store_verify(s, id, verify_report, &checked, verify_progress, &bad);
+	store_close(s);
+	progress_clear();
+	if (rc && rc != STORE_ECORRUPT)
+		fail("%s: cannot verify%s: %s", path,
+		     checked ? " the rest" : "", store_strerror(rc));
+	printf("verify: %" PRIu64 " snapshot%s checked, %" PRIu64 " damaged\n",
+	       checked, plural(checked), bad);
+	return bad ? 1 : 0;
+}
+
+/* ---- prune -------------------------------------------------------------- */
+
+static int cmd_prune(const char *path, struct store_prune_opts *o,
+		     char **sels, size_t nsel)
+{
+	struct store_prune_result r;
+	struct store *s = open_store(path, 0);
+	uint64_t *ids = NULL;
+	int rc = 0;
+
+	/* Every selector must name a snapshot, or nothing is removed. */
+	if (nsel) {
+		ids = calloc(nsel, sizeof(*ids));
+		if (!ids) {
+			store_close(s);
+			fail("%s", strerror(ENOMEM));
+		}
+	}
+	for (size_t i = 0; i < nsel; i++) {
+		rc = store_resolve(s, sels[i], &ids[i]);
+		if (rc) {
+			store_close(s);
+			free(ids);
+			fail("snapshot '%s': %s", sels[i], store_strerror(rc));
+		}
+	}
+	o->ids = ids;
+	o->nids = nsel;
+	o->progress = store_progress;
+	o->progress_ctx = "prune";
+	rc = store_prune(s, o, &r);
+	store_close(s);
+	free(ids);
+	progress_clear();
+	if (rc)
+		fail("%s: cannot prune: %s", path, store_strerror(rc));
+	prune_warn(&r);
+	if (!r.snapshots) {
+		printf("nothing to prune: %" PRIu64 " snapshot%s\n", r.remaining,
+		       plural(r.remaining));
+		return 0;
+	}
+	printf("%s %" PRIu64 " snapshot%s (", o->dry_run ? "would remove" : "removed",
+	       r.snapshots, plural(r.snapshots));
+	if (r.first == r.last)
+		printf("id %" PRIu64, r.first);
+	else
+		printf("ids %" PRIu64 " to %" PRIu64, r.first, r.last);
+	printf("), %" PRIu64 " record%s (%" PRIu64 " bytes); %" PRIu64 " %s\n",
+	       r.records, plural(r.records), r.bytes, r.remaining,
+	       o->dry_run ? "would remain" : r.remaining == 1 ? "remains" : "remain");
+	return 0;
+}
+
+/* ---- copy --------------------------------------------------------------- */
+
+static int cmd_copy(const char *path, const char *dest)
+{
+	struct store_stat st;
+	struct store *s = open_store(path, STORE_RDONLY);
+	int rc;
+
+	progress(true, "copy: writing %s", dest);
+	rc = store_copy(s, dest, &st);
+	store_close(s);
+	progress_clear();
+	if (rc == -EEXIST)
+		fail("%s: already holds a store", dest);
+	if (rc)
+		fail("%s: cannot copy to %s: %s", path, dest, store_strerror(rc));
+	printf("copied %" PRIu64 " snapshot%s to %s (%" PRIu64 " bytes)\n",
+	       st.snapshots, plural(st.snapshots), dest, st.used);
+	return 0;
+}
+
+/* ---- export and import -------------------------------------------------- */
+
+/*
+ * Write G to FILE through a temporary file beside it, renamed into place
+ * once written and synced: a failed export leaves FILE as it was and no
+ * half-written document.  The file is 0600, like the store it came from.
+ */
+static int export_file(const char *file, const struct graph *g,
+		       const struct export_info *info, enum export_format fmt)
+{
+	char *tmp;
+	FILE *f;
+	int fd, rc;
+
+	if (asprintf(&tmp, "%s.XXXXXX", file) < 0)
+		return -ENOMEM;
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = -errno;
+		free(tmp);
+		return rc;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		rc = -errno;
+		close(fd);
+		goto fail;
+	}
+	rc = export_write(f, g, info, fmt);
+	if (!rc && (fflush(f) || ferror(f)))
+		rc = -(errno ? errno : EIO);
+	if (!rc && fsync(fileno(f)))
+		rc = -errno;
+	if (fclose(f) && !rc)
+		rc = -errno;
+	if (!rc && rename(tmp, file))
+		rc = -errno;
+	if (!rc) {
+		free(tmp);
+		return 0;
+	}
+fail:
+	unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+static int cmd_export(const char *path, const char *selector,
+		      enum export_format fmt, const char *out)
+{
+	struct store *s = open_store(path, STORE_RDONLY);
+	struct store_header h;
+	struct graph *g = NULL;
+	uint64_t id;
+	int rc = store_resolve(s, selector, &id);
+
+	if (!rc)
+		rc = store_header(s, id, &h);
+	if (!rc)
+		rc = store_load(s, id, &g);
+	store_close(s);
+	if (rc)
+		fail("snapshot '%s': %s", selector, store_strerror(rc));
+	struct export_info info = { .id = id, .label = h.label[0] ? h.label : NULL };
+	if (out && strcmp(out, "-")) {
+		rc = export_file(out, g, &info, fmt);
+	} else {
+		rc = export_write(stdout, g, &info, fmt);
+		if (!rc && (fflush(stdout) || ferror(stdout)))
+			rc = -(errno ? errno : EIO);
+		out = "standard output";
+	}
+	graph_free(g);
+	if (rc)
+		fail("%s: cannot export: %s", out, strerror(-rc));
+	return 0;
+}
+
+/* The whole of FILE ("-": standard input) in a malloc'd buffer. */
+static int read_whole(const char *file, char **out, size_t *len)
+{
+	/* A document of a gigabyte is a mistake, not a snapshot. */
+	const size_t limit = (size_t)1 << 30;
+	bool in = !strcmp(file, "-");
+	int fd = in ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC);
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	struct stat st;
+	int rc = 0;
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		rc = -EISDIR;
+		goto out;
+	}
+	for (;;) {
+		if (n == cap) {
+			if (cap >= limit) {
+				rc = -EFBIG;
+				break;
+			}
+			cap = cap ? 2 * cap : 65536;
+			char *more = realloc(buf, cap + 1);
+			if (!more) {
+				rc = -ENOMEM;
+				break;
+			}
+			buf = more;
+		}
+		ssize_t got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = -errno;
+			break;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+out:
+	if (!in)
+		close(fd);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	if (!buf && !(buf = malloc(1)))
+		return -ENOMEM;
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static int cmd_import(const char *path, char **files, size_t nfiles)
+{
+	struct store *s = open_store(path, STORE_CREATE);
+	size_t refused = 0;
+	char errbuf[256];
+
+	for (size_t i = 0; i < nfiles; i++) {
+		const char *file = files[i];
+		struct export_info info = { 0 };
+		struct graph *g = NULL;
+		char *buf;
+		size_t len;
+		uint64_t id;
+
+		progress(i + 1 == nfiles, "import: %zu/%zu files", i + 1, nfiles);
+		int rc = read_whole(file, &buf, &len);
+		if (rc) {
+			warn_msg("%s: %s", file, strerror(-rc));
+			refused++;
+			continue;
+		}
+		errbuf[0] = '\0';
+		rc = export_read(buf, len, &g, &info, errbuf, sizeof(errbuf));
+		free(buf);
+		if (rc) {
+			warn_msg("%s: %s", file, errbuf[0] ? errbuf :
+				 rc == -EPROTONOSUPPORT ?
+				 "written by a newer nsnap (unknown version)" :
+				 strerror(-rc));
+			refused++;
+			continue;
+		}
+		/* The label lives in the graph: store before freeing it. */
+		rc = store_put_imported(s, g, info.label, info.id, &id);
+		graph_free(g);
+		if (rc) {
+			warn_msg("%s: cannot import: %s", file, store_strerror(rc));
+			refused++;
+			continue;
+		}
+		printf("%" PRIu64 "\n", id);
+	}
+	store_close(s);
+	progress_clear();
+	if (fflush(stdout) || ferror(stdout))
+		fail("standard output: %s", strerror(errno));
+	return refused ? 1 : 0;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 int main(int argc, char **argv)
 {
-	enum { OPT_VERSION = 0x100, OPT_STORE, OPT_LABEL, OPT_JSON };
+	enum {
+		OPT_VERSION = 0x100, OPT_STORE, OPT_LABEL, OPT_JSON,
+		OPT_INTERVAL, OPT_COUNT, OPT_KEEP, OPT_BEFORE, OPT_DRY_RUN,
+		OPT_FORMAT,
+	};
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "store", required_argument, NULL, OPT_STORE },
 		{ "label", required_argument, NULL, OPT_LABEL },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "keep", required_argument, NULL, OPT_KEEP },
+		{ "before", required_argument, NULL, OPT_BEFORE },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *store_path = NULL, *label = NULL;
-	const char *args[3];
+	const char *store_path = NULL, *label = NULL, *interval = NULL;
+	const char *count = NULL, *keep = NULL, *before = NULL, *format = NULL;
+	const char *output = NULL;
+	bool json = false, dry_run = false;
+	char **args;
 	size_t nargs = 0;
-	bool json = false;
 	int c;
 
+	/* Words are never more than the arguments. */
+	args = calloc((size_t)argc + 1, sizeof(*args));
+	if (!args)
+		err(1, NULL);
 	opterr = 0;
 	/* Leading '-': words come back in place, so options may follow the
 	 * subcommand whatever POSIXLY_CORRECT says. */
-	while ((c = getopt_long(argc, argv, "-:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-:hqo:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 1:
-			if (nargs == sizeof(args) / sizeof(args[0]))
-				usage_error("too many arguments");
 			args[nargs++] = optarg;
 			break;
 		case 'h':
@@ -375,6 +1066,30 @@ int main(int argc, char **argv)
 		case OPT_JSON:
 			json = true;
 			break;
+		case 'q':
+			quiet = true;
+			break;
+		case OPT_INTERVAL:
+			interval = optarg;
+			break;
+		case OPT_COUNT:
+			count = optarg;
+			break;
+		case OPT_KEEP:
+			keep = optarg;
+			break;
+		case OPT_BEFORE:
+			before = optarg;
+			break;
+		case OPT_DRY_RUN:
+			dry_run = true;
+			break;
+		case OPT_FORMAT:
+			format = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
 		case ':':
 			usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
@@ -389,39 +1104,133 @@ int main(int argc, char **argv)
 		}
 	}
 	/* After "--": the rest are words. */
-	while (optind < argc) {
-		if (nargs == sizeof(args) / sizeof(args[0]))
-			usage_error("too many arguments");
+	while (optind < argc)
 		args[nargs++] = argv[optind++];
-	}
 
+	static const char *const cmds[] = {
+		"record", "list", "info", "verify", "prune", "copy", "backup",
+		"export", "import",
+	};
 	const char *cmd = nargs ? args[0] : "record";
-	bool is_record = !strcmp(cmd, "record"), is_list = !strcmp(cmd, "list");
-	bool is_info = !strcmp(cmd, "info");
-
-	if (!is_record && !is_list && !is_info)
+	size_t ci;
+	for (ci = 0; ci < sizeof(cmds) / sizeof(cmds[0]); ci++)
+		if (!strcmp(cmd, cmds[ci]))
+			break;
+	if (ci == sizeof(cmds) / sizeof(cmds[0]))
 		usage_error("unknown command '%s'", cmd);
+	if (!strcmp(cmd, "backup"))
+		cmd = "copy";
+	char **words = nargs ? args + 1 : args;
+	size_t nwords = nargs ? nargs - 1 : 0;
+	bool is_record = !strcmp(cmd, "record"), is_prune = !strcmp(cmd, "prune");
+
+	/* Each option with the commands it belongs to. */
 	if (label && !is_record)
 		usage_error("--label is for 'record' only");
-	if (json && !is_list)
+	if (json && strcmp(cmd, "list"))
 		usage_error("--json is for 'list' only");
-	if (is_info && nargs != 2)
-		usage_error("'info' takes one selector");
-	if (!is_info && nargs > 1)
-		usage_error("'%s' takes no argument", cmd);
+	if ((interval || count) && !is_record)
+		usage_error("--%s is for 'record' only", interval ? "interval" : "count");
+	if (count && !interval)
+		usage_error("--count needs --interval");
+	if (keep && !is_record && !is_prune)
+		usage_error("--keep is for 'record' and 'prune' only");
+	if ((before || dry_run) && !is_prune)
+		usage_error("--%s is for 'prune' only", before ? "before" : "dry-run");
+	if ((format || output) && strcmp(cmd, "export"))
+		usage_error("--%s is for 'export' only", format ? "format" : "output");
+
+	struct record_opts ro = { .label = label };
+	struct store_prune_opts po = { .dry_run = dry_run };
+	enum export_format fmt = EXPORT_JSON;
+	uint64_t v;
+
 	if (label && store_label_check(label))
 		usage_error("label '%s': %s", label,
 			    store_strerror(store_label_check(label)));
+	if (interval && !parse_duration(interval, &ro.interval_ns))
+		usage_error("--interval '%s': want a duration such as 30s, 5m, "
+			    "1h, 1d, 1h30m, or seconds", interval);
+	if (count && (!parse_count(count, &ro.count) || !ro.count))
+		usage_error("--count '%s': want a number above 0", count);
+	if (keep) {
+		if (!parse_count(keep, &v) || (is_record && !v))
+			usage_error("--keep '%s': want a number%s", keep,
+				    is_record ? " above 0" : "");
+		ro.keep_set = po.keep_set = true;
+		ro.keep = po.keep = v;
+	}
+	if (before) {
+		int64_t ago;
+		po.before_set = true;
+		if (store_parse_time(before, &po.before_ns) == 0) {
+			/* A time: taken before it began. */
+		} else if (parse_duration(before, &ago)) {
+			struct timespec now;
+			clock_gettime(CLOCK_REALTIME, &now);
+			po.before_ns = (int64_t)now.tv_sec * 1000000000 +
+				       now.tv_nsec - ago;
+		} else {
+			usage_error("--before '%s': want YYYY-MM-DDTHH:MM[:SS][Z] "
+				    "or a duration such as 30d", before);
+		}
+	}
+	if (format) {
+		if (!strcmp(format, "json"))
+			fmt = EXPORT_JSON;
+		else if (!strcmp(format, "ndjson"))
+			fmt = EXPORT_NDJSON;
+		else
+			usage_error("--format '%s': want json or ndjson", format);
+	}
+
+	/* The words each command takes. */
+	if (is_record || !strcmp(cmd, "list")) {
+		if (nwords)
+			usage_error("'%s' takes no argument", cmd);
+	} else if (!strcmp(cmd, "info") || !strcmp(cmd, "export")) {
+		if (nwords != 1)
+			usage_error("'%s' takes one selector", cmd);
+	} else if (!strcmp(cmd, "verify")) {
+		if (nwords > 1)
+			usage_error("'verify' takes at most one selector");
+	} else if (!strcmp(cmd, "copy")) {
+		if (nwords != 1 || !*words[0])
+			usage_error("'%s' takes one destination directory", args[0]);
+	} else if (!strcmp(cmd, "import")) {
+		if (!nwords)
+			usage_error("'import' takes one or more files");
+	} else if (is_prune) {
+		if ((keep != NULL) + (before != NULL) + (nwords > 0) != 1)
+			usage_error("'prune' takes one of --keep N, --before TIME "
+				    "or selectors");
+	}
+
 	if (store_path && !*store_path)
 		usage_error("--store needs a path");
 	if (!store_path)
 		store_path = store_default_path();
 	if (!store_path)
 		errx(1, "no store location: set NSNAP_STORE or use --store");
+	show_progress = !quiet && isatty(STDERR_FILENO);
 
+	int rc;
 	if (is_record)
-		return cmd_record(store_path, label);
-	if (is_list)
-		return cmd_list(store_path, json);
-	return cmd_info(store_path, args[1]);
+		rc = cmd_record(store_path, &ro);
+	else if (!strcmp(cmd, "list"))
+		rc = cmd_list(store_path, json);
+	else if (!strcmp(cmd, "info"))
+		rc = cmd_info(store_path, words[0]);
+	else if (!strcmp(cmd, "verify"))
+		rc = cmd_verify(store_path, nwords ? words[0] : NULL);
+	else if (is_prune)
+		rc = cmd_prune(store_path, &po, words, nwords);
+	else if (!strcmp(cmd, "copy"))
+		rc = cmd_copy(store_path, words[0]);
+	else if (!strcmp(cmd, "export"))
+		rc = cmd_export(store_path, words[0], fmt, output);
+	else
+		rc = cmd_import(store_path, words, nwords);
+	free(args);
+	return rc;
 }
