@@ -1025,9 +1025,14 @@ static int cursor_open(struct store_txn *t, MDB_dbi dbi, MDB_cursor **c)
 	/* A cursor on a database not yet read in this transaction reads its
 	 * record first, after allocating itself: a fault there would lose
 	 * the allocation.  mdb_stat() reads it with no allocation. */
-	int rc = lm_stat(t->txn, dbi, &st);
+	int rc;
 
 	*c = NULL;
+	/* Sticky: after a failure nothing more is opened (the caller, told
+	 * of the failure, would not close it). */
+	if (t->ret)
+		return t->ret;
+	rc = lm_stat(t->txn, dbi, &st);
 	if (!rc)
 		rc = lm_cursor_open(t->txn, dbi, c);
 	if (rc)
