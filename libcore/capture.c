@@ -995,6 +995,8 @@ static int capture_listing(struct capture *c, DIR *listing)
 		}
 		if (!procfs_parse_pid(de->d_name, &pid))
 			continue;
+		if (c->opts->skip_self && pid == c->g->meta.capturer_pid)
+			continue;
 		int rc = capture_process(c, de->d_name, pid, GRAPH_PROC_LISTED);
 		if (rc)
 			return rc;
@@ -1041,7 +1043,12 @@ static int capture_meta(struct capture *c)
 	struct stat st;
 	char buf[64];
 
-	m->capturer_pid = getpid();
+	/* Our PID as this /proc numbers it, which is not getpid() when /proc
+	 * belongs to another PID namespace than ours. */
+	ssize_t len = readlinkat(c->procfd, "self", buf, sizeof(buf) - 1);
+	int32_t self;
+	buf[len > 0 ? len : 0] = '\0';
+	m->capturer_pid = procfs_parse_pid(buf, &self) ? self : getpid();
 	m->collected = c->collect;
 	m->types_present = capture_types_present(c->proc_root);
 	if (uname(&uts) == 0) {

@@ -26,6 +26,13 @@ struct capture_opts {
 	const int32_t *ids;
 	size_t nids;
 	const char *proc_root;   /* "/proc" unless testing */
+	/*
+	 * Leave the capturing process itself out of the listing (its PID is
+	 * still in meta.capturer_pid).  A recorder is no part of the system
+	 * it records, and leaving it out keeps the snapshots of an unchanged
+	 * system identical record for record.
+	 */
+	bool skip_self;
 	/* Told about what could not be read and why; may be NULL. */
 	void (*warn)(void *ctx, const char *msg);
 	void *warn_ctx;

@@ -103,6 +103,15 @@ struct store {
 	size_t map_size, file_size;
 	bool map_stale;
 	bool guarded;       /* counted in fault_users */
+	/*
+	 * A write transaction faulted inside LMDB.  LMDB may have been left
+	 * mid-operation (a cursor of its own stack still linked into the
+	 * transaction, pages half copied), so nothing of it is touched again:
+	 * the transaction is not aborted, the environment not closed, every
+	 * later call fails.  The process exits soon after, which releases the
+	 * writer lock (LMDB's mutexes are robust) and the memory.
+	 */
+	bool poisoned;
 };
 
 /* ---- errors ------------------------------------------------------------- */
@@ -258,8 +267,13 @@ static void fault_unuse(void)
 	pthread_mutex_unlock(&fault_lock);
 }
 
+/* Set when a guarded call ended in a fault; the transaction layer reads
+ * and clears it (see struct store.poisoned). */
+static _Thread_local bool fault_hit;
+
 static int page_fault(void)
 {
+	fault_hit = true;
 	return corrupt("a page of the data file is damaged (reading it "
 		       "faulted)");
 }
@@ -400,6 +414,9 @@ static int txn_begin(struct store *s, struct store_txn *t, bool write)
 	int rc;
 
 	*t = (struct store_txn){ .s = s, .write = write };
+	if (s->poisoned)
+		return t->ret = corrupt("an earlier write met a damaged page; "
+					"the store was not touched since");
 	for (unsigned tries = 0;; tries++) {
 		rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
 		if (rc != MDB_MAP_RESIZED || s->active || tries == 4)
@@ -426,7 +443,11 @@ static int txn_begin(struct store *s, struct store_txn *t, bool write)
 static void txn_abort(struct store_txn *t)
 {
 	if (t->txn) {
-		lm_txn_abort(t->txn);
+		if (t->write && fault_hit)
+			t->s->poisoned = true;
+		else
+			lm_txn_abort(t->txn);
+		fault_hit = false;
 		t->txn = NULL;
 		t->s->active--;
 	}
@@ -870,6 +891,8 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	if (s->poisoned)
+		return; /* see struct store.poisoned */
 	if (s->env)
 		mdb_env_close(s->env);
 	if (s->guarded)

@@ -385,6 +385,7 @@ static void record_one(struct store *s, const char *path, const char *label)
 		.collect = GRAPH_HAVE_EVERYTHING,
 		.types = NS_ALL_TYPES,
 		.proc_root = "/proc",
+		.skip_self = true,
 		.warn = capture_warn,
 	};
 	struct graph *g;
