@@ -620,24 +620,6 @@ static int capture_mounts(struct capture *c, int dirfd, int32_t tid,
 	return 0;
 }
 
-/* An fd name: decimal, "0" included. */
-static bool parse_fd_name(const char *name, int32_t *fd)
-{
-	int64_t v = 0;
-
-	if (!*name)
-		return false;
-	for (const char *p = name; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return false;
-		v = v * 10 + (*p - '0');
-		if (v > INT32_MAX)
-			return false;
-	}
-	*fd = (int32_t)v;
-	return true;
-}
-
 static int fd_cmp(const void *a, const void *b)
 {
 	const struct graph_fd *x = a, *y = b;
@@ -671,7 +653,7 @@ static int capture_fds(struct capture *c, int dirfd, size_t pi)
 
 		if (!name)
 			break;
-		if (!parse_fd_name(name, &fdnum))
+		if (!procfs_parse_int32(name, &fdnum))
 			continue;
 		/* A namespace reads "net:[INO]"; sockets, pipes, anon inodes
 		 * and paths do not, and closed fds are gone: all skipped. */

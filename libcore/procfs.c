@@ -171,11 +171,11 @@ int procfs_parse_nslink(const char *s, size_t len, uint64_t *ino)
 	return type;
 }
 
-bool procfs_parse_pid(const char *name, int32_t *pid)
+bool procfs_parse_int32(const char *name, int32_t *out)
 {
 	int64_t v = 0;
 
-	if (name[0] < '1' || name[0] > '9')
+	if (!*name)
 		return false;
 	for (const char *p = name; *p; p++) {
 		if (*p < '0' || *p > '9')
@@ -184,8 +184,15 @@ bool procfs_parse_pid(const char *name, int32_t *pid)
 		if (v > INT32_MAX)
 			return false;
 	}
-	*pid = (int32_t)v;
+	*out = (int32_t)v;
 	return true;
+}
+
+bool procfs_parse_pid(const char *name, int32_t *pid)
+{
+	if (name[0] < '1' || name[0] > '9')
+		return false;
+	return procfs_parse_int32(name, pid);
 }
 
 /* Parse the unsigned decimal at *P (after skipping one space), advancing *P. */

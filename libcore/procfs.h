@@ -70,6 +70,10 @@ void procfs_dir_close(struct procfs_dir *d);
  */
 int procfs_parse_nslink(const char *s, size_t len, uint64_t *ino);
 
+/* A decimal name such as an fd's: one or more digits ("0" and leading
+ * zeros included), fitting an int32_t. */
+bool procfs_parse_int32(const char *name, int32_t *out);
+
 /* A /proc directory entry naming a process: all digits, the first 1-9,
  * fitting an int32_t. */
 bool procfs_parse_pid(const char *name, int32_t *pid);

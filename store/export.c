@@ -368,6 +368,7 @@ static bool format_time(int64_t ns, char *buf, size_t size)
 /* A sticky error: the first failure (-ENOMEM) stays, building goes on. */
 struct wr {
 	int err;
+	bool nested; /* threads and fds inside their processes (see j_proc) */
 };
 
 /* jansson's setters take V even when they fail and accept NULL (a failed
@@ -564,9 +565,10 @@ static json_t *j_ns(struct wr *w, const struct graph *g, size_t i,
 	return o;
 }
 
-static json_t *j_task(struct wr *w, const struct graph_task *t,
+static json_t *j_task(struct wr *w, const struct graph *g, size_t i,
 		      const char *kind)
 {
+	const struct graph_task *t = &g->tasks[i];
 	json_t *o = j_object(w, kind);
 
 	put(w, o, "tid", j_int(t->tid));
@@ -575,8 +577,10 @@ static json_t *j_task(struct wr *w, const struct graph_task *t,
 	return o;
 }
 
-static json_t *j_fd(struct wr *w, const struct graph_fd *f, const char *kind)
+static json_t *j_fd(struct wr *w, const struct graph *g, size_t i,
+		    const char *kind)
 {
+	const struct graph_fd *f = &g->fds[i];
 	json_t *o = j_object(w, kind);
 
 	put(w, o, "fd", j_int(f->fd));
@@ -593,10 +597,10 @@ static json_t *j_slice(struct wr *w, uint32_t first, uint32_t count)
 	return o;
 }
 
-/* NESTED: the process's threads and fds inside it (the layout capture
+/* W->nested: the process's threads and fds inside it (the layout capture
  * makes); otherwise its slices of the top-level "layout" arrays. */
 static json_t *j_proc(struct wr *w, const struct graph *g, size_t i,
-		      bool nested, const char *kind)
+		      const char *kind)
 {
 	const struct graph_proc *p = &g->procs[i];
 	json_t *o = j_object(w, kind);
@@ -613,24 +617,25 @@ static json_t *j_proc(struct wr *w, const struct graph *g, size_t i,
 	put_links(w, o, &p->links);
 	put(w, o, "task_err", j_int(p->task_err));
 	put(w, o, "fd_err", j_int(p->fd_err));
-	if (!nested) {
+	if (!w->nested) {
 		put(w, o, "task_slice", j_slice(w, p->first_task, p->ntasks));
 		put(w, o, "fd_slice", j_slice(w, p->first_fd, p->nfds));
 		return o;
 	}
 	json_t *tasks = json_array(), *fds = json_array();
 	for (uint32_t k = 0; tasks && k < p->ntasks && !w->err; k++)
-		append(w, tasks, j_task(w, &g->tasks[p->first_task + k], NULL));
+		append(w, tasks, j_task(w, g, p->first_task + k, NULL));
 	for (uint32_t k = 0; fds && k < p->nfds && !w->err; k++)
-		append(w, fds, j_fd(w, &g->fds[p->first_fd + k], NULL));
+		append(w, fds, j_fd(w, g, p->first_fd + k, NULL));
 	put(w, o, "tasks", tasks);
 	put(w, o, "fds", fds);
 	return o;
 }
 
-static json_t *j_mount(struct wr *w, const struct graph_mount *m,
+static json_t *j_mount(struct wr *w, const struct graph *g, size_t i,
 		       const char *kind)
 {
+	const struct graph_mount *m = &g->mounts[i];
 	json_t *o = j_object(w, kind);
 
 	put(w, o, "mntns", j_ref(m->mntns));
@@ -641,9 +646,10 @@ static json_t *j_mount(struct wr *w, const struct graph_mount *m,
 	return o;
 }
 
-static json_t *j_gap(struct wr *w, const struct graph_gap *gap,
+static json_t *j_gap(struct wr *w, const struct graph *g, size_t i,
 		     const char *kind)
 {
+	const struct graph_gap *gap = &g->gaps[i];
 	json_t *o = j_object(w, kind);
 
 	put(w, o, "pid", j_int(gap->pid));
@@ -709,94 +715,89 @@ static int emit(FILE *out, json_t *v, size_t flags, struct wr *w)
 	return ret;
 }
 
-static int write_json(FILE *out, const struct graph *g,
-		      const struct export_info *info,
-		      const struct rec_hashes *h)
+/* Record I of one list of G; KIND as in j_object. */
+typedef json_t *record_fn(struct wr *w, const struct graph *g, size_t i,
+			  const char *kind);
+
+/* A document being written, in either format. */
+struct doc {
+	FILE *out;
+	const struct graph *g;
+	bool lines; /* NDJSON: every object printed as it is made */
+	struct wr w;
+};
+
+/*
+ * Records 0 to N-1 made by MAKE.  JSON: an array, member KEY of PARENT.
+ * NDJSON: one line each, of kind KIND, so that memory stays that of one
+ * object, not the document.  0 or -errno (JSON: errors stay in d->w).
+ */
+static int put_each(struct doc *d, json_t *parent, const char *key,
+		    const char *kind, size_t n, record_fn *make)
 {
-	struct wr w = { 0 };
-	bool nested = !h->layout;
-	json_t *root = j_object(&w, NULL);
-	json_t *arr;
+	int ret = 0;
 
-	put(&w, root, "format", json_string_nocheck(EXPORT_FORMAT));
-	put(&w, root, "version", json_integer(EXPORT_VERSION));
-	put(&w, root, "origin", j_origin(&w, info));
-	put(&w, root, "meta", j_meta(&w, &g->meta));
-
-	arr = json_array();
-	for (size_t i = 0; arr && i < g->nns && !w.err; i++)
-		append(&w, arr, j_ns(&w, g, i, NULL));
-	put(&w, root, "namespaces", arr);
-
-	arr = json_array();
-	for (size_t i = 0; arr && i < g->nprocs && !w.err; i++)
-		append(&w, arr, j_proc(&w, g, i, nested, NULL));
-	put(&w, root, "processes", arr);
-
-	if (!nested) {
-		json_t *layout = j_object(&w, NULL);
-		arr = json_array();
-		for (size_t i = 0; arr && i < g->ntasks && !w.err; i++)
-			append(&w, arr, j_task(&w, &g->tasks[i], NULL));
-		put(&w, layout, "tasks", arr);
-		arr = json_array();
-		for (size_t i = 0; arr && i < g->nfds && !w.err; i++)
-			append(&w, arr, j_fd(&w, &g->fds[i], NULL));
-		put(&w, layout, "fds", arr);
-		put(&w, root, "layout", layout);
+	if (d->lines) {
+		for (size_t i = 0; !ret && i < n; i++)
+			ret = emit(d->out, make(&d->w, d->g, i, kind),
+				   JSON_COMPACT, &d->w);
+		return ret;
 	}
-
-	arr = json_array();
-	for (size_t i = 0; arr && i < g->nmounts && !w.err; i++)
-		append(&w, arr, j_mount(&w, &g->mounts[i], NULL));
-	put(&w, root, "mounts", arr);
-
-	arr = json_array();
-	for (size_t i = 0; arr && i < g->ngaps && !w.err; i++)
-		append(&w, arr, j_gap(&w, &g->gaps[i], NULL));
-	put(&w, root, "gaps", arr);
-
-	put(&w, root, "records", j_records(&w, h));
-	return emit(out, root, JSON_INDENT(2), &w);
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < n && !d->w.err; i++)
+		append(&d->w, arr, make(&d->w, d->g, i, NULL));
+	put(&d->w, parent, key, arr);
+	return 0;
 }
 
-/* One line at a time: memory stays that of one object, not the document. */
-static int write_ndjson(FILE *out, const struct graph *g,
-			const struct export_info *info,
-			const struct rec_hashes *h)
+/*
+ * JSON: one object, printed indented at the end.  NDJSON: a "header" line
+ * (the members before the records), a line per record, a "trailer" line.
+ */
+static int write_doc(FILE *out, const struct graph *g,
+		     const struct export_info *info,
+		     const struct rec_hashes *h, bool lines)
 {
-	struct wr w = { 0 };
-	bool nested = !h->layout;
-	json_t *o;
-	int ret;
+	struct doc d = { .out = out, .g = g, .lines = lines,
+			 .w.nested = !h->layout };
+	struct wr *w = &d.w;
+	json_t *o = j_object(w, lines ? "header" : NULL);
+	json_t *root = lines ? NULL : o;
+	int ret = 0;
 
-	o = j_object(&w, "header");
-	put(&w, o, "format", json_string_nocheck(EXPORT_FORMAT));
-	put(&w, o, "version", json_integer(EXPORT_VERSION));
-	put(&w, o, "origin", j_origin(&w, info));
-	put(&w, o, "meta", j_meta(&w, &g->meta));
-	ret = emit(out, o, JSON_COMPACT, &w);
+	put(w, o, "format", json_string_nocheck(EXPORT_FORMAT));
+	put(w, o, "version", json_integer(EXPORT_VERSION));
+	put(w, o, "origin", j_origin(w, info));
+	put(w, o, "meta", j_meta(w, &g->meta));
+	if (lines)
+		ret = emit(out, o, JSON_COMPACT, w);
 
-	for (size_t i = 0; !ret && i < g->nns; i++)
-		ret = emit(out, j_ns(&w, g, i, "namespace"), JSON_COMPACT, &w);
-	for (size_t i = 0; !ret && i < g->nprocs; i++)
-		ret = emit(out, j_proc(&w, g, i, nested, "process"),
-			   JSON_COMPACT, &w);
-	for (size_t i = 0; !ret && !nested && i < g->ntasks; i++)
-		ret = emit(out, j_task(&w, &g->tasks[i], "task"), JSON_COMPACT, &w);
-	for (size_t i = 0; !ret && !nested && i < g->nfds; i++)
-		ret = emit(out, j_fd(&w, &g->fds[i], "fd"), JSON_COMPACT, &w);
-	for (size_t i = 0; !ret && i < g->nmounts; i++)
-		ret = emit(out, j_mount(&w, &g->mounts[i], "mount"),
-			   JSON_COMPACT, &w);
-	for (size_t i = 0; !ret && i < g->ngaps; i++)
-		ret = emit(out, j_gap(&w, &g->gaps[i], "gap"), JSON_COMPACT, &w);
+	if (!ret)
+		ret = put_each(&d, root, "namespaces", "namespace", g->nns, j_ns);
+	if (!ret)
+		ret = put_each(&d, root, "processes", "process", g->nprocs,
+			       j_proc);
+	if (!w->nested) {
+		json_t *layout = lines ? NULL : j_object(w, NULL);
+		if (!ret)
+			ret = put_each(&d, layout, "tasks", "task", g->ntasks,
+				       j_task);
+		if (!ret)
+			ret = put_each(&d, layout, "fds", "fd", g->nfds, j_fd);
+		if (!lines)
+			put(w, root, "layout", layout);
+	}
+	if (!ret)
+		ret = put_each(&d, root, "mounts", "mount", g->nmounts, j_mount);
+	if (!ret)
+		ret = put_each(&d, root, "gaps", "gap", g->ngaps, j_gap);
 	if (ret)
 		return ret;
 
-	o = j_object(&w, "trailer");
-	put(&w, o, "records", j_records(&w, h));
-	return emit(out, o, JSON_COMPACT, &w);
+	if (lines)
+		o = j_object(w, "trailer");
+	put(w, o, "records", j_records(w, h));
+	return emit(out, o, lines ? JSON_COMPACT : JSON_INDENT(2), w);
 }
 
 int export_write(FILE *out, const struct graph *g,
@@ -811,8 +812,7 @@ int export_write(FILE *out, const struct graph *g,
 	ret = hashes_compute(g, &h);
 	if (ret)
 		return ret;
-	ret = fmt == EXPORT_JSON ? write_json(out, g, info, &h)
-				 : write_ndjson(out, g, info, &h);
+	ret = write_doc(out, g, info, &h, fmt == EXPORT_NDJSON);
 	hashes_free(&h);
 	/* A full disk shows at the flush, not at the buffered writes. */
 	if (!ret && fflush(out))
@@ -1926,15 +1926,16 @@ enum section {
 static const struct {
 	const char *kind;
 	const char *plural;     /* the JSON member: names in messages */
+	void (*read)(struct rd *r, json_t *o, const char *kind); /* records */
 } sections[] = {
-	[S_HEADER] = { "header", "header" },
-	[S_NS] = { "namespace", "namespaces" },
-	[S_PROC] = { "process", "processes" },
-	[S_TASK] = { "task", "layout.tasks" },
-	[S_FD] = { "fd", "layout.fds" },
-	[S_MOUNT] = { "mount", "mounts" },
-	[S_GAP] = { "gap", "gaps" },
-	[S_TRAILER] = { "trailer", "trailer" },
+	[S_HEADER] = { "header", "header", NULL },
+	[S_NS] = { "namespace", "namespaces", NULL },
+	[S_PROC] = { "process", "processes", read_proc },
+	[S_TASK] = { "task", "layout.tasks", read_task },
+	[S_FD] = { "fd", "layout.fds", read_fd },
+	[S_MOUNT] = { "mount", "mounts", read_mount },
+	[S_GAP] = { "gap", "gaps", read_gap },
+	[S_TRAILER] = { "trailer", "trailer", NULL },
 };
 
 struct ndjson {
@@ -2010,25 +2011,7 @@ static void read_line(struct rd *r, struct ndjson *nd, json_t *o)
 	if (s == S_TASK || s == S_FD)
 		r->mode = MODE_SLICED;
 	size_t old = ctx_push(r, "%s[%zu]", sections[s].plural, i);
-	switch (s) {
-	case S_PROC:
-		read_proc(r, o, "kind");
-		break;
-	case S_TASK:
-		read_task(r, o, "kind");
-		break;
-	case S_FD:
-		read_fd(r, o, "kind");
-		break;
-	case S_MOUNT:
-		read_mount(r, o, "kind");
-		break;
-	case S_GAP:
-		read_gap(r, o, "kind");
-		break;
-	default:
-		break;
-	}
+	sections[s].read(r, o, "kind");
 	ctx_pop(r, old);
 }
 

@@ -18,39 +18,9 @@
 # when nothing failed.
 set -u
 
-TOP_DIR=$(cd "$(dirname "$0")/../.." && pwd)
-NSNAP_BIN=${NSNAP_BIN:-build}
-case $NSNAP_BIN in /*) ;; *) NSNAP_BIN=$TOP_DIR/$NSNAP_BIN ;; esac
-export NSNAP_BIN
-
-if [ $$ != 1 ]; then
-    if [ "$(id -u)" != 0 ]; then
-        echo "not ok - setup: must run as root"
-        echo "diff: 0 passed, 1 failed"
-        exit 1
-    fi
-    exec unshare --pid --fork --mount-proc "$BASH" "$0" "$@"
-fi
-
-PASS=0 FAIL=0
-SAN_RE='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|==[0-9]+==ERROR'
-
-ok() { echo "ok - $1"; PASS=$((PASS + 1)); }
-skip() { echo "skip - $1"; }
-notok() { # notok NAME [DETAIL-FILE-OR-TEXT...]
-    local d
-    echo "not ok - $1"
-    shift
-    for d in "$@"; do
-        if [ -f "$d" ]; then sed 's/^/#   /' "$d" | head -n 60; else echo "#   $d"; fi
-    done
-    FAIL=$((FAIL + 1))
-}
-finish() {
-    echo "diff: $PASS passed, $FAIL failed"
-    [ "$FAIL" = 0 ]
-    exit
-}
+SUITE=diff
+DETAIL_LINES=60
+. "$(dirname "$0")/common.sh"
 
 NSNAP=$NSNAP_BIN/nsnap
 NSDIFF=$NSNAP_BIN/nsdiff

@@ -27,39 +27,9 @@
 # when nothing failed.
 set -u
 
-TOP_DIR=$(cd "$(dirname "$0")/../.." && pwd)
-NSNAP_BIN=${NSNAP_BIN:-build}
-case $NSNAP_BIN in /*) ;; *) NSNAP_BIN=$TOP_DIR/$NSNAP_BIN ;; esac
-export NSNAP_BIN
+SUITE=format
+. "$(dirname "$0")/common.sh"
 
-if [ $$ != 1 ]; then
-    if [ "$(id -u)" != 0 ]; then
-        echo "not ok - setup: must run as root"
-        echo "format: 0 passed, 1 failed"
-        exit 1
-    fi
-    exec unshare --pid --fork --mount-proc "$BASH" "$0" "$@"
-fi
-
-PASS=0 FAIL=0
-SAN_RE='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|==[0-9]+==ERROR'
-
-ok() { echo "ok - $1"; PASS=$((PASS + 1)); }
-skip() { echo "skip - $1"; }
-notok() { # notok NAME [DETAIL-FILE-OR-TEXT...]
-    local d
-    echo "not ok - $1"
-    shift
-    for d in "$@"; do
-        if [ -f "$d" ]; then sed 's/^/#   /' "$d" | head -n 40; else echo "#   $d"; fi
-    done
-    FAIL=$((FAIL + 1))
-}
-finish() {
-    echo "format: $PASS passed, $FAIL failed"
-    [ "$FAIL" = 0 ]
-    exit
-}
 # check NAME COMMAND...: ok when COMMAND succeeds, else not ok with its output
 check() {
     local name=$1

@@ -15,37 +15,16 @@
 
 #include "codec.h"
 #include "graph.h"
+#include "samplegraph.h"
 
 /* ---- a graph with every field set, and a comparator --------------------- */
-
-static uint32_t add_ns(struct graph *g, uint64_t dev, uint64_t ino,
-		       unsigned type)
-{
-	bool added;
-	uint32_t i = graph_ns_add(g, (struct ns_key){ dev, ino }, type, &added);
-
-	assert_int_not_equal(i, GRAPH_NONE);
-	assert_true(added);
-	return i;
-}
-
-static void set_links(struct graph_links *l, const uint32_t *ns, int32_t err)
-{
-	for (unsigned t = 0; t < NS_NTYPES; t++) {
-		l->ns[t] = ns[t];
-		l->err[t] = ns[t] == GRAPH_NONE ? err : 0;
-	}
-	l->pid_for_children = ns[NS_PID];
-	l->time_for_children = ns[NS_TIME];
-}
 
 static struct graph *full_graph(void)
 {
 	struct graph *g = graph_new();
-	uint32_t init[NS_NTYPES], cont[NS_NTYPES];
+	uint32_t init[NS_NTYPES], cont[NS_NTYPES], odd, odd2;
 	struct graph_proc *p;
 	struct graph_task *t;
-	struct graph_fd *f;
 	struct graph_mount *m;
 
 	assert_non_null(g);
@@ -60,71 +39,12 @@ static struct graph *full_graph(void)
 		.types_present = NS_ALL_TYPES & ~NS_TYPE_BIT(NS_TIME),
 		.nsfs_dev = 4,
 	};
-	for (unsigned ty = 0; ty < NS_NTYPES; ty++)
-		init[ty] = add_ns(g, 4, 4026531835u + ty, ty);
-	for (unsigned ty = 0; ty < NS_NTYPES; ty++)
-		cont[ty] = add_ns(g, 4, 4026532200u + ty, ty);
-	/* Extremes of the key space. */
-	uint32_t odd = add_ns(g, UINT64_MAX, 0, NS_NET);
-	uint32_t odd2 = add_ns(g, 0, UINT64_MAX, NS_USER);
-
-	for (size_t i = 0; i < g->nns; i++) {
-		struct graph_ns *ns = &g->ns[i];
-		ns->owner = ns->type == NS_USER ? GRAPH_NONE : init[NS_USER];
-		ns->owner_err = ns->type == NS_USER ? EPERM : 0;
-		if (ns->type == NS_PID || ns->type == NS_USER) {
-			ns->parent = GRAPH_NONE;
-			ns->parent_err = EPERM;
-		}
-		ns->flags = GRAPH_NS_HAS_ID;
-		ns->kernel_id = 1000 + i;
-	}
-	/* Forward references (to later namespaces) and odd values. */
-	g->ns[init[NS_NET]].owner = odd2;
-	g->ns[cont[NS_USER]].owner = cont[NS_USER];
-	g->ns[cont[NS_USER]].owner_err = 0;
-	g->ns[cont[NS_USER]].parent = init[NS_USER];
-	g->ns[cont[NS_USER]].parent_err = 0;
-	g->ns[cont[NS_USER]].flags = GRAPH_NS_HAS_ID | GRAPH_NS_HAS_CREATOR | 0x80;
-	g->ns[cont[NS_USER]].creator_uid = UINT32_MAX;
-	g->ns[cont[NS_USER]].uid_map = graph_strdup(g, "         0     100000      65536\n");
-	g->ns[cont[NS_USER]].gid_map = graph_strdup(g, "");
-	g->ns[init[NS_USER]].uid_map = graph_strdup(g, "         0          0 4294967295\n");
-	g->ns[cont[NS_PID]].parent = init[NS_PID];
-	g->ns[cont[NS_PID]].parent_err = 0;
-	g->ns[odd].owner_err = -5;
-	g->ns[odd].kernel_id = UINT64_MAX;
-	g->ns[odd2].owner_err = INT32_MIN;
-	g->ns[odd2].parent_err = INT32_MAX;
+	sample_namespaces(g, init, cont, &odd, &odd2);
 
 	/* pid 1: three threads, one in another net namespace; two fds. */
-	p = graph_proc_append(g, 1);
-	p->flags = GRAPH_PROC_LISTED;
+	p = sample_pid1(g, init, cont);
 	p->ppid = 0;
 	p->uid = 0;
-	p->start_time = 1;
-	p->comm = graph_strdup(g, "systemd");
-	p->nstgid = graph_strdup(g, "1");
-	p->status_err = 0;
-	set_links(&p->links, init, 0);
-	p->task_err = 0;
-	p->fd_err = 0;
-	for (int k = 0; k < 3; k++) {
-		t = graph_task_append(g, 1 + k * 100);
-		t->comm = k == 2 ? NULL : graph_strdup(g, k ? "" : "systemd");
-		set_links(&t->links, init, 0);
-	}
-	g->tasks[g->ntasks - 2].links.ns[NS_NET] = cont[NS_NET];
-	g->tasks[g->ntasks - 1].links.err[NS_IPC] = EACCES;
-	g->tasks[g->ntasks - 1].links.time_for_children = GRAPH_NONE;
-	g->procs[0].ntasks = 3;
-	f = graph_fd_append(g);
-	f->fd = 3;
-	f->ns = cont[NS_NET];
-	f = graph_fd_append(g);
-	f->fd = INT32_MAX;
-	f->ns = GRAPH_NONE;
-	g->procs[0].nfds = 2;
 
 	/* A container process: other namespaces, NStgid with a tab. */
 	p = graph_proc_append(g, 4000);
@@ -181,14 +101,6 @@ static struct graph *full_graph(void)
 	assert_int_equal(graph_gap_add(g, 0, 0, 0, "x"), 0);
 	g->gaps[2].what = NULL;
 	return g;
-}
-
-static void assert_str(const char *a, const char *b)
-{
-	if (!a || !b)
-		assert_ptr_equal(a, b);
-	else
-		assert_string_equal(a, b);
 }
 
 static void assert_links(const struct graph_links *a, const struct graph_links *b)
