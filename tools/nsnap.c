@@ -36,6 +36,7 @@
 #include "export.h"
 #include "graph.h"
 #include "store.h"
+#include "text.h"
 
 #ifndef NSNAP_VERSION
 #define NSNAP_VERSION "0.1"
@@ -248,22 +249,10 @@ static const char *fmt_time_full(int64_t ns, char *buf, size_t size)
 	return buf;
 }
 
+/* Strings in list --json follow the project's one JSON rule (text.h). */
 static void json_str(const char *s)
 {
-	putchar('"');
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", stdout);
-		else if (*p == '\t')
-			fputs("\\t", stdout);
-		else if (*p < 0x20 || *p == 0x7f)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
+	text_json_string(stdout, s);
 }
 
 static void hexdump(const uint8_t *p, size_t n, char *out)
@@ -579,8 +568,10 @@ static void list_json(const struct headers *all)
 		hexdump(h->digest, sizeof(h->digest), digest);
 		printf("%s\n  {\"id\": %" PRIu64 ", \"time\": ", i ? "," : "", h->id);
 		json_str(fmt_time(h->start_ns, true, t, sizeof(t)));
-		printf(", \"start_ns\": %" PRId64 ", \"end_ns\": %" PRId64
-		       ", \"label\": ", h->start_ns, h->end_ns);
+		/* Nanosecond times pass 2^53: strings, as in every schema of
+		 * ours, so that no JSON reader rounds them. */
+		printf(", \"start_ns\": \"%" PRId64 "\", \"end_ns\": \"%" PRId64
+		       "\", \"label\": ", h->start_ns, h->end_ns);
 		if (h->label[0])
 			json_str(h->label);
 		else
