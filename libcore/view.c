@@ -526,7 +526,11 @@ static void scan_pid_arguments(struct replay *r)
 			if (!err && l->ns[t] == GRAPH_NONE)
 				err = ENOENT;
 			if (err == EACCES) {
+				/* Named on the command line and not shown:
+				 * the others are, but the run did not
+				 * fully succeed (the reference exits 1). */
 				warned_for(r, l ? m.id : 0, &warned, word, t);
+				r->v->status = 1;
 			} else if (err) {
 				r->v->status = 1;
 				if (asprintf(&r->v->fatal,

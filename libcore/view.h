@@ -61,7 +61,8 @@ struct view {
 	size_t nwarnings;
 	/*
 	 * When set, print 'fatal' after the messages instead of the tree and
-	 * exit with 'status' (the reference's error exits).
+	 * exit with 'status' (the reference's error exits).  'status' is also
+	 * 1, with a tree, when a PID argument could not be read (EACCES).
 	 */
 	char *fatal;
 	int status;
