@@ -910,6 +910,35 @@ static void test_eacces_is_a_warning(void **state)
 	graph_free(g);
 }
 
+/* Named as a PID argument, an unreadable process still leaves the others
+ * shown, but the run exits 1. */
+static void test_eacces_pid_argument_fails_the_run(void **state)
+{
+	(void)state;
+	struct graph *g = gb_new();
+	struct gb_set h = gb_host(g, 100);
+	struct graph_proc *p;
+	char *pids[] = { "5", "1" };
+
+	gb_proc(g, 1, &h);
+	p = gb_proc(g, 5, &h);
+	for (unsigned t = 0; t < NS_NTYPES; t++)
+		gb_link_err(&p->links, t, EACCES);
+
+	struct view_opts vo = default_opts();
+	vo.pids = pids;
+	vo.npids = 2;
+	struct view v;
+	assert_int_equal(view_build(g, &vo, &v), 0);
+	assert_int_equal(v.nwarnings, 1);
+	assert_non_null(strstr(v.warnings[0], "/proc/5/ns/cgroup"));
+	assert_null(v.fatal);
+	assert_int_equal(v.status, 1);
+	assert_true(v.nlines > 0);
+	view_release(&v);
+	graph_free(g);
+}
+
 /* ---- PID arguments -------------------------------------------------- */
 
 /* Host; user 206 (creator 1000) owning net 203.  PIDs 1, 7: host; PID 5
@@ -1660,6 +1689,7 @@ int main(void)
 		cmocka_unit_test(test_invisible_absent_with_subtree_and_pidns),
 		cmocka_unit_test(test_terminated_messages),
 		cmocka_unit_test(test_eacces_is_a_warning),
+		cmocka_unit_test(test_eacces_pid_argument_fails_the_run),
 		cmocka_unit_test(test_pid_args_order_and_duplicates),
 		cmocka_unit_test(test_pid_arg_thread),
 		cmocka_unit_test(test_pid_arg_missing),
