@@ -448,6 +448,7 @@ static int show_history(const struct options *o)
 
 	if (rc && rc != STORE_ECORRUPT)
 		errx(1, "cannot list snapshots: %s", store_strerror(rc));
+	/* Only now: the names array moved while it grew. */
 	for (size_t i = 0; i < se.n; i++)
 		se.snaps[i].id = se.names[i];
 	rc = diff_history(stdout, se.snaps, se.n, o->history, NULL);
