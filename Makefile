@@ -44,6 +44,10 @@ ASAN_BINS := $(addprefix build/asan/,$(TOOLS))
 UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/%,$(UNIT_SRC))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/asan/%-replay,$(FUZZ_SRC))
 
+# Objects are intermediate files of pattern rules: keep them, so that a
+# second 'make check' rebuilds nothing.
+.SECONDARY:
+
 .PHONY: all check unit integration lint bench deps check-deps install clean fuzz demo
 all: $(BINS)
 
