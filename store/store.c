@@ -617,6 +617,20 @@ static int mkdir_p(const char *path)
 	return ret;
 }
 
+/* PATH as a store directory: made first (0700, parents too) with CREATE;
+ * it must be a directory. */
+static int store_dir(const char *path, bool create)
+{
+	struct stat st;
+	int ret;
+
+	if (create && (ret = mkdir_p(path)))
+		return ret;
+	if (stat(path, &st))
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
 /* Create PATH 0600 if absent, so LMDB finds it with the right mode. */
 static int create_file(const char *path)
 {
@@ -792,15 +806,9 @@ int store_open(const char *path, unsigned flags, struct store **out)
 	*out = NULL;
 	if (!path || !*path || (create && rdonly))
 		return -EINVAL;
-	if (create) {
-		ret = mkdir_p(path);
-		if (ret)
-			return ret;
-	}
-	if (stat(path, &st))
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
+	ret = store_dir(path, create);
+	if (ret)
+		return ret;
 	if (asprintf(&data, "%s/data.mdb", path) < 0) {
 		data = NULL;
 		ret = -ENOMEM;
@@ -2635,13 +2643,9 @@ int store_copy(struct store *s, const char *dest, struct store_stat *st)
 
 	if (!dest || !*dest)
 		return -EINVAL;
-	ret = mkdir_p(dest);
+	ret = store_dir(dest, true);
 	if (ret)
 		return ret;
-	if (stat(dest, &sb))
-		return -errno;
-	if (!S_ISDIR(sb.st_mode))
-		return -ENOTDIR;
 	if (asprintf(&data, "%s/data.mdb", dest) < 0 ||
 	    asprintf(&partial, "%s/data.mdb.partial", dest) < 0) {
 		free(data);

@@ -218,18 +218,16 @@ static time_t split_ns(int64_t ns, long *frac)
 	return (time_t)s;
 }
 
-/* YYYY-MM-DDTHH:MM:SS, local or UTC: the selector syntax, so it can be
- * pasted back. */
-static const char *fmt_time(int64_t ns, bool utc, char *buf, size_t size)
+/* YYYY-MM-DDTHH:MM:SS in local time: the selector syntax, so it can be
+ * pasted back.  (UTC goes through text_rfc3339.) */
+static const char *fmt_time(int64_t ns, char *buf, size_t size)
 {
 	time_t t = split_ns(ns, NULL);
 	struct tm tm;
 
-	if (!(utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm)) ||
+	if (!localtime_r(&t, &tm) ||
 	    !strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm))
 		snprintf(buf, size, "?");
-	if (utc && strlen(buf) + 2 <= size && strcmp(buf, "?"))
-		strcat(buf, "Z");
 	return buf;
 }
 
@@ -567,7 +565,7 @@ static void list_json(const struct headers *all)
 		const struct store_header *h = &all->h[i];
 		hexdump(h->digest, sizeof(h->digest), digest);
 		printf("%s\n  {\"id\": %" PRIu64 ", \"time\": ", i ? "," : "", h->id);
-		json_str(fmt_time(h->start_ns, true, t, sizeof(t)));
+		json_str(text_rfc3339(h->start_ns, false, t, sizeof(t)) ? t : "?");
 		/* Nanosecond times pass 2^53: strings, as in every schema of
 		 * ours, so that no JSON reader rounds them. */
 		printf(", \"start_ns\": \"%" PRId64 "\", \"end_ns\": \"%" PRId64
@@ -624,7 +622,7 @@ static void list_table(const struct headers *all)
 		const struct store_header *h = &all->h[i];
 		printf("%*" PRIu64 "  %-19s  %-*s  %-8.8s  %5" PRIu64 "  %6" PRIu64
 		       "  %7" PRIu64 "  %5" PRIu64 "  %5" PRIu64 "  %s\n",
-		       wid, h->id, fmt_time(h->start_ns, false, t, sizeof(t)),
+		       wid, h->id, fmt_time(h->start_ns, t, sizeof(t)),
 		       whost, h->host[0] ? h->host : "-",
 		       h->boot_id[0] ? h->boot_id : "-", h->nns, h->nprocs,
 		       h->nthreads, h->npins, h->ngaps,
