@@ -1,7 +1,9 @@
 # nsnap — build, test, benchmark, install.
 #
 #   make            build/nsnap build/nsshow build/nsdiff (those that exist)
-#   make check      unit + integration tests, everything under ASan + UBSan
+#   make check      layering, unit + integration tests (everything under
+#                   ASan + UBSan), manual pages
+#   make layering   fail when a layer uses a symbol of a layer above it
 #   make bench      speed and memory figures on a synthetic world
 #   make demo       record a snapshot into the default store and show it
 #   make deps       install the Debian packages the build needs
@@ -25,20 +27,47 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wno-format-nonliteral
-CPPFLAGS += -D_GNU_SOURCE -Ilibcore -Istore
+CPPFLAGS += -D_GNU_SOURCE
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 $(WARN) $(PKG_CFLAGS)
+CFLAGS  += -std=c11 $(WARN)
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
 
-LIB_SRC   := $(sort $(wildcard libcore/*.c store/*.c))
-TOOLS     := $(basename $(notdir $(wildcard tools/*.c)))
+# One version string for the three tools: what git says of the tree at
+# build time, else the release number.  Only tools/ objects see it.
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+# Three layers, each built seeing only its own headers and those below it:
+# libcore (the model, capture, views, printers) knows nothing of storage,
+# store (LMDB, the record encoding, interchange) nothing of the tools.
+# A tools/*.c with a header of its own is a helper module of the tools;
+# every other tools/*.c is a program.
+CORE_SRC  := $(sort $(wildcard libcore/*.c))
+STORE_SRC := $(sort $(wildcard store/*.c))
+TLIB_SRC  := $(sort $(filter $(patsubst %.h,%.c,$(wildcard tools/*.h)),$(wildcard tools/*.c)))
+LIB_SRC   := $(CORE_SRC) $(STORE_SRC)
+TOOLS     := $(basename $(notdir $(filter-out $(TLIB_SRC),$(wildcard tools/*.c))))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+HEADERS   := $(wildcard libcore/*.h store/*.h tools/*.h)
 
-# Release objects in build/obj, sanitized ones in build/asan/obj.
-OBJ       := $(patsubst %.c,build/obj/%.o,$(LIB_SRC))
-ASAN_OBJ  := $(patsubst %.c,build/asan/obj/%.o,$(LIB_SRC))
+# Include paths and package flags per layer (tests see everything).
+LAYER_FLAGS = -Ilibcore -Istore -Itools $(PKG_CFLAGS)
+build/obj/libcore/%.o build/asan/obj/libcore/%.o: LAYER_FLAGS = -Ilibcore
+build/obj/store/%.o build/asan/obj/store/%.o: LAYER_FLAGS = -Ilibcore -Istore $(PKG_CFLAGS)
+build/obj/tools/%.o build/asan/obj/tools/%.o: LAYER_FLAGS += -DNSNAP_VERSION='"$(VERSION)"'
+
+# Release objects in build/obj, sanitized ones in build/asan/obj; each
+# build has one archive per layer.
+CORE_OBJ       := $(patsubst %.c,build/obj/%.o,$(CORE_SRC))
+STORE_OBJ      := $(patsubst %.c,build/obj/%.o,$(STORE_SRC))
+TLIB_OBJ       := $(patsubst %.c,build/obj/%.o,$(TLIB_SRC))
+CORE_ASAN_OBJ  := $(patsubst %.c,build/asan/obj/%.o,$(CORE_SRC))
+STORE_ASAN_OBJ := $(patsubst %.c,build/asan/obj/%.o,$(STORE_SRC))
+TLIB_ASAN_OBJ  := $(patsubst %.c,build/asan/obj/%.o,$(TLIB_SRC))
+TOOL_ASAN_OBJ  := $(patsubst %,build/asan/obj/tools/%.o,$(TOOLS)) $(TLIB_ASAN_OBJ)
+LIBS           := build/libnsstore.a build/libnscore.a
+ASAN_LIBS      := build/asan/libnsstore.a build/asan/libnscore.a
 BINS      := $(addprefix build/,$(TOOLS))
 ASAN_BINS := $(addprefix build/asan/,$(TOOLS))
 UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/%,$(UNIT_SRC))
@@ -48,7 +77,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/asan/%-replay,$(FUZZ_SRC))
 # second 'make check' rebuilds nothing.
 .SECONDARY:
 
-.PHONY: all check unit integration lint bench deps check-deps install clean fuzz demo
+.PHONY: all check unit integration layering lint bench deps check-deps install clean fuzz demo FORCE
 all: $(BINS)
 
 # The main job: record a snapshot into the default store and show it.
@@ -57,51 +86,64 @@ demo: deps
 	build/nsnap record --label demo
 	build/nsshow --snapshot=latest
 
-build/obj/%.o: %.c $(wildcard libcore/*.h store/*.h)
+build/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(LAYER_FLAGS) $(CFLAGS) -c $< -o $@
 
-build/asan/obj/%.o: %.c $(wildcard libcore/*.h store/*.h)
+build/asan/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(LAYER_FLAGS) $(CFLAGS) $(SANFLAGS) -c $< -o $@
 
-build/libnsnap.a: $(OBJ)
+# Rewritten only when the version changed, so that the tools are rebuilt
+# then and only then.
+build/version: FORCE
 	@mkdir -p build
+	@[ "$$(cat $@ 2>/dev/null)" = '$(VERSION)' ] || echo '$(VERSION)' >$@
+$(patsubst %,build/obj/tools/%.o,$(TOOLS)) $(TLIB_OBJ) $(TOOL_ASAN_OBJ): build/version
+
+build/libnscore.a: $(CORE_OBJ)
+build/libnsstore.a: $(STORE_OBJ)
+build/asan/libnscore.a: $(CORE_ASAN_OBJ)
+build/asan/libnsstore.a: $(STORE_ASAN_OBJ)
+build/%.a:
+	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-build/asan/libnsnap.a: $(ASAN_OBJ)
-	@mkdir -p build/asan
-	rm -f $@ && ar rcs $@ $^
+build/%: build/obj/tools/%.o $(TLIB_OBJ) $(LIBS)
+	$(CC) $(CFLAGS) $< $(TLIB_OBJ) $(LIBS) $(PKG_LIBS) -o $@
 
-build/%: build/obj/tools/%.o build/libnsnap.a
-	$(CC) $(CFLAGS) $< build/libnsnap.a $(PKG_LIBS) -o $@
+build/asan/%: build/asan/obj/tools/%.o $(TLIB_ASAN_OBJ) $(ASAN_LIBS)
+	$(CC) $(CFLAGS) $(SANFLAGS) $< $(TLIB_ASAN_OBJ) $(ASAN_LIBS) $(PKG_LIBS) -o $@
 
-build/asan/%: build/asan/obj/tools/%.o build/asan/libnsnap.a
-	$(CC) $(CFLAGS) $(SANFLAGS) $< build/asan/libnsnap.a $(PKG_LIBS) -o $@
-
-build/asan/test_%: build/asan/obj/tests/unit/test_%.o build/asan/libnsnap.a
-	$(CC) $(CFLAGS) $(SANFLAGS) $< build/asan/libnsnap.a $(PKG_LIBS) $(CMOCKA_LIBS) -o $@
+build/asan/test_%: build/asan/obj/tests/unit/test_%.o $(ASAN_LIBS)
+	$(CC) $(CFLAGS) $(SANFLAGS) $< $(ASAN_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS) -o $@
 
 # The fuzz targets' corpus replay: the same entry point, driven by a small
 # main() that feeds every corpus file (built with gcc, runs everywhere).
-build/asan/fuzz_%-replay: build/asan/obj/tests/fuzz/fuzz_%.o build/asan/obj/tests/fuzz/replay_main.o build/asan/libnsnap.a
+build/asan/fuzz_%-replay: build/asan/obj/tests/fuzz/fuzz_%.o build/asan/obj/tests/fuzz/replay_main.o $(ASAN_LIBS)
 	$(CC) $(CFLAGS) $(SANFLAGS) $^ $(PKG_LIBS) -o $@
 
 build/asan/obj/tests/fuzz/replay_main.o: tests/fuzz/replay_main.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(LAYER_FLAGS) $(CFLAGS) $(SANFLAGS) -c $< -o $@
 
 # libFuzzer builds need clang; not part of 'check'.
 fuzz: $(LIB_SRC) $(FUZZ_SRC)
 	@mkdir -p build/fuzz
 	for f in $(FUZZ_SRC); do \
 	  n=$$(basename $$f .c); \
-	  clang $(CPPFLAGS) -std=c11 -g -O1 -D_GNU_SOURCE $(PKG_CFLAGS) \
+	  clang $(CPPFLAGS) -Ilibcore -Istore -std=c11 -g -O1 $(PKG_CFLAGS) \
 	    -fsanitize=fuzzer,address,undefined $$f $(LIB_SRC) $(PKG_LIBS) \
 	    -o build/fuzz/$$n || exit 1; \
 	done
 
-check: check-deps unit integration lint
+check: check-deps layering unit integration lint
+
+# The layers as the linker sees them: no libcore object may use a symbol
+# of store/, LMDB, jansson or xxHash, no store object one of tools/.
+layering: $(CORE_ASAN_OBJ) $(STORE_ASAN_OBJ) $(TOOL_ASAN_OBJ)
+	@tests/check-layering core $(CORE_ASAN_OBJ) store $(STORE_ASAN_OBJ) \
+	  tools $(TOOL_ASAN_OBJ)
 
 unit: $(UNIT_BINS) $(FUZZ_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
