@@ -4,7 +4,8 @@
  *
  * Exit status as diff(1): 0 no differences, 1 differences, 2 trouble.  The
  * comparison itself is libcore/diff.c; this file only parses options,
- * loads the two sides and picks the printer.
+ * loads the two sides and picks the printer.  Options may stand before,
+ * between and after the selectors; "--" ends them (cli_getopt).
  */
 #include <err.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "cli.h"
 #include "diff.h"
 #include "graph.h"
 #include "store.h"
@@ -26,13 +28,12 @@
 #define EXIT_TROUBLE 2
 
 enum format { FORMAT_LIST, FORMAT_TREE, FORMAT_JSON, FORMAT_DOT };
-enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
 struct options {
 	const char *store_path;
 	enum format format;
 	bool format_given;
-	enum color_mode color;
+	enum cli_color color;
 	bool all;
 	bool timeline;
 	const char *namespaces;
@@ -67,7 +68,9 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 "     --timeline             the events between consecutive snapshots of the\n"
 "                              store, from <from> to <to> (default: all)\n"
 " -h, --help                 display this help\n"
+"     --version              display the version\n"
 "\n"
+"Options may come before, between and after the selectors; \"--\" ends them.\n"
 "Exit status: 0 no differences, 1 differences, 2 trouble.\n"
 "See nsdiff(1).\n", out);
 	exit(status);
@@ -75,29 +78,24 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 
 static uint32_t parse_types(const char *list)
 {
-	uint32_t types = 0;
+	uint32_t types;
+	const char *bad;
+	int len;
 
-	for (const char *s = list;;) {
-		const char *comma = strchr(s, ',');
-		size_t len = comma ? (size_t)(comma - s) : strlen(s);
-		int t = ns_type_from_name(s, len);
-
-		if (t < 0)
-			errx(EXIT_TROUBLE, "unknown namespace type in --namespaces: '%.*s'",
-			     (int)len, s);
-		types |= NS_TYPE_BIT(t);
-		if (!comma)
-			return types;
-		s = comma + 1;
-	}
+	if (cli_ns_types(list, &types, &bad, &len))
+		errx(EXIT_TROUBLE, "unknown namespace type in --namespaces: '%.*s'",
+		     len, bad);
+	return types;
 }
 
-static void parse_options(int argc, char **argv, struct options *o)
+/* The options; the selectors end up in argv[1] to argv[*nargs]. */
+static void parse_options(int argc, char **argv, struct options *o,
+			  size_t *nargs)
 {
 	enum {
 		OPT_STORE = 0x100, OPT_FORMAT, OPT_ALL, OPT_COLOR, OPT_PIDNS,
 		OPT_NAMESPACES, OPT_NO_PIDS, OPT_SEARCH_TASKS, OPT_DEEP_SCAN,
-		OPT_TIMELINE,
+		OPT_TIMELINE, OPT_VERSION,
 	};
 	static const struct option longopts[] = {
 		{ "store", required_argument, NULL, OPT_STORE },
@@ -111,6 +109,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "deep-scan", no_argument, NULL, OPT_DEEP_SCAN },
 		{ "timeline", no_argument, NULL, OPT_TIMELINE },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -118,7 +117,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	/* Our own messages: one line, then exit 2 (getopt's would say
 	 * "invalid option" and leave the status to us). */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "-h", longopts, nargs)) != -1) {
 		switch (c) {
 		case OPT_STORE:
 			o->store_path = optarg;
@@ -141,13 +140,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 			o->all = true;
 			break;
 		case OPT_COLOR:
-			if (!optarg || strcmp(optarg, "always") == 0)
-				o->color = COLOR_ALWAYS;
-			else if (strcmp(optarg, "auto") == 0)
-				o->color = COLOR_AUTO;
-			else if (strcmp(optarg, "never") == 0)
-				o->color = COLOR_NEVER;
-			else
+			if (!optarg)
+				o->color = CLI_COLOR_ALWAYS;
+			else if (cli_color_parse(optarg, &o->color))
 				errx(EXIT_TROUBLE, "unknown --color '%s' (auto, always or never)",
 				     optarg);
 			break;
@@ -172,6 +167,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'h':
 			usage(stdout, EXIT_SAME);
+		case OPT_VERSION:
+			cli_version("nsdiff");
 		default:
 			if (optopt >= 0x100 || optopt == 0)
 				errx(EXIT_TROUBLE, "bad option '%s'; try 'nsdiff --help'",
@@ -197,17 +194,10 @@ struct side {
 /* Open the store once, on first need: "live" against "live" needs none. */
 static void open_store(struct options *o, struct store **s)
 {
-	int rc;
-
 	if (*s)
 		return;
-	if (!o->store_path)
-		o->store_path = store_default_path();
-	if (!o->store_path)
-		errx(EXIT_TROUBLE, "no store: give --store or set NSNAP_STORE");
-	rc = store_open(o->store_path, STORE_RDONLY, s);
-	if (rc)
-		errx(EXIT_TROUBLE, "%s: %s", o->store_path, store_strerror(rc));
+	o->store_path = cli_store_path(o->store_path, EXIT_TROUBLE);
+	*s = cli_store_open(o->store_path, STORE_RDONLY, EXIT_TROUBLE);
 }
 
 static void capture_warning(void *ctx, const char *msg)
@@ -235,12 +225,7 @@ static void load_side(struct options *o, struct store **s, struct side *side)
 		return;
 	}
 	open_store(o, s);
-	rc = store_resolve(*s, side->selector, &id);
-	if (rc == 0)
-		rc = store_load(*s, id, &side->g);
-	if (rc)
-		errx(EXIT_TROUBLE, "snapshot '%s': %s", side->selector,
-		     store_strerror(rc));
+	side->g = cli_load(*s, side->selector, &id, EXIT_TROUBLE);
 	snprintf(side->name, sizeof(side->name), "%" PRIu64, id);
 	side->time_ns = side->g->meta.start_ns;
 }
@@ -262,16 +247,7 @@ static void warn_not_comparable(const struct diff *d)
 		      a->boot_id ? a->boot_id : "?", b->boot_id ? b->boot_id : "?");
 }
 
-static bool use_color(enum color_mode mode)
-{
-	const char *no_color = getenv("NO_COLOR");
-
-	if (mode != COLOR_AUTO)
-		return mode == COLOR_ALWAYS;
-	return isatty(STDOUT_FILENO) && !(no_color && *no_color);
-}
-
-static int run_diff(struct options *o, int nargs, char **args)
+static int run_diff(struct options *o, size_t nargs, char **args)
 {
 	struct store *s = NULL;
 	struct side a = { .selector = args[0] };
@@ -291,7 +267,7 @@ static int run_diff(struct options *o, int nargs, char **args)
 	warn_not_comparable(&d);
 
 	struct diff_print_opts po = {
-		.color = use_color(o->color), .all = o->all,
+		.color = cli_color_wanted(o->color), .all = o->all,
 		.a_name = a.name, .b_name = b.name,
 	};
 	switch (o->format) {
@@ -354,17 +330,7 @@ static int collect(const struct store_header *h, void *ctx)
 	return 0;
 }
 
-static uint64_t resolve(struct store *s, const char *selector)
-{
-	uint64_t id;
-	int rc = store_resolve(s, selector, &id);
-
-	if (rc)
-		errx(EXIT_TROUBLE, "snapshot '%s': %s", selector, store_strerror(rc));
-	return id;
-}
-
-static int run_timeline(struct options *o, int nargs, char **args)
+static int run_timeline(struct options *o, size_t nargs, char **args)
 {
 	struct store *s = NULL;
 	struct range r = { .from = 0, .to = UINT64_MAX };
@@ -374,9 +340,9 @@ static int run_timeline(struct options *o, int nargs, char **args)
 
 	open_store(o, &s);
 	if (nargs > 0)
-		r.from = resolve(s, args[0]);
+		r.from = cli_resolve(s, args[0], EXIT_TROUBLE);
 	if (nargs > 1)
-		r.to = resolve(s, args[1]);
+		r.to = cli_resolve(s, args[1], EXIT_TROUBLE);
 	if (r.from > r.to)
 		errx(EXIT_TROUBLE, "'%s' comes after '%s'", args[0], args[1]);
 	rc = store_list(s, collect, &r);
@@ -421,17 +387,16 @@ static int run_timeline(struct options *o, int nargs, char **args)
 int main(int argc, char **argv)
 {
 	struct options o = { .format = FORMAT_TREE };
-	int nargs;
+	size_t nargs = 0;
 
-	parse_options(argc, argv, &o);
-	nargs = argc - optind;
+	parse_options(argc, argv, &o, &nargs);
 	if (o.timeline) {
 		if (nargs > 2)
 			errx(EXIT_TROUBLE, "--timeline takes at most two selectors");
-		return run_timeline(&o, nargs, argv + optind);
+		return run_timeline(&o, nargs, argv + 1);
 	}
 	if (nargs < 1 || nargs > 2)
 		errx(EXIT_TROUBLE, "%s; try 'nsdiff --help'",
 		     nargs < 1 ? "no snapshot to compare" : "too many arguments");
-	return run_diff(&o, nargs, argv + optind);
+	return run_diff(&o, nargs, argv + 1);
 }

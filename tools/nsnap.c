@@ -11,10 +11,12 @@
  *   nsnap export SELECTOR [--format=json|ndjson] [-o FILE]
  *   nsnap import FILE...
  *
- * Options may stand before or after the subcommand, also with
- * POSIXLY_CORRECT set.  Exit 0 on success, 1 on an error (for verify: a
- * damaged snapshot), 2 on a usage error; messages go to stderr as
- * "nsnap: ...".  Progress is a single updating line on stderr when stderr
+ * Options may stand before, between and after the command and its words,
+ * also with POSIXLY_CORRECT set; "--" ends them (cli_getopt).  Which
+ * command takes which option is said once, in the command table at the
+ * end, and checked in one place.  Exit 0 on success, 1 on an error (for
+ * verify: a damaged snapshot), 2 on a usage error; messages go to stderr
+ * as "nsnap: ...".  Progress is a single updating line on stderr when stderr
  * is a terminal; -q silences it, notes and capture warnings.
  */
 #include <err.h>
@@ -33,14 +35,11 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "cli.h"
 #include "export.h"
 #include "graph.h"
 #include "store.h"
 #include "text.h"
-
-#ifndef NSNAP_VERSION
-#define NSNAP_VERSION "0.1"
-#endif
 
 static const char usage_text[] =
 "Usage: nsnap [record] [--label TEXT] [--interval DURATION [--count N]]\n"
@@ -89,6 +88,9 @@ static const char usage_text[] =
 "                  /var/lib/nsnap for root, else $XDG_STATE_HOME/nsnap)\n"
 "  -h, --help      show this text\n"
 "  --version       show the version\n"
+"\n"
+"Options may come before, between and after the command and its words;\n"
+"\"--\" ends them.\n"
 "\n"
 "A SELECTOR is a snapshot id, \"latest\", \"latest~N\", a label, or a time\n"
 "YYYY-MM-DDTHH:MM[:SS] (local; with a trailing Z, UTC) meaning the last\n"
@@ -329,17 +331,43 @@ static bool parse_duration(const char *s, int64_t *ns)
 	return true;
 }
 
+/* --before: a time as in a selector, or a duration ago. */
+static bool parse_before(const char *s, int64_t *ns)
+{
+	struct timespec now;
+	int64_t ago;
+
+	if (store_parse_time(s, ns) == 0)
+		return true;
+	if (!parse_duration(s, &ago))
+		return false;
+	clock_gettime(CLOCK_REALTIME, &now);
+	*ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - ago;
+	return true;
+}
+
 /* ---- commands ----------------------------------------------------------- */
 
-static struct store *open_store(const char *path, unsigned flags)
-{
-	struct store *s;
-	int rc = store_open(path, flags, &s);
+struct record_opts {
+	const char *label;
+	int64_t interval_ns;    /* 0: once */
+	uint64_t count;         /* with an interval; 0: until stopped */
+	bool keep_set;
+	uint64_t keep;
+};
 
-	if (rc)
-		fail("%s: %s", path, store_strerror(rc));
-	return s;
-}
+/* One invocation as main() understood it: what every command reads. */
+struct run {
+	const char *cmd;        /* the command word as given: "backup" too */
+	const char *store;      /* the store's path */
+	char **words;           /* the words after the command word */
+	size_t nwords;
+	struct record_opts record;
+	struct store_prune_opts prune;
+	bool json;
+	enum export_format format;
+	const char *output;     /* export -o; NULL or "-": standard output */
+};
 
 static void capture_warn(void *ctx, const char *msg)
 {
@@ -425,14 +453,6 @@ static void prune_keep(struct store *s, const char *path, uint64_t keep)
 		     r.records, plural(r.records), r.remaining);
 }
 
-struct record_opts {
-	const char *label;
-	int64_t interval_ns;    /* 0: once */
-	uint64_t count;         /* with an interval; 0: until stopped */
-	bool keep_set;
-	uint64_t keep;
-};
-
 static const char *signame(int sig)
 {
 	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
@@ -484,14 +504,16 @@ static int wait_until(int64_t deadline, const sigset_t *stop, uint64_t taken)
 	}
 }
 
-static int cmd_record(const char *path, const struct record_opts *o)
+static int cmd_record(const struct run *r)
 {
+	const char *path = r->store;
+	const struct record_opts *o = &r->record;
 	sigset_t stop;
 	uint64_t taken = 0;
 	int64_t next;
 	int sig = 0;
 	/* Open first: a bad store is better told before a whole capture. */
-	struct store *s = open_store(path, STORE_CREATE);
+	struct store *s = cli_store_open(path, STORE_CREATE, 1);
 
 	if (!o->interval_ns) {
 		record_one(s, path, o->label);
@@ -630,16 +652,17 @@ static void list_table(const struct headers *all)
 	}
 }
 
-static int cmd_list(const char *path, bool json)
+static int cmd_list(const struct run *r)
 {
+	const char *path = r->store;
 	struct headers all = { 0 };
-	struct store *s = open_store(path, STORE_RDONLY);
+	struct store *s = cli_store_open(path, STORE_RDONLY, 1);
 	int rc = store_list(s, collect, &all);
 
 	store_close(s);
 	/* A damaged header still lets the others be shown. */
 	if (!rc || rc == STORE_ECORRUPT) {
-		if (json)
+		if (r->json)
 			list_json(&all);
 		else
 			list_table(&all);
@@ -650,19 +673,18 @@ static int cmd_list(const char *path, bool json)
 	return 0;
 }
 
-static int cmd_info(const char *path, const char *selector)
+static int cmd_info(const struct run *r)
 {
+	const char *selector = r->words[0];
 	struct store_header h;
-	struct store *s = open_store(path, STORE_RDONLY);
+	struct store *s = cli_store_open(r->store, STORE_RDONLY, 1);
 	char t[64], digest[33];
-	uint64_t id;
-	int rc = store_resolve(s, selector, &id);
+	uint64_t id = cli_resolve(s, selector, 1);
+	int rc = store_header(s, id, &h);
 
-	if (!rc)
-		rc = store_header(s, id, &h);
-	store_close(s);
 	if (rc)
-		fail("snapshot '%s': %s", selector, store_strerror(rc));
+		cli_snapshot_fail(s, selector, rc, 1);
+	store_close(s);
 	hexdump(h.digest, sizeof(h.digest), digest);
 	printf("snapshot    %" PRIu64 "\n", h.id);
 	if (h.imported && h.original_id)
@@ -711,18 +733,15 @@ static void verify_progress(const char *what, uint64_t done, uint64_t total,
 	store_progress(what, done, total, "verify");
 }
 
-static int cmd_verify(const char *path, const char *selector)
+static int cmd_verify(const struct run *r)
 {
-	struct store *s = open_store(path, STORE_RDONLY);
+	const char *path = r->store;
+	struct store *s = cli_store_open(path, STORE_RDONLY, 1);
 	uint64_t id = 0, checked = 0, bad = 0;
-	int rc = 0;
+	int rc;
 
-	if (selector)
-		rc = store_resolve(s, selector, &id);
-	if (rc) {
-		store_close(s);
-		fail("snapshot '%s': %s", selector, store_strerror(rc));
-	}
+	if (r->nwords)
+		id = cli_resolve(s, r->words[0], 1);
 	rc = store_verify(s, id, verify_report, &checked, verify_progress, &bad);
 	store_close(s);
 	progress_clear();
@@ -736,14 +755,20 @@ static int cmd_verify(const char *path, const char *selector)
 
 /* ---- prune -------------------------------------------------------------- */
 
-static int cmd_prune(const char *path, struct store_prune_opts *o,
-		     char **sels, size_t nsel)
+static int cmd_prune(const struct run *run)
 {
+	const char *path = run->store;
+	struct store_prune_opts opts = run->prune, *o = &opts;
+	size_t nsel = run->nwords;
 	struct store_prune_result r;
-	struct store *s = open_store(path, 0);
+	struct store *s;
 	uint64_t *ids = NULL;
-	int rc = 0;
+	int rc;
 
+	if (o->keep_set + o->before_set + (nsel > 0) != 1)
+		usage_error("'prune' takes one of --keep N, --before TIME "
+			    "or selectors");
+	s = cli_store_open(path, 0, 1);
 	/* Every selector must name a snapshot, or nothing is removed. */
 	if (nsel) {
 		ids = calloc(nsel, sizeof(*ids));
@@ -752,14 +777,8 @@ static int cmd_prune(const char *path, struct store_prune_opts *o,
 			fail("%s", strerror(ENOMEM));
 		}
 	}
-	for (size_t i = 0; i < nsel; i++) {
-		rc = store_resolve(s, sels[i], &ids[i]);
-		if (rc) {
-			store_close(s);
-			free(ids);
-			fail("snapshot '%s': %s", sels[i], store_strerror(rc));
-		}
-	}
+	for (size_t i = 0; i < nsel; i++)
+		ids[i] = cli_resolve(s, run->words[i], 1);
 	o->ids = ids;
 	o->nids = nsel;
 	o->progress = store_progress;
@@ -790,11 +809,16 @@ static int cmd_prune(const char *path, struct store_prune_opts *o,
 
 /* ---- copy --------------------------------------------------------------- */
 
-static int cmd_copy(const char *path, const char *dest)
+static int cmd_copy(const struct run *r)
 {
+	const char *path = r->store, *dest = r->words[0];
 	struct store_stat st;
-	struct store *s = open_store(path, STORE_RDONLY);
+	struct store *s;
 	int rc;
+
+	if (!*dest)
+		usage_error("'%s' takes one destination directory", r->cmd);
+	s = cli_store_open(path, STORE_RDONLY, 1);
 
 	progress(true, "copy: writing %s", dest);
 	rc = store_copy(s, dest, &st);
@@ -856,22 +880,21 @@ fail:
 	return rc;
 }
 
-static int cmd_export(const char *path, const char *selector,
-		      enum export_format fmt, const char *out)
+static int cmd_export(const struct run *r)
 {
-	struct store *s = open_store(path, STORE_RDONLY);
+	const char *selector = r->words[0], *out = r->output;
+	enum export_format fmt = r->format;
+	struct store *s = cli_store_open(r->store, STORE_RDONLY, 1);
 	struct store_header h;
 	struct graph *g = NULL;
-	uint64_t id;
-	int rc = store_resolve(s, selector, &id);
+	uint64_t id = cli_resolve(s, selector, 1);
+	int rc = store_header(s, id, &h);
 
 	if (!rc)
-		rc = store_header(s, id, &h);
-	if (!rc)
 		rc = store_load(s, id, &g);
-	store_close(s);
 	if (rc)
-		fail("snapshot '%s': %s", selector, store_strerror(rc));
+		cli_snapshot_fail(s, selector, rc, 1);
+	store_close(s);
 	struct export_info info = { .id = id, .label = h.label[0] ? h.label : NULL };
 	if (out && strcmp(out, "-")) {
 		rc = export_file(out, g, &info, fmt);
@@ -947,9 +970,11 @@ out:
 	return 0;
 }
 
-static int cmd_import(const char *path, char **files, size_t nfiles)
+static int cmd_import(const struct run *r)
 {
-	struct store *s = open_store(path, STORE_CREATE);
+	char **files = r->words;
+	size_t nfiles = r->nwords;
+	struct store *s = cli_store_open(r->store, STORE_CREATE, 1);
 	size_t refused = 0;
 	char errbuf[256];
 
@@ -996,93 +1021,128 @@ static int cmd_import(const char *path, char **files, size_t nfiles)
 	return refused ? 1 : 0;
 }
 
+/* ---- the command table -------------------------------------------------- */
+
+/*
+ * The options that belong to some commands only, one bit each; -q, --store,
+ * --help and --version go with every command.  getopt_long returns
+ * OPTVAL(o) for option o, and the long name of o is longopts[o].name.
+ */
+enum {
+	OPT_LABEL, OPT_JSON, OPT_INTERVAL, OPT_COUNT, OPT_KEEP, OPT_BEFORE,
+	OPT_DRY_RUN, OPT_FORMAT, OPT_OUTPUT,
+	NCMD_OPTS,
+	OPT_STORE = NCMD_OPTS, OPT_VERSION,
+};
+#define OPTVAL(o) (0x100 + (o))
+#define TAKES(o) (1u << (o))
+
+static const struct option longopts[] = {
+	[OPT_LABEL] = { "label", required_argument, NULL, OPTVAL(OPT_LABEL) },
+	[OPT_JSON] = { "json", no_argument, NULL, OPTVAL(OPT_JSON) },
+	[OPT_INTERVAL] = { "interval", required_argument, NULL, OPTVAL(OPT_INTERVAL) },
+	[OPT_COUNT] = { "count", required_argument, NULL, OPTVAL(OPT_COUNT) },
+	[OPT_KEEP] = { "keep", required_argument, NULL, OPTVAL(OPT_KEEP) },
+	[OPT_BEFORE] = { "before", required_argument, NULL, OPTVAL(OPT_BEFORE) },
+	[OPT_DRY_RUN] = { "dry-run", no_argument, NULL, OPTVAL(OPT_DRY_RUN) },
+	[OPT_FORMAT] = { "format", required_argument, NULL, OPTVAL(OPT_FORMAT) },
+	[OPT_OUTPUT] = { "output", required_argument, NULL, 'o' },
+	[OPT_STORE] = { "store", required_argument, NULL, OPTVAL(OPT_STORE) },
+	[OPT_VERSION] = { "version", no_argument, NULL, OPTVAL(OPT_VERSION) },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/*
+ * Each command with its function, the options it takes and the number of
+ * words it takes (the message says which).  A later row with the function
+ * of an earlier one is another name for it.  prune's words (one of --keep,
+ * --before or selectors) and copy's (not empty) are checked by them.
+ */
+static const struct command {
+	const char *name;
+	int (*fn)(const struct run *r);
+	unsigned takes;
+	size_t min_words, max_words;
+	const char *words;
+} commands[] = {
+	{ "record", cmd_record, TAKES(OPT_LABEL) | TAKES(OPT_INTERVAL) |
+	  TAKES(OPT_COUNT) | TAKES(OPT_KEEP), 0, 0, "takes no argument" },
+	{ "list", cmd_list, TAKES(OPT_JSON), 0, 0, "takes no argument" },
+	{ "info", cmd_info, 0, 1, 1, "takes one selector" },
+	{ "verify", cmd_verify, 0, 0, 1, "takes at most one selector" },
+	{ "prune", cmd_prune, TAKES(OPT_KEEP) | TAKES(OPT_BEFORE) |
+	  TAKES(OPT_DRY_RUN), 0, SIZE_MAX, NULL },
+	{ "copy", cmd_copy, 0, 1, 1, "takes one destination directory" },
+	{ "backup", cmd_copy, 0, 1, 1, "takes one destination directory" },
+	{ "export", cmd_export, TAKES(OPT_FORMAT) | TAKES(OPT_OUTPUT), 1, 1,
+	  "takes one selector" },
+	{ "import", cmd_import, 0, 1, SIZE_MAX, "takes one or more files" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static bool is_alias(const struct command *c)
+{
+	for (const struct command *e = commands; e < c; e++)
+		if (e->fn == c->fn)
+			return true;
+	return false;
+}
+
+/* "'record'", "'record' and 'prune'": the commands that take OPT. */
+static const char *takers(unsigned opt, char *buf, size_t size)
+{
+	size_t n = 0, k = 0, len = 0;
+
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		n += (commands[i].takes & TAKES(opt)) && !is_alias(&commands[i]);
+	buf[0] = '\0';
+	for (size_t i = 0; i < NCOMMANDS && len < size; i++) {
+		if (!(commands[i].takes & TAKES(opt)) || is_alias(&commands[i]))
+			continue;
+		k++;
+		len += (size_t)snprintf(buf + len, size - len, "%s'%s'",
+					k == 1 ? "" : k == n ? " and " : ", ",
+					commands[i].name);
+	}
+	return buf;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
-int main(int argc, char **argv)
+/* Options into GIVEN (a no-argument option as ""), words to the front of
+ * ARGV (cli_getopt); --help and --version end the run here. */
+static void parse_args(int argc, char **argv, const char **given,
+		       struct run *r)
 {
-	enum {
-		OPT_VERSION = 0x100, OPT_STORE, OPT_LABEL, OPT_JSON,
-		OPT_INTERVAL, OPT_COUNT, OPT_KEEP, OPT_BEFORE, OPT_DRY_RUN,
-		OPT_FORMAT,
-	};
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ "store", required_argument, NULL, OPT_STORE },
-		{ "label", required_argument, NULL, OPT_LABEL },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
-		{ "count", required_argument, NULL, OPT_COUNT },
-		{ "keep", required_argument, NULL, OPT_KEEP },
-		{ "before", required_argument, NULL, OPT_BEFORE },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *store_path = NULL, *label = NULL, *interval = NULL;
-	const char *count = NULL, *keep = NULL, *before = NULL, *format = NULL;
-	const char *output = NULL;
-	bool json = false, dry_run = false;
-	char **args;
-	size_t nargs = 0;
 	int c;
 
-	/* Words are never more than the arguments. */
-	args = calloc((size_t)argc + 1, sizeof(*args));
-	if (!args)
-		err(1, NULL);
 	opterr = 0;
-	/* Leading '-': words come back in place, so options may follow the
-	 * subcommand whatever POSIXLY_CORRECT says. */
-	while ((c = getopt_long(argc, argv, "-:hqo:", longopts, NULL)) != -1) {
+	/* ':' first: a missing argument is told apart from a bad option. */
+	while ((c = cli_getopt(argc, argv, "-:hqo:", longopts, &r->nwords)) != -1) {
 		switch (c) {
-		case 1:
-			args[nargs++] = optarg;
-			break;
 		case 'h':
 			fputs(usage_text, stdout);
-			return 0;
-		case OPT_VERSION:
-			printf("nsnap %s\n", NSNAP_VERSION);
-			return 0;
-		case OPT_STORE:
-			store_path = optarg;
-			break;
-		case OPT_LABEL:
-			label = optarg;
-			break;
-		case OPT_JSON:
-			json = true;
+			exit(0);
+		case OPTVAL(OPT_VERSION):
+			cli_version("nsnap");
+		case OPTVAL(OPT_STORE):
+			r->store = optarg;
 			break;
 		case 'q':
 			quiet = true;
 			break;
-		case OPT_INTERVAL:
-			interval = optarg;
-			break;
-		case OPT_COUNT:
-			count = optarg;
-			break;
-		case OPT_KEEP:
-			keep = optarg;
-			break;
-		case OPT_BEFORE:
-			before = optarg;
-			break;
-		case OPT_DRY_RUN:
-			dry_run = true;
-			break;
-		case OPT_FORMAT:
-			format = optarg;
-			break;
 		case 'o':
-			output = optarg;
+			given[OPT_OUTPUT] = optarg;
 			break;
 		case ':':
 			usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
+			if (c >= OPTVAL(0) && c < OPTVAL(NCMD_OPTS)) {
+				given[c - OPTVAL(0)] = optarg ? optarg : "";
+				break;
+			}
 			/* optopt: a short option's letter, else 0 or a long
 			 * option's value. */
 			if (optopt > ' ' && optopt < 0x7f)
@@ -1093,134 +1153,93 @@ int main(int argc, char **argv)
 			usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	/* After "--": the rest are words. */
-	while (optind < argc)
-		args[nargs++] = argv[optind++];
+}
 
-	static const char *const cmds[] = {
-		"record", "list", "info", "verify", "prune", "copy", "backup",
-		"export", "import",
-	};
-	const char *cmd = nargs ? args[0] : "record";
-	size_t ci;
-	for (ci = 0; ci < sizeof(cmds) / sizeof(cmds[0]); ci++)
-		if (!strcmp(cmd, cmds[ci]))
-			break;
-	if (ci == sizeof(cmds) / sizeof(cmds[0]))
-		usage_error("unknown command '%s'", cmd);
-	if (!strcmp(cmd, "backup"))
-		cmd = "copy";
-	char **words = nargs ? args + 1 : args;
-	size_t nwords = nargs ? nargs - 1 : 0;
-	bool is_record = !strcmp(cmd, "record"), is_prune = !strcmp(cmd, "prune");
+/* The command the first word names (none: record); the rest are its words. */
+static const struct command *find_command(char **words, size_t nwords,
+					  struct run *r)
+{
+	r->cmd = nwords ? words[0] : "record";
+	r->words = nwords ? words + 1 : words;
+	r->nwords = nwords ? nwords - 1 : 0;
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(r->cmd, commands[i].name) == 0)
+			return &commands[i];
+	usage_error("unknown command '%s'", r->cmd);
+}
 
-	/* Each option with the commands it belongs to. */
-	if (label && !is_record)
-		usage_error("--label is for 'record' only");
-	if (json && strcmp(cmd, "list"))
-		usage_error("--json is for 'list' only");
-	if ((interval || count) && !is_record)
-		usage_error("--%s is for 'record' only", interval ? "interval" : "count");
-	if (count && !interval)
+/* The one check that each option given belongs to the command. */
+static void check_options(const struct command *cmd, const char **given)
+{
+	char buf[128];
+
+	for (unsigned o = 0; o < NCMD_OPTS; o++)
+		if (given[o] && !(cmd->takes & TAKES(o)))
+			usage_error("--%s is for %s only", longopts[o].name,
+				    takers(o, buf, sizeof(buf)));
+	if (given[OPT_COUNT] && !given[OPT_INTERVAL])
 		usage_error("--count needs --interval");
-	if (keep && !is_record && !is_prune)
-		usage_error("--keep is for 'record' and 'prune' only");
-	if ((before || dry_run) && !is_prune)
-		usage_error("--%s is for 'prune' only", before ? "before" : "dry-run");
-	if ((format || output) && strcmp(cmd, "export"))
-		usage_error("--%s is for 'export' only", format ? "format" : "output");
+}
 
-	struct record_opts ro = { .label = label };
-	struct store_prune_opts po = { .dry_run = dry_run };
-	enum export_format fmt = EXPORT_JSON;
+/* The values of the options given, into R. */
+static void parse_values(const struct command *cmd, const char **given,
+			 struct run *r)
+{
+	const char *label = given[OPT_LABEL], *interval = given[OPT_INTERVAL];
+	const char *count = given[OPT_COUNT], *keep = given[OPT_KEEP];
+	const char *before = given[OPT_BEFORE], *format = given[OPT_FORMAT];
+	bool is_record = cmd->fn == cmd_record;
 	uint64_t v;
 
+	r->record.label = label;
+	r->json = given[OPT_JSON] != NULL;
+	r->prune.dry_run = given[OPT_DRY_RUN] != NULL;
+	r->output = given[OPT_OUTPUT];
 	if (label && store_label_check(label))
 		usage_error("label '%s': %s", label,
 			    store_strerror(store_label_check(label)));
-	if (interval && !parse_duration(interval, &ro.interval_ns))
+	if (interval && !parse_duration(interval, &r->record.interval_ns))
 		usage_error("--interval '%s': want a duration such as 30s, 5m, "
 			    "1h, 1d, 1h30m, or seconds", interval);
-	if (count && (!parse_count(count, &ro.count) || !ro.count))
+	if (count && (!parse_count(count, &r->record.count) || !r->record.count))
 		usage_error("--count '%s': want a number above 0", count);
 	if (keep) {
 		if (!parse_count(keep, &v) || (is_record && !v))
 			usage_error("--keep '%s': want a number%s", keep,
 				    is_record ? " above 0" : "");
-		ro.keep_set = po.keep_set = true;
-		ro.keep = po.keep = v;
+		r->record.keep_set = r->prune.keep_set = true;
+		r->record.keep = r->prune.keep = v;
 	}
-	if (before) {
-		int64_t ago;
-		po.before_set = true;
-		if (store_parse_time(before, &po.before_ns) == 0) {
-			/* A time: taken before it began. */
-		} else if (parse_duration(before, &ago)) {
-			struct timespec now;
-			clock_gettime(CLOCK_REALTIME, &now);
-			po.before_ns = (int64_t)now.tv_sec * 1000000000 +
-				       now.tv_nsec - ago;
-		} else {
-			usage_error("--before '%s': want YYYY-MM-DDTHH:MM[:SS][Z] "
-				    "or a duration such as 30d", before);
-		}
-	}
-	if (format) {
-		if (!strcmp(format, "json"))
-			fmt = EXPORT_JSON;
-		else if (!strcmp(format, "ndjson"))
-			fmt = EXPORT_NDJSON;
-		else
-			usage_error("--format '%s': want json or ndjson", format);
-	}
+	if (before && !parse_before(before, &r->prune.before_ns))
+		usage_error("--before '%s': want YYYY-MM-DDTHH:MM[:SS][Z] "
+			    "or a duration such as 30d", before);
+	r->prune.before_set = before != NULL;
+	r->format = EXPORT_JSON;
+	if (format && !strcmp(format, "ndjson"))
+		r->format = EXPORT_NDJSON;
+	else if (format && strcmp(format, "json"))
+		usage_error("--format '%s': want json or ndjson", format);
+}
 
-	/* The words each command takes. */
-	if (is_record || !strcmp(cmd, "list")) {
-		if (nwords)
-			usage_error("'%s' takes no argument", cmd);
-	} else if (!strcmp(cmd, "info") || !strcmp(cmd, "export")) {
-		if (nwords != 1)
-			usage_error("'%s' takes one selector", cmd);
-	} else if (!strcmp(cmd, "verify")) {
-		if (nwords > 1)
-			usage_error("'verify' takes at most one selector");
-	} else if (!strcmp(cmd, "copy")) {
-		if (nwords != 1 || !*words[0])
-			usage_error("'%s' takes one destination directory", args[0]);
-	} else if (!strcmp(cmd, "import")) {
-		if (!nwords)
-			usage_error("'import' takes one or more files");
-	} else if (is_prune) {
-		if ((keep != NULL) + (before != NULL) + (nwords > 0) != 1)
-			usage_error("'prune' takes one of --keep N, --before TIME "
-				    "or selectors");
-	}
+int main(int argc, char **argv)
+{
+	const char *given[NCMD_OPTS] = { NULL };
+	struct run r = { NULL };
+	const struct command *cmd;
 
-	if (store_path && !*store_path)
+	parse_args(argc, argv, given, &r);
+	cmd = find_command(argv + 1, r.nwords, &r);
+	check_options(cmd, given);
+	parse_values(cmd, given, &r);
+	if (r.nwords < cmd->min_words || r.nwords > cmd->max_words)
+		usage_error("'%s' %s", r.cmd, cmd->words);
+
+	if (r.store && !*r.store)
 		usage_error("--store needs a path");
-	if (!store_path)
-		store_path = store_default_path();
-	if (!store_path)
+	if (!r.store)
+		r.store = store_default_path();
+	if (!r.store)
 		errx(1, "no store location: set NSNAP_STORE or use --store");
 	show_progress = !quiet && isatty(STDERR_FILENO);
-
-	int rc;
-	if (is_record)
-		rc = cmd_record(store_path, &ro);
-	else if (!strcmp(cmd, "list"))
-		rc = cmd_list(store_path, json);
-	else if (!strcmp(cmd, "info"))
-		rc = cmd_info(store_path, words[0]);
-	else if (!strcmp(cmd, "verify"))
-		rc = cmd_verify(store_path, nwords ? words[0] : NULL);
-	else if (is_prune)
-		rc = cmd_prune(store_path, &po, words, nwords);
-	else if (!strcmp(cmd, "copy"))
-		rc = cmd_copy(store_path, words[0]);
-	else if (!strcmp(cmd, "export"))
-		rc = cmd_export(store_path, words[0], fmt, output);
-	else
-		rc = cmd_import(store_path, words, nwords);
-	free(args);
-	return rc;
+	return cmd->fn(&r);
 }

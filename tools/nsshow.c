@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "cli.h"
 #include "diff.h"
 #include "format.h"
 #include "graph.h"
@@ -63,6 +64,12 @@ static const char usage_text[] =
 "--store=<path>\tThe snapshot store (default: $NSNAP_STORE, /var/lib/nsnap\n"
 "\t\tfor root, else $XDG_STATE_HOME/nsnap).\n"
 "--help\t\tShow this text.\n"
+"--version\tShow the version.\n"
+"\n"
+"Options are written as for the reference program, namespaces_of, for which\n"
+"nsshow is a drop-in (Go's flag syntax): one or two dashes, a value after\n"
+"'=' or as the next word; they end at the first word that is not an option,\n"
+"or after \"--\", so they come before the PID arguments.\n"
 "\n"
 "Syntax notes:\n"
 "* No PID arguments may be given with \"--deep-scan\", \"--search-tasks\" or\n"
@@ -77,12 +84,12 @@ static void usage(FILE *out, int status)
 	exit(status);
 }
 
-enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 enum output_format { FORMAT_TREE, FORMAT_JSON, FORMAT_DOT };
 
 struct options {
-	bool help, no_pids, search_tasks, show_comm, deep_scan, all_pids, pidns;
-	enum color_mode color;
+	bool help, version, no_pids, search_tasks, show_comm, deep_scan, all_pids,
+	     pidns;
+	enum cli_color color;
 	const char *subtree;
 	const char *namespaces;
 	const char *snapshot;
@@ -132,15 +139,7 @@ static int set_format(struct options *o, const char *v)
 
 static int set_color(struct options *o, const char *v)
 {
-	if (strcmp(v, "auto") == 0)
-		o->color = COLOR_AUTO;
-	else if (strcmp(v, "always") == 0)
-		o->color = COLOR_ALWAYS;
-	else if (strcmp(v, "never") == 0)
-		o->color = COLOR_NEVER;
-	else
-		return -1;
-	return 0;
+	return cli_color_parse(v, &o->color);
 }
 
 static int set_width(struct options *o, const char *v)
@@ -181,6 +180,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	bool no_color = false;
 	const struct flag flags[] = {
 		{ "help", FLAG_BOOL, NULL, &o->help },
+		{ "version", FLAG_BOOL, NULL, &o->version },
 		{ "no-color", FLAG_BOOL, NULL, &no_color },
 		{ "no-pids", FLAG_BOOL, NULL, &o->no_pids },
 		{ "search-tasks", FLAG_BOOL, NULL, &o->search_tasks },
@@ -242,7 +242,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 				usage(stderr, 2);
 			}
 			if (f->boolean == &no_color)
-				o->color = no_color ? COLOR_NEVER : COLOR_AUTO;
+				o->color = no_color ? CLI_COLOR_NEVER : CLI_COLOR_AUTO;
 			continue;
 		}
 		if (!value) {
@@ -269,6 +269,8 @@ static void check_conflicts(const struct options *o)
 
 	if (o->help)
 		usage(stdout, 0);
+	if (o->version)
+		cli_version("nsshow");
 	if (o->npids && (o->deep_scan || o->search_tasks || *o->subtree))
 		msg = "No PID arguments may specified in combination with "
 		      "\"--deep-scan\", \"--search-tasks\", or \"--subtree=<pid>\"";
@@ -287,22 +289,15 @@ static void check_conflicts(const struct options *o)
 
 static uint32_t namespace_types(const char *list)
 {
-	uint32_t types = 0;
+	uint32_t types;
+	const char *bad;
+	int len;
 
 	if (!*list)
 		return NS_ALL_TYPES;
-	for (const char *s = list;; ) {
-		const char *comma = strchr(s, ',');
-		size_t len = comma ? (size_t)(comma - s) : strlen(s);
-		int t = ns_type_from_name(s, len);
-		if (t < 0) {
-			printf("Bad name in \"--namespaces\" option: %.*s\n", (int)len, s);
-			usage(stdout, 1);
-		}
-		types |= NS_TYPE_BIT(t);
-		if (!comma)
-			break;
-		s = comma + 1;
+	if (cli_ns_types(list, &types, &bad, &len)) {
+		printf("Bad name in \"--namespaces\" option: %.*s\n", len, bad);
+		usage(stdout, 1);
 	}
 	return types;
 }
@@ -314,15 +309,6 @@ static int terminal_width(void)
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == -1)
 		return 80;
 	return ws.ws_col;
-}
-
-static bool use_color(enum color_mode mode)
-{
-	const char *no_color = getenv("NO_COLOR");
-
-	if (mode != COLOR_AUTO)
-		return mode == COLOR_ALWAYS;
-	return isatty(STDOUT_FILENO) && !(no_color && *no_color);
 }
 
 /* The processes or threads WORDS name (see view_word_target). */
@@ -367,34 +353,12 @@ static struct graph *capture_for(const struct view_opts *vo, bool as_data)
 	return g;
 }
 
-static struct store *open_store(const char *path)
-{
-	struct store *s;
-	int rc;
-
-	if (!path)
-		path = store_default_path();
-	if (!path)
-		errx(1, "no store: give --store or set NSNAP_STORE");
-	rc = store_open(path, STORE_RDONLY, &s);
-	if (rc)
-		errx(1, "%s: %s", path, store_strerror(rc));
-	return s;
-}
-
 static struct graph *load_snapshot(const char *store_path, const char *selector)
 {
-	struct store *s = open_store(store_path);
-	struct graph *g;
-	uint64_t id;
-	int rc;
+	struct store *s = cli_store_open(store_path, STORE_RDONLY, 1);
+	struct graph *g = cli_load(s, selector, NULL, 1);
 
-	rc = store_resolve(s, selector, &id);
-	if (rc == 0)
-		rc = store_load(s, id, &g);
 	store_close(s);
-	if (rc)
-		errx(1, "snapshot '%s': %s", selector, store_strerror(rc));
 	return g;
 }
 
@@ -442,7 +406,7 @@ static int add_to_series(const struct store_header *h, void *ctx)
 
 static int show_history(const struct options *o)
 {
-	struct series se = { .store = open_store(o->store) };
+	struct series se = { .store = cli_store_open(o->store, STORE_RDONLY, 1) };
 	int rc = store_list(se.store, add_to_series, &se);
 	int status = 0;
 
@@ -503,7 +467,7 @@ int main(int argc, char **argv)
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	struct render_opts ro = {
-		.color = use_color(o.color), .no_pids = o.no_pids,
+		.color = cli_color_wanted(o.color), .no_pids = o.no_pids,
 		.show_comm = o.show_comm, .all_pids = o.all_pids,
 		.width = o.width >= 0 ? o.width : terminal_width(),
 	};

@@ -1,0 +1,77 @@
+/*
+ * cli.h — what the three tools decide and say alike.
+ *
+ * Owns: the version string, the word grammar of nsdiff and nsnap (options
+ * anywhere, "--" ends them), the color decision, the namespace-type list,
+ * and the open-store / resolve / load sequence with its messages.  The
+ * tools keep their own exit statuses (nsdiff's is diff(1)'s "trouble"), so
+ * the functions that fail take the status to exit with.  Messages go
+ * through err(3): "TOOL: ..." on stderr.
+ */
+#ifndef NSNAP_CLI_H
+#define NSNAP_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "graph.h"
+#include "store.h"
+
+/* "TOOL VERSION" on stdout, then exit 0: the one version of the build. */
+void cli_version(const char *tool) __attribute__((noreturn));
+
+/*
+ * getopt_long(3) for nsdiff and nsnap: options may stand before, between
+ * and after the words (operands), also when POSIXLY_CORRECT is set, and
+ * "--" ends them.  SHORTOPTS must begin with '-': getopt then hands each
+ * word back in place, which keeps the order whatever the environment says
+ * (a ':' after it asks for ':' on a missing argument, as getopt does).
+ * The words are gathered at the front of ARGV, from argv[1] on, in the
+ * order given, and counted in *NWORDS (0 before the first call): only
+ * slots getopt has passed are written, so argv[optind - 1] still names
+ * the option just returned.  Returns the next option, or -1 at the end,
+ * when argv[1] to argv[*NWORDS] are the words.
+ */
+int cli_getopt(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, size_t *nwords);
+
+/* --color: AUTO colors only on a terminal, and never when NO_COLOR is set
+ * and not empty (https://no-color.org). */
+enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
+
+/* "auto", "always" or "never": 0; anything else: -1. */
+int cli_color_parse(const char *word, enum cli_color *mode);
+bool cli_color_wanted(enum cli_color mode);
+
+/*
+ * A comma-separated list of namespace type names ("net,uts") as a set of
+ * NS_TYPE_BIT()s: 0, or -1 with *BAD and *BADLEN the first word that names
+ * no type (an empty word too: "net," and "" are refused).
+ */
+int cli_ns_types(const char *list, uint32_t *types, const char **bad,
+		 int *badlen);
+
+/* GIVEN, else the default store's path; when there is none, exit STATUS
+ * with "no store: give --store or set NSNAP_STORE". */
+const char *cli_store_path(const char *given, int status);
+
+/* The store at PATH (NULL: the default one) opened with FLAGS
+ * (store_open); on failure "PATH: why" and exit STATUS. */
+struct store *cli_store_open(const char *path, unsigned flags, int status);
+
+/* After store call RC failed for SELECTOR: close S (when not NULL), say
+ * "snapshot 'SELECTOR': why" and exit STATUS. */
+void cli_snapshot_fail(struct store *s, const char *selector, int rc,
+		       int status) __attribute__((noreturn));
+
+/* The id SELECTOR names in S; on failure as cli_snapshot_fail. */
+uint64_t cli_resolve(struct store *s, const char *selector, int status);
+
+/* The snapshot SELECTOR names in S, its id in *ID (when not NULL); on
+ * failure as cli_snapshot_fail.  Free it with graph_free. */
+struct graph *cli_load(struct store *s, const char *selector, uint64_t *id,
+		       int status);
+
+#endif
