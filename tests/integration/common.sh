@@ -1,4 +1,4 @@
-# common.sh — the preamble shared by diff.sh and format.sh (bash).
+# common.sh — the preamble shared by diff.sh, format.sh and cli.sh (bash).
 #
 # Source it right after `set -u`, with SUITE set to the name printed in the
 # last line ("SUITE: N passed, M failed") and, optionally, DETAIL_LINES to
