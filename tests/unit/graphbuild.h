@@ -1,12 +1,19 @@
 /*
- * graphbuild.h — hand-made namespace graphs for the unit tests.
+ * graphbuild.h — hand-made namespace graphs for the unit tests, and the
+ * one comparison of two graphs.
  *
- * Header only, static functions.  Every namespace lives on device GB_DEV
- * (4, as on the test machines), so a line reads "net {4 INO}" with a small
- * INO chosen by the test.  gb_host() makes the eight namespaces of one
- * "world" at inodes BASE+type (cgroup BASE+0 ... user BASE+6, uts BASE+7),
- * the user namespace topmost (its owner out of sight, like the initial one),
- * the others owned by it.
+ * Owns: the builder every test file makes its graphs with (namespaces,
+ * links, processes, threads, pins), the sample graphs the codec and export
+ * tests share, and gb_same_graph(), which says whether two graphs are the
+ * same field for field (a field added to the model is added there, once).
+ *
+ * Header only, static functions; include it after <cmocka.h> (assert_str
+ * is a cmocka assertion).  gb_ns() puts a namespace on device GB_DEV (4,
+ * as on the test machines), so a line reads "net {4 INO}" with a small INO
+ * chosen by the test; gb_ns_at() takes any key.  gb_host() makes the eight
+ * namespaces of one "world" at inodes BASE+type (cgroup BASE+0 ... user
+ * BASE+6, uts BASE+7), the user namespace topmost (its owner out of sight,
+ * like the initial one), the others owned by it.
  *
  * Records must be appended in the graph's grouping order: a process, then
  * its tasks and fds, before the next process; mounts grouped by mount
@@ -54,6 +61,19 @@ static inline struct graph *gb_new(void)
 	return g;
 }
 
+/* Namespace {DEV INO} of TYPE, which must be new, with nothing known
+ * about it (owner and parent not collected). */
+static inline uint32_t gb_ns_at(struct graph *g, uint64_t dev, uint64_t ino,
+				unsigned type)
+{
+	bool added = false;
+	uint32_t i = graph_ns_add(g, (struct ns_key){ dev, ino }, type, &added);
+
+	if (i == GRAPH_NONE || !added)
+		gb_die("graph_ns_add");
+	return i;
+}
+
 /*
  * Namespace {GB_DEV INO} of TYPE owned by user namespace OWNER (for a user
  * namespace: its parent), or with its owner out of sight (GB_OUT: EPERM).
@@ -63,12 +83,7 @@ static inline struct graph *gb_new(void)
 static inline uint32_t gb_ns(struct graph *g, uint64_t ino, unsigned type,
 		      uint32_t owner)
 {
-	bool added = false;
-	uint32_t i = graph_ns_add(g, (struct ns_key){ GB_DEV, ino }, type,
-				  &added);
-
-	if (i == GRAPH_NONE || !added)
-		gb_die("graph_ns_add");
+	uint32_t i = gb_ns_at(g, GB_DEV, ino, type);
 	struct graph_ns *n = &g->ns[i];
 	n->owner = owner;
 	n->owner_err = owner == GB_OUT ? EPERM : 0;
@@ -94,6 +109,13 @@ static inline void gb_creator(struct graph *g, uint32_t ns, uint32_t uid)
 {
 	g->ns[ns].creator_uid = uid;
 	g->ns[ns].flags |= GRAPH_NS_HAS_CREATOR;
+}
+
+/* The kernel's namespace ID (NS_GET_ID) of NS. */
+static inline void gb_id(struct graph *g, uint32_t ns, uint64_t id)
+{
+	g->ns[ns].kernel_id = id;
+	g->ns[ns].flags |= GRAPH_NS_HAS_ID;
 }
 
 /* Raw map texts (NULL: no member's file could be read). */
@@ -122,13 +144,31 @@ static inline struct gb_set gb_host(struct graph *g, uint64_t base)
 	return s;
 }
 
+/* Links to NS, one namespace per type; a GRAPH_NONE entry reads as ERR.
+ * pid_for_children and time_for_children are left as they are. */
+static inline void gb_links_to(struct graph_links *l, const uint32_t *ns,
+			       int err)
+{
+	for (unsigned t = 0; t < NS_NTYPES; t++) {
+		l->ns[t] = ns[t];
+		l->err[t] = ns[t] == GRAPH_NONE ? err : 0;
+	}
+}
+
+/* The same, with pid_for_children and time_for_children on NS's PID and
+ * time namespaces: a process that unshared neither for its children. */
+static inline void gb_links_own(struct graph_links *l, const uint32_t *ns,
+				int err)
+{
+	gb_links_to(l, ns, err);
+	l->pid_for_children = ns[NS_PID];
+	l->time_for_children = ns[NS_TIME];
+}
+
 /* Links to S; a GRAPH_NONE entry reads as ENOENT. */
 static inline void gb_links(struct graph_links *l, const struct gb_set *s)
 {
-	for (unsigned t = 0; t < NS_NTYPES; t++) {
-		l->ns[t] = s->ns[t];
-		l->err[t] = s->ns[t] == GRAPH_NONE ? ENOENT : 0;
-	}
+	gb_links_to(l, s->ns, ENOENT);
 }
 
 /* Link TYPE of L could not be read: ERR. */
@@ -139,15 +179,15 @@ static inline void gb_link_err(struct graph_links *l, unsigned type, int err)
 }
 
 /*
- * A process seen in the /proc listing, with links S, comm "pPID", readable
- * task and fd lists (empty until gb_task / gb_fd) and a status file without
- * an NStgid line.  The pointer is valid until the next gb_proc.
+ * A process seen in the /proc listing, running COMM, with readable task
+ * and fd lists (empty until gb_task, gb_thread, gb_fd) and a status file
+ * without an NStgid line; its links not read yet (gb_links*).  The pointer
+ * is valid until the next process is added.
  */
-static inline struct graph_proc *gb_proc(struct graph *g, int32_t pid,
-				  const struct gb_set *s)
+static inline struct graph_proc *gb_proc_comm(struct graph *g, int32_t pid,
+					      const char *comm)
 {
 	struct graph_proc *p = graph_proc_append(g, pid);
-	char comm[32];
 
 	if (!p)
 		gb_die("graph_proc_append");
@@ -155,27 +195,57 @@ static inline struct graph_proc *gb_proc(struct graph *g, int32_t pid,
 	p->task_err = 0;
 	p->fd_err = 0;
 	p->status_err = 0;
-	snprintf(comm, sizeof(comm), "p%d", (int)pid);
 	p->comm = graph_strdup(g, comm);
+	return p;
+}
+
+/* The same with comm "pPID" and links S. */
+static inline struct graph_proc *gb_proc(struct graph *g, int32_t pid,
+				  const struct gb_set *s)
+{
+	char comm[32];
+
+	snprintf(comm, sizeof(comm), "p%d", (int)pid);
+	struct graph_proc *p = gb_proc_comm(g, pid, comm);
 	gb_links(&p->links, s);
 	return p;
 }
 
-/* A thread of P (the last process added) with links S and comm "tTID". */
-static inline struct graph_task *gb_task(struct graph *g, struct graph_proc *p,
-				  int32_t tid, const struct gb_set *s)
+/* A thread TID of P, the last process added, with nothing set. */
+static inline struct graph_task *gb_task_of(struct graph *g,
+					    struct graph_proc *p, int32_t tid)
 {
 	struct graph_task *t = graph_task_append(g, tid);
-	char comm[32];
 
 	if (!t)
 		gb_die("graph_task_append");
 	if (p->first_task + p->ntasks != g->ntasks - 1)
 		gb_die("gb_task (tasks of another process in between)");
 	p->ntasks++;
+	return t;
+}
+
+/* A thread of P (the last process added) with links S and comm "tTID". */
+static inline struct graph_task *gb_task(struct graph *g, struct graph_proc *p,
+				  int32_t tid, const struct gb_set *s)
+{
+	struct graph_task *t = gb_task_of(g, p, tid);
+	char comm[32];
+
 	snprintf(comm, sizeof(comm), "t%d", (int)tid);
 	t->comm = graph_strdup(g, comm);
 	gb_links(&t->links, s);
+	return t;
+}
+
+/* A thread of P (the last process added) as P itself: its comm and links. */
+static inline struct graph_task *gb_thread(struct graph *g,
+					   struct graph_proc *p, int32_t tid)
+{
+	struct graph_task *t = gb_task_of(g, p, tid);
+
+	t->comm = p->comm;
+	t->links = p->links;
 	return t;
 }
 
@@ -278,5 +348,262 @@ static inline bool gb_same(const char *got, const char *want)
 	gb_dump(stderr, "got", got);
 	return false;
 }
+
+/* ---- the sample graphs of the codec and export tests --------------------- */
+
+/*
+ * The namespaces of their full graphs, in this order: INIT (one of each
+ * type at 4026531835 + type), CONT (at 4026532200 + type), *ODD
+ * {UINT64_MAX 0} (net) and *ODD2 {0 UINT64_MAX} (user).  Every one has an
+ * id; the initial user namespace owns the others, a forward reference and
+ * odd errnos included.
+ */
+static inline void gb_sample_namespaces(struct graph *g, uint32_t *init,
+					uint32_t *cont, uint32_t *odd,
+					uint32_t *odd2)
+{
+	for (unsigned ty = 0; ty < NS_NTYPES; ty++)
+		init[ty] = gb_ns_at(g, 4, 4026531835u + ty, ty);
+	for (unsigned ty = 0; ty < NS_NTYPES; ty++)
+		cont[ty] = gb_ns_at(g, 4, 4026532200u + ty, ty);
+	/* Extremes of the key space. */
+	*odd = gb_ns_at(g, UINT64_MAX, 0, NS_NET);
+	*odd2 = gb_ns_at(g, 0, UINT64_MAX, NS_USER);
+
+	for (size_t i = 0; i < g->nns; i++) {
+		struct graph_ns *ns = &g->ns[i];
+		ns->owner = ns->type == NS_USER ? GRAPH_NONE : init[NS_USER];
+		ns->owner_err = ns->type == NS_USER ? EPERM : 0;
+		if (ns->type == NS_PID || ns->type == NS_USER) {
+			ns->parent = GRAPH_NONE;
+			ns->parent_err = EPERM;
+		}
+		ns->flags = GRAPH_NS_HAS_ID;
+		ns->kernel_id = 1000 + i;
+	}
+	/* Forward references (to later namespaces) and odd values. */
+	g->ns[init[NS_NET]].owner = *odd2;
+	g->ns[cont[NS_USER]].owner = cont[NS_USER];
+	g->ns[cont[NS_USER]].owner_err = 0;
+	g->ns[cont[NS_USER]].parent = init[NS_USER];
+	g->ns[cont[NS_USER]].parent_err = 0;
+	g->ns[cont[NS_USER]].flags = GRAPH_NS_HAS_ID | GRAPH_NS_HAS_CREATOR | 0x80;
+	g->ns[cont[NS_USER]].creator_uid = UINT32_MAX;
+	g->ns[cont[NS_USER]].uid_map = graph_strdup(g, "         0     100000      65536\n");
+	g->ns[cont[NS_USER]].gid_map = graph_strdup(g, "");
+	g->ns[init[NS_USER]].uid_map = graph_strdup(g, "         0          0 4294967295\n");
+	g->ns[cont[NS_PID]].parent = init[NS_PID];
+	g->ns[cont[NS_PID]].parent_err = 0;
+	g->ns[*odd].owner_err = -5;
+	g->ns[*odd].kernel_id = UINT64_MAX;
+	g->ns[*odd2].owner_err = INT32_MIN;
+	g->ns[*odd2].parent_err = INT32_MAX;
+}
+
+/*
+ * pid 1, the first process: "systemd" in INIT, three threads (the second
+ * in CONT's net namespace, the third with an index and an errno on one
+ * link and no time_for_children), two fds (one on nothing).  Returns it.
+ */
+static inline struct graph_proc *gb_sample_pid1(struct graph *g,
+						const uint32_t *init,
+						const uint32_t *cont)
+{
+	struct graph_proc *p = gb_proc_comm(g, 1, "systemd");
+	struct graph_task *t;
+
+	p->start_time = 1;
+	p->nstgid = graph_strdup(g, "1");
+	gb_links_own(&p->links, init, 0);
+	for (int k = 0; k < 3; k++) {
+		t = gb_thread(g, p, 1 + k * 100);
+		if (k)
+			t->comm = k == 2 ? NULL : graph_strdup(g, "");
+	}
+	g->tasks[g->ntasks - 2].links.ns[NS_NET] = cont[NS_NET];
+	g->tasks[g->ntasks - 1].links.err[NS_IPC] = EACCES; /* index and errno */
+	g->tasks[g->ntasks - 1].links.time_for_children = GRAPH_NONE;
+	gb_fd(g, p, 3, cont[NS_NET]);
+	gb_fd(g, p, INT32_MAX, GRAPH_NONE);
+	return p;
+}
+
+/* ---- comparing ------------------------------------------------------------ */
+
+/* A == B, either of them possibly NULL. */
+static inline bool gb_str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The same as a cmocka assertion. */
+static inline void assert_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+static inline bool gb_differ(const char *what, size_t i, const char *field,
+			     long long a, long long b)
+{
+	fprintf(stderr, "graphbuild: the graphs differ at %s[%zu].%s: %lld, "
+		"then %lld\n", what, i, field, a, b);
+	return false;
+}
+
+static inline bool gb_differ_str(const char *what, size_t i,
+				 const char *field, const char *a,
+				 const char *b)
+{
+	fprintf(stderr, "graphbuild: the graphs differ at %s[%zu].%s: "
+		"\"%s\", then \"%s\"\n", what, i, field, a ? a : "(null)",
+		b ? b : "(null)");
+	return false;
+}
+
+/* In a gb_same_* function: return false, saying where, unless X.F == Y.F. */
+#define GB_SAME(what, i, x, y, f) \
+	do { \
+		if ((unsigned long long)(x).f != (unsigned long long)(y).f) \
+			return gb_differ(what, i, #f, (long long)(x).f, \
+					 (long long)(y).f); \
+	} while (0)
+#define GB_SAME_STR(what, i, x, y, f) \
+	do { \
+		if (!gb_str_eq((x).f, (y).f)) \
+			return gb_differ_str(what, i, #f, (x).f, (y).f); \
+	} while (0)
+
+static inline bool gb_same_links(const char *what, size_t i,
+				 const struct graph_links *a,
+				 const struct graph_links *b)
+{
+	for (unsigned t = 0; t < NS_NTYPES; t++) {
+		if (a->ns[t] == b->ns[t] && a->err[t] == b->err[t])
+			continue;
+		fprintf(stderr, "graphbuild: the graphs differ at %s[%zu].links "
+			"(%s): ns %u err %d, then ns %u err %d\n", what, i,
+			ns_type_name(t), a->ns[t], a->err[t], b->ns[t], b->err[t]);
+		return false;
+	}
+	GB_SAME(what, i, *a, *b, pid_for_children);
+	GB_SAME(what, i, *a, *b, time_for_children);
+	return true;
+}
+
+static inline bool gb_same_namespaces(const struct graph *a,
+				      const struct graph *b)
+{
+	for (size_t i = 0; i < a->nns; i++) {
+		const struct graph_ns *x = &a->ns[i], *y = &b->ns[i];
+		GB_SAME("ns", i, *x, *y, key.dev);
+		GB_SAME("ns", i, *x, *y, key.ino);
+		GB_SAME("ns", i, *x, *y, type);
+		GB_SAME("ns", i, *x, *y, flags);
+		GB_SAME("ns", i, *x, *y, owner);
+		GB_SAME("ns", i, *x, *y, owner_err);
+		GB_SAME("ns", i, *x, *y, parent);
+		GB_SAME("ns", i, *x, *y, parent_err);
+		GB_SAME("ns", i, *x, *y, creator_uid);
+		GB_SAME("ns", i, *x, *y, kernel_id);
+		GB_SAME_STR("ns", i, *x, *y, uid_map);
+		GB_SAME_STR("ns", i, *x, *y, gid_map);
+		/* B's namespace index finds it where A has it. */
+		if (graph_ns_find(b, y->key) != i)
+			return gb_differ("ns", i, "(index)", (long long)i,
+					 (long long)graph_ns_find(b, y->key));
+	}
+	return true;
+}
+
+static inline bool gb_same_processes(const struct graph *a,
+				     const struct graph *b)
+{
+	for (size_t i = 0; i < a->nprocs; i++) {
+		const struct graph_proc *x = &a->procs[i], *y = &b->procs[i];
+		GB_SAME("procs", i, *x, *y, pid);
+		GB_SAME("procs", i, *x, *y, flags);
+		GB_SAME("procs", i, *x, *y, ppid);
+		GB_SAME("procs", i, *x, *y, uid);
+		GB_SAME("procs", i, *x, *y, start_time);
+		GB_SAME_STR("procs", i, *x, *y, comm);
+		GB_SAME_STR("procs", i, *x, *y, nstgid);
+		GB_SAME("procs", i, *x, *y, status_err);
+		if (!gb_same_links("procs", i, &x->links, &y->links))
+			return false;
+		GB_SAME("procs", i, *x, *y, first_task);
+		GB_SAME("procs", i, *x, *y, ntasks);
+		GB_SAME("procs", i, *x, *y, task_err);
+		GB_SAME("procs", i, *x, *y, first_fd);
+		GB_SAME("procs", i, *x, *y, nfds);
+		GB_SAME("procs", i, *x, *y, fd_err);
+	}
+	for (size_t i = 0; i < a->ntasks; i++) {
+		GB_SAME("tasks", i, a->tasks[i], b->tasks[i], tid);
+		GB_SAME_STR("tasks", i, a->tasks[i], b->tasks[i], comm);
+		if (!gb_same_links("tasks", i, &a->tasks[i].links,
+				   &b->tasks[i].links))
+			return false;
+	}
+	return true;
+}
+
+static inline bool gb_same_pins_and_gaps(const struct graph *a,
+					 const struct graph *b)
+{
+	for (size_t i = 0; i < a->nfds; i++) {
+		GB_SAME("fds", i, a->fds[i], b->fds[i], fd);
+		GB_SAME("fds", i, a->fds[i], b->fds[i], ns);
+	}
+	for (size_t i = 0; i < a->nmounts; i++) {
+		GB_SAME("mounts", i, a->mounts[i], b->mounts[i], mntns);
+		GB_SAME("mounts", i, a->mounts[i], b->mounts[i], ns);
+		GB_SAME("mounts", i, a->mounts[i], b->mounts[i], open_err);
+		GB_SAME("mounts", i, a->mounts[i], b->mounts[i], list_err);
+		GB_SAME_STR("mounts", i, a->mounts[i], b->mounts[i], path);
+	}
+	for (size_t i = 0; i < a->ngaps; i++) {
+		GB_SAME("gaps", i, a->gaps[i], b->gaps[i], pid);
+		GB_SAME("gaps", i, a->gaps[i], b->gaps[i], tid);
+		GB_SAME("gaps", i, a->gaps[i], b->gaps[i], err);
+		GB_SAME_STR("gaps", i, a->gaps[i], b->gaps[i], what);
+	}
+	return true;
+}
+
+/*
+ * Whether A and B are the same graph, field for field: the capture
+ * metadata, every record of every kind in the same order, strings by
+ * content (NULL is not ""), and B's namespace index finding each key.
+ * When not, the first difference is said on stderr.  Use it as
+ * assert_true(gb_same_graph(a, b)).
+ */
+static inline bool gb_same_graph(const struct graph *a, const struct graph *b)
+{
+	const struct graph_meta *x = &a->meta, *y = &b->meta;
+
+	GB_SAME("meta", 0, *x, *y, start_ns);
+	GB_SAME("meta", 0, *x, *y, end_ns);
+	GB_SAME_STR("meta", 0, *x, *y, hostname);
+	GB_SAME_STR("meta", 0, *x, *y, kernel);
+	GB_SAME_STR("meta", 0, *x, *y, boot_id);
+	GB_SAME("meta", 0, *x, *y, capturer_pid);
+	GB_SAME("meta", 0, *x, *y, collected);
+	GB_SAME("meta", 0, *x, *y, types_present);
+	GB_SAME("meta", 0, *x, *y, nsfs_dev);
+	GB_SAME("graph", 0, *a, *b, nns);
+	GB_SAME("graph", 0, *a, *b, nprocs);
+	GB_SAME("graph", 0, *a, *b, ntasks);
+	GB_SAME("graph", 0, *a, *b, nfds);
+	GB_SAME("graph", 0, *a, *b, nmounts);
+	GB_SAME("graph", 0, *a, *b, ngaps);
+	return gb_same_namespaces(a, b) && gb_same_processes(a, b) &&
+	       gb_same_pins_and_gaps(a, b);
+}
+
+#undef GB_SAME
+#undef GB_SAME_STR
 
 #endif

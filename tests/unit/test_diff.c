@@ -20,8 +20,8 @@
 
 #include "diff.h"
 #include "graph.h"
+#include "graphbuild.h"
 
-#define DEV 4
 #ifndef DOT_PATH
 #define DOT_PATH "/usr/bin/dot" /* Graphviz; its tests skip without it */
 #endif
@@ -46,32 +46,17 @@ static const char *dup(struct graph *g, const char *s)
 	return r;
 }
 
-/* A namespace; ID 0 means none recorded.  OWNER GRAPH_NONE: out of sight. */
+/* A namespace; ID 0 means none recorded.  OWNER GRAPH_NONE: out of sight.
+ * User namespaces map everything, as the initial one does. */
 static uint32_t ns_add(struct world *w, unsigned type, uint64_t ino,
 		       uint64_t id, uint32_t owner)
 {
-	bool added;
-	uint32_t i = graph_ns_add(w->g, (struct ns_key){ DEV, ino }, type, &added);
-	struct graph_ns *n;
+	uint32_t i = gb_ns(w->g, ino, type, owner);
 
-	assert_int_not_equal(i, GRAPH_NONE);
-	assert_true(added);
-	n = &w->g->ns[i];
-	n->owner = owner;
-	n->owner_err = owner == GRAPH_NONE ? EPERM : 0;
-	if (id && w->ids) {
-		n->flags |= GRAPH_NS_HAS_ID;
-		n->kernel_id = id;
-	}
-	if (type == NS_PID)
-		n->parent_err = EPERM;
-	if (type == NS_USER) {
-		n->parent = owner;
-		n->parent_err = n->owner_err;
-		n->flags |= GRAPH_NS_HAS_CREATOR;
-		n->uid_map = dup(w->g, "         0          0 4294967295\n");
-		n->gid_map = n->uid_map;
-	}
+	if (id && w->ids)
+		gb_id(w->g, i, id);
+	if (type == NS_USER)
+		gb_maps(w->g, i, GB_INIT_MAP, GB_INIT_MAP);
 	return i;
 }
 
@@ -84,28 +69,12 @@ static struct graph_proc *proc_add(struct world *w, int32_t pid,
 				   uint64_t start, const char *comm,
 				   const uint32_t *links)
 {
-	struct graph *g = w->g;
-	struct graph_proc *p = graph_proc_append(g, pid);
-	struct graph_task *t;
+	struct graph_proc *p = gb_proc_comm(w->g, pid, comm);
 
-	assert_non_null(p);
-	p->flags = GRAPH_PROC_LISTED;
+	p->status_err = ENODATA; /* no status read: nothing of NStgid known */
 	p->start_time = start;
-	p->comm = dup(g, comm);
-	for (unsigned k = 0; k < NS_NTYPES; k++) {
-		p->links.ns[k] = links[k];
-		p->links.err[k] = 0;
-	}
-	p->links.pid_for_children = links[NS_PID];
-	p->links.time_for_children = links[NS_TIME];
-	p->task_err = 0;
-	p->fd_err = 0;
-	t = graph_task_append(g, pid);
-	assert_non_null(t);
-	t->comm = p->comm;
-	t->links = p->links;
-	p = &g->procs[g->nprocs - 1];
-	p->ntasks = 1;
+	gb_links_own(&p->links, links, 0);
+	gb_thread(w->g, p, pid);
 	return p;
 }
 
@@ -115,8 +84,7 @@ static void world_init(struct world *w, bool ids, const char *boot)
 
 	memset(w, 0, sizeof(*w));
 	w->ids = ids;
-	w->g = graph_new();
-	assert_non_null(w->g);
+	w->g = gb_new();
 	w->g->meta.hostname = dup(w->g, "host1");
 	w->g->meta.boot_id = dup(w->g, boot);
 	w->g->meta.kernel = dup(w->g, "6.18.0");
