@@ -33,9 +33,10 @@ CFLAGS  += -std=c11 $(WARN)
 SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
 
-# One version string for the three tools: what git says of the tree at
-# build time, else the release number.  Only tools/ objects see it.
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+# One version string for the three tools: what git says of this tree at
+# build time (not of a repository it was unpacked into), else the release
+# number.  Only tools/ objects see it.
+VERSION := $(shell [ -e .git ] && git describe --always --dirty 2>/dev/null || echo 0.1)
 
 # Three layers, each built seeing only its own headers and those below it:
 # libcore (the model, capture, views, printers) knows nothing of storage,
