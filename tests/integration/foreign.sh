@@ -51,7 +51,7 @@ SUITE=foreign
 STRICT=${FOREIGN_STRICT:-0}
 TU=${FOREIGN_USER:-nsnap-tester}
 TODO=0
-W=$(mktemp -d /tmp/nsnap-foreign.XXXXXX)
+W=$(mktemp -d /tmp/nsnap-foreign-test.XXXXXX)
 chmod 0755 "$W"
 exec </dev/null
 
@@ -209,10 +209,11 @@ chmod 0700 "$R"
 # ---- item 1: root reads a foreign store from a private copy ---------------
 
 before=$(as_user ls -l --time-style=full-iso "$T/s" 2>&1)
-run "$W/foreign.err" "$NSNAP" list --foreign=copy --store "$T/s"
+mkdir "$W/ptmp"
+run "$W/foreign.err" env TMPDIR="$W/ptmp" "$NSNAP" list --foreign=copy --store "$T/s"
 nosan "$W/foreign.err"
-[ "$RC" = 0 ] && grep -q '^ *1 ' "$W/out" &&
-    [ -z "$(find "$W" -maxdepth 1 -name 'nsnap-foreign.*')" ] &&
+# The copy was made under $TMPDIR and is gone.
+[ "$RC" = 0 ] && grep -q '^ *1 ' "$W/out" && [ -z "$(ls -A "$W/ptmp")" ] &&
     [ "$(as_user ls -l --time-style=full-iso "$T/s" 2>&1)" = "$before" ]
 gated "foreign-copy: root lists a private copy, the store untouched" $? \
     "status $RC" "$W/foreign.err"
