@@ -1,6 +1,7 @@
 /*
- * fsafe.c — store directories and output files that other users cannot
- * turn against the caller (see fsafe.h for the rules).
+ * fsafe.c — store directories that other users cannot turn against the
+ * caller, and the path walk and messages fsafe_out.c uses too (see fsafe.h
+ * for the rules).
  *
  * Paths are walked one component at a time with openat(O_PATH |
  * O_NOFOLLOW), so that each symbolic link is seen and judged before it is
@@ -9,6 +10,7 @@
  * fstat() of a descriptor, never by a second lookup of the name.
  */
 #include "fsafe.h"
+#include "fsafe_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,7 +21,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -30,23 +31,17 @@
 static _Thread_local int last_err;
 static _Thread_local char last_msg[768];
 
-/* What the refused operation was, for the end of its message. */
-enum job { JOB_OPEN, JOB_CREATE, JOB_DEST, JOB_COPY, JOB_OUTPUT };
-
 static const char *const job_what[] = {
-	[JOB_OPEN] = "open a store",
-	[JOB_CREATE] = "create a store in a directory",
-	[JOB_DEST] = "copy a store into a directory",
-	[JOB_COPY] = "copy a store file",
-	[JOB_OUTPUT] = "write to a file",
+	[FSAFE_JOB_OPEN] = "open a store",
+	[FSAFE_JOB_CREATE] = "create a store in a directory",
+	[FSAFE_JOB_DEST] = "copy a store into a directory",
+	[FSAFE_JOB_COPY] = "copy a store file",
+	[FSAFE_JOB_OUTPUT] = "write to a file",
 };
 
 #define SEE " (see nsnap(8), FOREIGN STORES)"
 
-static int say(int err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int say(int err, const char *fmt, ...)
+int fsafe_say(int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -104,11 +99,11 @@ static const char *user(uid_t uid, char *buf, size_t len)
 	return buf;
 }
 
-static int say_owner(const char *where, const struct stat *st, enum job job)
+int fsafe_say_owner(const char *where, const struct stat *st, enum fsafe_job job)
 {
 	char owner[160], me[160];
 
-	return say(FSAFE_EOWNER,
+	return fsafe_say(FSAFE_EOWNER,
 		   "%s: owned by %s, mode %04o, not by %s: refusing to %s "
 		   "another user controls" SEE,
 		   where, user(st->st_uid, owner, sizeof(owner)),
@@ -117,20 +112,20 @@ static int say_owner(const char *where, const struct stat *st, enum job job)
 }
 
 static int say_writable(const char *where, const struct stat *st,
-			enum job job)
+			enum fsafe_job job)
 {
 	char owner[160];
 	const char *who = (st->st_mode & 022) == 022 ? "group and others" :
 			  st->st_mode & 020 ? "group" : "others";
 
-	return say(FSAFE_EWRITABLE,
+	return fsafe_say(FSAFE_EWRITABLE,
 		   "%s: mode %04o lets %s write (owner %s): refusing to %s "
 		   "another user can change" SEE,
 		   where, (unsigned)(st->st_mode & 07777), who,
 		   user(st->st_uid, owner, sizeof(owner)), job_what[job]);
 }
 
-static const char *kind(mode_t mode)
+const char *fsafe_kind(mode_t mode)
 {
 	switch (mode & S_IFMT) {
 	case S_IFREG: return "a regular file";
@@ -172,7 +167,7 @@ static int close_keep_errno(int fd)
 	return -1;
 }
 
-static bool same_file(const struct stat *a, const struct stat *b)
+bool fsafe_same_file(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
 	       (a->st_mode & S_IFMT) == (b->st_mode & S_IFMT);
@@ -180,15 +175,15 @@ static bool same_file(const struct stat *a, const struct stat *b)
 
 /* "/proc/self/fd/FD" into BUF when it names FD's file (else
  * FSAFE_ENOPROC): the name LMDB or a reopen goes through. */
-static int proc_name(int fd, char *buf, size_t len, const char *where)
+int fsafe_proc_name(int fd, char *buf, size_t len, const char *where)
 {
 	struct stat a, b;
 
 	snprintf(buf, len, "/proc/self/fd/%d", fd);
 	if (fstat(fd, &a))
 		return -errno;
-	if (stat(buf, &b) || !same_file(&a, &b))
-		return say(FSAFE_ENOPROC, "%s: cannot be named through "
+	if (stat(buf, &b) || !fsafe_same_file(&a, &b))
+		return fsafe_say(FSAFE_ENOPROC, "%s: cannot be named through "
 			   "/proc/self/fd (is /proc mounted?)", where);
 	return 0;
 }
@@ -317,7 +312,7 @@ static int follow(struct walk *w, int fd, const char *name,
 				 user(geteuid(), owner, sizeof(owner)));
 		else
 			snprintf(me, sizeof(me), "root");
-		ret = say(FSAFE_ESYMLINK, "%s: a symbolic link owned by %s, "
+		ret = fsafe_say(FSAFE_ESYMLINK, "%s: a symbolic link owned by %s, "
 			  "not by %s: refusing to follow it" SEE, at ? at : name,
 			  user(st->st_uid, owner, sizeof(owner)), me);
 		free(at);
@@ -375,12 +370,9 @@ static int make_dir(struct walk *w, const char *name, struct fsafe_dir *d)
 	return 0;
 }
 
-/*
- * Walk PATH to a directory: *fd its O_PATH descriptor, *where its path as
- * walked.  Links are followed only when owned by root or the caller.
- * With D, missing directories are made (and remembered in D).
- */
-static int walk(const char *path, struct fsafe_dir *d, int *fd, char **where)
+/* See fsafe_int.h.  Each name is looked at through the descriptor it was
+ * opened as, so what is judged is what is used. */
+int fsafe_walk(const char *path, struct fsafe_dir *d, int *fd, char **where)
 {
 	struct walk w = { .cur = -1 };
 	char *todo_buf = strdup(path), name[NAME_MAX + 2];
@@ -457,14 +449,14 @@ static const char *const store_files[] = { "data.mdb", "lock.mdb",
 					   "data.mdb.partial" };
 
 /* The directory itself: the caller's, not writable by group or others. */
-static int check_dir(const struct fsafe_dir *d, enum job job)
+static int check_dir(const struct fsafe_dir *d, enum fsafe_job job)
 {
 	struct stat st;
 
 	if (fstat(d->fd, &st))
 		return -errno;
 	if (st.st_uid != geteuid())
-		return say_owner(d->where, &st, job);
+		return fsafe_say_owner(d->where, &st, job);
 	if (st.st_mode & 022)
 		return say_writable(d->where, &st, job);
 	return 0;
@@ -473,7 +465,7 @@ static int check_dir(const struct fsafe_dir *d, enum job job)
 /* One store file, when present (1 when absent): a regular file of the
  * caller's with one name, not writable by group or others. */
 static int check_file(const struct fsafe_dir *d, const char *name,
-		      struct stat *st, enum job job)
+		      struct stat *st, enum fsafe_job job)
 {
 	char *at;
 	int ret = 0;
@@ -484,17 +476,17 @@ static int check_file(const struct fsafe_dir *d, const char *name,
 	if (!at)
 		return -ENOMEM;
 	if (S_ISLNK(st->st_mode))
-		ret = say(FSAFE_ESYMLINK, "%s: a symbolic link: refusing to %s "
+		ret = fsafe_say(FSAFE_ESYMLINK, "%s: a symbolic link: refusing to %s "
 			  "through links another user may have planted" SEE,
 			  at, job_what[job]);
 	else if (!S_ISREG(st->st_mode))
-		ret = say(FSAFE_ETYPE, "%s: %s, not a regular file: refusing "
-			  "to %s that holds one", at, kind(st->st_mode),
+		ret = fsafe_say(FSAFE_ETYPE, "%s: %s, not a regular file: refusing "
+			  "to %s that holds one", at, fsafe_kind(st->st_mode),
 			  job_what[job]);
 	else if (st->st_uid != geteuid())
-		ret = say_owner(at, st, job);
+		ret = fsafe_say_owner(at, st, job);
 	else if (st->st_nlink != 1)
-		ret = say(FSAFE_EHARDLINK, "%s: has %ju hard links: refusing "
+		ret = fsafe_say(FSAFE_EHARDLINK, "%s: has %ju hard links: refusing "
 			  "to %s whose files have other names" SEE, at,
 			  (uintmax_t)st->st_nlink, job_what[job]);
 	else if (st->st_mode & 022)
@@ -505,7 +497,7 @@ static int check_file(const struct fsafe_dir *d, const char *name,
 
 /* A directory that is to become a store: empty, or holding only what a
  * store leaves (data.mdb is known to be absent). */
-static int check_empty(const struct fsafe_dir *d, enum job job)
+static int check_empty(const struct fsafe_dir *d, enum fsafe_job job)
 {
 	int fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *dir = fd < 0 ? NULL : fdopendir(fd);
@@ -522,7 +514,7 @@ static int check_empty(const struct fsafe_dir *d, enum job job)
 		for (size_t i = 0; i < sizeof(store_files) / sizeof(*store_files); i++)
 			ours |= !strcmp(e->d_name, store_files[i]);
 		if (!ours)
-			ret = say(FSAFE_ENOTSTORE, "%s: not empty and not a "
+			ret = fsafe_say(FSAFE_ENOTSTORE, "%s: not empty and not a "
 				  "store (it holds no data.mdb): refusing to %s "
 				  "that holds other files (give a new or empty "
 				  "directory)", d->where, job_what[job]);
@@ -571,7 +563,7 @@ static int ensure_file(struct fsafe_dir *d, const char *name)
 }
 
 /* The files of directory D (open and checked) for job JOB. */
-static int store_files_check(struct fsafe_dir *d, enum job job)
+static int store_files_check(struct fsafe_dir *d, enum fsafe_job job)
 {
 	bool made = d->made_self;
 	struct stat st;
@@ -580,20 +572,20 @@ static int store_files_check(struct fsafe_dir *d, enum job job)
 	ret = check_file(d, "data.mdb", &st, job);
 	if (ret < 0)
 		return ret;
-	if (ret == 0 && job == JOB_DEST)
+	if (ret == 0 && job == FSAFE_JOB_DEST)
 		return -EEXIST;
-	if (ret == 1 && job != JOB_OPEN && !made && (ret = check_empty(d, job)))
+	if (ret == 1 && job != FSAFE_JOB_OPEN && !made && (ret = check_empty(d, job)))
 		return ret;
-	if (job == JOB_CREATE)
+	if (job == FSAFE_JOB_CREATE)
 		ret = ensure_file(d, "data.mdb");
 	else
 		ret = 0;
 	/* Without data.mdb this is no store (store.c says so): make nothing
 	 * there.  A reader without write access may use an existing lock. */
-	if (!ret && job != JOB_DEST &&
+	if (!ret && job != FSAFE_JOB_DEST &&
 	    fstatat(d->fd, "data.mdb", &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		ret = ensure_file(d, "lock.mdb");
-		if (job == JOB_OPEN && (ret == -EACCES || ret == -EROFS ||
+		if (job == FSAFE_JOB_OPEN && (ret == -EACCES || ret == -EROFS ||
 					ret == -EPERM))
 			ret = 0;
 	}
@@ -627,13 +619,13 @@ static int dir_pin(struct fsafe_dir *d, int dfd)
 		return -errno;
 	d->made_self = d->ndirs && d->dirs[d->ndirs - 1].dev == st.st_dev &&
 		       d->dirs[d->ndirs - 1].ino == st.st_ino;
-	return proc_name(d->fd, d->lmdb, sizeof(d->lmdb), d->where);
+	return fsafe_proc_name(d->fd, d->lmdb, sizeof(d->lmdb), d->where);
 }
 
 int fsafe_dir_open(const char *path, unsigned flags, struct fsafe_dir **out)
 {
-	enum job job = flags & FSAFE_DEST ? JOB_DEST :
-		       flags & FSAFE_CREATE ? JOB_CREATE : JOB_OPEN;
+	enum fsafe_job job = flags & FSAFE_DEST ? FSAFE_JOB_DEST :
+		       flags & FSAFE_CREATE ? FSAFE_JOB_CREATE : FSAFE_JOB_OPEN;
 	struct fsafe_dir *d;
 	int dfd, ret;
 
@@ -642,7 +634,7 @@ int fsafe_dir_open(const char *path, unsigned flags, struct fsafe_dir **out)
 		return -EINVAL;
 	if (!(d = dir_new()))
 		return -ENOMEM;
-	ret = walk(path, job == JOB_OPEN ? NULL : d, &dfd, &d->where);
+	ret = fsafe_walk(path, job == FSAFE_JOB_OPEN ? NULL : d, &dfd, &d->where);
 	if (!ret)
 		ret = dir_pin(d, dfd);
 	if (!ret)
@@ -735,7 +727,7 @@ static int copy_data(int src, int dst, int dirfd, const char *where)
 	}
 	free(buf);
 	if (ret == FSAFE_ECHANGED)
-		say(ret, "%s: changed while it was being copied (%d tries): "
+		fsafe_say(ret, "%s: changed while it was being copied (%d tries): "
 		    "refusing a copy of no one moment; try again when no "
 		    "nsnap writes to it" SEE, where, COPY_TRIES);
 	return ret;
@@ -767,7 +759,7 @@ static int private_dir(struct fsafe_dir *d)
 		return ret;
 	}
 	ret = dir_pin(d, dfd);
-	return ret ? ret : check_dir(d, JOB_COPY);
+	return ret ? ret : check_dir(d, FSAFE_JOB_COPY);
 }
 
 int fsafe_dir_private(const char *path, struct fsafe_dir **out)
@@ -793,15 +785,15 @@ int fsafe_dir_private(const char *path, struct fsafe_dir **out)
 	src = openat(sdir, "data.mdb",
 		     O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (src < 0 && errno == ELOOP)
-		ret = say(FSAFE_ESYMLINK, "%s: a symbolic link: refusing to "
+		ret = fsafe_say(FSAFE_ESYMLINK, "%s: a symbolic link: refusing to "
 			  "copy a store file through it" SEE, at);
 	else if (src < 0)
 		ret = -errno;
 	else if (fstat(src, &st))
 		ret = -errno;
 	else if (!S_ISREG(st.st_mode))
-		ret = say(FSAFE_ETYPE, "%s: %s, not a regular file: refusing "
-			  "to copy it", at, kind(st.st_mode));
+		ret = fsafe_say(FSAFE_ETYPE, "%s: %s, not a regular file: refusing "
+			  "to copy it", at, fsafe_kind(st.st_mode));
 	else
 		ret = private_dir(d);
 	if (!ret)
@@ -941,294 +933,4 @@ void fsafe_dir_discard(struct fsafe_dir *d)
 			unlinkat(m->parent, m->name, AT_REMOVEDIR);
 	}
 	fsafe_dir_close(d);
-}
-
-/* ---- output files ------------------------------------------------------- */
-
-struct fsafe_out {
-	FILE *f;
-	int dirfd;       /* a regular file: its directory; else -1 */
-	char *name;      /* ... its name there */
-	char *tmp;       /* ... and the temporary file's */
-	bool borrowed;   /* F is stdout: flushed, not closed */
-	char *shown;     /* for messages */
-};
-
-static void out_free(struct fsafe_out *o)
-{
-	if (o->dirfd >= 0)
-		close(o->dirfd);
-	free(o->name);
-	free(o->tmp);
-	free(o->shown);
-	free(o);
-}
-
-/* Descriptor N when FILE is a name a shell takes for one, else -1. */
-static int std_fd(const char *file)
-{
-	static const char *const prefixes[] = { "/dev/fd/", "/proc/self/fd/" };
-	char *end;
-
-	if (!strcmp(file, "-") || !strcmp(file, "/dev/stdout"))
-		return STDOUT_FILENO;
-	if (!strcmp(file, "/dev/stderr"))
-		return STDERR_FILENO;
-	for (size_t i = 0; i < 2; i++) {
-		size_t n = strlen(prefixes[i]);
-		if (strncmp(file, prefixes[i], n) || file[n] < '0' || file[n] > '9')
-			continue;
-		errno = 0;
-		long fd = strtol(file + n, &end, 10);
-		if (!*end && !errno && fd <= INT_MAX)
-			return (int)fd;
-	}
-	return -1;
-}
-
-static int out_std(struct fsafe_out *o, int fd)
-{
-	int flags = fcntl(fd, F_GETFL);
-
-	if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY)
-		return flags < 0 ? -errno : -EBADF;
-	if (fd == STDOUT_FILENO) {
-		o->f = stdout;
-		o->borrowed = true;
-		return 0;
-	}
-	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (copy < 0)
-		return -errno;
-	if (!(o->f = fdopen(copy, "w"))) {
-		close_keep_errno(copy);
-		return -errno;
-	}
-	return 0;
-}
-
-/* A temporary file beside O->name: NAME.XXXXXX, made O_EXCL. */
-static int out_temp(struct fsafe_out *o)
-{
-	size_t n = strlen(o->name);
-	int fd = -1;
-
-	/* Room for the suffix within NAME_MAX. */
-	if (n > NAME_MAX - 7)
-		n = NAME_MAX - 7;
-	if (!(o->tmp = malloc(n + 8)))
-		return -ENOMEM;
-	memcpy(o->tmp, o->name, n);
-	for (int tries = 0; fd < 0 && tries < 100; tries++) {
-		static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					  "abcdefghijklmnopqrstuvwxyz0123456789";
-		unsigned char r[6];
-
-		if (getrandom(r, sizeof(r), GRND_NONBLOCK) != sizeof(r)) {
-			struct timespec ts;
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			for (size_t i = 0; i < sizeof(r); i++)
-				r[i] = (unsigned char)((ts.tv_nsec >> (i * 5)) ^
-						       getpid() ^ tries);
-		}
-		o->tmp[n] = '.';
-		for (size_t i = 0; i < sizeof(r); i++)
-			o->tmp[n + 1 + i] = set[r[i] % (sizeof(set) - 1)];
-		o->tmp[n + 7] = '\0';
-		fd = openat(o->dirfd, o->tmp,
-			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    0600);
-		if (fd < 0 && errno != EEXIST)
-			break;
-	}
-	if (fd < 0) {
-		free(o->tmp);
-		o->tmp = NULL;
-		return -errno;
-	}
-	if (!(o->f = fdopen(fd, "w"))) {
-		int ret = -errno;
-		close(fd);
-		unlinkat(o->dirfd, o->tmp, 0);
-		return ret;
-	}
-	return 0;
-}
-
-/* A character device or FIFO, checked as ST: opened as it is, without
- * truncating, and only if it is still the file that was checked. */
-static int out_as_is(struct fsafe_out *o, const struct stat *st)
-{
-	char proc[32];
-	struct stat now;
-	int path, fd, ret;
-
-	/* O_PATH opens nothing: no driver runs, no FIFO waits. */
-	path = openat(o->dirfd, o->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (path < 0)
-		return -errno;
-	if (fstat(path, &now)) {
-		ret = -errno;
-		close(path);
-		return ret;
-	}
-	if (!same_file(st, &now)) {
-		close(path);
-		return say(FSAFE_ECHANGED, "%s: replaced while it was being "
-			   "opened", o->shown);
-	}
-	ret = proc_name(path, proc, sizeof(proc), o->shown);
-	fd = ret ? -1 : open(proc, O_WRONLY | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0 && !ret)
-		ret = -errno;
-	close(path);
-	if (ret)
-		return ret;
-	if (fstat(fd, &now))
-		ret = -errno;
-	else if (!same_file(st, &now))
-		ret = say(FSAFE_ECHANGED, "%s: replaced while it was being "
-			  "opened", o->shown);
-	else if (!(o->f = fdopen(fd, "w")))
-		ret = -errno;
-	if (ret)
-		close(fd);
-	return ret;
-}
-
-/* Split FILE into its directory (walked) and its last name. */
-static int out_where(struct fsafe_out *o, const char *file)
-{
-	const char *slash = strrchr(file, '/');
-	const char *base = slash ? slash + 1 : file;
-	char *dir = slash ? strndup(file, (size_t)(slash - file) + (slash == file))
-			  : strdup(".");
-	char *walked;
-	int pfd, ret;
-
-	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
-		free(dir);
-		return -EISDIR;
-	}
-	if (!dir || !(o->name = strdup(base)))
-		ret = -ENOMEM;
-	else
-		ret = walk(dir, NULL, &pfd, &walked);
-	free(dir);
-	if (ret)
-		return ret;
-	free(walked);
-	o->dirfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	close(pfd);
-	return o->dirfd < 0 ? -errno : 0;
-}
-
-int fsafe_out_open(const char *file, struct fsafe_out **out)
-{
-	struct fsafe_out *o = calloc(1, sizeof(*o));
-	struct stat st;
-	int fd, ret;
-
-	*out = NULL;
-	if (!o)
-		return -ENOMEM;
-	o->dirfd = -1;
-	if (!file || !*file) {
-		ret = -EINVAL;
-		goto fail;
-	}
-	fd = std_fd(file);
-	o->shown = strdup(fd == STDOUT_FILENO ? "standard output" : file);
-	if (!o->shown) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	if (fd >= 0) {
-		ret = out_std(o, fd);
-		goto done;
-	}
-	ret = out_where(o, file);
-	if (ret)
-		goto fail;
-	if (fstatat(o->dirfd, o->name, &st, AT_SYMLINK_NOFOLLOW)) {
-		if (errno != ENOENT) {
-			ret = -errno;
-			goto fail;
-		}
-		ret = out_temp(o);
-		goto done;
-	}
-	if (S_ISLNK(st.st_mode)) {
-		ret = say(FSAFE_ESYMLINK, "%s: a symbolic link: refusing to "
-			  "write through it (name the file itself, or - for "
-			  "standard output)", file);
-	} else if (S_ISDIR(st.st_mode)) {
-		ret = -EISDIR;
-	} else if (st.st_uid != geteuid() && st.st_uid != 0) {
-		ret = say_owner(file, &st, JOB_OUTPUT);
-	} else if (S_ISREG(st.st_mode)) {
-		ret = out_temp(o);
-	} else if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
-		ret = out_as_is(o, &st);
-	} else {
-		ret = say(FSAFE_ETYPE, "%s: %s: refusing to write to it (only "
-			  "regular files, character devices and FIFOs are "
-			  "written)", file, kind(st.st_mode));
-	}
-done:
-	if (ret)
-		goto fail;
-	*out = o;
-	return 0;
-fail:
-	if (o->f && !o->borrowed)
-		fclose(o->f);
-	out_free(o);
-	return ret;
-}
-
-FILE *fsafe_out_file(struct fsafe_out *o)
-{
-	return o->f;
-}
-
-const char *fsafe_out_name(const struct fsafe_out *o)
-{
-	return o->shown;
-}
-
-int fsafe_out_commit(struct fsafe_out *o)
-{
-	int ret = 0;
-
-	if (fflush(o->f) || ferror(o->f))
-		ret = -(errno ? errno : EIO);
-	/* Only a file that is renamed into place needs to be on disk first;
-	 * a device or FIFO has no such step (and fsync() fails on some). */
-	if (!ret && o->tmp && fsync(fileno(o->f)))
-		ret = -errno;
-	if (!o->borrowed && fclose(o->f) && !ret)
-		ret = -errno;
-	o->f = NULL;
-	if (!ret && o->tmp && renameat(o->dirfd, o->tmp, o->dirfd, o->name))
-		ret = -errno;
-	if (ret && o->tmp)
-		unlinkat(o->dirfd, o->tmp, 0);
-	else if (o->tmp && fsync(o->dirfd))
-		ret = -errno;
-	out_free(o);
-	return ret;
-}
-
-void fsafe_out_abort(struct fsafe_out *o)
-{
-	if (!o)
-		return;
-	if (o->f && !o->borrowed)
-		fclose(o->f);
-	else if (o->f)
-		fflush(o->f);
-	if (o->tmp)
-		unlinkat(o->dirfd, o->tmp, 0);
-	out_free(o);
 }

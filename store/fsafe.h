@@ -10,7 +10,8 @@
  * LMDB opens its files by name, and even a read-only open writes the lock
  * file; so LMDB is only ever given a directory checked here and pinned by
  * a descriptor ("/proc/self/fd/N"), whose entries no other user can
- * change.  Nothing here touches LMDB.
+ * change.  Nothing here touches LMDB.  fsafe.c holds the directories (and
+ * the path walk), fsafe_out.c the output files.
  *
  * The rules (nsnap(8), FOREIGN STORES, says them to users):
  *  - A store directory must be owned by the caller (root included: root
@@ -90,9 +91,11 @@ int fsafe_dir_open(const char *path, unsigned flags, struct fsafe_dir **out);
  * owns: its data.mdb (a regular file, not a link; the directory may be
  * anyone's) is copied into a new directory of the caller's, 0700, under
  * $TMPDIR or /tmp, which fsafe_dir_close() removes.  The copy is of
- * data.mdb as it was at one moment: one that changes during the copy is
- * copied again, up to three times, then FSAFE_ECHANGED.  -ENOSPC before
- * copying when it would not fit.  The handle names PATH in messages.
+ * data.mdb as it was at one moment, at most its size at open: one that
+ * grows, shrinks or is written during the copy is copied again, up to
+ * three times, then FSAFE_ECHANGED; one renamed over meanwhile is copied
+ * as it was opened.  -ENOSPC before copying when it would not fit.  The
+ * handle names PATH in messages; lock.mdb of the copy is ours.
  */
 int fsafe_dir_private(const char *path, struct fsafe_dir **out);
 
