@@ -5,8 +5,13 @@
  * the same namespace in the other, which were born, died or were replaced
  * behind a reused inode number, which processes came, went or moved, which
  * pins appeared or vanished; and the four ways of printing that (list,
- * JSON, tree, Graphviz DOT), the timeline of a series of snapshots and the history of one
- * namespace.  It reads graphs only: no /proc, no store.
+ * JSON, tree, Graphviz DOT), the timeline of a series of snapshots and the
+ * history of one namespace.  It reads graphs only: no /proc, no store.
+ *
+ * Rooms: diff.c the engine; diff_list.c, diff_json.c, diff_tree.c and
+ * diff_dot.c the printers, the last two drawing the merged hierarchy of
+ * diff_hier.c; diff_series.c the timeline and history.  diff_int.h joins
+ * them; this header is the face the tools see.
  *
  * Identity rules.  A namespace is looked up by its nsfs (dev, inode); the
  * kernel reuses inode numbers once a namespace dies, so a same-key pair is
@@ -169,7 +174,9 @@ int diff_print_json(FILE *out, const struct diff *d,
  * '-' gone/left/unpinned, '~' changed, ' ' unchanged context.  Unchanged
  * subtrees are folded into one "(N unchanged)" line unless po->all.
  * Nothing when there is no change and not po->all.  -ENODATA when a graph
- * lacks what the view needs (e.g. threads with search_tasks).
+ * lacks what the view needs (e.g. threads with search_tasks).  Levels
+ * deeper than 64, which no kernel makes (it nests 32 deep at most), are
+ * indented as level 64, so that the text stays linear in the graphs' size.
  */
 int diff_print_tree(FILE *out, const struct diff *d,
 		    const struct diff_print_opts *po);
