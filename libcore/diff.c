@@ -32,21 +32,21 @@ const char *diff_kind_name(enum diff_kind kind)
 
 /* ---- scope ------------------------------------------------------------ */
 
+/*
+ * What is compared is what nsshow would discover with the same options:
+ * view_reach() is that rule, written once in the view.  The diff adds
+ * only its own choice of types to report.
+ */
 #define SC_REACHED  0x01u /* discovered, as nsshow would */
 #define SC_REPORTED 0x02u /* and of a type the options report */
-#define SC_MNTNS    0x04u /* the mount namespace of a scanned member */
 
 struct side {
 	const struct graph *g;
-	uint8_t *scope;
+	struct view_reach r;             /* what the scan meets */
+	uint8_t *scope;                  /* per namespace: SC_* */
 	const struct graph_proc **procs; /* scanned, by (pid, start) */
 	size_t nprocs;
 };
-
-static uint32_t scan_types(const struct diff_opts *o)
-{
-	return o->pidns ? NS_TYPE_BIT(NS_PID) : NS_ALL_TYPES;
-}
 
 static bool type_reported(const struct diff_opts *o, unsigned type)
 {
@@ -55,72 +55,18 @@ static bool type_reported(const struct diff_opts *o, unsigned type)
 	return type == NS_USER || !o->types || (o->types & NS_TYPE_BIT(type));
 }
 
-/*
- * A process of the /proc listing.  A graph captured for a few IDs only has
- * no listing: then every process it holds counts.  The capturing process
- * (nsnap, or nsdiff capturing "live") is an artifact of the snapshot, not
- * part of the world: with a new PID in every snapshot it would make two
- * captures of an unchanged system differ.
- */
-bool diff_proc_scanned(const struct graph *g, const struct graph_proc *p)
+/* Were P's namespace fds read as pins (the deep scan's fds)? */
+static bool fds_scanned(const struct side *s, const struct graph_proc *p)
 {
-	if (g->meta.capturer_pid > 0 && p->pid == g->meta.capturer_pid)
-		return false;
-	return !(g->meta.collected & GRAPH_HAVE_ALL_PROCS) ||
-	       (p->flags & GRAPH_PROC_LISTED);
+	return s->r.procs[p - s->g->procs] & VIEW_FD_PINS;
 }
 
-/* Mark NS and its ancestors: owners, or PID parents with pidns.  Indexes
- * were checked by check_graph(). */
-static void reach(const struct graph *g, const struct diff_opts *o,
-		  uint8_t *scope, uint32_t ns)
+/* Is link T of L one the scan of S reads, and does it name a namespace? */
+static bool link_scanned(const struct side *s, const struct graph_links *l,
+			 unsigned t)
 {
-	while (ns != GRAPH_NONE && !(scope[ns] & SC_REACHED)) {
-		const struct graph_ns *n = &g->ns[ns];
-
-		scope[ns] |= SC_REACHED;
-		if (o->pidns)
-			ns = n->parent_err == 0 ? n->parent : GRAPH_NONE;
-		else
-			ns = n->owner_err == 0 ? n->owner : GRAPH_NONE;
-	}
-}
-
-/* In the PID view only PID namespaces are pinned (as in view.c). */
-static int reach_pin(const struct graph *g, const struct diff_opts *o,
-		     uint8_t *scope, uint32_t ns)
-{
-	if (ns == GRAPH_NONE)
-		return 0;
-	if (ns >= g->nns)
-		return -EBADMSG;
-	if (o->pidns && g->ns[ns].type != NS_PID)
-		return 0;
-	reach(g, o, scope, ns);
-	return 0;
-}
-
-static int reach_links(const struct graph *g, const struct diff_opts *o,
-		       uint8_t *scope, const struct graph_links *l)
-{
-	uint32_t types = scan_types(o);
-	int rc;
-
-	for (unsigned t = 0; t < NS_NTYPES; t++) {
-		if (l->err[t] || l->ns[t] == GRAPH_NONE)
-			continue;
-		if (l->ns[t] >= g->nns)
-			return -EBADMSG;
-		if (types & NS_TYPE_BIT(t))
-			reach(g, o, scope, l->ns[t]);
-	}
-	if (l->err[NS_MNT] == 0 && l->ns[NS_MNT] != GRAPH_NONE)
-		scope[l->ns[NS_MNT]] |= SC_MNTNS;
-	if (!o->deep_scan)
-		return 0;
-	if ((rc = reach_pin(g, o, scope, l->pid_for_children)))
-		return rc;
-	return reach_pin(g, o, scope, l->time_for_children);
+	return (s->r.types & NS_TYPE_BIT(t)) && l->err[t] == 0 &&
+	       l->ns[t] != GRAPH_NONE;
 }
 
 /* Every index a graph holds is checked here, once, before any use. */
@@ -167,51 +113,30 @@ static int cmp_procs(const void *x, const void *y)
 static int side_build(struct side *s, const struct graph *g,
 		      const struct diff_opts *o)
 {
+	struct view_opts vo = diff_view_opts(o);
 	int rc;
 
 	s->g = g;
-	if ((rc = check_graph(g)))
+	if ((rc = check_graph(g)) || (rc = view_reach(g, &vo, &s->r)))
 		return rc;
 	s->scope = calloc(g->nns + 1, 1);
 	s->procs = malloc((g->nprocs + 1) * sizeof(*s->procs));
 	if (!s->scope || !s->procs)
 		return -ENOMEM;
-
-	for (size_t i = 0; i < g->nprocs; i++) {
-		const struct graph_proc *p = &g->procs[i];
-
-		if (!diff_proc_scanned(g, p))
-			continue;
-		s->procs[s->nprocs++] = p;
-		if (!o->search_tasks) {
-			rc = reach_links(g, o, s->scope, &p->links);
-		} else if (p->task_err == 0) {
-			for (uint32_t k = 0; k < p->ntasks && !rc; k++)
-				rc = reach_links(g, o, s->scope,
-						 &g->tasks[p->first_task + k].links);
-		}
-		if (rc)
-			return rc;
-		if (o->deep_scan && p->fd_err == 0)
-			for (uint32_t k = 0; k < p->nfds; k++)
-				if ((rc = reach_pin(g, o, s->scope,
-						    g->fds[p->first_fd + k].ns)))
-					return rc;
-	}
-	if (o->deep_scan)
-		for (size_t i = 0; i < g->nmounts; i++)
-			if ((s->scope[g->mounts[i].mntns] & SC_MNTNS) &&
-			    (rc = reach_pin(g, o, s->scope, g->mounts[i].ns)))
-				return rc;
+	for (size_t i = 0; i < g->nprocs; i++)
+		if (s->r.procs[i] & VIEW_SCANNED)
+			s->procs[s->nprocs++] = &g->procs[i];
 	for (size_t i = 0; i < g->nns; i++)
-		if ((s->scope[i] & SC_REACHED) && type_reported(o, g->ns[i].type))
-			s->scope[i] |= SC_REPORTED;
+		if (s->r.ns[i] & VIEW_REACHED)
+			s->scope[i] = SC_REACHED |
+				(type_reported(o, g->ns[i].type) ? SC_REPORTED : 0);
 	qsort(s->procs, s->nprocs, sizeof(*s->procs), cmp_procs);
 	return 0;
 }
 
 static void side_release(struct side *s)
 {
+	view_reach_release(&s->r);
 	free(s->scope);
 	free(s->procs);
 }
@@ -527,20 +452,18 @@ static void child_pins(struct differ *x, const struct graph_links *la,
 
 /*
  * One member's links in A (LA) and B (LB); either NULL when the member does
- * not exist there.  A link unreadable where the member exists tells
- * nothing, so that type is skipped.
+ * not exist there.  A link unreadable where the member exists (or of a type
+ * that side's scan does not read) tells nothing, so that type is skipped.
  */
 static void links_diff(struct differ *x, const struct graph_links *la,
 		       const struct graph_links *lb, const struct member *ma,
 		       const struct member *mb)
 {
-	uint32_t types = scan_types(x->o);
-
 	for (unsigned t = 0; t < NS_NTYPES && !x->o->no_pids; t++) {
-		bool ka = la && la->err[t] == 0 && la->ns[t] != GRAPH_NONE;
-		bool kb = lb && lb->err[t] == 0 && lb->ns[t] != GRAPH_NONE;
+		bool ka = la && link_scanned(&x->a, la, t);
+		bool kb = lb && link_scanned(&x->b, lb, t);
 
-		if (!(types & NS_TYPE_BIT(t)) || (la && !ka) || (lb && !kb))
+		if ((la && !ka) || (lb && !kb))
 			continue;
 		if (ka && kb && same_ns(x, la->ns[t], lb->ns[t]))
 			continue;
@@ -648,14 +571,14 @@ static void fd_pin_changes(struct differ *x, const struct graph_proc *pa,
 	const struct side *sides[2] = { &x->a, &x->b };
 	const struct graph_proc *procs[2] = { pa, pb };
 
-	/* An fd list unreadable on one side: nothing to compare with. */
-	if (pa && pb && (pa->fd_err || pb->fd_err))
+	/* Fds the scan did not read on one side: nothing to compare with. */
+	if (pa && pb && (!fds_scanned(&x->a, pa) || !fds_scanned(&x->b, pb)))
 		return;
 	for (int s = 0; s < 2; s++) {
 		const struct graph_proc *p = procs[s], *other = procs[!s];
 		const struct graph *g = sides[s]->g;
 
-		if (!p || p->fd_err)
+		if (!p || !fds_scanned(sides[s], p))
 			continue;
 		for (uint32_t k = 0; k < p->nfds; k++) {
 			const struct graph_fd *f = &g->fds[p->first_fd + k];
@@ -728,13 +651,14 @@ static void process_changes(struct differ *x)
 	}
 }
 
+/* Is M a pin of side S too?  IN_B: S is B. */
 static bool mount_in(const struct differ *x, const struct graph_mount *m,
-		     const struct graph *g, bool in_b)
+		     const struct side *s, bool in_b)
 {
-	for (size_t i = 0; i < g->nmounts; i++) {
-		const struct graph_mount *o = &g->mounts[i];
+	for (size_t i = 0; i < s->g->nmounts; i++) {
+		const struct graph_mount *o = &s->g->mounts[i];
 
-		if (o->ns == GRAPH_NONE || strcmp(o->path, m->path))
+		if (!(s->r.mounts[i] & VIEW_MOUNT_PIN) || strcmp(o->path, m->path))
 			continue;
 		if (in_b ? same_ns(x, m->mntns, o->mntns) && same_ns(x, m->ns, o->ns)
 			 : same_ns(x, o->mntns, m->mntns) && same_ns(x, o->ns, m->ns))
@@ -753,9 +677,9 @@ static void mount_changes(struct differ *x)
 		for (size_t i = 0; i < sd->g->nmounts; i++) {
 			const struct graph_mount *m = &sd->g->mounts[i];
 
-			if (m->ns == GRAPH_NONE || !(sd->scope[m->mntns] & SC_MNTNS) ||
+			if (!(sd->r.mounts[i] & VIEW_MOUNT_PIN) ||
 			    !(sd->scope[m->ns] & SC_REPORTED) ||
-			    mount_in(x, m, sides[!s]->g, s == 0))
+			    mount_in(x, m, sides[!s], s == 0))
 				continue;
 			struct diff_change *c = ns_change(x, s ? DIFF_PINNED : DIFF_UNPINNED,
 							  sd->g, m->ns);

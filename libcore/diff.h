@@ -24,11 +24,13 @@
  * a PID with another start time is another process.  With --search-tasks a
  * member is a thread: TID plus the start time of its process.
  *
- * What is compared is what nsshow would discover with the same options: the
- * namespaces of the scanned processes (threads with search_tasks), with
- * deep_scan those kept alive by pins, and the owners (parents with pidns)
- * of all of them.  The capturing process itself (graph_meta.capturer_pid)
- * is left out: it is part of the snapshot, not of the system.
+ * What is compared is what nsshow would discover with the same options,
+ * by construction: each graph's scope is view_reach() (view.h), the scan
+ * nsshow's view takes.  That is the namespaces of the scanned processes
+ * (threads with search_tasks), with deep_scan those kept alive by the pins
+ * nsshow opens, and the owners (parents with pidns) of all of them.  The
+ * capturing process itself (graph_meta.capturer_pid) is left out: it is
+ * part of the snapshot, not of the system.
  */
 #ifndef NSNAP_DIFF_H
 #define NSNAP_DIFF_H

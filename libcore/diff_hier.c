@@ -224,11 +224,7 @@ int diff_hier_merge(struct diff_hier *h, const struct diff *d,
 int diff_hier_build(struct diff_hier *h, const struct diff *d,
 		    const struct diff_print_opts *po)
 {
-	struct view_opts vo = {
-		.pidns = d->opts.pidns, .search_tasks = d->opts.search_tasks,
-		.deep_scan = d->opts.deep_scan,
-		.show_types = d->opts.types ? d->opts.types : NS_ALL_TYPES,
-	};
+	struct view_opts vo = diff_view_opts(&d->opts);
 	struct view va, vb;
 	int rc;
 

@@ -55,10 +55,18 @@ static inline int diff_write_status(FILE *out)
 }
 
 /*
- * A process of the scan (diff.c): of the /proc listing (every process of a
- * graph captured for a few IDs only), and not the capturing process.
+ * The nsshow options a comparison under O stands for: the scan of each
+ * graph under them (view_reach()) is what the diff compares, and the tree
+ * and DOT draw their views; the capturing process is left out.
  */
-bool diff_proc_scanned(const struct graph *g, const struct graph_proc *p);
+static inline struct view_opts diff_view_opts(const struct diff_opts *o)
+{
+	return (struct view_opts){
+		.pidns = o->pidns, .search_tasks = o->search_tasks,
+		.deep_scan = o->deep_scan, .skip_capturer = true,
+		.show_types = o->types ? o->types : NS_ALL_TYPES,
+	};
+}
 
 /* ---- the list's words (diff_list.c) ------------------------------------ */
 

@@ -10,12 +10,15 @@
 
 #include "diff_int.h"
 
+/* Which processes count, as in every comparison (diff_view_opts()). */
+static const struct view_opts scan_opts = { .skip_capturer = true };
+
 static size_t scanned_procs(const struct graph *g)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < g->nprocs; i++)
-		n += diff_proc_scanned(g, &g->procs[i]);
+		n += view_scans_proc(g, &scan_opts, &g->procs[i]);
 	return n;
 }
 
@@ -188,7 +191,7 @@ static int put_members(FILE *out, const struct graph *g, uint32_t ns,
 	for (size_t i = 0; i < g->nprocs; i++) {
 		const struct graph_proc *p = &g->procs[i];
 
-		if (!diff_proc_scanned(g, p))
+		if (!view_scans_proc(g, &scan_opts, p))
 			continue;
 		if (!threads) {
 			if (p->links.err[type] == 0 && p->links.ns[type] == ns)
