@@ -531,6 +531,48 @@ static void pins(void **state)
 	world_free(&b);
 }
 
+/*
+ * Pins nsshow cannot open are no pins for nsdiff either: a bind mount on a
+ * path mountinfo escapes, one in a mount namespace whose mountinfo could
+ * not be listed.  The same mount on a plain path, listed, is one.
+ */
+static void pins_nsshow_cannot_open(void **state)
+{
+	static const struct {
+		const char *path;
+		int32_t list_err;
+		const char *expected;
+	} cases[] = {
+		{ "/run/netns/a\\040b", 0, "" },
+		{ "/run/netns/ab", EPERM, "" },
+		{ "/run/netns/ab", 0,
+		  "born net:[4026532810] id=810 owner=user:[4026531837]\n"
+		  "pinned net:[4026532810] by=mount mntns=mnt:[4026531841] "
+		  "path=/run/netns/ab\n" },
+	};
+	const struct diff_opts o = { .deep_scan = true, .no_pids = true };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct world a, b;
+		struct graph_mount *m;
+
+		world_init(&a, true, "boot1");
+		world_init(&b, true, "boot1");
+		m = graph_mount_append(b.g);
+		assert_non_null(m);
+		m->mntns = b.init[NS_MNT];
+		m->ns = ns_add(&b, NS_NET, 4026532810, 810, b.init[NS_USER]);
+		m->path = dup(b.g, cases[i].path);
+		m->list_err = cases[i].list_err;
+		check_list(&a, &b, &o, cases[i].expected);
+		if (!cases[i].expected[0])   /* nor the other way round */
+			check_list(&b, &a, &o, "");
+		world_free(&a);
+		world_free(&b);
+	}
+}
+
 static void other_host_or_boot(void **state)
 {
 	struct world a, b;
@@ -1496,6 +1538,7 @@ int main(void)
 		cmocka_unit_test(map_change),
 		cmocka_unit_test(owner_change),
 		cmocka_unit_test(pins),
+		cmocka_unit_test(pins_nsshow_cannot_open),
 		cmocka_unit_test(other_host_or_boot),
 		cmocka_unit_test(threads),
 		cmocka_unit_test(corrupt),
