@@ -4,8 +4,9 @@
  * Owns the seams between the comparison engine (diff.c), its printers
  * (diff_list.c, diff_json.c, diff_tree.c, diff_dot.c), the merged
  * hierarchy the tree and DOT printers both draw (diff_hier.c) and the
- * series code (diff_series.c): the list's words, which every text printer
- * reuses, and the merged hierarchy.  diff.h stays the public face.
+ * series code (diff_series.c): the nsshow options a comparison stands
+ * for, the list's words, which every text printer reuses, and the merged
+ * hierarchy.  diff.h stays the public face.
  */
 #ifndef NSNAP_DIFF_INT_H
 #define NSNAP_DIFF_INT_H
