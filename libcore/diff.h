@@ -5,8 +5,13 @@
  * the same namespace in the other, which were born, died or were replaced
  * behind a reused inode number, which processes came, went or moved, which
  * pins appeared or vanished; and the four ways of printing that (list,
- * JSON, tree, Graphviz DOT), the timeline of a series of snapshots and the history of one
- * namespace.  It reads graphs only: no /proc, no store.
+ * JSON, tree, Graphviz DOT), the timeline of a series of snapshots and the
+ * history of one namespace.  It reads graphs only: no /proc, no store.
+ *
+ * Rooms: diff.c the engine; diff_list.c, diff_json.c, diff_tree.c and
+ * diff_dot.c the printers, the last two drawing the merged hierarchy of
+ * diff_hier.c; diff_series.c the timeline and history.  diff_int.h joins
+ * them; this header is the face the tools see.
  *
  * Identity rules.  A namespace is looked up by its nsfs (dev, inode); the
  * kernel reuses inode numbers once a namespace dies, so a same-key pair is
@@ -19,11 +24,13 @@
  * a PID with another start time is another process.  With --search-tasks a
  * member is a thread: TID plus the start time of its process.
  *
- * What is compared is what nsshow would discover with the same options: the
- * namespaces of the scanned processes (threads with search_tasks), with
- * deep_scan those kept alive by pins, and the owners (parents with pidns)
- * of all of them.  The capturing process itself (graph_meta.capturer_pid)
- * is left out: it is part of the snapshot, not of the system.
+ * What is compared is what nsshow would discover with the same options,
+ * by construction: each graph's scope is view_reach() (view.h), the scan
+ * nsshow's view takes.  That is the namespaces of the scanned processes
+ * (threads with search_tasks), with deep_scan those kept alive by the pins
+ * nsshow opens, and the owners (parents with pidns) of all of them.  The
+ * capturing process itself (graph_meta.capturer_pid) is left out: it is
+ * part of the snapshot, not of the system.
  */
 #ifndef NSNAP_DIFF_H
 #define NSNAP_DIFF_H
@@ -169,7 +176,9 @@ int diff_print_json(FILE *out, const struct diff *d,
  * '-' gone/left/unpinned, '~' changed, ' ' unchanged context.  Unchanged
  * subtrees are folded into one "(N unchanged)" line unless po->all.
  * Nothing when there is no change and not po->all.  -ENODATA when a graph
- * lacks what the view needs (e.g. threads with search_tasks).
+ * lacks what the view needs (e.g. threads with search_tasks).  Levels
+ * deeper than 64, which no kernel makes (it nests 32 deep at most), are
+ * indented as level 64, so that the text stays linear in the graphs' size.
  */
 int diff_print_tree(FILE *out, const struct diff *d,
 		    const struct diff_print_opts *po);

@@ -8,7 +8,9 @@
  * string order, per ID its links in type order, then (with --deep-scan) its
  * *_for_children links, namespace fds in fd-name string order and the nsfs
  * bind mounts of its mount namespace.  We walk the graph in exactly that
- * order and link the same way; nothing here reads /proc.
+ * order and link the same way; nothing here reads /proc.  view_reach()
+ * takes the same walk and only marks what it meets, so that nsdiff and
+ * nsshow never disagree on what a scan discovers.
  */
 #include "view.h"
 
@@ -38,6 +40,9 @@ struct replay {
 	uint32_t root;
 	uint32_t invisible;
 	uint32_t scan_types;    /* NS_TYPE_BIT set of links the scan reads */
+	/* view_reach(): mark what the scan meets, build no tree, say
+	 * nothing (v is NULL then). */
+	struct view_reach *reach;
 	int err;                /* sticky: first -errno met */
 };
 
@@ -192,12 +197,41 @@ static void add_member(struct replay *r, uint32_t node,
 	v->members[v->nmembers++] = *m;
 }
 
+/*
+ * view_reach()'s meet(): NS and the namespaces above it, marked.  Up is
+ * the link meet() follows; the walk ends at a namespace marked already,
+ * so a loop of owners ends too.
+ */
+static void reach_up(struct replay *r, uint32_t ns)
+{
+	uint8_t *mark = r->reach->ns;
+
+	while (!(mark[ns] & VIEW_REACHED)) {
+		const struct graph_ns *n = &r->g->ns[ns];
+		uint32_t up = r->opts->pidns ? n->parent : n->owner;
+		int up_err = r->opts->pidns ? n->parent_err : n->owner_err;
+
+		mark[ns] |= VIEW_REACHED;
+		if (up_err || up == GRAPH_NONE)
+			return;
+		if (up >= r->g->nns) {
+			fail(r, -EBADMSG);
+			return;
+		}
+		ns = up;
+	}
+}
+
 /* Meet NS; when M is given it is a member of NS. */
 static void add_namespace(struct replay *r, uint32_t ns,
 			  const struct view_member *m)
 {
 	if (ns == GRAPH_NONE || ns >= r->g->nns) {
 		fail(r, -EBADMSG);
+		return;
+	}
+	if (r->reach) {
+		reach_up(r, ns);
 		return;
 	}
 	uint32_t node = meet(r, ns);
@@ -289,7 +323,11 @@ static bool warned_for(struct replay *r, int32_t id, bool *warned,
 /* The namespaces a process's fds pin, in fd-name order. */
 static void add_fd_pins(struct replay *r, const struct graph_proc *p)
 {
-	if (p->fd_err || p->nfds == 0)
+	if (p->fd_err)
+		return;
+	if (r->reach)
+		r->reach->procs[p - r->g->procs] |= VIEW_FD_PINS;
+	if (p->nfds == 0)
 		return;
 	const struct graph_fd **order = malloc(p->nfds * sizeof(*order));
 	if (!order) {
@@ -319,10 +357,12 @@ static void add_mount_pins(struct replay *r, const struct graph_links *l)
 	size_t first, n = graph_mounts_of(r->g, l->ns[NS_MNT], &first);
 	for (size_t i = first; i < first + n; i++) {
 		const struct graph_mount *m = &r->g->mounts[i];
-		if (m->ns != GRAPH_NONE && !m->list_err &&
-		    !strchr(m->path, '\\') &&
-		    pin_wanted(r, m->ns))
-			add_namespace(r, m->ns, NULL);
+		if (m->ns == GRAPH_NONE || m->list_err || !m->path ||
+		    strchr(m->path, '\\') || !pin_wanted(r, m->ns))
+			continue;
+		if (r->reach)
+			r->reach->mounts[i] |= VIEW_MOUNT_PIN;
+		add_namespace(r, m->ns, NULL);
 	}
 }
 
@@ -340,16 +380,17 @@ static void scan_id(struct replay *r, const struct graph_links *l,
 	for (unsigned t = 0; t < NS_NTYPES; t++) {
 		if (!(r->scan_types & NS_TYPE_BIT(t)))
 			continue;
-		if (l->err[t] == EACCES) {
+		if (l->err[t] == 0 && l->ns[t] != GRAPH_NONE)
+			add_namespace(r, l->ns[t], m);
+		else if (!r->v)
+			continue;   /* view_reach() says nothing */
+		else if (l->err[t] == EACCES)
 			warned_for(r, m->id, &warned, idstr, t);
-		} else if (l->err[t] || l->ns[t] == GRAPH_NONE) {
+		else
 			push_string(r, &r->v->messages, &r->v->nmessages,
 				    "Could not open /proc/%s/ns/%s: Process %s "
 				    "terminated while we were parsing?",
 				    idstr, ns_type_name(t), idstr);
-		} else {
-			add_namespace(r, l->ns[t], m);
-		}
 	}
 	if (!r->opts->deep_scan)
 		return;
@@ -378,6 +419,16 @@ static struct view_member task_member(const struct graph_proc *p,
 	};
 }
 
+bool view_scans_proc(const struct graph *g, const struct view_opts *opts,
+		     const struct graph_proc *p)
+{
+	if (opts->skip_capturer && g->meta.capturer_pid > 0 &&
+	    p->pid == g->meta.capturer_pid)
+		return false;
+	return !(g->meta.collected & GRAPH_HAVE_ALL_PROCS) ||
+	       (p->flags & GRAPH_PROC_LISTED);
+}
+
 static void scan_all(struct replay *r)
 {
 	const struct graph *g = r->g;
@@ -389,13 +440,15 @@ static void scan_all(struct replay *r)
 		return;
 	}
 	for (size_t i = 0; i < g->nprocs; i++)
-		if (g->procs[i].flags & GRAPH_PROC_LISTED)
+		if (view_scans_proc(g, r->opts, &g->procs[i]))
 			order[n++] = &g->procs[i];
 	qsort(order, n, sizeof(*order), cmp_proc_names);
 
 	for (size_t i = 0; i < n && !r->err; i++) {
 		const struct graph_proc *p = order[i];
 
+		if (r->reach)
+			r->reach->procs[p - g->procs] |= VIEW_SCANNED;
 		if (!r->opts->search_tasks) {
 			struct view_member m = proc_member(p);
 			scan_id(r, &p->links, p, &m);
@@ -659,6 +712,13 @@ static void emit(struct replay *r, uint32_t node, unsigned depth)
 	}
 }
 
+/* The links a scan reads: those the kernel had, of the types it follows. */
+static uint32_t scan_types(const struct graph *g, const struct view_opts *o)
+{
+	return g->meta.types_present &
+	       (o->pidns ? NS_TYPE_BIT(NS_PID) : NS_ALL_TYPES);
+}
+
 static int check_collected(const struct graph *g, const struct view_opts *o)
 {
 	uint32_t need, types;
@@ -684,8 +744,7 @@ int view_build(const struct graph *g, const struct view_opts *opts,
 	memset(out, 0, sizeof(*out));
 	if ((rc = check_collected(g, opts)))
 		return rc;
-	r.scan_types = g->meta.types_present &
-		       (opts->pidns ? NS_TYPE_BIT(NS_PID) : NS_ALL_TYPES);
+	r.scan_types = scan_types(g, opts);
 	r.vnode_of = malloc((g->nns + 1) * sizeof(*r.vnode_of));
 	if (!r.vnode_of)
 		return -ENOMEM;
@@ -728,6 +787,39 @@ int view_build(const struct graph *g, const struct view_opts *opts,
 		return r.err;
 	}
 	return 0;
+}
+
+int view_reach(const struct graph *g, const struct view_opts *opts,
+	       struct view_reach *out)
+{
+	struct replay r = {
+		.g = g, .opts = opts, .reach = out,
+		.root = GRAPH_NONE, .invisible = GRAPH_NONE,
+		.scan_types = scan_types(g, opts),
+	};
+
+	memset(out, 0, sizeof(*out));
+	if (opts->npids)
+		return -EINVAL;
+	out->types = r.scan_types;
+	out->ns = calloc(g->nns + 1, 1);
+	out->procs = calloc(g->nprocs + 1, 1);
+	out->mounts = calloc(g->nmounts + 1, 1);
+	if (!out->ns || !out->procs || !out->mounts)
+		fail(&r, -ENOMEM);
+	else
+		scan_all(&r);
+	if (r.err)
+		view_reach_release(out);
+	return r.err;
+}
+
+void view_reach_release(struct view_reach *r)
+{
+	free(r->ns);
+	free(r->procs);
+	free(r->mounts);
+	memset(r, 0, sizeof(*r));
 }
 
 void view_release(struct view *v)

@@ -6,7 +6,8 @@
  * links), the parent-before-child linking that fixes the order of children,
  * the messages it prints while scanning, and the option rules.  The result
  * is a flat, pre-ordered list of lines that a renderer only has to format.
- * Live mode and snapshot mode both come through here.
+ * Live mode and snapshot mode both come through here, and so does nsdiff:
+ * view_reach() is the same scan, giving what it meets as sets.
  */
 #ifndef NSNAP_VIEW_H
 #define NSNAP_VIEW_H
@@ -27,6 +28,13 @@ struct view_opts {
 	const char *subtree; /* --subtree=PID, or NULL */
 	char *const *pids;   /* PID arguments, as typed */
 	size_t npids;
+	/*
+	 * Leave the capturing process (graph_meta.capturer_pid) out of the
+	 * whole-system scan.  nsshow shows itself, as the reference does;
+	 * nsdiff compares systems, of which a capture's own process is no
+	 * part.
+	 */
+	bool skip_capturer;
 };
 
 /* What capture must collect for a live view with OPTS. */
@@ -79,6 +87,54 @@ struct view {
 int view_build(const struct graph *g, const struct view_opts *opts,
 	       struct view *out);
 void view_release(struct view *v);
+
+/*
+ * Discovery as sets: what the whole-system scan of G under OPTS meets,
+ * without building a tree.  This is the scan view_build() walks to build
+ * its tree, so what nsdiff compares (it asks this) is what nsshow shows,
+ * by construction.  OPTS must name no PIDs; its display options (types
+ * shown, comm, NStgid, subtree) do not change what is met.  Unlike
+ * view_build(), G need not hold all that OPTS would collect: what it lacks
+ * is not met (a graph of a few IDs, without a /proc listing, scans every
+ * process it holds).  Marks, one byte per item of G:
+ *
+ *   ns[i]      VIEW_REACHED: met through a link of a scanned process
+ *              (thread with search_tasks) of a type the scan reads,
+ *              through a pin with deep_scan, or as the owner (PID parent
+ *              with pidns) of a namespace met;
+ *   procs[i]   VIEW_SCANNED: in the scan (see view_scans_proc());
+ *              VIEW_FD_PINS: with deep_scan, its namespace fds were read
+ *              as pins (not when its fd list could not be read, nor with
+ *              search_tasks when it has no thread to scan);
+ *   mounts[i]  VIEW_MOUNT_PIN: with deep_scan, an nsfs bind mount the scan
+ *              opens as a pin: in the mount namespace of a scanned process
+ *              (thread), listed (no list_err) and openable under the name
+ *              mountinfo gives it (no octal escape), as the reference.
+ *
+ * TYPES is the NS_TYPE_BIT set of the links the scan reads.  Returns 0,
+ * -EINVAL (PIDs in OPTS), -ENOMEM, or -EBADMSG (an index out of range).
+ */
+#define VIEW_REACHED   0x01u
+#define VIEW_SCANNED   0x01u
+#define VIEW_FD_PINS   0x02u
+#define VIEW_MOUNT_PIN 0x01u
+
+struct view_reach {
+	uint8_t *ns, *procs, *mounts;
+	uint32_t types;
+};
+
+int view_reach(const struct graph *g, const struct view_opts *opts,
+	       struct view_reach *out);
+void view_reach_release(struct view_reach *r);
+
+/*
+ * Does the whole-system scan of G under OPTS walk P?  The processes of the
+ * /proc listing (every process of a graph without one), but the capturing
+ * process with skip_capturer.
+ */
+bool view_scans_proc(const struct graph *g, const struct view_opts *opts,
+		     const struct graph_proc *p);
 
 /*
  * What /proc/WORD names, for a PID argument or --subtree: WORD is a PID,

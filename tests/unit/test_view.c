@@ -1669,6 +1669,180 @@ static void test_corrupt_indexes_rejected(void **state)
 	graph_free(g);
 }
 
+/* ---- view_reach: the same discovery, as sets ------------------------ */
+
+/*
+ * View_build() and view_reach() of G under VO meet the same namespaces:
+ * every namespace of a line is reached, and (one root, every type shown)
+ * nothing else is.
+ */
+static void expect_reach_is_view(const struct graph *g,
+				 const struct view_opts *vo)
+{
+	struct view v;
+	struct view_reach r;
+	uint8_t *shown = calloc(g->nns + 1, 1);
+
+	assert_non_null(shown);
+	assert_int_equal(view_build(g, vo, &v), 0);
+	assert_int_equal(view_reach(g, vo, &r), 0);
+	for (size_t i = 0; i < v.nlines; i++)
+		if (v.lines[i].ns != VIEW_INVISIBLE)
+			shown[v.lines[i].ns] = 1;
+	for (size_t i = 0; i < g->nns; i++)
+		assert_int_equal(shown[i], r.ns[i] & VIEW_REACHED);
+	view_reach_release(&r);
+	view_release(&v);
+	free(shown);
+}
+
+/*
+ * pinned_world() plus PID 3 in mount namespace 903, whose mountinfo could
+ * not be listed (list_err): its bind mount of uts 510 is never opened.
+ */
+static struct graph *reach_world(void)
+{
+	struct graph *g = pinned_world();
+	struct gb_set s3;
+
+	for (unsigned t = 0; t < NS_NTYPES; t++)
+		s3.ns[t] = graph_ns_find(g, (struct ns_key){ GB_DEV, 100 + t });
+	s3.ns[NS_MNT] = gb_ns(g, 903, NS_MNT, s3.ns[NS_USER]);
+	gb_mount(g, s3.ns[NS_MNT], gb_ns(g, 510, NS_UTS, s3.ns[NS_USER]), "/y");
+	g->mounts[g->nmounts - 1].list_err = EINVAL;
+	gb_proc(g, 3, &s3);
+	return g;
+}
+
+static void test_reach_is_the_view(void **state)
+{
+	static const struct view_opts opts[] = {
+		{ .show_types = NS_ALL_TYPES },
+		{ .show_types = NS_ALL_TYPES, .deep_scan = true },
+		{ .show_types = NS_ALL_TYPES, .pidns = true },
+		{ .show_types = NS_ALL_TYPES, .pidns = true, .deep_scan = true },
+		{ .show_types = NS_ALL_TYPES, .deep_scan = true,
+		  .skip_capturer = true },
+	};
+	struct graph *g = reach_world();
+
+	(void)state;
+	g->meta.capturer_pid = 2;
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		expect_reach_is_view(g, &opts[i]);
+	graph_free(g);
+}
+
+/* The same with threads: pins of each thread, fds of their process. */
+static void test_reach_is_the_view_tasks(void **state)
+{
+	struct graph *g = gb_new();
+	struct gb_set h = gb_host(g, 100), s7 = h;
+	uint32_t root = h.ns[NS_USER];
+	struct graph_proc *p;
+	struct graph_task *t;
+	struct view_opts vo = default_opts();
+
+	(void)state;
+	s7.ns[NS_UTS] = gb_ns(g, 307, NS_UTS, root);
+	uint32_t pid312 = gb_ns(g, 312, NS_PID, root);
+	gb_parent(g, pid312, h.ns[NS_PID]);
+	p = gb_proc(g, 1, &h);
+	gb_task(g, p, 1, &h);
+	t = gb_task(g, p, 7, &s7);
+	t->links.pid_for_children = pid312;
+	gb_fd(g, p, 5, gb_ns(g, 505, NS_NET, root));
+	/* A process whose threads could not be listed: skipped, its fd too. */
+	p = gb_proc(g, 2, &h);
+	p->task_err = EACCES;
+	gb_fd(g, p, 4, gb_ns(g, 504, NS_NET, root));
+	vo.search_tasks = vo.deep_scan = true;
+	expect_reach_is_view(g, &vo);
+
+	struct view_reach r;
+	assert_int_equal(view_reach(g, &vo, &r), 0);
+	assert_int_equal(r.procs[0], VIEW_SCANNED | VIEW_FD_PINS);
+	assert_int_equal(r.procs[1], VIEW_SCANNED);
+	view_reach_release(&r);
+	graph_free(g);
+}
+
+/*
+ * The marks themselves.  Mounts of reach_world(), in order: /x (nobody
+ * lives in mnt 902), /run/ns/b, "/run/a\040b" (escaped), /run/ns/a,
+ * /run/gone (not opened), /y (mountinfo not listed): only the second and
+ * fourth are pins.
+ */
+static void test_reach_marks(void **state)
+{
+	static const uint8_t pins[] = { 0, VIEW_MOUNT_PIN, 0, VIEW_MOUNT_PIN, 0, 0 };
+	struct graph *g = reach_world();
+	struct view_opts vo = default_opts();
+	struct view_reach r;
+
+	(void)state;
+	vo.deep_scan = true;
+	assert_int_equal(view_reach(g, &vo, &r), 0);
+	assert_int_equal(r.types, NS_ALL_TYPES);
+	assert_int_equal(g->nmounts, sizeof(pins));
+	assert_memory_equal(r.mounts, pins, sizeof(pins));
+	for (size_t i = 0; i < g->nprocs; i++)
+		assert_int_equal(r.procs[i], VIEW_SCANNED | VIEW_FD_PINS);
+	assert_false(r.ns[graph_ns_find(g, (struct ns_key){ GB_DEV, 503 })]);
+	assert_false(r.ns[graph_ns_find(g, (struct ns_key){ GB_DEV, 510 })]);
+	assert_true(r.ns[graph_ns_find(g, (struct ns_key){ GB_DEV, 501 })]);
+	view_reach_release(&r);
+
+	/* No deep scan: no pins.  The capturer left out: PID 2 and the net
+	 * namespace only it is in. */
+	vo.deep_scan = false;
+	vo.skip_capturer = true;
+	g->meta.capturer_pid = 2;
+	assert_int_equal(view_reach(g, &vo, &r), 0);
+	for (size_t i = 0; i < g->nmounts; i++)
+		assert_int_equal(r.mounts[i], 0);
+	assert_int_equal(r.procs[0], VIEW_SCANNED);
+	assert_int_equal(r.procs[1], 0);
+	assert_false(r.ns[graph_ns_find(g, (struct ns_key){ GB_DEV, 700 })]);
+	assert_false(view_scans_proc(g, &vo, &g->procs[1]));
+	view_reach_release(&r);
+
+	/* PID arguments are not a whole-system scan. */
+	char *pids[] = { "1" };
+	vo.pids = pids;
+	vo.npids = 1;
+	assert_int_equal(view_reach(g, &vo, &r), -EINVAL);
+	graph_free(g);
+}
+
+/* A chain deeper than any kernel makes, and owners in a loop: marked
+ * without recursion, and the loop ends. */
+static void test_reach_deep_and_looped(void **state)
+{
+	enum { DEPTH = 100000 };
+	struct graph *g = gb_new();
+	struct gb_set h = gb_host(g, 100);
+	struct view_opts vo = default_opts();
+	struct view_reach r;
+	uint32_t up = h.ns[NS_USER];
+
+	(void)state;
+	for (uint32_t k = 0; k < DEPTH; k++)
+		up = gb_ns(g, 1000 + k, NS_USER, up);
+	h.ns[NS_USER] = up;
+	gb_proc(g, 1, &h);
+	assert_int_equal(view_reach(g, &vo, &r), 0);
+	for (size_t i = 0; i < g->nns; i++)
+		assert_int_equal(r.ns[i], VIEW_REACHED);
+	view_reach_release(&r);
+	/* The top of the chain owned by the bottom. */
+	g->ns[graph_ns_find(g, (struct ns_key){ GB_DEV, 1000 })].owner = up;
+	assert_int_equal(view_reach(g, &vo, &r), 0);
+	assert_true(r.ns[up]);
+	view_reach_release(&r);
+	graph_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1705,6 +1879,10 @@ int main(void)
 		cmocka_unit_test(test_enodata),
 		cmocka_unit_test(test_capture_needs),
 		cmocka_unit_test(test_corrupt_indexes_rejected),
+		cmocka_unit_test(test_reach_is_the_view),
+		cmocka_unit_test(test_reach_is_the_view_tasks),
+		cmocka_unit_test(test_reach_marks),
+		cmocka_unit_test(test_reach_deep_and_looped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
