@@ -1016,6 +1016,16 @@ int codec_ns_key(const void *p, size_t n, struct ns_key *key)
 	return r.err ? -EBADMSG : 0;
 }
 
+/* ---- hashes ------------------------------------------------------------- */
+
+void codec_hash(const void *p, size_t n, struct codec_hash *out)
+{
+	XXH128_canonical_t c;
+
+	XXH128_canonicalFromHash(&c, XXH3_128bits(p, n));
+	memcpy(out->b, c.digest, CODEC_HASH_LEN);
+}
+
 /* ---- header and lists --------------------------------------------------- */
 
 /*

@@ -140,6 +140,11 @@ struct codec_hash {
 	uint8_t b[CODEC_HASH_LEN];
 };
 
+/* The record hash: XXH3-128 of the record's bytes, canonical.  The one
+ * place it is computed: a record's key in the store and its hash in an
+ * export are this. */
+void codec_hash(const void *p, size_t n, struct codec_hash *out);
+
 struct codec_str {
 	const char *p;              /* NULL: absent */
 	size_t len;
