@@ -1026,6 +1026,46 @@ void codec_hash(const void *p, size_t n, struct codec_hash *out)
 	memcpy(out->b, c.digest, CODEC_HASH_LEN);
 }
 
+_Static_assert(sizeof(struct codec_hash) == CODEC_HASH_LEN,
+	       "an array of hashes is its hashes end to end");
+
+/* XXH3 streams: the pieces give what the whole would. */
+int codec_digest_begin(struct codec_digest *d)
+{
+	d->state = XXH3_createState();
+	if (!d->state)
+		return -ENOMEM;
+	XXH3_128bits_reset(d->state);
+	return 0;
+}
+
+void codec_digest_add(struct codec_digest *d, const struct codec_hash *h,
+		      size_t n)
+{
+	if (n)
+		XXH3_128bits_update(d->state, h, n * sizeof(*h));
+}
+
+void codec_digest_end(struct codec_digest *d, struct codec_hash *out)
+{
+	XXH128_canonical_t c;
+
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(d->state));
+	memcpy(out->b, c.digest, CODEC_HASH_LEN);
+	codec_digest_free(d);
+}
+
+void codec_digest_free(struct codec_digest *d)
+{
+	XXH3_freeState(d->state);
+	d->state = NULL;
+}
+
+void codec_digest(const struct codec_hash *h, size_t n, struct codec_hash *out)
+{
+	codec_hash(h, n * sizeof(*h), out);
+}
+
 /* ---- header and lists --------------------------------------------------- */
 
 /*

@@ -145,6 +145,25 @@ struct codec_hash {
  * export are this. */
 void codec_hash(const void *p, size_t n, struct codec_hash *out);
 
+/*
+ * The snapshot digest: XXH3-128 over its record hashes, 16 bytes each, in
+ * the order a snapshot is read: meta, layout (when there is one),
+ * namespaces, processes, mount runs.  The store's header keeps it and an
+ * export carries it.  Fed in pieces, as a reader meets the hashes list by
+ * list: begin (0 or -ENOMEM), add, end (or free, to give up).
+ * codec_digest() is the same over hashes that are in one array.
+ */
+struct codec_digest {
+	void *state;
+};
+
+int codec_digest_begin(struct codec_digest *d);
+void codec_digest_add(struct codec_digest *d, const struct codec_hash *h,
+		      size_t n);
+void codec_digest_end(struct codec_digest *d, struct codec_hash *out);
+void codec_digest_free(struct codec_digest *d);
+void codec_digest(const struct codec_hash *h, size_t n, struct codec_hash *out);
+
 struct codec_str {
 	const char *p;              /* NULL: absent */
 	size_t len;

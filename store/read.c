@@ -12,7 +12,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 /* ---- headers ------------------------------------------------------------ */
 
@@ -97,7 +96,8 @@ fail:
  * *out (malloc'd) points into the map.  Their hashes go into the digest.
  */
 static int get_list(struct sto_txn *t, uint64_t id, uint8_t kind,
-		    uint64_t expect, struct codec_rec **out, XXH3_state_t *st)
+		    uint64_t expect, struct codec_rec **out,
+		    struct codec_digest *d)
 {
 	struct codec_hash *hashes;
 	struct codec_rec *recs = NULL;
@@ -119,8 +119,7 @@ static int get_list(struct sto_txn *t, uint64_t id, uint8_t kind,
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (n)
-		XXH3_128bits_update(st, hashes, n * CODEC_HASH_LEN);
+	codec_digest_add(d, hashes, n);
 	for (size_t i = 0; i < n && !ret; i++)
 		ret = sto_rec_get(t, hashes[i].b, &recs[i]);
 	if (!ret) {
@@ -135,19 +134,22 @@ out:
 
 /* ---- reading a snapshot ------------------------------------------------- */
 
-int sto_get_header(struct sto_txn *t, uint64_t id, struct codec_header *h)
+int sto_header_val(struct sto_txn *t, uint64_t id, MDB_val *val)
 {
 	uint8_t k[8];
-	MDB_val val;
 	int rc;
 
 	codec_be64_write(k, id);
-	rc = sto_txn_get(t, t->s->snaps, k, 8, &val);
-	if (rc == MDB_NOTFOUND)
-		return STORE_ENOSNAP;
-	if (rc)
-		return rc;
-	return sto_header_decode(t, id, &val, h);
+	rc = sto_txn_get(t, t->s->snaps, k, 8, val);
+	return rc == MDB_NOTFOUND ? STORE_ENOSNAP : rc;
+}
+
+int sto_get_header(struct sto_txn *t, uint64_t id, struct codec_header *h)
+{
+	MDB_val val;
+	int rc = sto_header_val(t, id, &val);
+
+	return rc ? rc : sto_header_decode(t, id, &val, h);
 }
 
 void sto_snap_free(struct codec_snapshot *snap)
@@ -166,44 +168,42 @@ void sto_snap_free(struct codec_snapshot *snap)
 int sto_snap_read(struct sto_txn *t, uint64_t id, struct codec_header *h,
 		  struct codec_snapshot *snap)
 {
-	XXH3_state_t *st = NULL;
-	XXH128_canonical_t c;
+	struct codec_digest d;
+	struct codec_hash digest;
 	int ret;
 
 	*snap = (struct codec_snapshot){ 0 };
 	ret = sto_get_header(t, id, h);
+	if (!ret)
+		ret = codec_digest_begin(&d);
 	if (ret)
 		return ret;
-	st = XXH3_createState();
-	if (!st)
-		return -ENOMEM;
-	XXH3_128bits_reset(st);
 	ret = sto_rec_get(t, h->meta.b, &snap->meta);
 	if (ret)
 		goto out;
-	XXH3_128bits_update(st, h->meta.b, CODEC_HASH_LEN);
+	codec_digest_add(&d, &h->meta, 1);
 	if (h->has_layout) {
 		ret = sto_rec_get(t, h->layout.b, &snap->layout);
 		if (ret)
 			goto out;
-		XXH3_128bits_update(st, h->layout.b, CODEC_HASH_LEN);
+		codec_digest_add(&d, &h->layout, 1);
 	}
-	ret = get_list(t, id, LIST_NS, h->nns, &snap->ns, st);
+	ret = get_list(t, id, LIST_NS, h->nns, &snap->ns, &d);
 	if (!ret)
-		ret = get_list(t, id, LIST_PROC, h->nprocs, &snap->procs, st);
+		ret = get_list(t, id, LIST_PROC, h->nprocs, &snap->procs, &d);
 	if (!ret)
-		ret = get_list(t, id, LIST_MOUNTS, h->nruns, &snap->mounts, st);
+		ret = get_list(t, id, LIST_MOUNTS, h->nruns, &snap->mounts, &d);
 	if (ret)
 		goto out;
 	snap->nns = h->nns;
 	snap->nprocs = h->nprocs;
 	snap->nmounts = h->nruns;
-	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
-	if (memcmp(c.digest, h->digest.b, CODEC_HASH_LEN))
+	codec_digest_end(&d, &digest);
+	if (memcmp(digest.b, h->digest.b, CODEC_HASH_LEN))
 		ret = sto_corrupt("records of snapshot %" PRIu64
 				  " do not match its digest", id);
 out:
-	XXH3_freeState(st);
+	codec_digest_free(&d);
 	if (ret)
 		sto_snap_free(snap);
 	return ret;

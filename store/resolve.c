@@ -98,17 +98,13 @@ static int resolve_label(struct sto_txn *t, const char *label, uint64_t *id)
 	return ret;
 }
 
-/* The snapshot with id ID, if there is one. */
+/* The snapshot with id ID, if there is one: whether its header decodes
+ * is for whoever reads it. */
 static int resolve_id(struct sto_txn *t, uint64_t id, uint64_t *id_out)
 {
-	uint8_t key[8];
 	MDB_val val;
-	int ret;
+	int ret = sto_header_val(t, id, &val);
 
-	codec_be64_write(key, id);
-	ret = sto_txn_get(t, t->s->snaps, key, 8, &val);
-	if (ret == MDB_NOTFOUND)
-		return STORE_ENOSNAP;
 	if (!ret)
 		*id_out = id;
 	return ret;

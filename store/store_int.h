@@ -208,6 +208,9 @@ int sto_key_id(const struct sto_txn *t, const MDB_val *key, uint64_t *id);
 /* Header VAL of snapshot ID: STORE_ECORRUPT when it does not decode. */
 int sto_header_decode(const struct sto_txn *t, uint64_t id, const MDB_val *val,
 		      struct codec_header *h);
+/* The stored header of snapshot ID, not decoded: 0, STORE_ENOSNAP, or
+ * sto_txn_get()'s error. */
+int sto_header_val(struct sto_txn *t, uint64_t id, MDB_val *val);
 /* The header of snapshot ID, or STORE_ENOSNAP. */
 int sto_get_header(struct sto_txn *t, uint64_t id, struct codec_header *h);
 /* The record hashes of list KIND of snapshot ID, in order; *out malloc'd. */

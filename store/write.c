@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 /* Lists are cut where a record hash ends in six zero bits, or at 256. */
 #define LIST_CHUNK_MAX 256
@@ -114,7 +113,7 @@ static void plan_free(struct plan *p)
 
 static int plan_make(struct plan *p, const struct graph *g)
 {
-	XXH3_state_t *st;
+	struct codec_digest d;
 	int ret;
 
 	*p = (struct plan){ .g = g };
@@ -146,21 +145,16 @@ static int plan_make(struct plan *p, const struct graph *g)
 	if (ret)
 		return ret;
 
-	/* The digest covers the record hashes in the order load reads them. */
-	st = XXH3_createState();
-	if (!st)
-		return -ENOMEM;
-	XXH3_128bits_reset(st);
-	XXH3_128bits_update(st, p->meta_h.b, CODEC_HASH_LEN);
+	ret = codec_digest_begin(&d);
+	if (ret)
+		return ret;
+	codec_digest_add(&d, &p->meta_h, 1);
 	if (s->layout.len)
-		XXH3_128bits_update(st, p->layout_h.b, CODEC_HASH_LEN);
-	XXH3_128bits_update(st, p->ns_h, s->nns * CODEC_HASH_LEN);
-	XXH3_128bits_update(st, p->proc_h, s->nprocs * CODEC_HASH_LEN);
-	XXH3_128bits_update(st, p->run_h, s->nmounts * CODEC_HASH_LEN);
-	XXH128_canonical_t c;
-	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
-	memcpy(p->digest.b, c.digest, CODEC_HASH_LEN);
-	XXH3_freeState(st);
+		codec_digest_add(&d, &p->layout_h, 1);
+	codec_digest_add(&d, p->ns_h, s->nns);
+	codec_digest_add(&d, p->proc_h, s->nprocs);
+	codec_digest_add(&d, p->run_h, s->nmounts);
+	codec_digest_end(&d, &p->digest);
 	return 0;
 }
 

@@ -24,7 +24,6 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <lmdb.h>
-#include <xxhash.h>
 
 #include "codec.h"
 #include "graph.h"
@@ -937,16 +936,15 @@ static int check_cb(const struct store_check *c, void *ctx)
 static void proc_hash(const struct graph *g, int32_t pid, uint8_t out[16])
 {
 	struct codec_snapshot snap;
-	XXH128_canonical_t c;
+	struct codec_hash h;
 	size_t i;
 
 	for (i = 0; i < g->nprocs && g->procs[i].pid != pid; i++)
 		;
 	assert_true(i < g->nprocs);
 	assert_int_equal(codec_encode_graph(g, &snap), 0);
-	XXH128_canonicalFromHash(&c, XXH3_128bits(snap.procs[i].data,
-						  snap.procs[i].len));
-	memcpy(out, c.digest, 16);
+	codec_hash(snap.procs[i].data, snap.procs[i].len, &h);
+	memcpy(out, h.b, 16);
 	codec_snapshot_free(&snap);
 }
 
