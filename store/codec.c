@@ -1,15 +1,18 @@
 /*
  * codec.c — the byte encoding of snapshots (see codec.h for the layout).
  *
- * Record layouts, version 1.  uv = LEB128, sv = zigzag LEB128, str =
- * uv(len + 1) then the bytes, 0 for NULL; ref = a namespace reference:
- * u8 0 for GRAPH_NONE, or u8 1, uv dev, uv inode.
+ * Record layouts, version 1 (the meta record: 2).  uv = LEB128, sv =
+ * zigzag LEB128, str = uv(len + 1) then the bytes, 0 for NULL; ref = a
+ * namespace reference: u8 0 for GRAPH_NONE, or u8 1, uv dev, uv inode.
  *
  *   every record  u8 kind, u8 version
- *   'G' meta      sv start_ns, sv end_ns, str hostname, str kernel,
- *                 str boot_id, sv capturer_pid, uv collected,
+ *   'G' meta v2   str hostname, str kernel, str boot_id, uv collected,
  *                 uv types_present, uv nsfs_dev,
  *                 uv ngaps, ngaps x (sv pid, sv tid, sv err, str what)
+ *   'G' meta v1   (read, no longer written; the "whole" meta record of
+ *                 codec_meta_whole()) sv start_ns, sv end_ns, then the
+ *                 three strings of v2, sv capturer_pid, then the rest
+ *                 of v2
  *   'N' namespace uv dev, uv inode, u8 type, u8 flags, ref owner,
  *                 sv owner_err, ref parent, sv parent_err, uv creator_uid,
  *                 uv kernel_id, str uid_map, str gid_map
@@ -376,18 +379,17 @@ static void put_fd(struct enc *e, const struct graph_fd *f)
 	put_ref(e, f->ns);
 }
 
+/* Without the capture: that goes into the header (codec_snapshot). */
 static void put_meta(struct enc *e)
 {
 	const struct graph *g = e->g;
 	const struct graph_meta *m = &g->meta;
 
-	put_head(e->b, CODEC_META);
-	codec_put_sv(e->b, m->start_ns);
-	codec_put_sv(e->b, m->end_ns);
+	codec_put_u8(e->b, CODEC_META);
+	codec_put_u8(e->b, CODEC_META_VERSION);
 	codec_put_str(e->b, m->hostname);
 	codec_put_str(e->b, m->kernel);
 	codec_put_str(e->b, m->boot_id);
-	codec_put_sv(e->b, m->capturer_pid);
 	codec_put_uv(e->b, m->collected);
 	codec_put_uv(e->b, m->types_present);
 	codec_put_uv(e->b, m->nsfs_dev);
@@ -539,6 +541,15 @@ static size_t count_runs(const struct graph *g)
 	return runs;
 }
 
+static struct codec_capture capture_of(const struct graph_meta *m)
+{
+	return (struct codec_capture){
+		.start_ns = m->start_ns,
+		.end_ns = m->end_ns,
+		.capturer_pid = m->capturer_pid,
+	};
+}
+
 int codec_encode_graph(const struct graph *g, struct codec_snapshot *out)
 {
 	struct codec_buf b;
@@ -610,6 +621,7 @@ int codec_encode_graph(const struct graph *g, struct codec_snapshot *out)
 	out->nns = g->nns;
 	out->nprocs = g->nprocs;
 	out->nmounts = nruns;
+	out->capture = capture_of(&g->meta);
 	out->buf = b.data;
 	free(start);
 	return 0;
@@ -747,19 +759,33 @@ static void get_fd(struct dec *d)
 	f->ns = ns;
 }
 
-static int dec_meta(struct graph *g, const struct codec_rec *rec)
+/* Version 2 takes its capture from CAP, version 1 holds its own. */
+static int dec_meta(struct graph *g, const struct codec_rec *rec,
+		    const struct codec_capture *cap)
 {
 	struct dec d;
 	struct graph_meta *m = &g->meta;
+	uint8_t version;
 
 	dec_init(&d, g, rec);
-	get_head(&d.r, CODEC_META);
-	m->start_ns = codec_get_sv(&d.r, INT64_MIN, INT64_MAX);
-	m->end_ns = codec_get_sv(&d.r, INT64_MIN, INT64_MAX);
+	if (codec_get_u8(&d.r) != CODEC_META)
+		rd_fail(&d.r);
+	version = codec_get_u8(&d.r);
+	if (version != 1 && version != CODEC_META_VERSION)
+		rd_fail(&d.r);
+	if (version == 1) {
+		m->start_ns = codec_get_sv(&d.r, INT64_MIN, INT64_MAX);
+		m->end_ns = codec_get_sv(&d.r, INT64_MIN, INT64_MAX);
+	} else {
+		m->start_ns = cap->start_ns;
+		m->end_ns = cap->end_ns;
+		m->capturer_pid = cap->capturer_pid;
+	}
 	m->hostname = get_gstr(&d);
 	m->kernel = get_gstr(&d);
 	m->boot_id = get_gstr(&d);
-	m->capturer_pid = get_i32(&d.r);
+	if (version == 1)
+		m->capturer_pid = get_i32(&d.r);
 	m->collected = get_u32(&d.r);
 	m->types_present = get_u32(&d.r);
 	m->nsfs_dev = codec_get_uv(&d.r, UINT64_MAX);
@@ -976,7 +1002,7 @@ int codec_decode_graph(const struct codec_snapshot *s, struct graph **out)
 		goto fail;
 	}
 
-	ret = dec_meta(g, &s->meta);
+	ret = dec_meta(g, &s->meta, &s->capture);
 	for (size_t i = 0; !ret && i < s->nns; i++)
 		ret = dec_ns(g, &s->ns[i], &refs[i]);
 	for (size_t i = 0; !ret && i < s->nns; i++) {
@@ -1016,6 +1042,39 @@ int codec_ns_key(const void *p, size_t n, struct ns_key *key)
 	return r.err ? -EBADMSG : 0;
 }
 
+int codec_meta_whole(const struct codec_rec *meta,
+		     const struct codec_capture *cap, struct codec_buf *out)
+{
+	struct codec_rd r;
+	const uint8_t *strs;
+	size_t len;
+
+	codec_rd_init(&r, meta->data, meta->len);
+	if (codec_get_u8(&r) != CODEC_META)
+		return -EBADMSG;
+	uint8_t version = codec_get_u8(&r);
+	if (version == 1 && !r.err) {
+		codec_put_bytes(out, meta->data, meta->len);
+		return out->err;
+	}
+	if (version != CODEC_META_VERSION || r.err)
+		return -EBADMSG;
+	/* The strings stay as they are; the capture goes around them. */
+	strs = r.p;
+	for (int i = 0; i < 3; i++)
+		(void)codec_get_str(&r, &len);
+	if (r.err)
+		return -EBADMSG;
+	codec_put_u8(out, CODEC_META);
+	codec_put_u8(out, 1);
+	codec_put_sv(out, cap->start_ns);
+	codec_put_sv(out, cap->end_ns);
+	codec_put_bytes(out, strs, (size_t)(r.p - strs));
+	codec_put_sv(out, cap->capturer_pid);
+	codec_put_bytes(out, r.p, r.left);
+	return out->err;
+}
+
 /* ---- hashes ------------------------------------------------------------- */
 
 void codec_hash(const void *p, size_t n, struct codec_hash *out)
@@ -1024,6 +1083,20 @@ void codec_hash(const void *p, size_t n, struct codec_hash *out)
 
 	XXH128_canonicalFromHash(&c, XXH3_128bits(p, n));
 	memcpy(out->b, c.digest, CODEC_HASH_LEN);
+}
+
+int codec_meta_hash(const struct codec_rec *meta,
+		    const struct codec_capture *cap, struct codec_hash *out)
+{
+	struct codec_buf b;
+	int ret;
+
+	codec_buf_init(&b);
+	ret = codec_meta_whole(meta, cap, &b);
+	if (!ret)
+		codec_hash(b.data, b.len, out);
+	codec_buf_free(&b);
+	return ret;
 }
 
 _Static_assert(sizeof(struct codec_hash) == CODEC_HASH_LEN,
@@ -1069,28 +1142,48 @@ void codec_digest(const struct codec_hash *h, size_t n, struct codec_hash *out)
 /* ---- header and lists --------------------------------------------------- */
 
 /*
- * 'H' version 1: uv id, sv start_ns, sv end_ns, str label, str host,
- * str boot_id, str kernel, uv nns, nprocs, ntasks, nfds, nmounts, nruns,
- * ngaps, size, added, 16 meta hash, u8 has_layout, [16 layout hash],
- * 16 digest, be64 XXH3-64 of everything before it.
+ * 'H' version 3, every snapshot: uv id, sv start_ns, sv end_ns,
+ * sv capturer_pid, str label, str host, str boot_id, str kernel, uv nns,
+ * nprocs, ntasks, nfds, nmounts, nruns, ngaps, size, added, u8 imported
+ * (0 or 1), [uv original_id when imported], 16 meta hash (the key of a
+ * version 2 meta record), u8 has_layout, [16 layout hash], 16 digest, be64
+ * XXH3-64 of everything before it.  The capture lives here, so that the
+ * meta record of an unchanged system stays the same record.
  *
- * 'H' version 2, for an imported snapshot only: the same with uv
- * original_id after 'added'.  A recorded snapshot keeps writing
- * version 1, so a store that never imported stays readable by nsnap 0.1;
- * one that did is refused by it as a whole (the store's format record says
- * 2), never misread.
+ * Read too, from stores written before: version 1 (recorded snapshots) is
+ * version 3 without capturer_pid and without the imported byte; version 2
+ * (imported ones) is version 1 with uv original_id after 'added'.  Both
+ * name a version 1 meta record, which holds the capture itself.  They are
+ * written only to give back what was read (a decoded header encodes to the
+ * same bytes).
  */
+#define HEADER_V1 1
 #define HEADER_V2 2
+
+/* The version byte H is written with. */
+static int header_version(const struct codec_header *h)
+{
+	if (!h->version || h->version == CODEC_HEADER_VERSION)
+		return CODEC_HEADER_VERSION;
+	if (h->version > CODEC_HEADER_VERSION)
+		return -EINVAL;
+	return h->imported ? HEADER_V2 : HEADER_V1;
+}
 
 int codec_encode_header(const struct codec_header *h, struct codec_buf *b)
 {
 	size_t start = b->len;
+	int version = header_version(h);
 
+	if (version < 0)
+		return version;
 	codec_put_u8(b, (uint8_t)CODEC_HEADER);
-	codec_put_u8(b, h->imported ? HEADER_V2 : CODEC_VERSION);
+	codec_put_u8(b, (uint8_t)version);
 	codec_put_uv(b, h->id);
 	codec_put_sv(b, h->start_ns);
 	codec_put_sv(b, h->end_ns);
+	if (version == CODEC_HEADER_VERSION)
+		codec_put_sv(b, h->capturer_pid);
 	put_strn(b, h->label.p, h->label.len);
 	put_strn(b, h->host.p, h->host.len);
 	put_strn(b, h->boot_id.p, h->boot_id.len);
@@ -1104,6 +1197,8 @@ int codec_encode_header(const struct codec_header *h, struct codec_buf *b)
 	codec_put_uv(b, h->ngaps);
 	codec_put_uv(b, h->size);
 	codec_put_uv(b, h->added);
+	if (version == CODEC_HEADER_VERSION)
+		codec_put_u8(b, h->imported);
 	if (h->imported)
 		codec_put_uv(b, h->original_id);
 	codec_put_bytes(b, h->meta.b, CODEC_HASH_LEN);
@@ -1142,12 +1237,15 @@ int codec_decode_header(const void *p, size_t n, struct codec_header *h)
 	*h = (struct codec_header){ 0 };
 	codec_rd_init(&r, p, n);
 	uint8_t kind = codec_get_u8(&r), version = codec_get_u8(&r);
-	if (kind != CODEC_HEADER ||
-	    (version != CODEC_VERSION && version != HEADER_V2))
+	if (kind != CODEC_HEADER || version < HEADER_V1 ||
+	    version > CODEC_HEADER_VERSION)
 		rd_fail(&r);
+	h->version = version;
 	h->id = codec_get_uv(&r, UINT64_MAX);
 	h->start_ns = codec_get_sv(&r, INT64_MIN, INT64_MAX);
 	h->end_ns = codec_get_sv(&r, INT64_MIN, INT64_MAX);
+	if (version == CODEC_HEADER_VERSION)
+		h->capturer_pid = get_i32(&r);
 	h->label = get_cstr(&r);
 	h->host = get_cstr(&r);
 	h->boot_id = get_cstr(&r);
@@ -1161,7 +1259,14 @@ int codec_decode_header(const void *p, size_t n, struct codec_header *h)
 	h->ngaps = codec_get_uv(&r, UINT64_MAX);
 	h->size = codec_get_uv(&r, UINT64_MAX);
 	h->added = codec_get_uv(&r, UINT64_MAX);
-	h->imported = version == HEADER_V2;
+	if (version == CODEC_HEADER_VERSION) {
+		uint8_t imported = codec_get_u8(&r);
+		if (imported > 1)
+			rd_fail(&r);
+		h->imported = imported;
+	} else {
+		h->imported = version == HEADER_V2;
+	}
 	if (h->imported)
 		h->original_id = codec_get_uv(&r, UINT64_MAX);
 	get_hash(&r, &h->meta);

@@ -285,7 +285,11 @@ static int hashes_compute(const struct graph *g, struct rec_hashes *h)
 	ret = hashes_alloc(h, s.layout.len > 0, s.nns, s.nprocs, s.nmounts);
 	if (ret)
 		goto out;
-	codec_hash(s.meta.data, s.meta.len, h->meta);
+	ret = codec_meta_hash(&s.meta, &s.capture, h->meta);
+	if (ret) {
+		hashes_free(h);
+		goto out;
+	}
 	if (h->layout)
 		codec_hash(s.layout.data, s.layout.len, h->layout);
 	for (size_t i = 0; i < s.nns; i++)

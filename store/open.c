@@ -110,7 +110,7 @@ static int format_check(const MDB_val *val)
 	return 0;
 }
 
-void sto_format_raise(struct sto_txn *t)
+void sto_format_raise(struct sto_txn *t, uint32_t version)
 {
 	uint8_t fmt[FORMAT_LEN];
 	MDB_val val;
@@ -122,9 +122,9 @@ void sto_format_raise(struct sto_txn *t)
 		sto_txn_fail(t, rc);
 		return;
 	}
-	/* store_open() checked it: this is version 1 or 2, our layout. */
-	if (((const uint8_t *)val.mv_data)[11] < STORE_FORMAT) {
-		format_value(fmt, STORE_FORMAT);
+	/* store_open() checked it: this is one of our versions. */
+	if (((const uint8_t *)val.mv_data)[11] < version) {
+		format_value(fmt, version);
 		sto_txn_put(t, t->s->meta, "format", 6, fmt, FORMAT_LEN, 0);
 	}
 }
@@ -180,7 +180,7 @@ static int open_dbis(struct store *s, bool write)
 		rc = sto_lm_dbi_open(t.txn, "meta", MDB_CREATE, &s->meta);
 		if (rc)
 			goto out_rc;
-		format_value(fmt, STORE_FORMAT_FIRST);
+		format_value(fmt, STORE_FORMAT);
 		sto_txn_put(&t, s->meta, "format", 6, fmt, FORMAT_LEN, 0);
 		ret = t.ret;
 		if (ret)

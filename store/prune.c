@@ -585,7 +585,7 @@ static int prune_remove(struct prune *p)
 		sto_txn_put(t, s->meta, "next", 4, k, 8, 0);
 	}
 	if (!ret)
-		sto_format_raise(t);
+		sto_format_raise(t, STORE_FORMAT_IDS);
 	return ret ? ret : t->ret;
 }
 

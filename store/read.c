@@ -169,7 +169,7 @@ int sto_snap_read(struct sto_txn *t, uint64_t id, struct codec_header *h,
 		  struct codec_snapshot *snap)
 {
 	struct codec_digest d;
-	struct codec_hash digest;
+	struct codec_hash digest, meta_whole;
 	int ret;
 
 	*snap = (struct codec_snapshot){ 0 };
@@ -181,7 +181,18 @@ int sto_snap_read(struct sto_txn *t, uint64_t id, struct codec_header *h,
 	ret = sto_rec_get(t, h->meta.b, &snap->meta);
 	if (ret)
 		goto out;
-	codec_digest_add(&d, &h->meta, 1);
+	/* A version 1 meta record (older headers) holds its own capture. */
+	snap->capture = (struct codec_capture){
+		.start_ns = h->start_ns,
+		.end_ns = h->end_ns,
+		.capturer_pid = h->capturer_pid,
+	};
+	ret = codec_meta_hash(&snap->meta, &snap->capture, &meta_whole);
+	if (ret == -EBADMSG)
+		ret = sto_corrupt_record(h->meta.b, "is not a meta record");
+	if (ret)
+		goto out;
+	codec_digest_add(&d, &meta_whole, 1);
 	if (h->has_layout) {
 		ret = sto_rec_get(t, h->layout.b, &snap->layout);
 		if (ret)

@@ -91,7 +91,7 @@ int store_put(struct store *s, const struct graph *g, const char *label,
  * was imported, and ORIGINAL_ID.  An imported snapshot stays out of the
  * namespace index (see store_ns_history()): its namespaces belong to
  * another machine or another time, and their (dev, inode) numbers would be
- * taken for this machine's.  Marks the store as format 2.
+ * taken for this machine's.
  */
 int store_put_imported(struct store *s, const struct graph *g,
 		       const char *label, uint64_t original_id,
@@ -266,7 +266,7 @@ struct store_prune_result {
  * held a change point, so that store_ns_history() still tells every
  * remaining snapshot's state.  Freed pages are reused by later writes:
  * with regular pruning the data file stops growing.  R may be NULL; a store
- * opened read-only gives STORE_ERDONLY.  Marks the store as format 2.
+ * opened read-only gives STORE_ERDONLY.  Raises the store to format 2.
  */
 int store_prune(struct store *s, const struct store_prune_opts *o,
 		struct store_prune_result *r);

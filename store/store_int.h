@@ -70,11 +70,15 @@
  * Format 1: what nsnap 0.1 wrote.  Format 2 adds what 0.1 would misread or
  * break: version 2 headers (imported snapshots), and ids with gaps (0.1
  * takes the snapshot before id N to be N - 1, and would give the id of a
- * pruned newest snapshot again).  A store starts as 1 and is raised to 2
- * by the first import or prune, so that 0.1 refuses it as newer instead.
+ * pruned newest snapshot again).  Format 3 adds version 3 headers, which
+ * carry the capture, and version 2 meta records, which do not.  This
+ * nsnap reads all three and writes 3; a store is raised to the format of
+ * what is written into it (a prune: 2; a snapshot: 3) before it is
+ * written, so that an older nsnap refuses it as newer instead of misreading
+ * it.
  */
-#define STORE_FORMAT 2
-#define STORE_FORMAT_FIRST 1
+#define STORE_FORMAT 3
+#define STORE_FORMAT_IDS 2      /* ids with gaps */
 #define STORE_MAGIC "nsnapsto"
 #define FORMAT_LEN 16
 
@@ -196,10 +200,9 @@ int sto_rec_get(struct sto_txn *t, const uint8_t *h, struct codec_rec *r);
 /* PATH as a store directory: made first (0700, parents too) with CREATE;
  * it must be a directory. */
 int sto_dir(const char *path, bool create);
-/* In a write transaction: make the store's format record say
- * STORE_FORMAT, if it does not yet, before writing what older readers
- * would misread. */
-void sto_format_raise(struct sto_txn *t);
+/* In a write transaction: make the store's format record say VERSION, if
+ * it says less, before writing what readers of that would misread. */
+void sto_format_raise(struct sto_txn *t, uint32_t version);
 
 /* ---- snapshots (read.c, write.c) ---------------------------------------- */
 

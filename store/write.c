@@ -26,6 +26,7 @@ struct plan {
 	const struct graph *g;
 	struct codec_snapshot snap;
 	struct codec_hash meta_h, layout_h;
+	struct codec_hash meta_whole;    /* what the digest counts for meta */
 	struct codec_hash *ns_h, *proc_h, *run_h;
 	struct codec_hash *ns_sorted;    /* ns_h, sorted for lookups */
 	/* List chunks: 'L' records end to end in 'chunks', chunk i at
@@ -124,6 +125,9 @@ static int plan_make(struct plan *p, const struct graph *g)
 
 	const struct codec_snapshot *s = &p->snap;
 	codec_hash(s->meta.data, s->meta.len, &p->meta_h);
+	ret = codec_meta_hash(&s->meta, &s->capture, &p->meta_whole);
+	if (ret)
+		return ret;
 	p->size = s->meta.len + s->layout.len;
 	if (s->layout.len)
 		codec_hash(s->layout.data, s->layout.len, &p->layout_h);
@@ -148,7 +152,7 @@ static int plan_make(struct plan *p, const struct graph *g)
 	ret = codec_digest_begin(&d);
 	if (ret)
 		return ret;
-	codec_digest_add(&d, &p->meta_h, 1);
+	codec_digest_add(&d, &p->meta_whole, 1);
 	if (s->layout.len)
 		codec_digest_add(&d, &p->layout_h, 1);
 	codec_digest_add(&d, p->ns_h, s->nns);
@@ -347,6 +351,7 @@ static void put_header(struct sto_txn *t, const struct plan *p, uint64_t id,
 	h->id = id;
 	h->start_ns = g->meta.start_ns;
 	h->end_ns = g->meta.end_ns;
+	h->capturer_pid = g->meta.capturer_pid;
 	h->host = cstr(g->meta.hostname);
 	h->boot_id = cstr(g->meta.boot_id);
 	h->kernel = cstr(g->meta.kernel);
@@ -390,9 +395,8 @@ static int put_txn(struct store *s, const struct plan *p, const char *label,
 		return ret;
 	id = put_id(&t);
 	put_records(&t, p, id, &h.added);
-	if (imported)
-		sto_format_raise(&t);
-	else
+	sto_format_raise(&t, STORE_FORMAT);
+	if (!imported)
 		nsidx_put(&t, p, id, prev_indexed(&t, id));
 	codec_be64_write(k, id);
 	if (label)
