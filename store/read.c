@@ -160,11 +160,8 @@ void sto_snap_free(struct codec_snapshot *snap)
 	*snap = (struct codec_snapshot){ 0 };
 }
 
-/*
- * Snapshot ID as store_load() reads it, in T: its header, and its records
- * each checked against its hash, their hashes against the header's digest.
- * SNAP's arrays are malloc'd (sto_snap_free()), its records point into the map.
- */
+/* See store_int.h.  The meta record is checked against its key, and counts
+ * in the digest with its whole record's hash. */
 int sto_snap_read(struct sto_txn *t, uint64_t id, struct codec_header *h,
 		  struct codec_snapshot *snap)
 {
@@ -220,8 +217,6 @@ out:
 	return ret;
 }
 
-/* Decode what sto_snap_read() gave: STORE_ECORRUPT when the records, each
- * whole, do not make a graph. */
 int sto_snap_decode(uint64_t id, const struct codec_snapshot *snap,
 		    struct graph **out)
 {
@@ -302,19 +297,13 @@ int store_header(struct store *s, uint64_t id, struct store_header *out)
 	return ret;
 }
 
-int store_list(struct store *s, int (*cb)(const struct store_header *, void *),
-	       void *ctx)
+int sto_snaps_walk(struct store *s, sto_walk_fn *cb, void *ctx)
 {
 	struct sto_txn t;
-	struct codec_header h;
-	struct store_header *sh;
 	MDB_cursor *c = NULL;
 	MDB_val key, val;
-	int rc, ret, bad = 0;
+	int rc, ret;
 
-	sh = malloc(sizeof(*sh));
-	if (!sh)
-		return -ENOMEM;
 	ret = sto_txn_begin(s, &t, false);
 	if (ret || sto_cursor_open(&t, s->snaps, &c)) {
 		ret = t.ret;
@@ -322,29 +311,58 @@ int store_list(struct store *s, int (*cb)(const struct store_header *, void *),
 	}
 	for (rc = sto_lm_cursor_get(c, &key, &val, MDB_FIRST); !rc;
 	     rc = sto_lm_cursor_get(c, &key, &val, MDB_NEXT)) {
-		uint64_t id;
-		int err = sto_key_id(&t, &key, &id);
-		if (!err)
-			err = sto_header_decode(&t, id, &val, &h);
-		if (err) {
-			/* Show the rest; say so at the end. */
-			bad = bad ? bad : err;
-			continue;
-		}
-		header_export(&h, sh);
-		ret = cb(sh, ctx);
+		ret = cb(&t, &key, &val, ctx);
 		if (ret)
 			break;
 	}
-	if (!ret && rc && rc != MDB_NOTFOUND)
+	if (!ret && rc != MDB_NOTFOUND)
 		ret = sto_mdb_err(rc);
-	if (!ret)
-		ret = bad;
 out:
 	if (c)
 		mdb_cursor_close(c);
 	sto_txn_abort(&t);
-	free(sh);
+	return ret;
+}
+
+struct list_walk {
+	struct store_header sh;
+	int (*cb)(const struct store_header *, void *);
+	void *ctx;
+	int bad;        /* the first header that could not be read */
+};
+
+static int list_one(struct sto_txn *t, const MDB_val *key, const MDB_val *val,
+		    void *ctx)
+{
+	struct list_walk *w = ctx;
+	struct codec_header h;
+	uint64_t id;
+	int err = sto_key_id(t, key, &id);
+
+	if (!err)
+		err = sto_header_decode(t, id, val, &h);
+	if (err) {
+		/* Show the rest; say so at the end. */
+		w->bad = w->bad ? w->bad : err;
+		return 0;
+	}
+	header_export(&h, &w->sh);
+	return w->cb(&w->sh, w->ctx);
+}
+
+int store_list(struct store *s, int (*cb)(const struct store_header *, void *),
+	       void *ctx)
+{
+	struct list_walk *w = malloc(sizeof(*w));
+	int ret;
+
+	if (!w)
+		return -ENOMEM;
+	*w = (struct list_walk){ .cb = cb, .ctx = ctx };
+	ret = sto_snaps_walk(s, list_one, w);
+	if (!ret)
+		ret = w->bad;
+	free(w);
 	return ret;
 }
 

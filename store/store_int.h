@@ -232,6 +232,12 @@ int sto_snap_read(struct sto_txn *t, uint64_t id, struct codec_header *h,
 int sto_snap_decode(uint64_t id, const struct codec_snapshot *snap,
 		    struct graph **out);
 void sto_snap_free(struct codec_snapshot *snap);
+/* CB for every entry of the snapshot table in id order, damaged headers
+ * included, in one read transaction; a non-zero return from CB stops the
+ * walk and is returned. */
+typedef int sto_walk_fn(struct sto_txn *t, const MDB_val *key,
+			const MDB_val *val, void *ctx);
+int sto_snaps_walk(struct store *s, sto_walk_fn *cb, void *ctx);
 /* The id the next snapshot gets: past LAST, the newest, and past any id
  * given before and pruned since (meta "next"). */
 uint64_t sto_next_id(struct sto_txn *t, uint64_t last);

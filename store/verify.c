@@ -52,51 +52,45 @@ static int verify_one(struct store *s, uint64_t id, struct store_check *c)
 	return ret;
 }
 
+struct ids {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int id_one(struct sto_txn *t, const MDB_val *key, const MDB_val *val,
+		  void *ctx)
+{
+	struct ids *ids = ctx;
+	uint64_t id;
+
+	(void)val;
+	/* A key of another size is no snapshot at all. */
+	if (sto_key_id(t, key, &id))
+		return 0;
+	if (ids->n == ids->cap) {
+		size_t cap = ids->cap ? 2 * ids->cap : 64;
+		uint64_t *more = realloc(ids->v, cap * sizeof(*more));
+		if (!more)
+			return -ENOMEM;
+		ids->v = more;
+		ids->cap = cap;
+	}
+	ids->v[ids->n++] = id;
+	return 0;
+}
+
 /* Every snapshot id, damaged headers included, in one read transaction. */
 static int all_ids(struct store *s, uint64_t **ids, size_t *n)
 {
-	struct sto_txn t;
-	MDB_cursor *c = NULL;
-	MDB_val key, val;
-	uint64_t *v = NULL, id;
-	size_t cap = 0;
-	int rc, ret;
+	struct ids all = { 0 };
+	int ret = sto_snaps_walk(s, id_one, &all);
 
-	*ids = NULL;
-	*n = 0;
-	ret = sto_txn_begin(s, &t, false);
-	if (ret || sto_cursor_open(&t, s->snaps, &c)) {
-		ret = t.ret;
-		goto out;
-	}
-	for (rc = sto_lm_cursor_get(c, &key, &val, MDB_FIRST); !rc;
-	     rc = sto_lm_cursor_get(c, &key, &val, MDB_NEXT)) {
-		/* A key of another size is no snapshot at all. */
-		if (sto_key_id(&t, &key, &id))
-			continue;
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 64;
-			uint64_t *more = realloc(v, cap * sizeof(*v));
-			if (!more) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			v = more;
-		}
-		v[(*n)++] = id;
-	}
-	if (rc != MDB_NOTFOUND)
-		ret = sto_mdb_err(rc);
-out:
-	if (c)
-		mdb_cursor_close(c);
-	sto_txn_abort(&t);
 	if (ret) {
-		free(v);
-		*n = 0;
-	} else {
-		*ids = v;
+		free(all.v);
+		all = (struct ids){ 0 };
 	}
+	*ids = all.v;
+	*n = all.n;
 	return ret;
 }
 
