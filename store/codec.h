@@ -1,6 +1,9 @@
 /*
  * codec.h — the bytes of a stored snapshot: graph <-> records.
  *
+ * Files: codec_prim.c (the primitives), codec.c (a graph as records and
+ * back), codec_header.c (hashes, the digest, the header, list chunks).
+ *
  * Owns every byte layout the store writes: the primitives (LEB128 varints,
  * zigzag, big-endian words, length-prefixed nullable strings), the records
  * a graph is cut into, the snapshot header and the hash lists.  It touches
@@ -94,6 +97,17 @@ const char *codec_get_str(struct codec_rd *r, size_t *len);
 size_t codec_get_count(struct codec_rd *r, size_t min_size);
 /* 0 when the reader consumed everything without error, else -EBADMSG. */
 int codec_rd_end(const struct codec_rd *r);
+/* Make -EBADMSG R's error (a decoder's own check failed). */
+void codec_rd_fail(struct codec_rd *r);
+/* Numbers of 32 bits as sv and uv. */
+int32_t codec_get_i32(struct codec_rd *r);
+uint32_t codec_get_u32(struct codec_rd *r);
+/* A string of LEN bytes (NULL: absent). */
+void codec_put_strn(struct codec_buf *b, const char *s, size_t len);
+/* A record's first two bytes: KIND and CODEC_VERSION; the reader fails
+ * on anything else. */
+void codec_put_head(struct codec_buf *b, enum codec_kind kind);
+void codec_get_head(struct codec_rd *r, enum codec_kind kind);
 
 void codec_be64_write(uint8_t out[8], uint64_t v);
 uint64_t codec_be64_read(const uint8_t in[8]);
@@ -215,7 +229,7 @@ struct codec_str {
  */
 struct codec_header {
 	/* 0 or CODEC_HEADER_VERSION: what is written now.  1 and 2 are
-	 * read, and written again only as they were read (see codec.c). */
+	 * read, and written again only as they were read (codec_header.c). */
 	uint8_t version;
 	uint64_t id;
 	int64_t start_ns, end_ns;

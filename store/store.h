@@ -19,7 +19,7 @@
  * Behind this face (store_int.h is what its files share): txn.c (errors,
  * the fault guard, transactions, records), open.c, selector.c (selectors
  * without a store) and resolve.c, write.c, read.c, verify.c, prune.c,
- * copy.c; codec.c lays out the bytes, export.c the interchange format.
+ * copy.c; codec*.c lay out the bytes, export.c the interchange format.
  */
 #ifndef NSNAP_STORE_H
 #define NSNAP_STORE_H

@@ -4,7 +4,7 @@
  * Not built by the Makefile (the corpus is kept in the tree); to redo it:
  *
  *   cc -std=c11 -D_GNU_SOURCE -Ilibcore -Istore tests/fuzz/gen_corpus_decode.c \
- *      store/codec.c libcore/graph.c -lxxhash -o build/gen_corpus_decode &&
+ *      store/codec*.c libcore/graph.c -lxxhash -o build/gen_corpus_decode &&
  *   build/gen_corpus_decode tests/fuzz/corpus/decode
  *
  * Inputs use fuzz_decode's framing (LEB128 length, record, repeated): valid
