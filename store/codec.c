@@ -1,15 +1,19 @@
 /*
- * codec.c — the byte encoding of snapshots (see codec.h for the layout).
+ * codec.c — a graph as records and back (see codec.h); the primitives are
+ * codec_prim.c's, the header, lists and hashes codec_header.c's.
  *
- * Record layouts, version 1.  uv = LEB128, sv = zigzag LEB128, str =
- * uv(len + 1) then the bytes, 0 for NULL; ref = a namespace reference:
- * u8 0 for GRAPH_NONE, or u8 1, uv dev, uv inode.
+ * Record layouts, version 1 (the meta record: 2).  uv = LEB128, sv =
+ * zigzag LEB128, str = uv(len + 1) then the bytes, 0 for NULL; ref = a
+ * namespace reference: u8 0 for GRAPH_NONE, or u8 1, uv dev, uv inode.
  *
  *   every record  u8 kind, u8 version
- *   'G' meta      sv start_ns, sv end_ns, str hostname, str kernel,
- *                 str boot_id, sv capturer_pid, uv collected,
+ *   'G' meta v2   str hostname, str kernel, str boot_id, uv collected,
  *                 uv types_present, uv nsfs_dev,
  *                 uv ngaps, ngaps x (sv pid, sv tid, sv err, str what)
+ *   'G' meta v1   (read, no longer written; the "whole" meta record of
+ *                 codec_meta_whole()) sv start_ns, sv end_ns, then the
+ *                 three strings of v2, sv capturer_pid, then the rest
+ *                 of v2
  *   'N' namespace uv dev, uv inode, u8 type, u8 flags, ref owner,
  *                 sv owner_err, ref parent, sv parent_err, uv creator_uid,
  *                 uv kernel_id, str uid_map, str gid_map
@@ -36,262 +40,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #define LINK_SLOTS (NS_NTYPES + 2)
 #define SLOT_PFC NS_NTYPES
 #define SLOT_TFC (NS_NTYPES + 1)
-
-/* ---- output primitives -------------------------------------------------- */
-
-void codec_buf_init(struct codec_buf *b)
-{
-	*b = (struct codec_buf){ 0 };
-}
-
-void codec_buf_free(struct codec_buf *b)
-{
-	free(b->data);
-	codec_buf_init(b);
-}
-
-static bool buf_room(struct codec_buf *b, size_t n)
-{
-	if (b->err)
-		return false;
-	if (b->cap - b->len >= n)
-		return true;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap - b->len < n) {
-		if (cap > SIZE_MAX / 2) {
-			b->err = -ENOMEM;
-			return false;
-		}
-		cap *= 2;
-	}
-	uint8_t *p = realloc(b->data, cap);
-	if (!p) {
-		b->err = -ENOMEM;
-		return false;
-	}
-	b->data = p;
-	b->cap = cap;
-	return true;
-}
-
-void codec_put_bytes(struct codec_buf *b, const void *p, size_t n)
-{
-	if (!buf_room(b, n))
-		return;
-	if (n)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
-
-void codec_put_u8(struct codec_buf *b, uint8_t v)
-{
-	codec_put_bytes(b, &v, 1);
-}
-
-void codec_put_uv(struct codec_buf *b, uint64_t v)
-{
-	uint8_t tmp[10];
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		tmp[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	tmp[n++] = (uint8_t)v;
-	codec_put_bytes(b, tmp, n);
-}
-
-void codec_put_sv(struct codec_buf *b, int64_t v)
-{
-	/* Spelled without shifting a negative value (undefined in C). */
-	uint64_t u = (uint64_t)v << 1;
-	codec_put_uv(b, v < 0 ? ~u : u);
-}
-
-void codec_be64_write(uint8_t out[8], uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		out[i] = (uint8_t)v;
-}
-
-uint64_t codec_be64_read(const uint8_t in[8])
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | in[i];
-	return v;
-}
-
-void codec_put_be64(struct codec_buf *b, uint64_t v)
-{
-	uint8_t tmp[8];
-
-	codec_be64_write(tmp, v);
-	codec_put_bytes(b, tmp, 8);
-}
-
-static void put_strn(struct codec_buf *b, const char *s, size_t len)
-{
-	if (!s) {
-		codec_put_uv(b, 0);
-		return;
-	}
-	codec_put_uv(b, (uint64_t)len + 1);
-	codec_put_bytes(b, s, len);
-}
-
-void codec_put_str(struct codec_buf *b, const char *s)
-{
-	put_strn(b, s, s ? strlen(s) : 0);
-}
-
-/* ---- input primitives --------------------------------------------------- */
-
-void codec_rd_init(struct codec_rd *r, const void *p, size_t n)
-{
-	*r = (struct codec_rd){ .p = p, .left = n };
-}
-
-static void rd_fail(struct codec_rd *r)
-{
-	if (!r->err)
-		r->err = -EBADMSG;
-	r->left = 0;
-}
-
-const uint8_t *codec_get_bytes(struct codec_rd *r, size_t n)
-{
-	if (r->err || r->left < n) {
-		rd_fail(r);
-		return NULL;
-	}
-	const uint8_t *p = r->p;
-	r->p += n;
-	r->left -= n;
-	return p;
-}
-
-uint8_t codec_get_u8(struct codec_rd *r)
-{
-	const uint8_t *p = codec_get_bytes(r, 1);
-	return p ? *p : 0;
-}
-
-uint64_t codec_get_uv(struct codec_rd *r, uint64_t max)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0;; i++) {
-		const uint8_t *p = codec_get_bytes(r, 1);
-		if (!p)
-			return 0;
-		/* The tenth byte holds bit 63 only. */
-		if (i == 9 && *p > 1) {
-			rd_fail(r);
-			return 0;
-		}
-		v |= (uint64_t)(*p & 0x7f) << (7 * i);
-		if (!(*p & 0x80)) {
-			/* Overlong forms would give one value two encodings. */
-			if (*p == 0 && i > 0) {
-				rd_fail(r);
-				return 0;
-			}
-			break;
-		}
-	}
-	if (v > max) {
-		rd_fail(r);
-		return 0;
-	}
-	return v;
-}
-
-int64_t codec_get_sv(struct codec_rd *r, int64_t min, int64_t max)
-{
-	uint64_t u = codec_get_uv(r, UINT64_MAX);
-	int64_t v = (u & 1) ? -(int64_t)(u >> 1) - 1 : (int64_t)(u >> 1);
-
-	if (v < min || v > max) {
-		rd_fail(r);
-		return 0;
-	}
-	return v;
-}
-
-uint64_t codec_get_be64(struct codec_rd *r)
-{
-	const uint8_t *p = codec_get_bytes(r, 8);
-	return p ? codec_be64_read(p) : 0;
-}
-
-const char *codec_get_str(struct codec_rd *r, size_t *len)
-{
-	*len = 0;
-	uint64_t n = codec_get_uv(r, UINT64_MAX);
-	if (n == 0)
-		return NULL;
-	if (n - 1 > r->left) {
-		rd_fail(r);
-		return NULL;
-	}
-	const uint8_t *p = codec_get_bytes(r, (size_t)(n - 1));
-	if (!p)
-		return NULL;
-	/* A C string cannot hold one: it would not survive the round trip. */
-	if (memchr(p, 0, (size_t)(n - 1))) {
-		rd_fail(r);
-		return NULL;
-	}
-	*len = (size_t)(n - 1);
-	return (const char *)p;
-}
-
-size_t codec_get_count(struct codec_rd *r, size_t min_size)
-{
-	uint64_t n = codec_get_uv(r, UINT64_MAX);
-
-	if (min_size == 0)
-		min_size = 1;
-	if (n > r->left / min_size) {
-		rd_fail(r);
-		return 0;
-	}
-	return (size_t)n;
-}
-
-int codec_rd_end(const struct codec_rd *r)
-{
-	return r->err || r->left ? -EBADMSG : 0;
-}
-
-static int32_t get_i32(struct codec_rd *r)
-{
-	return (int32_t)codec_get_sv(r, INT32_MIN, INT32_MAX);
-}
-
-static uint32_t get_u32(struct codec_rd *r)
-{
-	return (uint32_t)codec_get_uv(r, UINT32_MAX);
-}
-
-static void put_head(struct codec_buf *b, enum codec_kind kind)
-{
-	codec_put_u8(b, (uint8_t)kind);
-	codec_put_u8(b, CODEC_VERSION);
-}
-
-static void get_head(struct codec_rd *r, enum codec_kind kind)
-{
-	if (codec_get_u8(r) != kind || codec_get_u8(r) != CODEC_VERSION)
-		rd_fail(r);
-}
 
 /* ---- encoding a graph --------------------------------------------------- */
 
@@ -376,18 +128,17 @@ static void put_fd(struct enc *e, const struct graph_fd *f)
 	put_ref(e, f->ns);
 }
 
+/* Without the capture: that goes into the header (codec_snapshot). */
 static void put_meta(struct enc *e)
 {
 	const struct graph *g = e->g;
 	const struct graph_meta *m = &g->meta;
 
-	put_head(e->b, CODEC_META);
-	codec_put_sv(e->b, m->start_ns);
-	codec_put_sv(e->b, m->end_ns);
+	codec_put_u8(e->b, CODEC_META);
+	codec_put_u8(e->b, CODEC_META_VERSION);
 	codec_put_str(e->b, m->hostname);
 	codec_put_str(e->b, m->kernel);
 	codec_put_str(e->b, m->boot_id);
-	codec_put_sv(e->b, m->capturer_pid);
 	codec_put_uv(e->b, m->collected);
 	codec_put_uv(e->b, m->types_present);
 	codec_put_uv(e->b, m->nsfs_dev);
@@ -403,7 +154,7 @@ static void put_meta(struct enc *e)
 
 static void put_ns(struct enc *e, const struct graph_ns *ns)
 {
-	put_head(e->b, CODEC_NS);
+	codec_put_head(e->b, CODEC_NS);
 	codec_put_uv(e->b, ns->key.dev);
 	codec_put_uv(e->b, ns->key.ino);
 	codec_put_u8(e->b, ns->type);
@@ -425,7 +176,7 @@ static void put_proc(struct enc *e, const struct graph_proc *p, bool slices)
 	const struct graph *g = e->g;
 	struct graph_links blank = blank_links();
 
-	put_head(e->b, CODEC_PROC);
+	codec_put_head(e->b, CODEC_PROC);
 	codec_put_sv(e->b, p->pid);
 	codec_put_uv(e->b, p->flags);
 	codec_put_sv(e->b, p->ppid);
@@ -455,7 +206,7 @@ static void put_layout(struct enc *e)
 	const struct graph *g = e->g;
 	struct graph_links blank = blank_links();
 
-	put_head(e->b, CODEC_LAYOUT);
+	codec_put_head(e->b, CODEC_LAYOUT);
 	codec_put_uv(e->b, g->nprocs);
 	for (size_t i = 0; i < g->nprocs; i++) {
 		const struct graph_proc *p = &g->procs[i];
@@ -477,7 +228,7 @@ static void put_mounts(struct enc *e, size_t first, size_t n)
 {
 	const struct graph_mount *m = &e->g->mounts[first];
 
-	put_head(e->b, CODEC_MOUNTS);
+	codec_put_head(e->b, CODEC_MOUNTS);
 	put_ref(e, m->mntns);
 	codec_put_uv(e->b, n);
 	for (size_t k = 0; k < n; k++) {
@@ -537,6 +288,15 @@ static size_t count_runs(const struct graph *g)
 		if (i == 0 || g->mounts[i].mntns != g->mounts[i - 1].mntns)
 			runs++;
 	return runs;
+}
+
+static struct codec_capture capture_of(const struct graph_meta *m)
+{
+	return (struct codec_capture){
+		.start_ns = m->start_ns,
+		.end_ns = m->end_ns,
+		.capturer_pid = m->capturer_pid,
+	};
 }
 
 int codec_encode_graph(const struct graph *g, struct codec_snapshot *out)
@@ -610,6 +370,7 @@ int codec_encode_graph(const struct graph *g, struct codec_snapshot *out)
 	out->nns = g->nns;
 	out->nprocs = g->nprocs;
 	out->nmounts = nruns;
+	out->capture = capture_of(&g->meta);
 	out->buf = b.data;
 	free(start);
 	return 0;
@@ -672,7 +433,7 @@ static bool get_key(struct codec_rd *r, struct ns_key *k)
 	if (tag == 0)
 		return false;
 	if (tag != 1) {
-		rd_fail(r);
+		codec_rd_fail(r);
 		return false;
 	}
 	k->dev = codec_get_uv(r, UINT64_MAX);
@@ -688,7 +449,7 @@ static uint32_t get_ref(struct dec *d)
 		return GRAPH_NONE;
 	uint32_t idx = graph_ns_find(d->g, k);
 	if (idx == GRAPH_NONE)
-		rd_fail(&d->r);
+		codec_rd_fail(&d->r);
 	return idx;
 }
 
@@ -702,7 +463,7 @@ static void get_links(struct dec *d, struct graph_links *l,
 		if (same & (1u << t))
 			continue;
 		l->ns[t] = get_ref(d);
-		l->err[t] = get_i32(&d->r);
+		l->err[t] = codec_get_i32(&d->r);
 	}
 	if (!(same & (1u << SLOT_PFC)))
 		l->pid_for_children = get_ref(d);
@@ -710,12 +471,12 @@ static void get_links(struct dec *d, struct graph_links *l,
 		l->time_for_children = get_ref(d);
 	/* A slot spelled out must differ, or the mask would have said so. */
 	if (!d->r.err && (links_same(l, base) & ~same))
-		rd_fail(&d->r);
+		codec_rd_fail(&d->r);
 }
 
 static void get_task(struct dec *d, const struct graph_links *base)
 {
-	int32_t tid = get_i32(&d->r);
+	int32_t tid = codec_get_i32(&d->r);
 	struct graph_task *t;
 	const char *comm = get_gstr(d);
 
@@ -733,7 +494,7 @@ static void get_task(struct dec *d, const struct graph_links *base)
 
 static void get_fd(struct dec *d)
 {
-	int32_t fd = get_i32(&d->r);
+	int32_t fd = codec_get_i32(&d->r);
 	uint32_t ns = get_ref(d);
 
 	if (d->r.err || d->nomem)
@@ -747,27 +508,41 @@ static void get_fd(struct dec *d)
 	f->ns = ns;
 }
 
-static int dec_meta(struct graph *g, const struct codec_rec *rec)
+/* Version 2 takes its capture from CAP, version 1 holds its own. */
+static int dec_meta(struct graph *g, const struct codec_rec *rec,
+		    const struct codec_capture *cap)
 {
 	struct dec d;
 	struct graph_meta *m = &g->meta;
+	uint8_t version;
 
 	dec_init(&d, g, rec);
-	get_head(&d.r, CODEC_META);
-	m->start_ns = codec_get_sv(&d.r, INT64_MIN, INT64_MAX);
-	m->end_ns = codec_get_sv(&d.r, INT64_MIN, INT64_MAX);
+	if (codec_get_u8(&d.r) != CODEC_META)
+		codec_rd_fail(&d.r);
+	version = codec_get_u8(&d.r);
+	if (version != 1 && version != CODEC_META_VERSION)
+		codec_rd_fail(&d.r);
+	if (version == 1) {
+		m->start_ns = codec_get_sv(&d.r, INT64_MIN, INT64_MAX);
+		m->end_ns = codec_get_sv(&d.r, INT64_MIN, INT64_MAX);
+	} else {
+		m->start_ns = cap->start_ns;
+		m->end_ns = cap->end_ns;
+		m->capturer_pid = cap->capturer_pid;
+	}
 	m->hostname = get_gstr(&d);
 	m->kernel = get_gstr(&d);
 	m->boot_id = get_gstr(&d);
-	m->capturer_pid = get_i32(&d.r);
-	m->collected = get_u32(&d.r);
-	m->types_present = get_u32(&d.r);
+	if (version == 1)
+		m->capturer_pid = codec_get_i32(&d.r);
+	m->collected = codec_get_u32(&d.r);
+	m->types_present = codec_get_u32(&d.r);
 	m->nsfs_dev = codec_get_uv(&d.r, UINT64_MAX);
 	size_t n = codec_get_count(&d.r, 4);
 	for (size_t i = 0; i < n && !d.r.err && !d.nomem; i++) {
-		int32_t pid = get_i32(&d.r);
-		int32_t tid = get_i32(&d.r);
-		int32_t err = get_i32(&d.r);
+		int32_t pid = codec_get_i32(&d.r);
+		int32_t tid = codec_get_i32(&d.r);
+		int32_t err = codec_get_i32(&d.r);
 		const char *what = get_gstr(&d);
 		if (d.r.err || d.nomem)
 			break;
@@ -795,18 +570,18 @@ static int dec_ns(struct graph *g, const struct codec_rec *rec,
 	bool added;
 
 	dec_init(&d, g, rec);
-	get_head(&d.r, CODEC_NS);
+	codec_get_head(&d.r, CODEC_NS);
 	ns.key.dev = codec_get_uv(&d.r, UINT64_MAX);
 	ns.key.ino = codec_get_uv(&d.r, UINT64_MAX);
 	ns.type = codec_get_u8(&d.r);
 	if (ns.type >= NS_NTYPES)
-		rd_fail(&d.r);
+		codec_rd_fail(&d.r);
 	ns.flags = codec_get_u8(&d.r);
 	refs->has_owner = get_key(&d.r, &refs->owner);
-	ns.owner_err = get_i32(&d.r);
+	ns.owner_err = codec_get_i32(&d.r);
 	refs->has_parent = get_key(&d.r, &refs->parent);
-	ns.parent_err = get_i32(&d.r);
-	ns.creator_uid = get_u32(&d.r);
+	ns.parent_err = codec_get_i32(&d.r);
+	ns.creator_uid = codec_get_u32(&d.r);
 	ns.kernel_id = codec_get_uv(&d.r, UINT64_MAX);
 	ns.uid_map = get_gstr(&d);
 	ns.gid_map = get_gstr(&d);
@@ -839,18 +614,18 @@ static int dec_proc(struct graph *g, const struct codec_rec *rec, bool layout)
 	size_t idx, n;
 
 	dec_init(&d, g, rec);
-	get_head(&d.r, CODEC_PROC);
-	p.pid = get_i32(&d.r);
-	p.flags = get_u32(&d.r);
-	p.ppid = get_i32(&d.r);
-	p.uid = get_u32(&d.r);
+	codec_get_head(&d.r, CODEC_PROC);
+	p.pid = codec_get_i32(&d.r);
+	p.flags = codec_get_u32(&d.r);
+	p.ppid = codec_get_i32(&d.r);
+	p.uid = codec_get_u32(&d.r);
 	p.start_time = codec_get_uv(&d.r, UINT64_MAX);
 	p.comm = get_gstr(&d);
 	p.nstgid = get_gstr(&d);
-	p.status_err = get_i32(&d.r);
+	p.status_err = codec_get_i32(&d.r);
 	get_links(&d, &p.links, &blank);
-	p.task_err = get_i32(&d.r);
-	p.fd_err = get_i32(&d.r);
+	p.task_err = codec_get_i32(&d.r);
+	p.fd_err = codec_get_i32(&d.r);
 	if (d.r.err || d.nomem)
 		return dec_end(&d);
 
@@ -864,14 +639,14 @@ static int dec_proc(struct graph *g, const struct codec_rec *rec, bool layout)
 	/* Each thread takes at least 3 bytes: tid, comm, mask. */
 	n = codec_get_count(&d.r, 3);
 	if (layout && n)
-		rd_fail(&d.r);
+		codec_rd_fail(&d.r);
 	for (size_t k = 0; k < n && !d.r.err && !d.nomem; k++)
 		get_task(&d, &p.links);
 	p.ntasks = (uint32_t)(g->ntasks - p.first_task);
 
 	n = codec_get_count(&d.r, 2);
 	if (layout && n)
-		rd_fail(&d.r);
+		codec_rd_fail(&d.r);
 	for (size_t k = 0; k < n && !d.r.err && !d.nomem; k++)
 		get_fd(&d);
 	p.nfds = (uint32_t)(g->nfds - p.first_fd);
@@ -892,16 +667,16 @@ static int dec_layout(struct graph *g, const struct codec_rec *rec)
 	size_t n;
 
 	dec_init(&d, g, rec);
-	get_head(&d.r, CODEC_LAYOUT);
+	codec_get_head(&d.r, CODEC_LAYOUT);
 	n = codec_get_count(&d.r, 4);
 	if (n != g->nprocs)
-		rd_fail(&d.r);
+		codec_rd_fail(&d.r);
 	for (size_t i = 0; i < n && !d.r.err; i++) {
 		struct graph_proc *p = &g->procs[i];
-		p->first_task = get_u32(&d.r);
-		p->ntasks = get_u32(&d.r);
-		p->first_fd = get_u32(&d.r);
-		p->nfds = get_u32(&d.r);
+		p->first_task = codec_get_u32(&d.r);
+		p->ntasks = codec_get_u32(&d.r);
+		p->first_fd = codec_get_u32(&d.r);
+		p->nfds = codec_get_u32(&d.r);
 	}
 	n = codec_get_count(&d.r, 3);
 	for (size_t k = 0; k < n && !d.r.err && !d.nomem; k++)
@@ -929,18 +704,18 @@ static int dec_mounts(struct graph *g, const struct codec_rec *rec,
 	struct dec d;
 
 	dec_init(&d, g, rec);
-	get_head(&d.r, CODEC_MOUNTS);
+	codec_get_head(&d.r, CODEC_MOUNTS);
 	uint32_t mntns = get_ref(&d);
 	/* Adjacent runs of one namespace would have been one run. */
 	if (!first && mntns == prev_mntns)
-		rd_fail(&d.r);
+		codec_rd_fail(&d.r);
 	size_t n = codec_get_count(&d.r, 4);
 	if (n == 0)
-		rd_fail(&d.r);
+		codec_rd_fail(&d.r);
 	for (size_t k = 0; k < n && !d.r.err && !d.nomem; k++) {
 		uint32_t ns = get_ref(&d);
-		int32_t err = get_i32(&d.r);
-		int32_t list_err = get_i32(&d.r);
+		int32_t err = codec_get_i32(&d.r);
+		int32_t list_err = codec_get_i32(&d.r);
 		const char *path = get_gstr(&d);
 		if (d.r.err || d.nomem)
 			break;
@@ -976,7 +751,7 @@ int codec_decode_graph(const struct codec_snapshot *s, struct graph **out)
 		goto fail;
 	}
 
-	ret = dec_meta(g, &s->meta);
+	ret = dec_meta(g, &s->meta, &s->capture);
 	for (size_t i = 0; !ret && i < s->nns; i++)
 		ret = dec_ns(g, &s->ns[i], &refs[i]);
 	for (size_t i = 0; !ret && i < s->nns; i++) {
@@ -1010,151 +785,41 @@ int codec_ns_key(const void *p, size_t n, struct ns_key *key)
 	struct codec_rd r;
 
 	codec_rd_init(&r, p, n);
-	get_head(&r, CODEC_NS);
+	codec_get_head(&r, CODEC_NS);
 	key->dev = codec_get_uv(&r, UINT64_MAX);
 	key->ino = codec_get_uv(&r, UINT64_MAX);
 	return r.err ? -EBADMSG : 0;
 }
 
-/* ---- header and lists --------------------------------------------------- */
-
-/*
- * 'H' version 1: uv id, sv start_ns, sv end_ns, str label, str host,
- * str boot_id, str kernel, uv nns, nprocs, ntasks, nfds, nmounts, nruns,
- * ngaps, size, added, 16 meta hash, u8 has_layout, [16 layout hash],
- * 16 digest, be64 XXH3-64 of everything before it.
- *
- * 'H' version 2, for an imported snapshot only: the same with uv
- * original_id after 'added'.  A recorded snapshot keeps writing
- * version 1, so a store that never imported stays readable by nsnap 0.1;
- * one that did is refused by it as a whole (the store's format record says
- * 2), never misread.
- */
-#define HEADER_V2 2
-
-int codec_encode_header(const struct codec_header *h, struct codec_buf *b)
-{
-	size_t start = b->len;
-
-	codec_put_u8(b, (uint8_t)CODEC_HEADER);
-	codec_put_u8(b, h->imported ? HEADER_V2 : CODEC_VERSION);
-	codec_put_uv(b, h->id);
-	codec_put_sv(b, h->start_ns);
-	codec_put_sv(b, h->end_ns);
-	put_strn(b, h->label.p, h->label.len);
-	put_strn(b, h->host.p, h->host.len);
-	put_strn(b, h->boot_id.p, h->boot_id.len);
-	put_strn(b, h->kernel.p, h->kernel.len);
-	codec_put_uv(b, h->nns);
-	codec_put_uv(b, h->nprocs);
-	codec_put_uv(b, h->ntasks);
-	codec_put_uv(b, h->nfds);
-	codec_put_uv(b, h->nmounts);
-	codec_put_uv(b, h->nruns);
-	codec_put_uv(b, h->ngaps);
-	codec_put_uv(b, h->size);
-	codec_put_uv(b, h->added);
-	if (h->imported)
-		codec_put_uv(b, h->original_id);
-	codec_put_bytes(b, h->meta.b, CODEC_HASH_LEN);
-	codec_put_u8(b, h->has_layout);
-	if (h->has_layout)
-		codec_put_bytes(b, h->layout.b, CODEC_HASH_LEN);
-	codec_put_bytes(b, h->digest.b, CODEC_HASH_LEN);
-	if (b->err)
-		return b->err;
-	codec_put_be64(b, XXH3_64bits(b->data + start, b->len - start));
-	return b->err;
-}
-
-static struct codec_str get_cstr(struct codec_rd *r)
-{
-	struct codec_str s;
-
-	s.p = codec_get_str(r, &s.len);
-	return s;
-}
-
-static void get_hash(struct codec_rd *r, struct codec_hash *h)
-{
-	const uint8_t *p = codec_get_bytes(r, CODEC_HASH_LEN);
-
-	if (p)
-		memcpy(h->b, p, CODEC_HASH_LEN);
-	else
-		memset(h->b, 0, CODEC_HASH_LEN);
-}
-
-int codec_decode_header(const void *p, size_t n, struct codec_header *h)
+int codec_meta_whole(const struct codec_rec *meta,
+		     const struct codec_capture *cap, struct codec_buf *out)
 {
 	struct codec_rd r;
+	const uint8_t *strs;
+	size_t len;
 
-	*h = (struct codec_header){ 0 };
-	codec_rd_init(&r, p, n);
-	uint8_t kind = codec_get_u8(&r), version = codec_get_u8(&r);
-	if (kind != CODEC_HEADER ||
-	    (version != CODEC_VERSION && version != HEADER_V2))
-		rd_fail(&r);
-	h->id = codec_get_uv(&r, UINT64_MAX);
-	h->start_ns = codec_get_sv(&r, INT64_MIN, INT64_MAX);
-	h->end_ns = codec_get_sv(&r, INT64_MIN, INT64_MAX);
-	h->label = get_cstr(&r);
-	h->host = get_cstr(&r);
-	h->boot_id = get_cstr(&r);
-	h->kernel = get_cstr(&r);
-	h->nns = codec_get_uv(&r, UINT64_MAX);
-	h->nprocs = codec_get_uv(&r, UINT64_MAX);
-	h->ntasks = codec_get_uv(&r, UINT64_MAX);
-	h->nfds = codec_get_uv(&r, UINT64_MAX);
-	h->nmounts = codec_get_uv(&r, UINT64_MAX);
-	h->nruns = codec_get_uv(&r, UINT64_MAX);
-	h->ngaps = codec_get_uv(&r, UINT64_MAX);
-	h->size = codec_get_uv(&r, UINT64_MAX);
-	h->added = codec_get_uv(&r, UINT64_MAX);
-	h->imported = version == HEADER_V2;
-	if (h->imported)
-		h->original_id = codec_get_uv(&r, UINT64_MAX);
-	get_hash(&r, &h->meta);
-	uint8_t has_layout = codec_get_u8(&r);
-	if (has_layout > 1)
-		rd_fail(&r);
-	h->has_layout = has_layout;
-	if (has_layout)
-		get_hash(&r, &h->layout);
-	get_hash(&r, &h->digest);
+	codec_rd_init(&r, meta->data, meta->len);
+	if (codec_get_u8(&r) != CODEC_META)
+		return -EBADMSG;
+	uint8_t version = codec_get_u8(&r);
+	if (version == 1 && !r.err) {
+		codec_put_bytes(out, meta->data, meta->len);
+		return out->err;
+	}
+	if (version != CODEC_META_VERSION || r.err)
+		return -EBADMSG;
+	/* The strings stay as they are; the capture goes around them. */
+	strs = r.p;
+	for (int i = 0; i < 3; i++)
+		(void)codec_get_str(&r, &len);
 	if (r.err)
 		return -EBADMSG;
-	size_t body = n - r.left;
-	uint64_t sum = codec_get_be64(&r);
-	if (codec_rd_end(&r) || sum != XXH3_64bits(p, body))
-		return -EBADMSG;
-	return 0;
-}
-
-int codec_encode_list(const struct codec_hash *h, size_t n,
-		      struct codec_buf *b)
-{
-	put_head(b, CODEC_LIST);
-	codec_put_uv(b, n);
-	for (size_t i = 0; i < n; i++)
-		codec_put_bytes(b, h[i].b, CODEC_HASH_LEN);
-	return b->err;
-}
-
-int codec_decode_list(const void *p, size_t n, const uint8_t **hashes,
-		      size_t *count)
-{
-	struct codec_rd r;
-
-	*hashes = NULL;
-	*count = 0;
-	codec_rd_init(&r, p, n);
-	get_head(&r, CODEC_LIST);
-	size_t k = codec_get_count(&r, CODEC_HASH_LEN);
-	const uint8_t *h = codec_get_bytes(&r, k * CODEC_HASH_LEN);
-	if (codec_rd_end(&r))
-		return -EBADMSG;
-	*hashes = h;
-	*count = k;
-	return 0;
+	codec_put_u8(out, CODEC_META);
+	codec_put_u8(out, 1);
+	codec_put_sv(out, cap->start_ns);
+	codec_put_sv(out, cap->end_ns);
+	codec_put_bytes(out, strs, (size_t)(r.p - strs));
+	codec_put_sv(out, cap->capturer_pid);
+	codec_put_bytes(out, r.p, r.left);
+	return out->err;
 }

@@ -1,6 +1,9 @@
 /*
  * codec.h — the bytes of a stored snapshot: graph <-> records.
  *
+ * Files: codec_prim.c (the primitives), codec.c (a graph as records and
+ * back), codec_header.c (hashes, the digest, the header, list chunks).
+ *
  * Owns every byte layout the store writes: the primitives (LEB128 varints,
  * zigzag, big-endian words, length-prefixed nullable strings), the records
  * a graph is cut into, the snapshot header and the hash lists.  It touches
@@ -8,7 +11,10 @@
  * and which hash names them.
  *
  * A graph becomes:
- *   - one meta record   ('G'): graph_meta and the gaps;
+ *   - one meta record   ('G'): graph_meta and the gaps, but for what changes
+ *     with every capture (its times and the capturer's PID: the capture,
+ *     which the snapshot header carries), so that a snapshot of an
+ *     unchanged system writes no new record;
  *   - one record per namespace ('N'), in graph order;
  *   - one record per process ('P') holding its threads and fds;
  *   - one record per run of bind mounts of one mount namespace ('M');
@@ -35,7 +41,11 @@
 
 #include "graph.h"
 
+/* The version of every record layout but the meta record's. */
 #define CODEC_VERSION 1
+/* The meta record without the capture; version 1 held it, and is still
+ * read (see codec_meta_hash()). */
+#define CODEC_META_VERSION 2
 
 enum codec_kind {
 	CODEC_META = 'G',
@@ -87,6 +97,17 @@ const char *codec_get_str(struct codec_rd *r, size_t *len);
 size_t codec_get_count(struct codec_rd *r, size_t min_size);
 /* 0 when the reader consumed everything without error, else -EBADMSG. */
 int codec_rd_end(const struct codec_rd *r);
+/* Make -EBADMSG R's error (a decoder's own check failed). */
+void codec_rd_fail(struct codec_rd *r);
+/* Numbers of 32 bits as sv and uv. */
+int32_t codec_get_i32(struct codec_rd *r);
+uint32_t codec_get_u32(struct codec_rd *r);
+/* A string of LEN bytes (NULL: absent). */
+void codec_put_strn(struct codec_buf *b, const char *s, size_t len);
+/* A record's first two bytes: KIND and CODEC_VERSION; the reader fails
+ * on anything else. */
+void codec_put_head(struct codec_buf *b, enum codec_kind kind);
+void codec_get_head(struct codec_rd *r, enum codec_kind kind);
 
 void codec_be64_write(uint8_t out[8], uint64_t v);
 uint64_t codec_be64_read(const uint8_t in[8]);
@@ -98,6 +119,13 @@ struct codec_rec {
 	size_t len;
 };
 
+/* What changes with every capture of an unchanged system.  Kept in the
+ * snapshot header, not in the meta record. */
+struct codec_capture {
+	int64_t start_ns, end_ns;
+	int32_t capturer_pid;
+};
+
 /*
  * The records of one graph.  From codec_encode_graph() everything points
  * into one buffer owned by the struct (free with codec_snapshot_free()).
@@ -106,6 +134,10 @@ struct codec_rec {
  */
 struct codec_snapshot {
 	struct codec_rec meta;
+	/* From the encoder: the graph's capture.  For the decoder: the
+	 * header's, which a version 2 meta record goes with (a version 1
+	 * record holds its own). */
+	struct codec_capture capture;
 	struct codec_rec layout;    /* len 0: canonical slices, no record */
 	struct codec_rec *ns;       size_t nns;
 	struct codec_rec *procs;    size_t nprocs;
@@ -131,14 +163,58 @@ int codec_decode_graph(const struct codec_snapshot *s, struct graph **out);
 /* The key of a namespace record, without decoding the rest. */
 int codec_ns_key(const void *p, size_t n, struct ns_key *key);
 
+/*
+ * The whole meta record META stands for: the same with the capture CAP in
+ * it, laid out as version 1, appended to OUT.  A version 1 record is its
+ * own whole one.  0, -EBADMSG when META is no meta record, -ENOMEM.
+ */
+int codec_meta_whole(const struct codec_rec *meta,
+		     const struct codec_capture *cap, struct codec_buf *out);
+
 /* ---- snapshot header and hash lists ------------------------------------- */
 
 #define CODEC_HASH_LEN 16
+#define CODEC_HEADER_VERSION 3
 
 /* An XXH3-128 hash in canonical (big-endian) byte order. */
 struct codec_hash {
 	uint8_t b[CODEC_HASH_LEN];
 };
+
+/* The record hash: XXH3-128 of the record's bytes, canonical.  The one
+ * place it is computed: a record's key in the store and its hash in an
+ * export are this. */
+void codec_hash(const void *p, size_t n, struct codec_hash *out);
+
+/*
+ * The hash the meta record counts with in the digest and in an export:
+ * that of its whole record (codec_meta_whole()), capture included.  So a
+ * snapshot's digest covers its capture, is the same however the store
+ * keeps the meta record, and an export written before the capture moved
+ * to the header still matches.  0, -EBADMSG, -ENOMEM.
+ */
+int codec_meta_hash(const struct codec_rec *meta,
+		    const struct codec_capture *cap, struct codec_hash *out);
+
+/*
+ * The snapshot digest: XXH3-128 over its record hashes, 16 bytes each, in
+ * the order a snapshot is read: meta (codec_meta_hash()), layout (when
+ * there is one), namespaces, processes, mount runs.  The store's header
+ * keeps it and an export carries it.  Fed in pieces, as a reader meets the
+ * hashes list by list: begin (0 or -ENOMEM), add, end (or free, to give
+ * up).
+ * codec_digest() is the same over hashes that are in one array.
+ */
+struct codec_digest {
+	void *state;
+};
+
+int codec_digest_begin(struct codec_digest *d);
+void codec_digest_add(struct codec_digest *d, const struct codec_hash *h,
+		      size_t n);
+void codec_digest_end(struct codec_digest *d, struct codec_hash *out);
+void codec_digest_free(struct codec_digest *d);
+void codec_digest(const struct codec_hash *h, size_t n, struct codec_hash *out);
 
 struct codec_str {
 	const char *p;              /* NULL: absent */
@@ -146,24 +222,28 @@ struct codec_str {
 };
 
 /*
- * A snapshot's header: what 'list' shows without loading the snapshot, and
- * the roots of its records.  Carries its own XXH3-64 checksum since, unlike
- * records, it is found by snapshot id rather than by its hash.
+ * A snapshot's header: what 'list' shows without loading the snapshot, the
+ * capture, and the roots of its records.  Carries its own XXH3-64 checksum
+ * since, unlike records, it is found by snapshot id rather than by its
+ * hash.
  */
 struct codec_header {
+	/* 0 or CODEC_HEADER_VERSION: what is written now.  1 and 2 are
+	 * read, and written again only as they were read (codec_header.c). */
+	uint8_t version;
 	uint64_t id;
 	int64_t start_ns, end_ns;
+	int32_t capturer_pid;       /* version 3 on; else 0 */
 	struct codec_str label, host, boot_id, kernel;
 	uint64_t nns, nprocs, ntasks, nfds, nmounts, nruns, ngaps;
 	uint64_t size;              /* bytes of all its records */
 	uint64_t added;             /* bytes it added to the record table */
-	/* Imported from an export, not recorded where it is: a version 2
-	 * header, which older readers refuse rather than misread.  Then
+	/* Imported from an export, not recorded where it is.  Then
 	 * original_id is its id in the store it was exported from (0: it
 	 * never was in one). */
 	bool imported;
 	uint64_t original_id;
-	struct codec_hash meta;
+	struct codec_hash meta;     /* the meta record's key */
 	bool has_layout;
 	struct codec_hash layout;
 	struct codec_hash digest;   /* over all its record hashes, in order */

@@ -220,7 +220,7 @@ static long base64_decode(const char *s, size_t n, unsigned char *out)
 
 /*
  * The XXH3-128 hashes of a graph's records, as the store computes them
- * (store.c, hash_of() and plan_make()): one array in digest order, meta,
+ * (codec_hash(), codec_digest()): one array in digest order, meta,
  * layout (when there is one), namespaces, processes, mount runs.
  */
 struct rec_hashes {
@@ -266,18 +266,10 @@ static void hashes_free(struct rec_hashes *h)
 	*h = (struct rec_hashes){ 0 };
 }
 
-static void hash_of(const void *p, size_t n, struct codec_hash *h)
-{
-	XXH128_canonical_t c;
-
-	XXH128_canonicalFromHash(&c, XXH3_128bits(p, n));
-	memcpy(h->b, c.digest, CODEC_HASH_LEN);
-}
-
 /* The store header's digest: over the record hashes, in order. */
 static void hashes_digest(struct rec_hashes *h)
 {
-	hash_of(h->all, h->nall * sizeof(*h->all), &h->digest);
+	codec_digest(h->all, h->nall, &h->digest);
 }
 
 /* 0, -EINVAL (G is inconsistent: codec_encode_graph() says so), -ENOMEM. */
@@ -293,15 +285,19 @@ static int hashes_compute(const struct graph *g, struct rec_hashes *h)
 	ret = hashes_alloc(h, s.layout.len > 0, s.nns, s.nprocs, s.nmounts);
 	if (ret)
 		goto out;
-	hash_of(s.meta.data, s.meta.len, h->meta);
+	ret = codec_meta_hash(&s.meta, &s.capture, h->meta);
+	if (ret) {
+		hashes_free(h);
+		goto out;
+	}
 	if (h->layout)
-		hash_of(s.layout.data, s.layout.len, h->layout);
+		codec_hash(s.layout.data, s.layout.len, h->layout);
 	for (size_t i = 0; i < s.nns; i++)
-		hash_of(s.ns[i].data, s.ns[i].len, &h->ns[i]);
+		codec_hash(s.ns[i].data, s.ns[i].len, &h->ns[i]);
 	for (size_t i = 0; i < s.nprocs; i++)
-		hash_of(s.procs[i].data, s.procs[i].len, &h->procs[i]);
+		codec_hash(s.procs[i].data, s.procs[i].len, &h->procs[i]);
 	for (size_t i = 0; i < s.nmounts; i++)
-		hash_of(s.mounts[i].data, s.mounts[i].len, &h->runs[i]);
+		codec_hash(s.mounts[i].data, s.mounts[i].len, &h->runs[i]);
 	hashes_digest(h);
 out:
 	codec_snapshot_free(&s);

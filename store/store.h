@@ -15,6 +15,11 @@
  * its pages, so while a store is open SIGSEGV and SIGBUS go through a
  * handler of this module: a fault inside an LMDB call becomes an error of
  * that call, any other fault goes on to the handler that was there before.
+ *
+ * Behind this face (store_int.h is what its files share): txn.c (errors,
+ * the fault guard, transactions, records), open.c, selector.c (selectors
+ * without a store) and resolve.c, write.c, read.c, verify.c, prune.c,
+ * copy.c; codec*.c lay out the bytes, export.c the interchange format.
  */
 #ifndef NSNAP_STORE_H
 #define NSNAP_STORE_H
@@ -86,11 +91,34 @@ int store_put(struct store *s, const struct graph *g, const char *label,
  * was imported, and ORIGINAL_ID.  An imported snapshot stays out of the
  * namespace index (see store_ns_history()): its namespaces belong to
  * another machine or another time, and their (dev, inode) numbers would be
- * taken for this machine's.  Marks the store as format 2.
+ * taken for this machine's.
  */
 int store_put_imported(struct store *s, const struct graph *g,
 		       const char *label, uint64_t original_id,
 		       uint64_t *id_out);
+
+/* What a selector says, before it meets a store. */
+enum store_sel_kind {
+	STORE_SEL_ID,       /* a decimal id: n */
+	STORE_SEL_LATEST,   /* "latest" (n 0) or "latest~N" (n N) */
+	STORE_SEL_TIME,     /* a time: start_ns, span_ns */
+	STORE_SEL_LABEL,    /* anything else: label */
+};
+
+struct store_sel {
+	enum store_sel_kind kind;
+	uint64_t n;
+	int64_t start_ns;   /* the first nanosecond of the minute (or second) */
+	int64_t span_ns;    /* its length */
+	const char *label;  /* the selector itself */
+};
+
+/*
+ * Read SELECTOR without a store: 0 and *out; STORE_ESELECTOR for NULL, ""
+ * or a label no snapshot can carry (over STORE_LABEL_MAX bytes);
+ * STORE_ENOSNAP for an id or N past 2^64 - 1.
+ */
+int store_sel_parse(const char *selector, struct store_sel *out);
 
 /*
  * Selector -> snapshot id.  Forms: a decimal id; "latest"; "latest~N"
@@ -238,7 +266,7 @@ struct store_prune_result {
  * held a change point, so that store_ns_history() still tells every
  * remaining snapshot's state.  Freed pages are reused by later writes:
  * with regular pruning the data file stops growing.  R may be NULL; a store
- * opened read-only gives STORE_ERDONLY.  Marks the store as format 2.
+ * opened read-only gives STORE_ERDONLY.  Raises the store to format 2.
  */
 int store_prune(struct store *s, const struct store_prune_opts *o,
 		struct store_prune_result *r);

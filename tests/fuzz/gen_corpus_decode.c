@@ -4,12 +4,15 @@
  * Not built by the Makefile (the corpus is kept in the tree); to redo it:
  *
  *   cc -std=c11 -D_GNU_SOURCE -Ilibcore -Istore tests/fuzz/gen_corpus_decode.c \
- *      store/codec.c libcore/graph.c -lxxhash -o build/gen_corpus_decode &&
+ *      store/codec*.c libcore/graph.c -lxxhash -o build/gen_corpus_decode &&
  *   build/gen_corpus_decode tests/fuzz/corpus/decode
  *
  * Inputs use fuzz_decode's framing (LEB128 length, record, repeated): valid
- * snapshots of small hand-made graphs, a header, lists, and damaged copies
+ * snapshots of small hand-made graphs, headers, lists, and damaged copies
  * (truncated, bit-flipped, wrong kind, absurd counts, overlong varints).
+ * The v1-* seeds in the corpus are older: snapshots with a version 1 meta
+ * record and a version 1 header, as stores written before the capture
+ * moved to the header hold them; this program no longer makes them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -166,6 +169,7 @@ int main(int argc, char **argv)
 		.boot_id = { NULL, 0 }, .kernel = { "6.1.0", 5 },
 		.nns = 9, .nprocs = 3, .ntasks = 6, .nfds = 3, .nmounts = 2,
 		.nruns = 2, .ngaps = 1, .size = 900, .added = 900, .has_layout = true,
+		.capturer_pid = 4242,
 	};
 	memset(h.meta.b, 0x11, 16);
 	memset(h.layout.b, 0x22, 16);
@@ -176,6 +180,13 @@ int main(int argc, char **argv)
 	OUT("valid-header", frame(&b, hb.data, hb.len));
 	OUT("flip-header", hb.data[5] ^= 4; frame(&b, hb.data, hb.len); hb.data[5] ^= 4);
 	OUT("trunc-header", frame(&b, hb.data, hb.len - 3));
+	codec_buf_free(&hb);
+	h.imported = true;
+	h.original_id = 12;
+	h.has_layout = false;
+	codec_buf_init(&hb);
+	codec_encode_header(&h, &hb);
+	OUT("valid-header-imported", frame(&b, hb.data, hb.len));
 	codec_buf_free(&hb);
 
 	struct codec_hash hs[3];
@@ -207,6 +218,9 @@ int main(int argc, char **argv)
 	OUT("huge-count", frame(&b, huge, sizeof(huge)));
 	uint8_t overlong[] = { 'G', 1, 0x80, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	OUT("overlong", frame(&b, overlong, sizeof(overlong)));
+	uint8_t huge2[] = { 'G', 2, 0, 0, 0, 0, 0, 0,
+			    0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 1, 2, 3 };
+	OUT("huge-count-v2", frame(&b, huge2, sizeof(huge2)));
 #undef OUT
 
 	codec_snapshot_free(&s);

@@ -165,6 +165,7 @@ static void copy_make(struct copy *c, const struct codec_snapshot *s)
 {
 	memset(c, 0, sizeof(*c));
 	c->s.meta = dup_rec(c, s->meta);
+	c->s.capture = s->capture;
 	c->s.layout = s->layout.len ? dup_rec(c, s->layout) : s->layout;
 	c->s.nns = s->nns;
 	c->s.nprocs = s->nprocs;
@@ -522,9 +523,9 @@ static void test_malformed(void **state)
 
 	/* A newer record version, a trailing byte. */
 	uint8_t *meta = (uint8_t *)c.s.meta.data;
-	meta[1] = CODEC_VERSION + 1;
+	meta[1] = CODEC_META_VERSION + 1;
 	assert_int_equal(codec_decode_graph(&c.s, &out), -EBADMSG);
-	meta[1] = CODEC_VERSION;
+	meta[1] = CODEC_META_VERSION;
 	uint8_t *longer = malloc(c.s.meta.len + 1);
 	memcpy(longer, c.s.meta.data, c.s.meta.len);
 	longer[c.s.meta.len] = 0;
@@ -664,6 +665,176 @@ static void test_list(void **state)
 	codec_buf_free(&b);
 }
 
+/*
+ * A meta record of version 1, as stores and exports written before the
+ * capture moved to the header hold it: it is the whole record of the
+ * version 2 one, decodes to the same graph without a capture from outside,
+ * and counts with the same hash.
+ */
+static void test_meta_versions(void **state)
+{
+	(void)state;
+	struct graph *g = full_graph(), *back;
+	struct codec_snapshot s, old;
+	struct codec_hash h1, h2, k;
+	struct codec_buf whole;
+
+	g->meta.capturer_pid = 4321;
+	assert_int_equal(codec_encode_graph(g, &s), 0);
+	assert_int_equal(s.meta.data[1], CODEC_META_VERSION);
+	assert_true(s.capture.start_ns == g->meta.start_ns);
+	assert_true(s.capture.end_ns == g->meta.end_ns);
+	assert_int_equal(s.capture.capturer_pid, 4321);
+
+	/* Version 1 laid out by hand: the capture around the strings. */
+	struct codec_buf v1, strs;
+	codec_buf_init(&strs);
+	codec_put_str(&strs, g->meta.hostname);
+	codec_put_str(&strs, g->meta.kernel);
+	codec_put_str(&strs, g->meta.boot_id);
+	assert_memory_equal(s.meta.data + 2, strs.data, strs.len);
+	codec_buf_init(&v1);
+	codec_put_u8(&v1, 'G');
+	codec_put_u8(&v1, 1);
+	codec_put_sv(&v1, g->meta.start_ns);
+	codec_put_sv(&v1, g->meta.end_ns);
+	codec_put_bytes(&v1, strs.data, strs.len);
+	codec_put_sv(&v1, g->meta.capturer_pid);
+	codec_put_bytes(&v1, s.meta.data + 2 + strs.len,
+			s.meta.len - 2 - strs.len);
+
+	codec_buf_init(&whole);
+	assert_int_equal(codec_meta_whole(&s.meta, &s.capture, &whole), 0);
+	assert_int_equal(whole.len, v1.len);
+	assert_memory_equal(whole.data, v1.data, v1.len);
+	codec_buf_free(&v1);
+	codec_buf_free(&strs);
+	assert_int_equal(whole.data[1], 1);
+	assert_true(whole.len > s.meta.len);
+	assert_int_equal(codec_meta_hash(&s.meta, &s.capture, &h2), 0);
+	codec_hash(whole.data, whole.len, &h1);
+	assert_memory_equal(h1.b, h2.b, 16);
+	/* The key differs: the record kept is the one without the capture. */
+	codec_hash(s.meta.data, s.meta.len, &k);
+	assert_memory_not_equal(k.b, h1.b, 16);
+	/* A version 1 record is its own whole record. */
+	struct codec_rec w = { whole.data, whole.len };
+	struct codec_capture none = { 0 };
+	assert_int_equal(codec_meta_hash(&w, &none, &h2), 0);
+	assert_memory_equal(h1.b, h2.b, 16);
+
+	/* Decoded from version 1, with a capture from outside that it
+	 * ignores: the same graph, capture included. */
+	old = s;
+	old.meta = w;
+	old.capture = (struct codec_capture){ 1, 2, 3 };
+	assert_int_equal(codec_decode_graph(&old, &back), 0);
+	assert_true(gb_same_graph(g, back));
+	graph_free(back);
+	/* From version 2 the capture is the one given. */
+	old.meta = s.meta;
+	assert_int_equal(codec_decode_graph(&old, &back), 0);
+	assert_true(back->meta.start_ns == 1 && back->meta.end_ns == 2);
+	assert_int_equal(back->meta.capturer_pid, 3);
+	graph_free(back);
+
+	/* Not a meta record, or a cut one: refused. */
+	struct codec_rec bad = { s.ns[0].data, s.ns[0].len };
+	assert_int_equal(codec_meta_hash(&bad, &s.capture, &h2), -EBADMSG);
+	bad = (struct codec_rec){ s.meta.data, 3 };
+	assert_int_equal(codec_meta_hash(&bad, &s.capture, &h2), -EBADMSG);
+	bad = (struct codec_rec){ s.meta.data, 1 };
+	assert_int_equal(codec_meta_hash(&bad, &s.capture, &h2), -EBADMSG);
+	codec_buf_free(&whole);
+	codec_snapshot_free(&s);
+	graph_free(g);
+}
+
+/* Headers of versions 1 and 2 decode and encode back as they were; what
+ * is written now is version 3, with the capturer's PID and the imported
+ * byte. */
+static void test_header_versions(void **state)
+{
+	(void)state;
+	struct codec_header h = {
+		.id = 5, .start_ns = 10, .end_ns = 20, .capturer_pid = 77,
+		.label = { "x", 1 }, .nns = 2, .size = 30, .added = 30,
+		.original_id = 9,
+	}, back;
+	struct codec_buf b;
+
+	for (int imported = 0; imported < 2; imported++) {
+		h.imported = imported;
+		for (uint8_t v = 0; v <= CODEC_HEADER_VERSION; v++) {
+			h.version = v;
+			codec_buf_init(&b);
+			assert_int_equal(codec_encode_header(&h, &b), 0);
+			uint8_t want = v == 0 || v == CODEC_HEADER_VERSION
+				       ? CODEC_HEADER_VERSION
+				       : imported ? 2 : 1;
+			assert_int_equal(b.data[1], want);
+			assert_int_equal(codec_decode_header(b.data, b.len,
+							     &back), 0);
+			assert_int_equal(back.version, want);
+			assert_int_equal(back.imported, imported);
+			assert_int_equal(back.original_id, imported ? 9 : 0);
+			assert_int_equal(back.capturer_pid,
+					 want == CODEC_HEADER_VERSION ? 77 : 0);
+			assert_true(back.start_ns == 10 && back.end_ns == 20);
+			struct codec_buf b2;
+			codec_buf_init(&b2);
+			assert_int_equal(codec_encode_header(&back, &b2), 0);
+			assert_int_equal(b2.len, b.len);
+			assert_memory_equal(b2.data, b.data, b.len);
+			codec_buf_free(&b2);
+			codec_buf_free(&b);
+		}
+	}
+	h.version = CODEC_HEADER_VERSION + 1;
+	codec_buf_init(&b);
+	assert_int_equal(codec_encode_header(&h, &b), -EINVAL);
+	codec_buf_free(&b);
+}
+
+/* The record hash is XXH3-128, canonical: a store's keys depend on it.
+ * The digest is the same whether its hashes come whole or in pieces. */
+static void test_hash_digest(void **state)
+{
+	(void)state;
+	static const uint8_t empty[16] = {
+		0x99, 0xaa, 0x06, 0xd3, 0x01, 0x47, 0x98, 0xd8,
+		0x60, 0x01, 0xc3, 0x24, 0x46, 0x8d, 0x49, 0x7f,
+	};
+	struct codec_hash h[5], whole, pieces, again;
+	struct codec_digest d;
+
+	codec_hash("", 0, &h[0]);
+	assert_memory_equal(h[0].b, empty, 16);
+	for (int i = 0; i < 5; i++)
+		codec_hash("nsnap", (size_t)i + 1, &h[i]);
+	codec_digest(h, 5, &whole);
+	assert_int_equal(codec_digest_begin(&d), 0);
+	codec_digest_add(&d, &h[0], 1);
+	codec_digest_add(&d, &h[1], 0);
+	codec_digest_add(&d, &h[1], 3);
+	codec_digest_add(&d, &h[4], 1);
+	codec_digest_end(&d, &pieces);
+	assert_memory_equal(whole.b, pieces.b, 16);
+	/* Over the hashes' bytes, so their order counts. */
+	codec_hash(h, sizeof(h), &again);
+	assert_memory_equal(whole.b, again.b, 16);
+	struct codec_hash t = h[0];
+	h[0] = h[1];
+	h[1] = t;
+	codec_digest(h, 5, &again);
+	assert_memory_not_equal(whole.b, again.b, 16);
+	/* Given up half-way: nothing leaks. */
+	assert_int_equal(codec_digest_begin(&d), 0);
+	codec_digest_add(&d, h, 2);
+	codec_digest_free(&d);
+	codec_digest_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -678,6 +849,9 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_hash_digest),
+		cmocka_unit_test(test_meta_versions),
+		cmocka_unit_test(test_header_versions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

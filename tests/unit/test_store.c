@@ -24,7 +24,6 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <lmdb.h>
-#include <xxhash.h>
 
 #include "codec.h"
 #include "graph.h"
@@ -646,7 +645,7 @@ static void test_not_a_store(void **state)
 	assert_true(map != MAP_FAILED);
 	uint8_t *fmt = memmem(map, (size_t)st.st_size, "nsnapsto", 8);
 	assert_non_null(fmt);
-	fmt[11] = 3;        /* format version 3 */
+	fmt[11] = 4;        /* format version 4 */
 	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), STORE_ENEWER);
 	assert_int_equal(store_open(t.path, STORE_CREATE, &s), STORE_ENEWER);
 	fmt[11] = 1;
@@ -886,16 +885,15 @@ static int check_cb(const struct store_check *c, void *ctx)
 static void proc_hash(const struct graph *g, int32_t pid, uint8_t out[16])
 {
 	struct codec_snapshot snap;
-	XXH128_canonical_t c;
+	struct codec_hash h;
 	size_t i;
 
 	for (i = 0; i < g->nprocs && g->procs[i].pid != pid; i++)
 		;
 	assert_true(i < g->nprocs);
 	assert_int_equal(codec_encode_graph(g, &snap), 0);
-	XXH128_canonicalFromHash(&c, XXH3_128bits(snap.procs[i].data,
-						  snap.procs[i].len));
-	memcpy(out, c.digest, 16);
+	codec_hash(snap.procs[i].data, snap.procs[i].len, &h);
+	memcpy(out, h.b, 16);
 	codec_snapshot_free(&snap);
 }
 
@@ -1420,11 +1418,11 @@ static void test_put_imported(void **state)
 	tmp_make(&t);
 	assert_int_equal(store_open(t.path, STORE_CREATE, &s), 0);
 	assert_int_equal(put(s, local, NULL), 1);
-	assert_true(format_is(t.path, 1));
+	assert_true(format_is(t.path, 3));
 	assert_int_equal(store_put_imported(s, foreign, "bad\nlabel", 9, &id), STORE_ELABEL);
 	assert_int_equal(store_put_imported(s, foreign, "from-there", 41, &id), 0);
 	assert_int_equal(id, 2);
-	assert_true(format_is(t.path, 2));
+	assert_true(format_is(t.path, 3));
 	assert_int_equal(put(s, local, NULL), 3);
 
 	assert_int_equal(store_header(s, 2, &h), 0);
@@ -1467,7 +1465,7 @@ static void test_put_imported(void **state)
 	assert_int_equal(hi.ids[0], 3);
 	store_close(s);
 
-	/* Reopened read-only: a format 2 store reads. */
+	/* Reopened read-only: a format 3 store reads. */
 	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
 	assert_int_equal(store_header(s, 2, &h), 0);
 	assert_true(h.imported);
@@ -1529,6 +1527,130 @@ static void test_parse_time(void **state)
 	assert_int_equal(store_parse_time(NULL, &ns), STORE_ESELECTOR);
 }
 
+/* ---- a store of an older format ---------------------------------------- */
+
+#define OLD_STORE "fixtures/store-v2/data.mdb"
+
+struct headers {
+	struct store_header h[8];
+	size_t n;
+};
+
+static int headers_cb(const struct store_header *h, void *ctx)
+{
+	struct headers *hs = ctx;
+
+	assert_true(hs->n < 8);
+	hs->h[hs->n++] = *h;
+	return 0;
+}
+
+/* A copy of the fixture store in T (opening may write its lock file). */
+static void old_store_copy(struct tmp *t)
+{
+	char path[160];
+	FILE *f = fopen(OLD_STORE, "rb");
+	static uint8_t buf[1 << 20];
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	assert_true(n > 0 && n < sizeof(buf));
+	fclose(f);
+	tmp_make(t);
+	assert_int_equal(mkdir(t->path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/data.mdb", t->path);
+	write_file(path, buf, n);
+}
+
+/*
+ * fixtures/store-v2 (see its make.sh), written by an nsnap whose headers
+ * did not carry the capture: it lists, loads and verifies; its snapshots,
+ * stored again in a new store, get the digests they had there; recording
+ * into it goes on after the pruned id, and the old snapshots still read.
+ * Run from the top of the tree, as 'make unit' does.
+ */
+static void test_old_store(void **state)
+{
+	(void)state;
+	struct tmp t, fresh;
+	struct store *s, *n;
+	struct headers hs = { .n = 0 };
+	struct store_header h;
+	struct graph *g[3];
+	uint64_t id, bad;
+
+	old_store_copy(&t);
+	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
+	assert_int_equal(store_list(s, headers_cb, &hs), 0);
+	assert_int_equal(hs.n, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(hs.h[i].id, i + 1);
+	assert_string_equal(hs.h[0].label, "before");
+	assert_string_equal(hs.h[1].label, "");
+	assert_false(hs.h[0].imported);
+	assert_true(hs.h[2].imported);
+	assert_int_equal(hs.h[2].original_id, 1);
+	assert_memory_equal(hs.h[0].digest, hs.h[2].digest, 16);
+	assert_int_equal(hs.h[1].nns, 10);
+	assert_int_equal(resolve(s, "before"), 3);
+	assert_int_equal(resolve(s, "latest~1"), 2);
+	assert_int_equal(store_verify(s, 0, NULL, NULL, NULL, &bad), 0);
+	assert_int_equal(bad, 0);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(store_load(s, i + 1, &g[i]), 0);
+		assert_true(g[i]->meta.start_ns == hs.h[i].start_ns);
+		assert_true(g[i]->meta.end_ns == hs.h[i].end_ns);
+		assert_true(g[i]->meta.capturer_pid > 0);
+		assert_int_equal(g[i]->nns, hs.h[i].nns);
+	}
+	assert_true(gb_same_graph(g[0], g[2]));
+	/* The namespaces new in snapshot 2 are in the index from there. */
+	for (size_t i = 0; i < g[1]->nns; i++) {
+		struct hist hi;
+		if (graph_ns_find(g[0], g[1]->ns[i].key) != GRAPH_NONE)
+			continue;
+		history(s, g[1]->ns[i].key, &hi);
+		assert_int_equal(hi.n, 1);
+		assert_int_equal(hi.ids[0], 2);
+	}
+	store_close(s);
+
+	/* The same graphs in a store of this format: the same digests. */
+	tmp_make(&fresh);
+	assert_int_equal(store_open(fresh.path, STORE_CREATE, &n), 0);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(store_put_imported(n, g[i], NULL, i + 1, &id), 0);
+		assert_int_equal(store_header(n, id, &h), 0);
+		assert_memory_equal(h.digest, hs.h[i].digest, 16);
+		/* The capture is in the header now, not in a record. */
+		assert_true(h.size < hs.h[i].size);
+		assert_true(h.start_ns == hs.h[i].start_ns);
+		assert_load_equal(n, id, g[i]);
+	}
+	store_close(n);
+	tmp_free(&fresh);
+
+	/* Recording into it: the id after the pruned one. */
+	assert_int_equal(store_open(t.path, 0, &s), 0);
+	assert_int_equal(put(s, g[1], "again"), 5);
+	assert_int_equal(store_header(s, 5, &h), 0);
+	assert_memory_equal(h.digest, hs.h[1].digest, 16);
+	assert_true(h.added < h.size);
+	assert_int_equal(put(s, g[1], NULL), 6);
+	assert_int_equal(store_header(s, 6, &h), 0);
+	assert_int_equal(h.added, 0);
+	assert_int_equal(resolve(s, "again"), 5);
+	assert_int_equal(store_verify(s, 0, NULL, NULL, NULL, &bad), 0);
+	for (size_t i = 0; i < 3; i++)
+		assert_load_equal(s, i + 1, g[i]);
+	assert_load_equal(s, 5, g[1]);
+	store_close(s);
+	for (size_t i = 0; i < 3; i++)
+		graph_free(g[i]);
+	tmp_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1551,6 +1673,7 @@ int main(void)
 		cmocka_unit_test(test_put_imported),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_old_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

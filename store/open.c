@@ -1,0 +1,367 @@
+/*
+ * open.c — opening a store: its directory and files, the LMDB
+ * environment, the format record; and where a store lives by default.
+ *
+ * Owns the rule that an existing LMDB environment which is not an nsnap
+ * store is never written to, and the format versions (store_int.h).
+ */
+#include "store_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int mkdir_p(const char *path)
+{
+	char *p = strdup(path);
+	int ret = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (char *q = p + 1;; q++) {
+		if (*q != '/' && *q != '\0')
+			continue;
+		char c = *q;
+		*q = '\0';
+		if (mkdir(p, 0700) == 0) {
+			/* mkdir() honours the umask; the store wants 0700. */
+			if (chmod(p, 0700)) {
+				ret = -errno;
+				break;
+			}
+		} else if (errno != EEXIST) {
+			ret = -errno;
+			break;
+		}
+		*q = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return ret;
+}
+
+int sto_dir(const char *path, bool create)
+{
+	struct stat st;
+	int ret;
+
+	if (create && (ret = mkdir_p(path)))
+		return ret;
+	if (stat(path, &st))
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+/* Create PATH 0600 if absent, so LMDB finds it with the right mode. */
+static int create_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int ret = 0;
+
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -errno;
+	if (fchmod(fd, 0600))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static void format_value(uint8_t v[FORMAT_LEN], uint32_t version)
+{
+	const uint16_t probe = 1;
+
+	memset(v, 0, FORMAT_LEN);
+	memcpy(v, STORE_MAGIC, 8);
+	v[8] = (uint8_t)(version >> 24);
+	v[9] = (uint8_t)(version >> 16);
+	v[10] = (uint8_t)(version >> 8);
+	v[11] = (uint8_t)version;
+	/* LMDB's pages are in native layout: a store does not move between
+	 * architectures, and saying so beats LMDB's own confusion. */
+	v[12] = *(const uint8_t *)&probe ? 'l' : 'b';
+	v[13] = (uint8_t)sizeof(void *);
+}
+
+static int format_check(const MDB_val *val)
+{
+	uint8_t want[FORMAT_LEN];
+	const uint8_t *v = val->mv_data;
+
+	format_value(want, STORE_FORMAT);
+	if (val->mv_size < 12 || memcmp(v, STORE_MAGIC, 8))
+		return STORE_ENOTSTORE;
+	uint32_t version = (uint32_t)v[8] << 24 | (uint32_t)v[9] << 16 |
+			   (uint32_t)v[10] << 8 | v[11];
+	if (version == 0)
+		return STORE_ENOTSTORE;
+	if (version > STORE_FORMAT)
+		return STORE_ENEWER;
+	if (val->mv_size != FORMAT_LEN)
+		return STORE_ENOTSTORE;
+	if (v[12] != want[12] || v[13] != want[13])
+		return STORE_EFOREIGN;
+	return 0;
+}
+
+void sto_format_raise(struct sto_txn *t, uint32_t version)
+{
+	uint8_t fmt[FORMAT_LEN];
+	MDB_val val;
+	int rc = sto_txn_get(t, t->s->meta, "format", 6, &val);
+
+	if (rc == MDB_NOTFOUND || (!rc && val.mv_size != FORMAT_LEN))
+		rc = sto_corrupt("the format record is missing or malformed");
+	if (rc) {
+		sto_txn_fail(t, rc);
+		return;
+	}
+	/* store_open() checked it: this is one of our versions. */
+	if (((const uint8_t *)val.mv_data)[11] < version) {
+		format_value(fmt, version);
+		sto_txn_put(t, t->s->meta, "format", 6, fmt, FORMAT_LEN, 0);
+	}
+}
+
+#define NEEDS_INIT 1
+
+/* Whether the environment holds nothing at all (then it may become a
+ * store); anything else without our format record is someone else's. */
+static int env_empty(struct sto_txn *t)
+{
+	MDB_dbi main_dbi;
+	MDB_stat st;
+	int rc = sto_lm_dbi_open(t->txn, NULL, 0, &main_dbi);
+
+	if (!rc)
+		rc = sto_lm_stat(t->txn, main_dbi, &st);
+	if (rc)
+		return sto_mdb_err(rc);
+	return st.ms_entries == 0 ? NEEDS_INIT : STORE_ENOTSTORE;
+}
+
+/*
+ * Open the databases; in a write transaction, make them in an empty
+ * environment.  NEEDS_INIT when read-only and the environment is empty.
+ */
+static int open_dbis(struct store *s, bool write)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		unsigned flags;
+	} dbs[] = {
+		{ "snaps", offsetof(struct store, snaps), 0 },
+		{ "lists", offsetof(struct store, lists), 0 },
+		{ "nsidx", offsetof(struct store, nsidx), 0 },
+		{ "records", offsetof(struct store, records), 0 },
+		{ "labels", offsetof(struct store, labels),
+		  MDB_DUPSORT | MDB_DUPFIXED },
+	};
+	struct sto_txn t;
+	uint8_t fmt[FORMAT_LEN];
+	MDB_val val;
+	int ret, rc;
+
+	ret = sto_txn_begin(s, &t, write);
+	if (ret)
+		return ret;
+	rc = sto_lm_dbi_open(t.txn, "meta", 0, &s->meta);
+	if (rc == MDB_NOTFOUND) {
+		ret = env_empty(&t);
+		if (ret != NEEDS_INIT || !write)
+			goto out;
+		rc = sto_lm_dbi_open(t.txn, "meta", MDB_CREATE, &s->meta);
+		if (rc)
+			goto out_rc;
+		format_value(fmt, STORE_FORMAT);
+		sto_txn_put(&t, s->meta, "format", 6, fmt, FORMAT_LEN, 0);
+		ret = t.ret;
+		if (ret)
+			goto out;
+	} else if (rc) {
+		goto out_rc;
+	}
+
+	rc = sto_txn_get(&t, s->meta, "format", 6, &val);
+	if (rc) {
+		ret = rc == MDB_NOTFOUND ? STORE_ENOTSTORE : rc;
+		goto out;
+	}
+	ret = format_check(&val);
+	if (ret)
+		goto out;
+	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+		MDB_dbi *dbi = (MDB_dbi *)((char *)s + dbs[i].off);
+		unsigned fl = dbs[i].flags | (write ? MDB_CREATE : 0);
+		rc = sto_lm_dbi_open(t.txn, dbs[i].name, fl, dbi);
+		if (rc == MDB_NOTFOUND) {
+			ret = STORE_ENOTSTORE;
+			goto out;
+		}
+		if (rc)
+			goto out_rc;
+	}
+	/* Committing keeps the handles, also from a read-only transaction. */
+	return sto_txn_commit(&t);
+
+out_rc:
+	ret = sto_mdb_err(rc);
+out:
+	sto_txn_abort(&t);
+	return ret;
+}
+
+/*
+ * The files of the store in PATH: *fresh when there is no data yet.  With
+ * CREATE, data.mdb and lock.mdb are made 0600 where absent; without, a
+ * store must be there already.
+ */
+static int store_files(const char *path, bool create, bool *fresh)
+{
+	char *data = NULL, *lock = NULL;
+	struct stat st;
+	int ret = -ENOMEM;
+
+	if (asprintf(&data, "%s/data.mdb", path) < 0) {
+		data = NULL;
+		goto out;
+	}
+	if (asprintf(&lock, "%s/lock.mdb", path) < 0) {
+		lock = NULL;
+		goto out;
+	}
+	if (stat(data, &st) == 0) {
+		ret = STORE_ENOTSTORE;
+		if (!S_ISREG(st.st_mode))
+			goto out;
+		*fresh = st.st_size == 0;
+	} else if (errno == ENOENT) {
+		*fresh = true;
+	} else {
+		ret = -errno;
+		goto out;
+	}
+	ret = STORE_ENOTSTORE;
+	if (*fresh && !create)
+		goto out;
+	ret = create ? create_file(data) : 0;
+	if (!ret)
+		ret = create_file(lock);
+	/* A reader without write access may still use an existing lock. */
+	if (ret && !create)
+		ret = 0;
+out:
+	free(data);
+	free(lock);
+	return ret;
+}
+
+/* LMDB's environment in PATH, for S. */
+static int env_open(struct store *s, const char *path, bool fresh)
+{
+	int rc, dead;
+
+	rc = mdb_env_create(&s->env);
+	if (rc) {
+		s->env = NULL;
+		return sto_mdb_err(rc);
+	}
+	rc = mdb_env_set_maxdbs(s->env, 8);
+	/* An existing store keeps the map size it has grown to. */
+	if (!rc && fresh)
+		rc = mdb_env_set_mapsize(s->env, STORE_MAP_INITIAL);
+	if (!rc)
+		rc = mdb_env_open(s->env, path, MDB_NOTLS |
+				  (s->rdonly ? MDB_RDONLY : 0), 0600);
+	/* Reader slots of crashed processes would pin old pages forever. */
+	if (!rc)
+		rc = mdb_reader_check(s->env, &dead);
+	return sto_mdb_err(rc);
+}
+
+int store_open(const char *path, unsigned flags, struct store **out)
+{
+	bool create = flags & STORE_CREATE, rdonly = flags & STORE_RDONLY;
+	struct store *s = NULL;
+	bool fresh = false;
+	int ret;
+
+	*out = NULL;
+	if (!path || !*path || (create && rdonly))
+		return -EINVAL;
+	ret = sto_dir(path, create);
+	if (!ret)
+		ret = store_files(path, create, &fresh);
+	if (ret)
+		return ret;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->rdonly = rdonly;
+	sto_fault_use();
+	s->guarded = true;
+	ret = env_open(s, path, fresh);
+	if (!ret)
+		ret = open_dbis(s, false);
+	if (ret == NEEDS_INIT)
+		ret = create ? open_dbis(s, true) : STORE_ENOTSTORE;
+	if (ret == NEEDS_INIT)
+		ret = STORE_ENOTSTORE;
+	if (ret) {
+		store_close(s);
+		return ret;
+	}
+	*out = s;
+	return 0;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->poisoned)
+		return; /* see struct store.poisoned */
+	if (s->env)
+		mdb_env_close(s->env);
+	if (s->guarded)
+		sto_fault_unuse();
+	free(s);
+}
+
+const char *store_default_path(void)
+{
+	static char buf[PATH_MAX];
+	const char *env = getenv("NSNAP_STORE");
+	const char *base, *sub;
+	int n;
+
+	if (env && *env) {
+		base = env;
+		sub = "";
+	} else if (geteuid() == 0) {
+		return "/var/lib/nsnap";
+	} else if ((env = getenv("XDG_STATE_HOME")) && env[0] == '/') {
+		/* The XDG spec says to ignore a relative one. */
+		base = env;
+		sub = "/nsnap";
+	} else {
+		base = getenv("HOME");
+		if (!base || base[0] != '/') {
+			struct passwd *pw = getpwuid(geteuid());
+			base = pw ? pw->pw_dir : NULL;
+		}
+		if (!base)
+			return NULL;
+		sub = "/.local/state/nsnap";
+	}
+	n = snprintf(buf, sizeof(buf), "%s%s", base, sub);
+	return n > 0 && (size_t)n < sizeof(buf) ? buf : NULL;
+}
+

@@ -1,0 +1,659 @@
+/*
+ * prune.c — removing snapshots and everything only they used.
+ *
+ * Owns retention: which snapshots the rules pick, the mark and sweep of
+ * records and list chunks, the rewrite of the namespace index so that it
+ * still tells every remaining snapshot's state, and the labels.
+ */
+#include "store_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Mark and sweep, not reference counts.  Counts would be written for every
+ * record of every snapshot stored: thousands of writes for a snapshot of
+ * an unchanged machine that now costs a few pages, and a count that drifted
+ * once (a damaged page, a crash in a bug) would delete a live record
+ * without a trace.  Marking reads what the remaining snapshots use, their
+ * headers and list chunks (a chunk shared by many snapshots is read once),
+ * and is right by construction whatever happened before.  Pruning is rare
+ * next to recording, so its cost belongs there.
+ */
+
+/* A set of hashes: open addressing on the hashes' own bits, which XXH3
+ * makes uniform. */
+struct hset {
+	struct codec_hash *v;
+	uint8_t *used;
+	size_t n, cap;      /* cap: 0 or a power of two */
+};
+
+static size_t hset_slot(const struct hset *hs, const uint8_t *h)
+{
+	size_t mask = hs->cap - 1, i = (size_t)codec_be64_read(h + 8) & mask;
+
+	while (hs->used[i] && memcmp(hs->v[i].b, h, CODEC_HASH_LEN))
+		i = (i + 1) & mask;
+	return i;
+}
+
+static bool hset_has(const struct hset *hs, const uint8_t *h)
+{
+	return hs->cap && hs->used[hset_slot(hs, h)];
+}
+
+/* 1 when H was added, 0 when it was there, -ENOMEM. */
+static int hset_add(struct hset *hs, const uint8_t *h)
+{
+	if (2 * (hs->n + 1) > hs->cap) {
+		struct hset big = { .cap = hs->cap ? 2 * hs->cap : 1024 };
+		big.v = malloc(big.cap * sizeof(*big.v));
+		big.used = calloc(big.cap, 1);
+		if (!big.v || !big.used) {
+			free(big.v);
+			free(big.used);
+			return -ENOMEM;
+		}
+		for (size_t i = 0; i < hs->cap; i++) {
+			if (!hs->used[i])
+				continue;
+			size_t j = hset_slot(&big, hs->v[i].b);
+			big.v[j] = hs->v[i];
+			big.used[j] = 1;
+		}
+		big.n = hs->n;
+		free(hs->v);
+		free(hs->used);
+		*hs = big;
+	}
+	size_t i = hset_slot(hs, h);
+	if (hs->used[i])
+		return 0;
+	memcpy(hs->v[i].b, h, CODEC_HASH_LEN);
+	hs->used[i] = 1;
+	hs->n++;
+	return 1;
+}
+
+static void hset_free(struct hset *hs)
+{
+	free(hs->v);
+	free(hs->used);
+	*hs = (struct hset){ 0 };
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool u64_in(uint64_t v, const uint64_t *set, size_t n)
+{
+	return n && bsearch(&v, set, n, sizeof(*set), u64_cmp);
+}
+
+/* A growing array of anything. */
+static int grow(void *arrp, size_t *cap, size_t n, size_t size)
+{
+	void **arr = arrp;
+
+	if (n < *cap)
+		return 0;
+	size_t c = *cap ? 2 * *cap : 64;
+	void *p = realloc(*arr, c * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
+struct snapinfo {
+	uint64_t id;
+	int64_t start_ns;
+	bool readable;      /* header decodes */
+	bool indexed;       /* in the namespace index: recorded here, or
+			       unreadable (most are recorded here) */
+	bool removed;
+	bool has_layout;
+	struct codec_hash meta, layout;
+};
+
+/* A change to the namespace index or the labels, done after the walks:
+ * LMDB's cursor after a deletion is a subtle thing, and these are few. */
+struct edit {
+	uint8_t key[24];
+	size_t klen;
+	bool del;
+	uint8_t val[CODEC_HASH_LEN];
+	size_t vlen;
+};
+
+struct prune {
+	struct sto_txn t;
+	const struct store_prune_opts *o;
+	struct store_prune_result *r;
+	struct snapinfo *sn;
+	size_t nsn, cap_sn;
+	uint64_t *gone;         /* removed ids, sorted */
+	size_t ngone;
+	uint64_t *kept;         /* remaining indexed ids, sorted */
+	size_t nkept;
+	struct hset live, chunks_ok, chunks_bad;
+	struct edit *ed;
+	size_t ned, cap_ed;
+	struct codec_buf label_buf;
+};
+
+static void progress(const struct prune *p, const char *what, uint64_t done,
+		     uint64_t total)
+{
+	if (p->o->progress)
+		p->o->progress(what, done, total, p->o->progress_ctx);
+}
+
+/* Every snapshot, with what its header says if it can be read. */
+static int prune_scan(struct prune *p)
+{
+	struct sto_txn *t = &p->t;
+	struct codec_header h;
+	MDB_cursor *c;
+	MDB_val key, val;
+	uint64_t id;
+	int rc;
+
+	if (sto_cursor_open(t, t->s->snaps, &c))
+		return t->ret;
+	for (rc = sto_lm_cursor_get(c, &key, &val, MDB_FIRST); !rc;
+	     rc = sto_lm_cursor_get(c, &key, &val, MDB_NEXT)) {
+		if (sto_key_id(t, &key, &id))
+			continue;
+		if (grow(&p->sn, &p->cap_sn, p->nsn, sizeof(*p->sn))) {
+			sto_txn_fail(t, -ENOMEM);
+			break;
+		}
+		struct snapinfo *si = &p->sn[p->nsn++];
+		*si = (struct snapinfo){ .id = id, .indexed = true };
+		if (sto_header_decode(t, id, &val, &h))
+			continue;
+		si->readable = true;
+		si->indexed = !h.imported;
+		si->start_ns = h.start_ns;
+		si->meta = h.meta;
+		si->has_layout = h.has_layout;
+		si->layout = h.layout;
+	}
+	if (rc && rc != MDB_NOTFOUND)
+		sto_txn_fail(t, sto_mdb_err(rc));
+	mdb_cursor_close(c);
+	sto_corrupt_clear();
+	return t->ret;
+}
+
+/* Which go: any rule that picks one. */
+static int prune_pick(struct prune *p)
+{
+	const struct store_prune_opts *o = p->o;
+	uint64_t *ids = NULL;
+
+	if (o->nids) {
+		ids = malloc(o->nids * sizeof(*ids));
+		if (!ids)
+			return -ENOMEM;
+		memcpy(ids, o->ids, o->nids * sizeof(*ids));
+		qsort(ids, o->nids, sizeof(*ids), u64_cmp);
+	}
+	for (size_t i = 0; i < p->nsn; i++) {
+		struct snapinfo *si = &p->sn[i];
+		si->removed = (o->keep_set && p->nsn - i > o->keep) ||
+			      (o->before_set && si->readable &&
+			       si->start_ns < o->before_ns) ||
+			      u64_in(si->id, ids, o->nids);
+	}
+	free(ids);
+	p->gone = malloc((p->nsn ? p->nsn : 1) * sizeof(*p->gone));
+	p->kept = malloc((p->nsn ? p->nsn : 1) * sizeof(*p->kept));
+	if (!p->gone || !p->kept)
+		return -ENOMEM;
+	/* The scan went in id order: both come out sorted. */
+	for (size_t i = 0; i < p->nsn; i++) {
+		if (p->sn[i].removed)
+			p->gone[p->ngone++] = p->sn[i].id;
+		else if (p->sn[i].indexed)
+			p->kept[p->nkept++] = p->sn[i].id;
+	}
+	return 0;
+}
+
+/* Mark the chunk named H and the records it lists; false when it cannot
+ * be read, so that what it lists is unknown. */
+static bool mark_chunk(struct prune *p, const uint8_t *h)
+{
+	struct sto_txn *t = &p->t;
+	struct codec_rec chunk;
+	const uint8_t *hashes;
+	size_t n;
+	int ret;
+
+	if (hset_has(&p->chunks_ok, h))
+		return true;
+	if (hset_has(&p->chunks_bad, h))
+		return false;
+	ret = sto_rec_get(t, h, &chunk);
+	if (!ret && codec_decode_list(chunk.data, chunk.len, &hashes, &n))
+		ret = STORE_ECORRUPT;
+	if (ret) {
+		if (ret != STORE_ECORRUPT)
+			sto_txn_fail(t, ret);
+		else if (hset_add(&p->chunks_bad, h) < 0)
+			sto_txn_fail(t, -ENOMEM);
+		return false;
+	}
+	if (hset_add(&p->chunks_ok, h) < 0)
+		sto_txn_fail(t, -ENOMEM);
+	for (size_t i = 0; i < n && !t->ret; i++)
+		if (hset_add(&p->live, hashes + i * CODEC_HASH_LEN) < 0)
+			sto_txn_fail(t, -ENOMEM);
+	return true;
+}
+
+/* Mark what the remaining snapshot SI uses; false when some of it cannot
+ * be read. */
+static bool mark_snapshot(struct prune *p, const struct snapinfo *si)
+{
+	struct sto_txn *t = &p->t;
+	bool whole = si->readable;
+	uint8_t k[9];
+	MDB_val val;
+
+	if (!whole)
+		return false;
+	if (hset_add(&p->live, si->meta.b) < 0 ||
+	    (si->has_layout && hset_add(&p->live, si->layout.b) < 0))
+		sto_txn_fail(t, -ENOMEM);
+	codec_be64_write(k, si->id);
+	for (int i = 0; i < 3 && !t->ret; i++) {
+		k[8] = sto_list_kinds[i];
+		int rc = sto_txn_get(t, t->s->lists, k, 9, &val);
+		if (rc || val.mv_size % CODEC_HASH_LEN) {
+			whole = false;
+			continue;
+		}
+		for (size_t j = 0; j < val.mv_size / CODEC_HASH_LEN; j++) {
+			const uint8_t *h = (const uint8_t *)val.mv_data +
+					   j * CODEC_HASH_LEN;
+			if (hset_add(&p->live, h) < 0)
+				sto_txn_fail(t, -ENOMEM);
+			if (!mark_chunk(p, h))
+				whole = false;
+		}
+	}
+	return whole;
+}
+
+static int add_edit(struct prune *p, const void *key, size_t klen, bool del,
+		    const void *val, size_t vlen)
+{
+	if (grow(&p->ed, &p->cap_ed, p->ned, sizeof(*p->ed)))
+		return -ENOMEM;
+	struct edit *e = &p->ed[p->ned++];
+	*e = (struct edit){ .klen = klen, .del = del, .vlen = vlen };
+	memcpy(e->key, key, klen);
+	if (vlen)
+		memcpy(e->val, val, vlen);
+	return 0;
+}
+
+/* One entry of the namespace index: its snapshot and the namespace's
+ * record from there on, all zero where it is gone. */
+struct ent {
+	uint64_t id;
+	uint8_t h[CODEC_HASH_LEN];
+};
+
+static const uint8_t gone_hash[CODEC_HASH_LEN];
+
+/* The namespace's record at snapshot X, from its entries E[0..n) in id
+ * order: the last at or before X; NULL when it is not there. */
+static const uint8_t *ns_state(const struct ent *e, size_t n, uint64_t x)
+{
+	const uint8_t *st = NULL;
+
+	for (size_t i = 0; i < n && e[i].id <= x; i++)
+		st = memcmp(e[i].h, gone_hash, CODEC_HASH_LEN) ? e[i].h : NULL;
+	return st;
+}
+
+static bool same_state(const uint8_t *a, const uint8_t *b)
+{
+	return a == b || (a && b && !memcmp(a, b, CODEC_HASH_LEN));
+}
+
+/*
+ * The entries one namespace (KEY16: dev, inode) should have once only the
+ * kept snapshots remain, as edits against the entries E[0..n) it has.  An
+ * entry sits at a kept snapshot whose state differs from the kept one
+ * before it; a kept snapshot's state is that of the last entry at or before
+ * it, so every remaining snapshot reads the same as before.  Only the
+ * first kept snapshot at or after an entry can change: those are the
+ * candidates.
+ */
+static int nsidx_rewrite(struct prune *p, const uint8_t *key16,
+			 const struct ent *e, size_t n)
+{
+	uint8_t k[24];
+	uint64_t last = 0;
+	size_t nnew = 0, j = 0;
+	int ret = 0;
+
+	memcpy(k, key16, 16);
+	for (size_t i = 0; i < n && !ret; i++) {
+		/* The first kept snapshot at or after this entry. */
+		size_t lo = 0, hi = p->nkept;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (p->kept[mid] < e[i].id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == p->nkept || p->kept[lo] == last)
+			continue;
+		uint64_t r = last = p->kept[lo];
+		const uint8_t *st = ns_state(e, n, r);
+		const uint8_t *before = lo ? ns_state(e, n, p->kept[lo - 1]) : NULL;
+		if (same_state(st, before))
+			continue;
+		nnew++;
+		/* Old entries before R that are not kept go; one at R stays
+		 * when it says the same. */
+		for (; j < n && e[j].id < r; j++) {
+			codec_be64_write(k + 16, e[j].id);
+			ret = ret ? ret : add_edit(p, k, 24, true, NULL, 0);
+		}
+		const uint8_t *want = st ? st : gone_hash;
+		if (j < n && e[j].id == r && !memcmp(e[j].h, want, CODEC_HASH_LEN)) {
+			j++;
+			continue;
+		}
+		if (j < n && e[j].id == r)
+			j++;
+		codec_be64_write(k + 16, r);
+		ret = ret ? ret : add_edit(p, k, 24, false, want, CODEC_HASH_LEN);
+	}
+	for (; j < n && !ret; j++) {
+		codec_be64_write(k + 16, e[j].id);
+		ret = add_edit(p, k, 24, true, NULL, 0);
+	}
+	p->r->index += n > nnew ? n - nnew : 0;
+	return ret;
+}
+
+/* Walk the namespace index one namespace at a time. */
+static int nsidx_prune(struct prune *p)
+{
+	struct sto_txn *t = &p->t;
+	struct ent *e = NULL;
+	size_t n = 0, cap = 0;
+	uint8_t cur[16];
+	MDB_cursor *c;
+	MDB_val key, val;
+	int rc, ret = 0;
+
+	if (sto_cursor_open(t, t->s->nsidx, &c))
+		return t->ret;
+	for (rc = sto_lm_cursor_get(c, &key, &val, MDB_FIRST); !rc && !ret;
+	     rc = sto_lm_cursor_get(c, &key, &val, MDB_NEXT)) {
+		/* Malformed entries are left as they are: not ours to judge
+		 * here, and store_ns_history() reports them. */
+		if (key.mv_size != 24 || val.mv_size != CODEC_HASH_LEN ||
+		    sto_val_check(t, &key) || sto_val_check(t, &val))
+			continue;
+		const uint8_t *kp = key.mv_data;
+		if (n && memcmp(kp, cur, 16)) {
+			ret = nsidx_rewrite(p, cur, e, n);
+			n = 0;
+		}
+		if (!ret && grow(&e, &cap, n, sizeof(*e)))
+			ret = -ENOMEM;
+		if (ret)
+			break;
+		memcpy(cur, kp, 16);
+		e[n].id = codec_be64_read(kp + 16);
+		memcpy(e[n++].h, val.mv_data, CODEC_HASH_LEN);
+	}
+	if (rc && rc != MDB_NOTFOUND)
+		ret = sto_mdb_err(rc);
+	if (!ret && n)
+		ret = nsidx_rewrite(p, cur, e, n);
+	mdb_cursor_close(c);
+	free(e);
+	sto_corrupt_clear();
+	return ret;
+}
+
+/* Label entries of removed snapshots: label and id end to end in
+ * p->label_buf, deleted one duplicate at a time after the walk. */
+static int labels_prune(struct prune *p)
+{
+	struct sto_txn *t = &p->t;
+	MDB_cursor *c;
+	MDB_val key, val;
+	int rc;
+
+	if (sto_cursor_open(t, t->s->labels, &c))
+		return t->ret;
+	for (rc = sto_lm_cursor_get(c, &key, &val, MDB_FIRST); !rc;
+	     rc = sto_lm_cursor_get(c, &key, &val, MDB_NEXT)) {
+		if (val.mv_size != 8 || sto_val_check(t, &val) ||
+		    key.mv_size == 0 || key.mv_size > STORE_LABEL_MAX ||
+		    sto_val_check(t, &key) ||
+		    !u64_in(codec_be64_read(val.mv_data), p->gone, p->ngone))
+			continue;
+		codec_put_uv(&p->label_buf, key.mv_size);
+		codec_put_bytes(&p->label_buf, key.mv_data, key.mv_size);
+		codec_put_bytes(&p->label_buf, val.mv_data, 8);
+		p->r->labels++;
+	}
+	mdb_cursor_close(c);
+	sto_corrupt_clear();
+	if (p->label_buf.err)
+		return p->label_buf.err;
+	return rc && rc != MDB_NOTFOUND ? sto_mdb_err(rc) : 0;
+}
+
+static void labels_delete(struct prune *p)
+{
+	struct codec_rd rd;
+
+	codec_rd_init(&rd, p->label_buf.data, p->label_buf.len);
+	while (rd.left && !rd.err && !p->t.ret) {
+		size_t len = (size_t)codec_get_uv(&rd, STORE_LABEL_MAX);
+		const uint8_t *label = codec_get_bytes(&rd, len);
+		const uint8_t *id = codec_get_bytes(&rd, 8);
+		MDB_val key = { len, (void *)label }, val = { 8, (void *)id };
+		if (rd.err)
+			break;
+		int rc = sto_lm_del(p->t.txn, p->t.s->labels, &key, &val);
+		if (rc && rc != MDB_NOTFOUND)
+			sto_txn_fail(&p->t, sto_mdb_err(rc));
+	}
+}
+
+/* Every record no remaining snapshot uses. */
+static void records_sweep(struct prune *p)
+{
+	struct sto_txn *t = &p->t;
+	struct codec_buf dead;
+	MDB_cursor *c;
+	MDB_val key, val;
+	MDB_stat st;
+	uint64_t seen = 0;
+	int rc;
+
+	rc = sto_lm_stat(t->txn, t->s->records, &st);
+	if (rc) {
+		sto_txn_fail(t, sto_mdb_err(rc));
+		return;
+	}
+	if (sto_cursor_open(t, t->s->records, &c))
+		return;
+	codec_buf_init(&dead);
+	for (rc = sto_lm_cursor_get(c, &key, &val, MDB_FIRST); !rc;
+	     rc = sto_lm_cursor_get(c, &key, &val, MDB_NEXT)) {
+		if (++seen % 4096 == 0)
+			progress(p, "records", seen, st.ms_entries);
+		/* A key of another size names no record: left alone. */
+		if (key.mv_size != CODEC_HASH_LEN || sto_val_check(t, &key) ||
+		    hset_has(&p->live, key.mv_data))
+			continue;
+		codec_put_bytes(&dead, key.mv_data, CODEC_HASH_LEN);
+		p->r->records++;
+		p->r->bytes += val.mv_size;
+	}
+	mdb_cursor_close(c);
+	sto_corrupt_clear();
+	if (rc != MDB_NOTFOUND)
+		sto_txn_fail(t, sto_mdb_err(rc));
+	sto_txn_fail(t, dead.err);
+	for (size_t i = 0; i < dead.len; i += CODEC_HASH_LEN)
+		sto_txn_del(t, t->s->records, dead.data + i, CODEC_HASH_LEN);
+	codec_buf_free(&dead);
+}
+
+/* Mark what the remaining snapshots use, while every page read is still
+ * the committed one. */
+static int prune_mark(struct prune *p)
+{
+	struct store_prune_result *r = p->r;
+	uint64_t done = 0;
+
+	for (size_t i = 0; i < p->nsn && !p->t.ret; i++) {
+		if (p->sn[i].removed)
+			continue;
+		if (!mark_snapshot(p, &p->sn[i]))
+			r->unreadable++;
+		progress(p, "snapshots", ++done, r->remaining);
+	}
+	sto_corrupt_clear();
+	return p->t.ret;
+}
+
+/* The removed snapshots' headers, lists and labels, then the namespace
+ * index edits and the sweep of records. */
+static int prune_remove(struct prune *p)
+{
+	struct sto_txn *t = &p->t;
+	struct store *s = t->s;
+	uint8_t k[9];
+	int ret;
+
+	for (size_t i = 0; i < p->ngone; i++) {
+		codec_be64_write(k, p->gone[i]);
+		sto_txn_del(t, s->snaps, k, 8);
+		for (int j = 0; j < 3; j++) {
+			k[8] = sto_list_kinds[j];
+			sto_txn_del(t, s->lists, k, 9);
+		}
+	}
+	ret = labels_prune(p);
+	if (!ret)
+		labels_delete(p);
+	if (!ret && !t->ret)
+		ret = nsidx_prune(p);
+	for (size_t i = 0; i < p->ned && !ret; i++) {
+		const struct edit *e = &p->ed[i];
+		if (e->del)
+			sto_txn_del(t, s->nsidx, e->key, e->klen);
+		else
+			sto_txn_put(t, s->nsidx, e->key, e->klen, e->val,
+				    e->vlen, 0);
+	}
+	/* Unknown use: sweeping could take what a repairable snapshot
+	 * needs.  The records stay until that snapshot is gone too. */
+	if (!ret && !p->r->unreadable)
+		records_sweep(p);
+
+	/* Pruning the newest must not give its id again. */
+	uint64_t newest = p->sn[p->nsn - 1].id;
+	if (!ret && p->sn[p->nsn - 1].removed) {
+		codec_be64_write(k, sto_next_id(t, newest));
+		sto_txn_put(t, s->meta, "next", 4, k, 8, 0);
+	}
+	if (!ret)
+		sto_format_raise(t, STORE_FORMAT_IDS);
+	return ret ? ret : t->ret;
+}
+
+static void prune_free(struct prune *p)
+{
+	free(p->sn);
+	free(p->gone);
+	free(p->kept);
+	free(p->ed);
+	hset_free(&p->live);
+	hset_free(&p->chunks_ok);
+	hset_free(&p->chunks_bad);
+	codec_buf_free(&p->label_buf);
+}
+
+static int prune_txn(struct store *s, const struct store_prune_opts *o,
+		     struct store_prune_result *r)
+{
+	struct prune p = { .o = o, .r = r };
+	int ret;
+
+	*r = (struct store_prune_result){ 0 };
+	codec_buf_init(&p.label_buf);
+	ret = sto_txn_begin(s, &p.t, true);
+	if (ret)
+		return ret;
+	ret = prune_scan(&p);
+	if (!ret)
+		ret = prune_pick(&p);
+	r->remaining = p.nsn;
+	if (!ret && p.ngone) {
+		r->snapshots = p.ngone;
+		r->remaining = p.nsn - p.ngone;
+		r->first = p.gone[0];
+		r->last = p.gone[p.ngone - 1];
+		ret = prune_mark(&p);
+		if (!ret)
+			ret = prune_remove(&p);
+	}
+	if (!ret && !o->dry_run && p.ngone)
+		ret = sto_txn_commit(&p.t);
+	sto_txn_abort(&p.t);
+	prune_free(&p);
+	return ret;
+}
+
+int store_prune(struct store *s, const struct store_prune_opts *o,
+		struct store_prune_result *r)
+{
+	struct store_prune_result scratch;
+	int ret;
+
+	if (!r)
+		r = &scratch;
+	if (s->rdonly)
+		return STORE_ERDONLY;
+	for (;;) {
+		ret = prune_txn(s, o, r);
+		if (ret != MDB_MAP_FULL)
+			break;
+		/* Changing pages takes new ones (copy on write): a full map
+		 * can refuse even a deletion.  Nothing was left behind. */
+		ret = sto_grow_map(s);
+		if (ret)
+			break;
+	}
+	if (ret)
+		*r = (struct store_prune_result){ 0 };
+	return ret;
+}
+

@@ -1,0 +1,245 @@
+/*
+ * store_int.h — what the store's own files share; the tools see store.h.
+ *
+ * Owns the layout of a store and the LMDB layer every part of the store
+ * works through (prefix sto_): struct store, the transaction object with
+ * its sticky error, guarded LMDB calls, value checks, records by hash, the
+ * error translator and the fault guard.  The rooms that use it:
+ *
+ *   txn.c       errors, the fault guard, transactions, records
+ *   open.c      opening and closing, the format record, the default path
+ *   selector.c  what a selector says (pure: no LMDB)
+ *   resolve.c   a selector against the store
+ *   write.c     writing a snapshot: plan, records, lists, namespace index
+ *   read.c      headers, lists, loading, listing, history, statistics
+ *   verify.c    checking snapshots
+ *   prune.c     removing snapshots and what only they used
+ *   copy.c      a compact copy of the store
+ *
+ * A store is a directory holding one LMDB environment (data.mdb, lock.mdb)
+ * with these named databases; every integer in a key is big-endian so that
+ * LMDB's byte order is numeric order:
+ *
+ *   meta     "format"            -> "nsnapsto", u32 format version,
+ *                                   byte order ('l'/'b'), word size, 0, 0
+ *            "next"              -> u64: no id below it may be given
+ *                                   (once the newest snapshot was pruned)
+ *   snaps    u64 id              -> header record (codec 'H', checksummed)
+ *   lists    u64 id, u8 kind     -> hashes of the list chunks ('L' records)
+ *                                   that hold, in graph order, the hashes
+ *                                   of the snapshot's namespace ('n'),
+ *                                   process ('p') or mount-run ('m') records
+ *   nsidx    u64 dev, u64 inode, u64 id -> hash of the namespace's record
+ *                                   from snapshot id on, written where it
+ *                                   appears or changes; 16 zero bytes where
+ *                                   it disappears, each relative to the
+ *                                   previous snapshot recorded here
+ *                                   (imported ones are not indexed).  One
+ *                                   namespace's history is a range scan
+ *   records  XXH3-128, canonical -> record bytes (content-addressed)
+ *   labels   label bytes         -> u64 id (sorted duplicates: every
+ *                                   snapshot that carries the label)
+ *
+ * Lists are cut into chunks where a record hash ends in six zero bits (or
+ * at 256 entries): the cut points move with the content, so a process
+ * appearing or exiting changes one chunk.  With the change-point namespace
+ * index, an unchanged snapshot adds only its header and a few top-level
+ * hashes: a handful of LMDB pages.
+ *
+ * Every record read is hashed and compared with its key; the header's
+ * digest (over the snapshot's record hashes in order) catches a damaged
+ * list.  Writing a record whose hash is present but whose stored bytes
+ * differ repairs the stored copy.  A damaged page of the data file gives an
+ * error, never a fault: every key and value LMDB hands back is checked to
+ * lie within the file before it is read (sto_val_check()), and LMDB's own
+ * reads run under a guard (txn.c, "faults in LMDB").
+ */
+#ifndef NSNAP_STORE_INT_H
+#define NSNAP_STORE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lmdb.h>
+
+#include "codec.h"
+#include "store.h"
+
+/*
+ * Format 1: what nsnap 0.1 wrote.  Format 2 adds what 0.1 would misread or
+ * break: version 2 headers (imported snapshots), and ids with gaps (0.1
+ * takes the snapshot before id N to be N - 1, and would give the id of a
+ * pruned newest snapshot again).  Format 3 adds version 3 headers, which
+ * carry the capture, and version 2 meta records, which do not.  This
+ * nsnap reads all three and writes 3; a store is raised to the format of
+ * what is written into it (a prune: 2; a snapshot: 3) before it is
+ * written, so that an older nsnap refuses it as newer instead of misreading
+ * it.
+ */
+#define STORE_FORMAT 3
+#define STORE_FORMAT_IDS 2      /* ids with gaps */
+#define STORE_MAGIC "nsnapsto"
+#define FORMAT_LEN 16
+
+/* Small, so that a store of a quiet machine stays small; doubled on
+ * MDB_MAP_FULL.  The ceiling only guards against a runaway loop. */
+#define STORE_MAP_INITIAL ((size_t)1 << 20)
+#define STORE_MAP_MAX ((size_t)1 << (sizeof(size_t) > 4 ? 40 : 30))
+
+enum list_kind { LIST_NS = 'n', LIST_PROC = 'p', LIST_MOUNTS = 'm' };
+
+/* The three lists of a snapshot, in the order of its digest. */
+extern const uint8_t sto_list_kinds[3];
+
+struct store {
+	MDB_env *env;
+	MDB_dbi meta, snaps, lists, nsidx, records, labels;
+	bool rdonly;
+	/* Transactions open in this process: the map may only be moved
+	 * (resized) when there are none. */
+	unsigned active;
+	/* The map and how much of it the data file backs: where a value
+	 * read may lie (see sto_val_check()).  0: unknown, nothing checked.
+	 * map_stale: LMDB may have moved the map since it was looked up. */
+	uintptr_t map;
+	size_t map_size, file_size;
+	bool map_stale;
+	bool guarded;       /* counted by sto_fault_use() */
+	/*
+	 * A write transaction faulted inside LMDB.  LMDB may have been left
+	 * mid-operation (a cursor of its own stack still linked into the
+	 * transaction, pages half copied), so nothing of it is touched again:
+	 * the transaction is not aborted, the environment not closed, every
+	 * later call fails.  The process exits soon after, which releases the
+	 * writer lock (LMDB's mutexes are robust) and the memory.
+	 */
+	bool poisoned;
+};
+
+/* ---- errors (txn.c) ----------------------------------------------------- */
+
+/* STORE_ECORRUPT, with "corrupt store: " and FMT as store_strerror()'s
+ * text for it in this thread. */
+__attribute__((format(printf, 1, 2)))
+int sto_corrupt(const char *fmt, ...);
+/* STORE_ECORRUPT about record H: "record <hex> HOW"; remembered as the
+ * record at fault (sto_corrupt_which()). */
+int sto_corrupt_record(const uint8_t *h, const char *how);
+/* Forget the last complaint: one that did not fail the operation must not
+ * be what store_strerror() says later. */
+void sto_corrupt_clear(void);
+/* Whether the last STORE_ECORRUPT was about one record, and which. */
+bool sto_corrupt_which(uint8_t h[CODEC_HASH_LEN]);
+/* LMDB's answer in this module's terms: system errors become -errno,
+ * LMDB's own codes stay (store_strerror() knows them). */
+int sto_mdb_err(int rc);
+
+/* ---- the fault guard (txn.c) -------------------------------------------- */
+
+/* While any store is open, SIGSEGV and SIGBUS go through the guard. */
+void sto_fault_use(void);
+void sto_fault_unuse(void);
+
+/* LMDB calls under the guard: a fault inside one gives STORE_ECORRUPT. */
+int sto_lm_del(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v);
+int sto_lm_cursor_get(MDB_cursor *c, MDB_val *k, MDB_val *v, MDB_cursor_op op);
+int sto_lm_dbi_open(MDB_txn *txn, const char *name, unsigned flags,
+		    MDB_dbi *dbi);
+int sto_lm_stat(MDB_txn *txn, MDB_dbi dbi, MDB_stat *st);
+int sto_lm_copyfd(MDB_env *env, int fd, unsigned flags);
+
+/* ---- transactions with a sticky error (txn.c) --------------------------- */
+
+struct sto_txn {
+	struct store *s;
+	MDB_txn *txn;
+	bool write;
+	int ret;    /* first failure: -errno, LMDB code or STORE_E* */
+};
+
+int sto_txn_begin(struct store *s, struct sto_txn *t, bool write);
+/* Ends T without committing; harmless on an ended one. */
+void sto_txn_abort(struct sto_txn *t);
+/* Commits unless T failed; either way T is over.  T's error or 0. */
+int sto_txn_commit(struct sto_txn *t);
+/* Make ERR T's error unless it has one. */
+void sto_txn_fail(struct sto_txn *t, int err);
+
+/* Whether value (or key) V lies within the part of the map the data file
+ * backs: 0 or STORE_ECORRUPT (not sticky). */
+int sto_val_check(const struct sto_txn *t, const MDB_val *v);
+
+/* Put and delete, nothing once T failed; a failure becomes sticky
+ * (a deletion of what is not there is none). */
+void sto_txn_put(struct sto_txn *t, MDB_dbi dbi, const void *k, size_t klen,
+		 const void *v, size_t vlen, unsigned flags);
+void sto_txn_del(struct sto_txn *t, MDB_dbi dbi, const void *k, size_t klen);
+/* 0, MDB_NOTFOUND, STORE_ECORRUPT for a value outside the file (not
+ * sticky: the caller decides what it costs), or the translated error
+ * (made sticky). */
+int sto_txn_get(struct sto_txn *t, MDB_dbi dbi, const void *k, size_t klen,
+		MDB_val *val);
+/* A cursor on DBI; T's error (sticky) when none could be opened. */
+int sto_cursor_open(struct sto_txn *t, MDB_dbi dbi, MDB_cursor **c);
+
+/* Double the map, when no transaction of this process is open. */
+int sto_grow_map(struct store *s);
+
+/* ---- records (txn.c) ---------------------------------------------------- */
+
+/* Store a record under its hash; *added grows by the bytes written. */
+void sto_rec_put(struct sto_txn *t, const struct codec_hash *h,
+		 const struct codec_rec *r, uint64_t *added);
+/* The record named H, checked against H.  Points into the map: valid
+ * until the transaction ends. */
+int sto_rec_get(struct sto_txn *t, const uint8_t *h, struct codec_rec *r);
+
+/* ---- the format record (open.c) ----------------------------------------- */
+
+/* PATH as a store directory: made first (0700, parents too) with CREATE;
+ * it must be a directory. */
+int sto_dir(const char *path, bool create);
+/* In a write transaction: make the store's format record say VERSION, if
+ * it says less, before writing what readers of that would misread. */
+void sto_format_raise(struct sto_txn *t, uint32_t version);
+
+/* ---- snapshots (read.c, write.c) ---------------------------------------- */
+
+/* The id of a header found by cursor (KEY must be 8 bytes). */
+int sto_key_id(const struct sto_txn *t, const MDB_val *key, uint64_t *id);
+/* Header VAL of snapshot ID: STORE_ECORRUPT when it does not decode. */
+int sto_header_decode(const struct sto_txn *t, uint64_t id, const MDB_val *val,
+		      struct codec_header *h);
+/* The stored header of snapshot ID, not decoded: 0, STORE_ENOSNAP, or
+ * sto_txn_get()'s error. */
+int sto_header_val(struct sto_txn *t, uint64_t id, MDB_val *val);
+/* The header of snapshot ID, or STORE_ENOSNAP. */
+int sto_get_header(struct sto_txn *t, uint64_t id, struct codec_header *h);
+/* The record hashes of list KIND of snapshot ID, in order; *out malloc'd. */
+int sto_list_hashes(struct sto_txn *t, uint64_t id, uint8_t kind,
+		    struct codec_hash **out, size_t *count);
+/*
+ * Snapshot ID as store_load() reads it, in T: its header, and its records
+ * each checked against its hash, their hashes against the header's digest.
+ * SNAP's arrays are malloc'd (sto_snap_free()), its records point into the
+ * map.
+ */
+int sto_snap_read(struct sto_txn *t, uint64_t id, struct codec_header *h,
+		  struct codec_snapshot *snap);
+/* Decode what sto_snap_read() gave: STORE_ECORRUPT when the records, each
+ * whole, do not make a graph. */
+int sto_snap_decode(uint64_t id, const struct codec_snapshot *snap,
+		    struct graph **out);
+void sto_snap_free(struct codec_snapshot *snap);
+/* CB for every entry of the snapshot table in id order, damaged headers
+ * included, in one read transaction; a non-zero return from CB stops the
+ * walk and is returned. */
+typedef int sto_walk_fn(struct sto_txn *t, const MDB_val *key,
+			const MDB_val *val, void *ctx);
+int sto_snaps_walk(struct store *s, sto_walk_fn *cb, void *ctx);
+/* The id the next snapshot gets: past LAST, the newest, and past any id
+ * given before and pruned since (meta "next"). */
+uint64_t sto_next_id(struct sto_txn *t, uint64_t last);
+
+#endif

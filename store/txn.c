@@ -1,0 +1,537 @@
+/*
+ * txn.c — the store's LMDB layer (see store_int.h).
+ *
+ * Owns the words for every error the store returns, the guard that turns
+ * a fault inside LMDB into an error, transactions with a sticky error,
+ * the check that a value LMDB hands back lies within the data file, and
+ * records stored and read by their hash.
+ */
+#include "store_int.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+/* ---- errors ------------------------------------------------------------- */
+
+static _Thread_local char corrupt_msg[192];
+/* The record the last STORE_ECORRUPT was about, when it was one record:
+ * verify names it. */
+static _Thread_local bool corrupt_has_rec;
+static _Thread_local uint8_t corrupt_rec[CODEC_HASH_LEN];
+
+int sto_corrupt(const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(corrupt_msg, sizeof(corrupt_msg), "corrupt store: ");
+
+	va_start(ap, fmt);
+	vsnprintf(corrupt_msg + n, sizeof(corrupt_msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	corrupt_has_rec = false;
+	return STORE_ECORRUPT;
+}
+
+static void hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int sto_corrupt_record(const uint8_t *h, const char *how)
+{
+	char name[2 * CODEC_HASH_LEN + 1];
+
+	hex(h, CODEC_HASH_LEN, name);
+	sto_corrupt("record %s %s", name, how);
+	corrupt_has_rec = true;
+	memcpy(corrupt_rec, h, CODEC_HASH_LEN);
+	return STORE_ECORRUPT;
+}
+
+void sto_corrupt_clear(void)
+{
+	corrupt_msg[0] = '\0';
+	corrupt_has_rec = false;
+}
+
+bool sto_corrupt_which(uint8_t h[CODEC_HASH_LEN])
+{
+	if (corrupt_has_rec)
+		memcpy(h, corrupt_rec, CODEC_HASH_LEN);
+	return corrupt_has_rec;
+}
+
+int sto_mdb_err(int rc)
+{
+	if (rc == MDB_INVALID)
+		return STORE_ENOTSTORE;
+	return rc > 0 ? -rc : rc;
+}
+
+const char *store_strerror(int err)
+{
+	switch (err) {
+	case 0:
+		return "success";
+	case STORE_ENOTSTORE:
+		return "not an nsnap store";
+	case STORE_ENEWER:
+		return "store written by a newer nsnap (unknown format version)";
+	case STORE_EFOREIGN:
+		return "store written on a machine with another byte order or word size";
+	case STORE_ECORRUPT:
+		return corrupt_msg[0] ? corrupt_msg : "corrupt store";
+	case STORE_ENOSNAP:
+		return "no such snapshot";
+	case STORE_EEMPTY:
+		return "the store holds no snapshot yet";
+	case STORE_ESELECTOR:
+		return "no snapshot matches (want an id, latest, latest~N, "
+		       "a label, or YYYY-MM-DDTHH:MM[:SS][Z])";
+	case STORE_ELABEL:
+		return "a label takes 1-255 bytes, no control characters, "
+		       "and must not read as an id, latest[~N] or a time";
+	case STORE_ERDONLY:
+		return "store opened read-only";
+	case STORE_EGRAPH:
+		return "graph is inconsistent and cannot be stored";
+	case STORE_EMAPMAX:
+		return "store map cannot grow any further";
+	}
+	if (err >= MDB_KEYEXIST && err <= MDB_LAST_ERRCODE)
+		return mdb_strerror(err);
+	if (err < 0 && err > -4096)
+		return strerror(-err);
+	return "unknown error";
+}
+
+/* ---- faults in LMDB ----------------------------------------------------- */
+
+/*
+ * LMDB trusts the pages of its data file: a damaged branch page or node
+ * header can send it through a wild pointer, and no check of ours can come
+ * first, the page layout being LMDB's.  So every LMDB call that reads
+ * pages runs under a guard: a SIGSEGV or SIGBUS in this thread while the
+ * guard is up ends the call with STORE_ECORRUPT ("a page of the data file
+ * is damaged") instead of the process.  A fault anywhere else goes to the
+ * handler that was there before (the default one, a sanitizer's), as if we
+ * were not there.  The handler is installed while a store is open.
+ *
+ * SA_NODEFER: the signal stays unblocked in the handler, so that leaving
+ * it by siglongjmp() without restoring the mask (a system call per guarded
+ * call) leaves the next fault catchable.
+ */
+static _Thread_local sigjmp_buf *fault_jmp;
+static pthread_mutex_t fault_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned fault_users;
+static struct sigaction fault_prev[2];    /* SIGSEGV, SIGBUS */
+
+static void fault_handler(int sig, siginfo_t *si, void *uc)
+{
+	sigjmp_buf *jb = fault_jmp;
+
+	(void)uc;
+	if (jb) {
+		fault_jmp = NULL;
+		siglongjmp(*jb, 1);
+	}
+	/* Not ours: put the previous handler back.  Returning re-runs the
+	 * faulting access, which then meets it; a sent signal is sent again. */
+	sigaction(sig, &fault_prev[sig == SIGBUS], NULL);
+	if (si->si_code <= 0)
+		raise(sig);
+}
+
+void sto_fault_use(void)
+{
+	struct sigaction sa = {
+		.sa_sigaction = fault_handler,
+		.sa_flags = SA_SIGINFO | SA_NODEFER,
+	};
+
+	sigemptyset(&sa.sa_mask);
+	pthread_mutex_lock(&fault_lock);
+	if (fault_users++ == 0) {
+		sigaction(SIGSEGV, &sa, &fault_prev[0]);
+		sigaction(SIGBUS, &sa, &fault_prev[1]);
+	}
+	pthread_mutex_unlock(&fault_lock);
+}
+
+void sto_fault_unuse(void)
+{
+	pthread_mutex_lock(&fault_lock);
+	if (--fault_users == 0) {
+		sigaction(SIGSEGV, &fault_prev[0], NULL);
+		sigaction(SIGBUS, &fault_prev[1], NULL);
+	}
+	pthread_mutex_unlock(&fault_lock);
+}
+
+/* Set when a guarded call ended in a fault; the transaction layer reads
+ * and clears it (see struct store.poisoned). */
+static _Thread_local bool fault_hit;
+
+static int page_fault(void)
+{
+	fault_hit = true;
+	return sto_corrupt("a page of the data file is damaged (reading it "
+			   "faulted)");
+}
+
+/* CALL under the guard; the enclosing function returns its result. */
+#define GUARDED(call) do { \
+	sigjmp_buf jb_; \
+	if (sigsetjmp(jb_, 0)) \
+		return page_fault(); \
+	fault_jmp = &jb_; \
+	int rc_ = (call); \
+	fault_jmp = NULL; \
+	return rc_; \
+} while (0)
+
+static int lm_get(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	GUARDED(mdb_get(txn, dbi, k, v));
+}
+
+static int lm_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v,
+		  unsigned flags)
+{
+	GUARDED(mdb_put(txn, dbi, k, v, flags));
+}
+
+int sto_lm_del(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+	GUARDED(mdb_del(txn, dbi, k, v));
+}
+
+int sto_lm_cursor_get(MDB_cursor *c, MDB_val *k, MDB_val *v,
+		      MDB_cursor_op op)
+{
+	GUARDED(mdb_cursor_get(c, k, v, op));
+}
+
+static int lm_cursor_open(MDB_txn *txn, MDB_dbi dbi, MDB_cursor **c)
+{
+	GUARDED(mdb_cursor_open(txn, dbi, c));
+}
+
+int sto_lm_dbi_open(MDB_txn *txn, const char *name, unsigned flags,
+		    MDB_dbi *dbi)
+{
+	GUARDED(mdb_dbi_open(txn, name, flags, dbi));
+}
+
+int sto_lm_stat(MDB_txn *txn, MDB_dbi dbi, MDB_stat *st)
+{
+	GUARDED(mdb_stat(txn, dbi, st));
+}
+
+static int lm_txn_commit(MDB_txn *txn)
+{
+	GUARDED(mdb_txn_commit(txn));
+}
+
+static int abort_call(MDB_txn *txn)
+{
+	mdb_txn_abort(txn);
+	return 0;
+}
+
+/* Aborting frees the pages a write transaction changed: after a fault in
+ * one, those may be damaged copies as well. */
+static int lm_txn_abort(MDB_txn *txn)
+{
+	GUARDED(abort_call(txn));
+}
+
+int sto_lm_copyfd(MDB_env *env, int fd, unsigned flags)
+{
+	GUARDED(mdb_env_copyfd2(env, fd, flags));
+}
+
+/* ---- transactions with a sticky error ----------------------------------- */
+
+/*
+ * Where LMDB mapped the data file.  LMDB does not tell (me_mapaddr is only
+ * set for a fixed map), /proc/self/maps does: the mapping of the file's
+ * device and inode at offset 0, the size of the map (the same file mapped
+ * twice in one process is a thing LMDB forbids anyway).
+ */
+static void map_find(struct store *s, const struct stat *st)
+{
+	MDB_envinfo info;
+	char line[512];
+	FILE *f;
+
+	s->map = 0;
+	s->map_stale = false;
+	if (mdb_env_info(s->env, &info))
+		return;
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi, off, ino;
+		unsigned maj, min;
+		if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu", &lo, &hi, &off,
+			   &maj, &min, &ino) != 6 || off || ino != st->st_ino ||
+			   maj != major(st->st_dev) || min != minor(st->st_dev) ||
+			   hi - lo != info.me_mapsize)
+			continue;
+		s->map = (uintptr_t)lo;
+		s->map_size = (size_t)(hi - lo);
+		break;
+	}
+	fclose(f);
+}
+
+/* Where the map is and how much of it the file backs now. */
+static void map_refresh(struct store *s)
+{
+	struct stat st;
+	int fd;
+
+	if (mdb_env_get_fd(s->env, &fd) || fstat(fd, &st)) {
+		s->map = 0;
+		return;
+	}
+	if (s->map_stale || !s->map)
+		map_find(s, &st);
+	s->file_size = (uint64_t)st.st_size < s->map_size ?
+		       (size_t)st.st_size : s->map_size;
+}
+
+int sto_txn_begin(struct store *s, struct sto_txn *t, bool write)
+{
+	int rc;
+
+	*t = (struct sto_txn){ .s = s, .write = write };
+	if (s->poisoned)
+		return t->ret = sto_corrupt("an earlier write met a damaged "
+					    "page; the store was not touched "
+					    "since");
+	for (unsigned tries = 0;; tries++) {
+		rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+		if (rc != MDB_MAP_RESIZED || s->active || tries == 4)
+			break;
+		/* Another process grew the map past ours: adopt its size. */
+		s->map_stale = true;
+		rc = mdb_env_set_mapsize(s->env, 0);
+		if (rc)
+			break;
+	}
+	if (rc) {
+		t->txn = NULL;
+		return t->ret = sto_mdb_err(rc);
+	}
+	/* After the begin: every page this transaction can see is in the
+	 * file by now.  Only while no other one holds pointers into the map,
+	 * since it may have moved. */
+	if (!s->active)
+		map_refresh(s);
+	s->active++;
+	return 0;
+}
+
+void sto_txn_abort(struct sto_txn *t)
+{
+	if (t->txn) {
+		if (t->write && fault_hit)
+			t->s->poisoned = true;
+		else
+			lm_txn_abort(t->txn);
+		fault_hit = false;
+		t->txn = NULL;
+		t->s->active--;
+	}
+}
+
+int sto_txn_commit(struct sto_txn *t)
+{
+	if (!t->ret) {
+		int rc = lm_txn_commit(t->txn);
+		/* LMDB frees the transaction whatever the outcome, unless it
+		 * faulted half-way: then it is ours to abort (and the writer
+		 * lock with it). */
+		if (rc != STORE_ECORRUPT)
+			t->txn = NULL;
+		t->ret = sto_mdb_err(rc);
+		if (!t->txn)
+			t->s->active--;
+	}
+	sto_txn_abort(t);
+	return t->ret;
+}
+
+void sto_txn_fail(struct sto_txn *t, int err)
+{
+	if (!t->ret)
+		t->ret = err;
+}
+
+/*
+ * Whether value (or key) V lies within the part of the map the data file
+ * backs.  LMDB takes a value's place and size from its page as written; on
+ * a damaged page they can point past the end of the file, where reading
+ * faults (SIGBUS) instead of failing, so every value is checked before it
+ * is read.  In a write transaction a value may also sit in a page LMDB
+ * copied to the heap to change it: a place outside the map is taken as
+ * that.  The file only grows, so a stale size errs on the safe side.
+ */
+int sto_val_check(const struct sto_txn *t, const MDB_val *v)
+{
+	const struct store *s = t->s;
+	uintptr_t p = (uintptr_t)v->mv_data;
+
+	if (!s->map || !v->mv_size)
+		return 0;
+	if (p >= s->map && p - s->map <= s->file_size &&
+	    v->mv_size <= s->file_size - (p - s->map))
+		return 0;
+	if (t->write && (p < s->map || p - s->map >= s->map_size))
+		return 0;
+	return sto_corrupt("a value of %zu bytes lies outside the data file "
+			   "(a damaged page)", v->mv_size);
+}
+
+void sto_txn_put(struct sto_txn *t, MDB_dbi dbi, const void *k,
+		 size_t klen, const void *v, size_t vlen, unsigned flags)
+{
+	if (t->ret)
+		return;
+	MDB_val key = { klen, (void *)k }, val = { vlen, (void *)v };
+	int rc = lm_put(t->txn, dbi, &key, &val, flags);
+	if (rc)
+		t->ret = sto_mdb_err(rc);
+}
+
+/* 0, MDB_NOTFOUND, STORE_ECORRUPT for a value outside the file (not
+ * sticky: the caller decides what it costs), or the translated error
+ * (made sticky). */
+int sto_txn_get(struct sto_txn *t, MDB_dbi dbi, const void *k,
+		size_t klen, MDB_val *val)
+{
+	if (t->ret)
+		return t->ret;
+	MDB_val key = { klen, (void *)k };
+	int rc = lm_get(t->txn, dbi, &key, val);
+	if (rc == MDB_NOTFOUND)
+		return rc;
+	if (rc)
+		return t->ret = sto_mdb_err(rc);
+	return sto_val_check(t, val);
+}
+
+int sto_cursor_open(struct sto_txn *t, MDB_dbi dbi, MDB_cursor **c)
+{
+	MDB_stat st;
+	/* A cursor on a database not yet read in this transaction reads its
+	 * record first, after allocating itself: a fault there would lose
+	 * the allocation.  mdb_stat() reads it with no allocation. */
+	int rc;
+
+	*c = NULL;
+	/* Sticky: after a failure nothing more is opened (the caller, told
+	 * of the failure, would not close it). */
+	if (t->ret)
+		return t->ret;
+	rc = sto_lm_stat(t->txn, dbi, &st);
+	if (!rc)
+		rc = lm_cursor_open(t->txn, dbi, c);
+	if (rc)
+		sto_txn_fail(t, sto_mdb_err(rc));
+	return t->ret;
+}
+
+void sto_txn_del(struct sto_txn *t, MDB_dbi dbi, const void *k,
+		 size_t klen)
+{
+	if (t->ret)
+		return;
+	MDB_val key = { klen, (void *)k };
+	int rc = sto_lm_del(t->txn, dbi, &key, NULL);
+	if (rc && rc != MDB_NOTFOUND)
+		t->ret = sto_mdb_err(rc);
+}
+
+int sto_grow_map(struct store *s)
+{
+	MDB_envinfo info;
+	int rc;
+
+	/* Moving the map under a live transaction would pull it from under
+	 * its pointers. */
+	if (s->active)
+		return -EBUSY;
+	rc = mdb_env_info(s->env, &info);
+	if (rc)
+		return sto_mdb_err(rc);
+	if (info.me_mapsize >= STORE_MAP_MAX)
+		return STORE_EMAPMAX;
+	s->map_stale = true;
+	return sto_mdb_err(mdb_env_set_mapsize(s->env, info.me_mapsize * 2));
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+/* Store a record under its hash; *added grows by the bytes written. */
+void sto_rec_put(struct sto_txn *t, const struct codec_hash *h,
+		 const struct codec_rec *r, uint64_t *added)
+{
+	if (t->ret)
+		return;
+	MDB_val key = { CODEC_HASH_LEN, (void *)h->b };
+	MDB_val val = { r->len, (void *)r->data };
+	int rc = lm_put(t->txn, t->s->records, &key, &val, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST) {
+		if (val.mv_size == r->len && !sto_val_check(t, &val) &&
+		    !memcmp(val.mv_data, r->data, r->len))
+			return;
+		/* The stored copy was damaged: this one heals it. */
+		val = (MDB_val){ r->len, (void *)r->data };
+		rc = lm_put(t->txn, t->s->records, &key, &val, 0);
+	}
+	if (rc) {
+		t->ret = sto_mdb_err(rc);
+		return;
+	}
+	*added += r->len;
+}
+
+/* The record named H, checked against H.  Points into the map: valid
+ * until the transaction ends. */
+int sto_rec_get(struct sto_txn *t, const uint8_t *h, struct codec_rec *r)
+{
+	struct codec_hash got;
+	MDB_val val;
+	int rc = sto_txn_get(t, t->s->records, h, CODEC_HASH_LEN, &val);
+
+	if (rc == MDB_NOTFOUND)
+		return sto_corrupt_record(h, "is missing");
+	if (rc == STORE_ECORRUPT)
+		return sto_corrupt_record(h, "lies outside the data file");
+	if (rc)
+		return rc;
+	codec_hash(val.mv_data, val.mv_size, &got);
+	if (memcmp(got.b, h, CODEC_HASH_LEN))
+		return sto_corrupt_record(h, "does not match its hash");
+	r->data = val.mv_data;
+	r->len = val.mv_size;
+	return 0;
+}
+

@@ -1,0 +1,227 @@
+/*
+ * test_select.c — selectors read without a store: every form, its edges
+ * (the largest id, one past it, latest~N, dates that do not exist, the
+ * second and minute forms, UTC and local time), what falls through to a
+ * label, and which labels are acceptable.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "store.h"
+
+#define NS 1000000000LL
+
+static struct store_sel parse_ok(const char *text)
+{
+	struct store_sel q;
+
+	assert_int_equal(store_sel_parse(text, &q), 0);
+	return q;
+}
+
+static void assert_label(const char *text)
+{
+	struct store_sel q = parse_ok(text);
+
+	assert_int_equal(q.kind, STORE_SEL_LABEL);
+	assert_ptr_equal(q.label, text);
+}
+
+static void test_ids(void **state)
+{
+	(void)state;
+	struct store_sel q;
+
+	q = parse_ok("1");
+	assert_int_equal(q.kind, STORE_SEL_ID);
+	assert_int_equal(q.n, 1);
+	/* No snapshot has id 0, but it reads as an id, not as a label. */
+	q = parse_ok("0");
+	assert_int_equal(q.kind, STORE_SEL_ID);
+	assert_int_equal(q.n, 0);
+	q = parse_ok("007");
+	assert_int_equal(q.kind, STORE_SEL_ID);
+	assert_int_equal(q.n, 7);
+	q = parse_ok("18446744073709551615");
+	assert_int_equal(q.kind, STORE_SEL_ID);
+	assert_true(q.n == UINT64_MAX);
+	/* One past the largest: no snapshot can have it. */
+	assert_int_equal(store_sel_parse("18446744073709551616", &q),
+			 STORE_ENOSNAP);
+	assert_int_equal(store_sel_parse("99999999999999999999999", &q),
+			 STORE_ENOSNAP);
+	/* Signs, spaces and hex are not ids. */
+	assert_label("+1");
+	assert_label("-1");
+	assert_label(" 1");
+	assert_label("1 ");
+	assert_label("0x10");
+}
+
+static void test_latest(void **state)
+{
+	(void)state;
+	struct store_sel q;
+
+	q = parse_ok("latest");
+	assert_int_equal(q.kind, STORE_SEL_LATEST);
+	assert_int_equal(q.n, 0);
+	q = parse_ok("latest~0");
+	assert_int_equal(q.kind, STORE_SEL_LATEST);
+	assert_int_equal(q.n, 0);
+	q = parse_ok("latest~3");
+	assert_int_equal(q.kind, STORE_SEL_LATEST);
+	assert_int_equal(q.n, 3);
+	q = parse_ok("latest~18446744073709551615");
+	assert_true(q.n == UINT64_MAX);
+	assert_int_equal(store_sel_parse("latest~18446744073709551616", &q),
+			 STORE_ENOSNAP);
+	/* Not the form: read as labels (store_label_check() refuses them
+	 * as names, so none can exist). */
+	assert_label("latest~");
+	assert_label("latest~x");
+	assert_label("latest~-1");
+	assert_label("latest~1~2");
+	assert_label("Latest");
+	assert_label("latest ");
+	assert_label("latest1");
+}
+
+static void test_times(void **state)
+{
+	(void)state;
+	struct store_sel q;
+	int64_t ns;
+
+	/* 2024-02-29 12:30 UTC = 1709209800. */
+	q = parse_ok("2024-02-29T12:30Z");
+	assert_int_equal(q.kind, STORE_SEL_TIME);
+	assert_true(q.start_ns == 1709209800 * NS);
+	assert_true(q.span_ns == 60 * NS);
+	q = parse_ok("2024-02-29T12:30:59Z");
+	assert_true(q.start_ns == (1709209800 + 59) * NS);
+	assert_true(q.span_ns == NS);
+	q = parse_ok("1970-01-01T00:00Z");
+	assert_true(q.start_ns == 0);
+	/* Before the epoch: negative, not a failure of mktime(). */
+	q = parse_ok("1969-12-31T23:59Z");
+	assert_true(q.start_ns == -60 * NS);
+	q = parse_ok("1969-12-31T23:59:59Z");
+	assert_true(q.start_ns == -NS);
+	q = parse_ok("2000-12-31T23:59:59Z");
+	assert_true(q.start_ns == 978307199 * NS);
+
+	/* Local time follows TZ. */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	q = parse_ok("2024-02-29T12:30");
+	assert_true(q.start_ns == 1709209800 * NS);
+	setenv("TZ", "CET-1", 1);
+	tzset();
+	q = parse_ok("2024-02-29T13:30");
+	assert_true(q.start_ns == 1709209800 * NS);
+	unsetenv("TZ");
+	tzset();
+
+	/* Dates and times that do not exist, and near misses of the form:
+	 * labels. */
+	assert_label("2023-02-29T12:30Z");
+	assert_label("2024-02-30T00:00Z");
+	assert_label("2024-04-31T00:00Z");
+	assert_label("2024-13-01T00:00Z");
+	assert_label("2024-00-01T00:00Z");
+	assert_label("2024-01-00T00:00Z");
+	assert_label("2024-01-01T24:00Z");
+	assert_label("2024-01-01T23:60Z");
+	assert_label("2024-01-01T23:59:60Z");
+	assert_label("2024-01-01 12:30");
+	assert_label("2024-01-01T12");
+	assert_label("2024-01-01T12:3");
+	assert_label("2024-01-01T12:30:5");
+	assert_label("2024-01-01T12:30ZZ");
+	assert_label("2024-1-01T12:30");
+	assert_label("24-01-01T12:30");
+
+	/* store_parse_time(): the same forms, nothing else. */
+	assert_int_equal(store_parse_time("2024-02-29T12:30:01Z", &ns), 0);
+	assert_true(ns == (1709209800 + 1) * NS);
+	assert_int_equal(store_parse_time("2023-02-29T12:30Z", &ns),
+			 STORE_ESELECTOR);
+	assert_int_equal(store_parse_time("latest", &ns), STORE_ESELECTOR);
+	assert_int_equal(store_parse_time(NULL, &ns), STORE_ESELECTOR);
+}
+
+static void test_labels(void **state)
+{
+	(void)state;
+	struct store_sel q;
+	char name[STORE_LABEL_MAX + 2];
+
+	assert_label("before-upgrade");
+	assert_label("x");
+	assert_label("with space");
+	assert_label("caf\xc3\xa9");
+	memset(name, 'a', sizeof(name));
+	name[STORE_LABEL_MAX] = '\0';
+	assert_label(name);
+	/* One byte more: no snapshot can carry it. */
+	name[STORE_LABEL_MAX] = 'a';
+	name[STORE_LABEL_MAX + 1] = '\0';
+	assert_int_equal(store_sel_parse(name, &q), STORE_ESELECTOR);
+	assert_int_equal(store_sel_parse("", &q), STORE_ESELECTOR);
+	assert_int_equal(store_sel_parse(NULL, &q), STORE_ESELECTOR);
+}
+
+/* Every label that store_label_check() accepts reads as a label again,
+ * and everything that reads as another form is refused as a name. */
+static void test_label_check(void **state)
+{
+	(void)state;
+	static const char *const good[] = {
+		"before-upgrade", "x", "latest-ish", "lates", "2024x",
+		"2024-02-29", "v1.2", "with space", "caf\xc3\xa9", "~1",
+	};
+	static const char *const bad[] = {
+		"", "1", "0", "007", "18446744073709551616", "latest",
+		"latest~", "latest~1", "latest~x", "2024-02-29T12:30",
+		"2024-02-29T12:30Z", "2024-02-29T12:30:59", "tab\there",
+		"new\nline", "del\x7f", "\x1b[2J",
+	};
+	char name[STORE_LABEL_MAX + 2];
+	struct store_sel q;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(store_label_check(good[i]), 0);
+		assert_int_equal(store_sel_parse(good[i], &q), 0);
+		assert_int_equal(q.kind, STORE_SEL_LABEL);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(store_label_check(bad[i]), STORE_ELABEL);
+	/* NULL: no label, which is fine. */
+	assert_int_equal(store_label_check(NULL), 0);
+	memset(name, 'b', sizeof(name));
+	name[STORE_LABEL_MAX] = '\0';
+	assert_int_equal(store_label_check(name), 0);
+	name[STORE_LABEL_MAX] = 'b';
+	name[STORE_LABEL_MAX + 1] = '\0';
+	assert_int_equal(store_label_check(name), STORE_ELABEL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_latest),
+		cmocka_unit_test(test_times),
+		cmocka_unit_test(test_labels),
+		cmocka_unit_test(test_label_check),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
