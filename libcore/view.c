@@ -155,9 +155,9 @@ static uint32_t meet(struct replay *r, uint32_t ns)
 	uint32_t up = r->opts->pidns ? n->parent : n->owner;
 	int up_err = r->opts->pidns ? n->parent_err : n->owner_err;
 
-	if (up_err == 0 && up != GRAPH_NONE && up >= r->g->nns) {
-		fail(r, -EBADMSG); /* a decoder should have caught it */
-	} else if (up_err == 0 && up != GRAPH_NONE) {
+	/* graph_check() bounds this recursion: no cycle, at most a level
+	 * cap's steps. */
+	if (up_err == 0 && up != GRAPH_NONE) {
 		uint32_t parent = meet(r, up);
 		if (parent != GRAPH_NONE)
 			link_child(r, parent, node);
@@ -192,14 +192,11 @@ static void add_member(struct replay *r, uint32_t node,
 	v->members[v->nmembers++] = *m;
 }
 
-/* Meet NS; when M is given it is a member of NS. */
+/* Meet NS (a namespace, not GRAPH_NONE); when M is given it is a member
+ * of NS. */
 static void add_namespace(struct replay *r, uint32_t ns,
 			  const struct view_member *m)
 {
-	if (ns == GRAPH_NONE || ns >= r->g->nns) {
-		fail(r, -EBADMSG);
-		return;
-	}
 	uint32_t node = meet(r, ns);
 	if (node != GRAPH_NONE && m)
 		add_member(r, node, m);
@@ -210,10 +207,6 @@ static bool pin_wanted(struct replay *r, uint32_t ns)
 {
 	if (ns == GRAPH_NONE)
 		return false;
-	if (ns >= r->g->nns) {
-		fail(r, -EBADMSG);
-		return false;
-	}
 	return !r->opts->pidns || r->g->ns[ns].type == NS_PID;
 }
 
@@ -319,7 +312,8 @@ static void add_mount_pins(struct replay *r, const struct graph_links *l)
 	size_t first, n = graph_mounts_of(r->g, l->ns[NS_MNT], &first);
 	for (size_t i = first; i < first + n; i++) {
 		const struct graph_mount *m = &r->g->mounts[i];
-		if (m->ns != GRAPH_NONE && !m->list_err &&
+		/* No path: nothing the reference could have opened. */
+		if (m->ns != GRAPH_NONE && !m->list_err && m->path &&
 		    !strchr(m->path, '\\') &&
 		    pin_wanted(r, m->ns))
 			add_namespace(r, m->ns, NULL);
@@ -682,7 +676,8 @@ int view_build(const struct graph *g, const struct view_opts *opts,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = check_collected(g, opts)))
+	/* Every index and hierarchy below is taken on graph_check()'s word. */
+	if ((rc = graph_check(g, NULL, 0)) || (rc = check_collected(g, opts)))
 		return rc;
 	r.scan_types = g->meta.types_present &
 		       (opts->pidns ? NS_TYPE_BIT(NS_PID) : NS_ALL_TYPES);
