@@ -482,14 +482,13 @@ static int check_records(const struct graph *g, char *why, size_t len)
 
 	for (size_t i = 0; i < g->nprocs && !rc; i++) {
 		const struct graph_proc *p = &g->procs[i];
+		/* Named as the export names a process's slices. */
 		if ((uint64_t)p->first_task + p->ntasks > g->ntasks)
-			return refuse(why, len, "processes[%zu]: threads %" PRIu32
-				      "+%" PRIu32 " beyond the %zu threads", i,
-				      p->first_task, p->ntasks, g->ntasks);
+			return refuse(why, len, "processes[%zu].task_slice: "
+				      "beyond the %zu threads", i, g->ntasks);
 		if ((uint64_t)p->first_fd + p->nfds > g->nfds)
-			return refuse(why, len, "processes[%zu]: fds %" PRIu32
-				      "+%" PRIu32 " beyond the %zu fds", i,
-				      p->first_fd, p->nfds, g->nfds);
+			return refuse(why, len, "processes[%zu].fd_slice: beyond "
+				      "the %zu fds", i, g->nfds);
 		rc = check_links(g, &p->links, why, len, "processes", i);
 	}
 	for (size_t i = 0; i < g->ntasks && !rc; i++)

@@ -314,8 +314,8 @@ static void test_indexes(void **state)
 		"fds[0].ns: namespace index 11",
 		"mounts[0].mntns: namespace index 11",
 		"mounts[0].ns: namespace index 11",
-		"processes[1]: threads 1+2 beyond the 2 threads",
-		"processes[0]: fds 0+3 beyond the 2 fds",
+		"processes[1].task_slice: beyond the 2 threads",
+		"processes[0].fd_slice: beyond the 2 fds",
 	};
 
 	for (size_t k = 0; k < sizeof(why) / sizeof(why[0]); k++) {
