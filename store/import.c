@@ -112,34 +112,34 @@ static void get_hash(struct rd *r, const char *key, struct jspan v,
 		rd_mfail(r, key, "expected 32 hexadecimal digits");
 }
 
-/* The elements of array V: counted first (*n), then, with H, parsed. */
+struct hash_list {
+	const char *key;
+	struct codec_hash *h;
+};
+
+/* Element I of a list of hashes, into H[i] (when counting, nowhere). */
+static void get_list_hash(struct rd *r, struct jspan elem, size_t i, void *arg)
+{
+	const struct hash_list *l = arg;
+	struct codec_hash scratch;
+
+	if (!parse_hash(r, elem, l->h ? &l->h[i] : &scratch)) {
+		size_t old = rd_ctx_push(r, "%s%s[%zu]", r->ctxlen ? "." : "",
+					 l->key, i);
+		rd_fail(r, -EBADMSG, "expected 32 hexadecimal digits");
+		rd_ctx_pop(r, old);
+	}
+}
+
+/* Member KEY, V, an array of hashes: checked and counted (*N), or with H
+ * given, stored.  Checked before anything is allocated for them, so that
+ * a list of anything else costs nothing. */
 static void get_hash_list(struct rd *r, const char *key, struct jspan v,
 			  size_t *n, struct codec_hash *h)
 {
-	struct jspan elem;
-	struct jiter it;
-	struct jerr e;
-	size_t i = 0;
-	int rc = 0;
+	struct hash_list l = { key, h };
 
-	if (!rd_need_kind(r, key, v, JK_ARRAY))
-		return;
-	if (jscan_open(v, &it, &e)) {
-		rd_syntax(r, &e);
-		return;
-	}
-	while (!r->err && (rc = jscan_element(&it, &elem, &e)) > 0) {
-		if (h && !parse_hash(r, elem, &h[i])) {
-			size_t old = rd_ctx_push(r, "%s%s[%zu]", r->ctxlen ? "." : "",
-					      key, i);
-			rd_fail(r, -EBADMSG, "expected 32 hexadecimal digits");
-			rd_ctx_pop(r, old);
-		}
-		i++;
-	}
-	if (!r->err && rc < 0)
-		rd_syntax(r, &e);
-	*n = i;
+	*n = rd_each(r, key, v, get_list_hash, &l);
 }
 
 static void read_records(struct rd *r, struct jspan v)
@@ -165,6 +165,10 @@ static void read_records(struct rd *r, struct jspan v)
 	if (!r->err && xp_hashes_alloc(&r->want, vals[R_LAYOUT].p != NULL, nns,
 				       nprocs, nruns))
 		rd_nomem(r);
+	if (r->err) {
+		rd_ctx_pop(r, old);
+		return;
+	}
 	get_hash(r, "meta", vals[R_META], r->want.meta);
 	if (r->want.layout)
 		get_hash(r, "layout", vals[R_LAYOUT], r->want.layout);

@@ -251,6 +251,28 @@ void rd_refuse_unknown(struct rd *r, struct jspan key)
 	}
 }
 
+size_t rd_each(struct rd *r, const char *key, struct jspan v,
+	       rd_each_fn *fn, void *arg)
+{
+	struct jspan elem;
+	struct jiter it;
+	struct jerr e;
+	size_t i = 0;
+	int rc = 0;
+
+	if (!rd_need_kind(r, key, v, JK_ARRAY))
+		return 0;
+	if (jscan_open(v, &it, &e)) {
+		rd_syntax(r, &e);
+		return 0;
+	}
+	while (!r->err && (rc = jscan_element(&it, &elem, &e)) > 0)
+		fn(r, elem, i++, arg);
+	if (!r->err && rc < 0)
+		rd_syntax(r, &e);
+	return i;
+}
+
 /* ---- values ------------------------------------------------------------- */
 
 bool rd_get_int(struct rd *r, const char *key, struct jspan v,
@@ -461,54 +483,54 @@ static size_t ns_limit(const struct rd *r)
 	return r->ns_closed ? r->g->nns : 0;
 }
 
+struct flag_list {
+	const char *key;
+	const struct xp_bits *bits;
+	uint32_t set;
+};
+
+/* One name of a list of bit names. */
+static void get_flag(struct rd *r, struct jspan name, size_t i, void *arg)
+{
+	struct flag_list *l = arg;
+	const struct xp_bits *bits = l->bits;
+	struct jstr s;
+	int bit = -1;
+	uint64_t b;
+	bool neg;
+
+	(void)i;
+	if (jscan_kind(name) != JK_STRING) {
+		rd_mfail(r, l->key, "expected names, not %s", rd_kind_name(name));
+		return;
+	}
+	if (!rd_get_jstr(r, name, &s))
+		return;
+	for (unsigned k = 0; k < bits->n && bit < 0; k++)
+		if (strlen(bits->names[k]) == s.n && !memcmp(bits->names[k], s.s, s.n))
+			bit = (int)k;
+	/* "bitN" only for bits without a name: one spelling each. */
+	if (bit < 0 && s.n > 3 && !memcmp(s.s, "bit", 3) &&
+	    parse_dec(s.s + 3, s.n - 3, false, &neg, &b) &&
+	    b >= bits->n && b < bits->width)
+		bit = (int)b;
+	if (bit < 0)
+		rd_mfail(r, l->key, "unknown name \"%.*s\"", (int)s.n, s.s);
+	else if (l->set & (1u << bit))
+		rd_mfail(r, l->key, "\"%.*s\" given twice", (int)s.n, s.s);
+	else
+		l->set |= 1u << bit;
+	jscan_str_free(&s);
+}
+
 /* A list of bit names (see xp_bits): each at most once, any order. */
 static uint32_t get_flags(struct rd *r, const char *key, struct jspan v,
 			  const struct xp_bits *bits)
 {
-	struct jspan name;
-	struct jiter it;
-	struct jerr e;
-	uint32_t set = 0;
-	int rc = 0;
+	struct flag_list l = { key, bits, 0 };
 
-	if (!rd_need_kind(r, key, v, JK_ARRAY))
-		return 0;
-	if (jscan_open(v, &it, &e)) {
-		rd_syntax(r, &e);
-		return 0;
-	}
-	while (!r->err && (rc = jscan_element(&it, &name, &e)) > 0) {
-		struct jstr s;
-		int bit = -1;
-
-		if (jscan_kind(name) != JK_STRING) {
-			rd_mfail(r, key, "expected names, not %s", rd_kind_name(name));
-			break;
-		}
-		if (!rd_get_jstr(r, name, &s))
-			break;
-		for (unsigned k = 0; k < bits->n && bit < 0; k++)
-			if (strlen(bits->names[k]) == s.n &&
-			    !memcmp(bits->names[k], s.s, s.n))
-				bit = (int)k;
-		uint64_t b;
-		bool neg;
-		/* "bitN" only for bits without a name: one spelling each. */
-		if (bit < 0 && s.n > 3 && !memcmp(s.s, "bit", 3) &&
-		    parse_dec(s.s + 3, s.n - 3, false, &neg, &b) &&
-		    b >= bits->n && b < bits->width)
-			bit = (int)b;
-		if (bit < 0)
-			rd_mfail(r, key, "unknown name \"%.*s\"", (int)s.n, s.s);
-		else if (set & (1u << bit))
-			rd_mfail(r, key, "\"%.*s\" given twice", (int)s.n, s.s);
-		else
-			set |= 1u << bit;
-		jscan_str_free(&s);
-	}
-	if (!r->err && rc < 0)
-		rd_syntax(r, &e);
-	return r->err ? 0 : set;
+	rd_each(r, key, v, get_flag, &l);
+	return r->err ? 0 : l.set;
 }
 
 static uint8_t get_nstype(struct rd *r, const char *key, struct jspan v)
@@ -798,30 +820,26 @@ void rd_read_record(struct rd *r, const struct rd_kind *k, struct jspan v,
 		k->commit(r, &rec, vals);
 }
 
-/* Member KEY, V: an array of records of kind K, context "KEY[i]". */
-void rd_read_list(struct rd *r, const char *key, struct jspan v,
-		      const struct rd_kind *k)
-{
-	struct jspan elem;
-	struct jiter it;
-	struct jerr e;
-	size_t i = 0;
-	int rc = 0;
+struct record_list {
+	const char *key;
+	const struct rd_kind *k;
+};
 
-	if (!rd_need_kind(r, key, v, JK_ARRAY))
-		return;
-	if (jscan_open(v, &it, &e)) {
-		rd_syntax(r, &e);
-		return;
-	}
-	while (!r->err && (rc = jscan_element(&it, &elem, &e)) > 0) {
-		size_t old = rd_ctx_push(r, "%s%s[%zu]", r->ctxlen ? "." : "", key,
-				      i);
-		rd_read_record(r, k, elem, i++, NULL);
-		rd_ctx_pop(r, old);
-	}
-	if (!r->err && rc < 0)
-		rd_syntax(r, &e);
+static void read_element(struct rd *r, struct jspan elem, size_t i, void *arg)
+{
+	const struct record_list *l = arg;
+	size_t old = rd_ctx_push(r, "%s%s[%zu]", r->ctxlen ? "." : "", l->key, i);
+
+	rd_read_record(r, l->k, elem, i, NULL);
+	rd_ctx_pop(r, old);
+}
+
+void rd_read_list(struct rd *r, const char *key, struct jspan v,
+		  const struct rd_kind *k)
+{
+	struct record_list l = { key, k };
+
+	rd_each(r, key, v, read_element, &l);
 }
 
 /* The process is in: in the nested layout its threads and fds follow it

@@ -83,6 +83,12 @@ bool rd_members(struct rd *r, struct jspan v, const struct xp_table *t,
 /* Refuse the member whose key rd_members() kept in KEY (if any). */
 void rd_refuse_unknown(struct rd *r, struct jspan key);
 
+/* Member KEY, V, an array: FN(R, element, its index, ARG) for each element
+ * until an error; the number of elements walked. */
+typedef void rd_each_fn(struct rd *r, struct jspan elem, size_t i, void *arg);
+size_t rd_each(struct rd *r, const char *key, struct jspan v,
+	       rd_each_fn *fn, void *arg);
+
 /* ---- records ------------------------------------------------------------ */
 
 /* One kind of record: its table, and how a read one joins the graph. */

@@ -354,6 +354,23 @@ static char *jdump(json_t *v, size_t flags)
 	return s;
 }
 
+/* ROOT with PATH set to VALUE (and PATH2 to VALUE2 when given) is refused
+ * with SUB in the message; ROOT itself is left as it is. */
+static void expect_edit_refused(json_t *root, const char *path,
+				const char *value, const char *path2,
+				const char *value2, const char *sub)
+{
+	json_t *v = json_deep_copy(root);
+
+	jset(v, path, value);
+	if (path2)
+		jset(v, path2, value2);
+	char *s = jdump(v, JSON_INDENT(2));
+	expect_refused_str(s, -EBADMSG, sub);
+	free(s);
+	json_decref(v);
+}
+
 /* The lines of an NDJSON document (without their newlines). */
 struct lines {
 	char *line[256];
@@ -782,14 +799,9 @@ static void test_edited_json(void **state)
 	json_t *root = json_loadb(doc, len, 0, &e);
 
 	assert_non_null(root);
-	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
-		json_t *v = json_deep_copy(root);
-		jset(v, edits[i].path, edits[i].value);
-		char *s = jdump(v, JSON_INDENT(2));
-		expect_refused_str(s, -EBADMSG, edits[i].sub);
-		free(s);
-		json_decref(v);
-	}
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++)
+		expect_edit_refused(root, edits[i].path, edits[i].value, NULL,
+				    NULL, edits[i].sub);
 
 	/* Two processes swapped: each is where the other's hash is. */
 	json_t *v = json_deep_copy(root);
@@ -861,14 +873,9 @@ static void test_edited_layout(void **state)
 
 	assert_non_null(root);
 	assert_non_null(json_object_get(root, "layout"));
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		json_t *v = json_deep_copy(root);
-		jset(v, cases[i].path, cases[i].value);
-		char *s = jdump(v, JSON_INDENT(2));
-		expect_refused_str(s, -EBADMSG, cases[i].sub);
-		free(s);
-		json_decref(v);
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_edit_refused(root, cases[i].path, cases[i].value, NULL,
+				    NULL, cases[i].sub);
 	json_decref(root);
 	free(doc);
 	graph_free(g);
@@ -1152,16 +1159,9 @@ static void test_impossible_graphs(void **state)
 	json_t *root = json_loadb(doc, len, 0, &e);
 
 	assert_non_null(root);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		json_t *v = json_deep_copy(root);
-		jset(v, cases[i].path, cases[i].value);
-		if (cases[i].path2)
-			jset(v, cases[i].path2, cases[i].value2);
-		char *s = jdump(v, JSON_INDENT(2));
-		expect_refused_str(s, -EBADMSG, cases[i].sub);
-		free(s);
-		json_decref(v);
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_edit_refused(root, cases[i].path, cases[i].value,
+				    cases[i].path2, cases[i].value2, cases[i].sub);
 	json_decref(root);
 	free(doc);
 	graph_free(g);
