@@ -69,37 +69,6 @@ static bool link_scanned(const struct side *s, const struct graph_links *l,
 	       l->ns[t] != GRAPH_NONE;
 }
 
-/* Every index a graph holds is checked here, once, before any use. */
-static int check_graph(const struct graph *g)
-{
-	for (size_t i = 0; i < g->nns; i++) {
-		const struct graph_ns *n = &g->ns[i];
-
-		if (n->type >= NS_NTYPES ||
-		    (n->owner != GRAPH_NONE && n->owner >= g->nns) ||
-		    (n->parent != GRAPH_NONE && n->parent >= g->nns))
-			return -EBADMSG;
-	}
-	for (size_t i = 0; i < g->nprocs; i++) {
-		const struct graph_proc *p = &g->procs[i];
-
-		if (p->first_task > g->ntasks || p->ntasks > g->ntasks - p->first_task ||
-		    p->first_fd > g->nfds || p->nfds > g->nfds - p->first_fd)
-			return -EBADMSG;
-	}
-	for (size_t i = 0; i < g->nfds; i++)
-		if (g->fds[i].ns != GRAPH_NONE && g->fds[i].ns >= g->nns)
-			return -EBADMSG;
-	for (size_t i = 0; i < g->nmounts; i++) {
-		const struct graph_mount *m = &g->mounts[i];
-
-		if (m->mntns >= g->nns || (m->ns != GRAPH_NONE && m->ns >= g->nns) ||
-		    !m->path)
-			return -EBADMSG;
-	}
-	return 0;
-}
-
 static int cmp_procs(const void *x, const void *y)
 {
 	const struct graph_proc *a = *(const struct graph_proc *const *)x;
@@ -117,7 +86,7 @@ static int side_build(struct side *s, const struct graph *g,
 	int rc;
 
 	s->g = g;
-	if ((rc = check_graph(g)) || (rc = view_reach(g, &vo, &s->r)))
+	if ((rc = view_reach(g, &vo, &s->r)))
 		return rc;
 	s->scope = calloc(g->nns + 1, 1);
 	s->procs = malloc((g->nprocs + 1) * sizeof(*s->procs));
@@ -726,6 +695,17 @@ static int cmp_changes(const void *x, const void *y, void *ctx)
 
 int diff_graphs(const struct graph *a, const struct graph *b,
 		const struct diff_opts *o, struct diff *out)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = graph_check(a, NULL, 0)) || (rc = graph_check(b, NULL, 0)))
+		return rc;
+	return diff_compare(a, b, o, out);
+}
+
+int diff_compare(const struct graph *a, const struct graph *b,
+		 const struct diff_opts *o, struct diff *out)
 {
 	static const struct diff_opts defaults;
 	struct differ x = { .o = o ? o : &defaults, .d = out };

@@ -22,6 +22,16 @@
 #include "text.h"
 #include "view.h"
 
+/*
+ * diff_graphs() without its graph_check(): the engine itself, which needs
+ * only indexes in range and walks owner chains without recursion, so that
+ * it stays bounded on any such graph.  diff_graphs() refuses graphs the
+ * kernel cannot make before calling it; the unit tests call it directly
+ * with chains far deeper than the kernel allows.
+ */
+int diff_compare(const struct graph *a, const struct graph *b,
+		 const struct diff_opts *o, struct diff *out);
+
 /* Three-way comparison of two scalars, for sort functions. */
 #define DIFF_CMP(a, b) do { if ((a) != (b)) return (a) < (b) ? -1 : 1; } while (0)
 

@@ -40,6 +40,8 @@ static int shape_build(const struct graph *g, const struct view *v,
 	size_t *stack;
 
 	memset(s, 0, sizeof(*s));
+	if (graph_check(g, NULL, 0))
+		return -EINVAL;
 	/* The view came from G, but a caller mixing up graphs (nsdiff holds
 	 * two) must not make us read out of bounds. */
 	for (size_t i = 0; i < v->nlines; i++) {

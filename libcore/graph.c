@@ -1,11 +1,15 @@
 /*
  * graph.c — storage for the namespace graph: arrays, the (dev, inode) hash
- * and the string arena.
+ * and the string arena; and graph_check(), the one judgement of what a
+ * graph may hold.
  */
 #include "graph.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -305,4 +309,218 @@ size_t graph_mounts_of(const struct graph *g, uint32_t mntns, size_t *first)
 	while (i + n < g->nmounts && g->mounts[i + n].mntns == mntns)
 		n++;
 	return n;
+}
+
+/* ---- validity --------------------------------------------------------- */
+
+__attribute__((format(printf, 3, 4)))
+static int refuse(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && len) {
+		va_start(ap, fmt);
+		vsnprintf(why, len, fmt, ap);
+		va_end(ap);
+	}
+	return -EBADMSG;
+}
+
+static bool ref_ok(const struct graph *g, uint32_t idx)
+{
+	return idx == GRAPH_NONE || idx < g->nns;
+}
+
+/* The relatives that count: known (errno 0) and named. */
+static uint32_t owner_of(const struct graph_ns *n)
+{
+	return n->owner_err == 0 ? n->owner : GRAPH_NONE;
+}
+
+static uint32_t parent_of(const struct graph_ns *n)
+{
+	return n->parent_err == 0 ? n->parent : GRAPH_NONE;
+}
+
+static int check_ref(const struct graph *g, uint32_t idx, char *why,
+		     size_t len, const char *what, size_t i, const char *member)
+{
+	if (ref_ok(g, idx))
+		return 0;
+	return refuse(why, len, "%s[%zu].%s: namespace index %" PRIu32
+		      " out of range (%zu namespaces)", what, i, member, idx,
+		      g->nns);
+}
+
+static int check_links(const struct graph *g, const struct graph_links *l,
+		       char *why, size_t len, const char *what, size_t i)
+{
+	char member[32];
+	int rc = 0;
+
+	for (unsigned t = 0; t < NS_NTYPES && !rc; t++) {
+		snprintf(member, sizeof(member), "ns.%s", type_names[t]);
+		rc = check_ref(g, l->ns[t], why, len, what, i, member);
+	}
+	if (!rc)
+		rc = check_ref(g, l->pid_for_children, why, len, what, i,
+			       "ns.pid_for_children");
+	if (!rc)
+		rc = check_ref(g, l->time_for_children, why, len, what, i,
+			       "ns.time_for_children");
+	return rc;
+}
+
+/* One namespace on its own: type, key, and what its relatives are. */
+static int check_ns(const struct graph *g, size_t i, char *why, size_t len)
+{
+	const struct graph_ns *n = &g->ns[i];
+	uint32_t owner = owner_of(n), parent = parent_of(n);
+	int rc;
+
+	if (n->type >= NS_NTYPES)
+		return refuse(why, len, "namespaces[%zu]: type %u out of range",
+			      i, n->type);
+	/* References are by key in the store: one namespace per key. */
+	if (graph_ns_find(g, n->key) != i)
+		return refuse(why, len, "namespaces[%zu]: dev %" PRIu64 " ino %"
+			      PRIu64 " is not this namespace's key alone", i,
+			      n->key.dev, n->key.ino);
+	if ((rc = check_ref(g, n->owner, why, len, "namespaces", i, "owner")) ||
+	    (rc = check_ref(g, n->parent, why, len, "namespaces", i, "parent")))
+		return rc;
+	/* NS_GET_USERNS answers a user namespace, always. */
+	if (owner != GRAPH_NONE && g->ns[owner].type != NS_USER)
+		return refuse(why, len, "namespaces[%zu] (%s): owner namespaces[%"
+			      PRIu32 "] is a %s namespace, not a user namespace",
+			      i, type_names[n->type], owner,
+			      ns_type_name(g->ns[owner].type));
+	if (parent == GRAPH_NONE)
+		return 0;
+	/* NS_GET_PARENT: EINVAL but for these two, and of the same type. */
+	if (n->type != NS_PID && n->type != NS_USER)
+		return refuse(why, len, "namespaces[%zu] (%s): only PID and user "
+			      "namespaces have a parent", i, type_names[n->type]);
+	if (g->ns[parent].type != n->type)
+		return refuse(why, len, "namespaces[%zu] (%s): parent namespaces[%"
+			      PRIu32 "] is a %s namespace", i, type_names[n->type],
+			      parent, ns_type_name(g->ns[parent].type));
+	/* A user namespace's parent is its owner, asked another way. */
+	if (n->type == NS_USER && owner != GRAPH_NONE && owner != parent)
+		return refuse(why, len, "namespaces[%zu] (user): parent namespaces[%"
+			      PRIu32 "] is not its owner namespaces[%" PRIu32 "]",
+			      i, parent, owner);
+	return 0;
+}
+
+enum chain { CHAIN_OK, CHAIN_DEEP, CHAIN_CYCLE };
+
+/*
+ * The chain of UP steps from namespace I: whether it reaches a top within
+ * MAX steps.  Only when it does not is it walked further, by Floyd's
+ * tortoise and hare, to tell a cycle from a chain that is merely too long;
+ * that happens once, since the first failure ends the check.
+ */
+static enum chain walk(const struct graph *g, uint32_t i,
+		       uint32_t (*up)(const struct graph_ns *), unsigned max)
+{
+	uint32_t cur = i, slow = i, fast = i;
+
+	for (unsigned steps = 0; (cur = up(&g->ns[cur])) != GRAPH_NONE;)
+		if (++steps > max)
+			break;
+	if (cur == GRAPH_NONE)
+		return CHAIN_OK;
+	for (;;) {
+		for (int k = 0; k < 2; k++)
+			if ((fast = up(&g->ns[fast])) == GRAPH_NONE)
+				return CHAIN_DEEP;
+		slow = up(&g->ns[slow]);
+		if (slow == fast)
+			return CHAIN_CYCLE;
+	}
+}
+
+/* The hierarchies: owners of user namespaces, parents of PID and user
+ * namespaces.  check_ns() made sure each step stays within one type. */
+static int check_nesting(const struct graph *g, size_t i, char *why,
+			 size_t len)
+{
+	static const struct {
+		const char *relatives;
+		uint32_t (*up)(const struct graph_ns *);
+	} kinds[] = { { "owners", owner_of }, { "parents", parent_of } };
+	unsigned type = g->ns[i].type;
+
+	if (type != NS_USER && type != NS_PID)
+		return 0;
+	unsigned max = type == NS_USER ? GRAPH_USER_NS_LEVELS
+				       : GRAPH_PID_NS_LEVELS;
+	/* A PID namespace's owner is a user namespace: walked from there. */
+	for (size_t k = type == NS_PID; k < 2; k++) {
+		switch (walk(g, (uint32_t)i, kinds[k].up, max)) {
+		case CHAIN_OK:
+			break;
+		case CHAIN_CYCLE:
+			return refuse(why, len, "namespaces[%zu] (%s): its %s form "
+				      "a cycle", i, type_names[type],
+				      kinds[k].relatives);
+		case CHAIN_DEEP:
+			return refuse(why, len, "namespaces[%zu] (%s): nested "
+				      "deeper than the kernel allows (%u levels "
+				      "below the initial %s namespace)", i,
+				      type_names[type], max, type_names[type]);
+		}
+	}
+	return 0;
+}
+
+/* Processes, threads, fds and mounts: indexes and slices. */
+static int check_records(const struct graph *g, char *why, size_t len)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < g->nprocs && !rc; i++) {
+		const struct graph_proc *p = &g->procs[i];
+		/* Named as the export names a process's slices. */
+		if ((uint64_t)p->first_task + p->ntasks > g->ntasks)
+			return refuse(why, len, "processes[%zu].task_slice: "
+				      "beyond the %zu threads", i, g->ntasks);
+		if ((uint64_t)p->first_fd + p->nfds > g->nfds)
+			return refuse(why, len, "processes[%zu].fd_slice: beyond "
+				      "the %zu fds", i, g->nfds);
+		rc = check_links(g, &p->links, why, len, "processes", i);
+	}
+	for (size_t i = 0; i < g->ntasks && !rc; i++)
+		rc = check_links(g, &g->tasks[i].links, why, len, "tasks", i);
+	for (size_t i = 0; i < g->nfds && !rc; i++)
+		rc = check_ref(g, g->fds[i].ns, why, len, "fds", i, "ns");
+	for (size_t i = 0; i < g->nmounts && !rc; i++) {
+		rc = check_ref(g, g->mounts[i].mntns, why, len, "mounts", i,
+			       "mntns");
+		if (!rc)
+			rc = check_ref(g, g->mounts[i].ns, why, len, "mounts", i,
+				       "ns");
+	}
+	return rc;
+}
+
+int graph_check(const struct graph *g, char *why, size_t len)
+{
+	int rc = 0;
+
+	if (why && len)
+		why[0] = '\0';
+	/* Indexes are 32-bit and GRAPH_NONE is taken. */
+	if (g->nns >= GRAPH_NONE || g->nprocs >= GRAPH_NONE ||
+	    g->ntasks >= GRAPH_NONE || g->nfds >= GRAPH_NONE ||
+	    g->nmounts >= GRAPH_NONE || g->ngaps >= GRAPH_NONE)
+		return refuse(why, len, "more records of one kind than 32-bit "
+			      "indexes can name");
+	for (size_t i = 0; i < g->nns && !rc; i++)
+		rc = check_ns(g, i, why, len);
+	/* Every step is known good now: the walks can follow them. */
+	for (size_t i = 0; i < g->nns && !rc; i++)
+		rc = check_nesting(g, i, why, len);
+	return rc ? rc : check_records(g, why, len);
 }

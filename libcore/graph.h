@@ -3,7 +3,9 @@
  *
  * Owns the in-memory model that every other part reads: capture fills it,
  * the store encodes and decodes it, the view replays the reference
- * program's discovery over it, the diff compares two of them.
+ * program's discovery over it, the diff compares two of them.  Also owns
+ * the one rule of what a graph may hold (graph_check()), which the codec,
+ * the import and the printers rely on instead of checks of their own.
  *
  * The graph holds raw facts, not a rendering: for every namespace what the
  * nsfs ioctls answered (including "out of sight" answers), for every process
@@ -239,5 +241,37 @@ const struct graph_task *graph_task_find(const struct graph *g, int32_t tid,
 /* Mounts of mount namespace MNTNS: *first index and count (0 when none).
  * Requires mounts grouped by mntns, as capture and the store produce them. */
 size_t graph_mounts_of(const struct graph *g, uint32_t mntns, size_t *first);
+
+/*
+ * How deep the kernel nests.  create_user_ns() refuses a parent at level
+ * > 32, so a user namespace sits at most 33 levels below the initial one;
+ * create_pid_namespace() refuses a level > MAX_PID_NS_LEVEL (32).  A graph
+ * sees at most that many owner (parent) steps above any namespace, fewer
+ * when its top is out of the capturer's sight.
+ */
+#define GRAPH_USER_NS_LEVELS 33
+#define GRAPH_PID_NS_LEVELS 32
+
+/*
+ * Whether G is a graph the kernel could have produced, so that every
+ * reader can follow its indexes and walk its hierarchies without bound
+ * checks of its own.  An owner or parent counts when its errno is 0 and
+ * its index is not GRAPH_NONE (else it is out of sight: a top).  Refused:
+ *   - an index out of range anywhere (owner, parent, links, fds, mounts),
+ *     a slice of threads or fds past its array, more than GRAPH_NONE - 1
+ *     records of a kind;
+ *   - a namespace type out of range, two namespaces with one key, a key
+ *     the namespace hash does not find;
+ *   - an owner that is not a user namespace; a parent of a namespace that
+ *     is neither a PID nor a user namespace, or of another type than its
+ *     child; a user namespace whose parent and owner differ;
+ *   - owners or parents that form a cycle, or nest deeper than
+ *     GRAPH_USER_NS_LEVELS / GRAPH_PID_NS_LEVELS.
+ * O(n) in the number of records, without recursion or allocation: every
+ * chain is walked at most a level cap's steps.  Returns 0 or -EBADMSG;
+ * WHY (LEN bytes; may be NULL) then says what and where, in the arrays'
+ * names, e.g. "namespaces[3] (user): its owners form a cycle".
+ */
+int graph_check(const struct graph *g, char *why, size_t len);
 
 #endif

@@ -81,8 +81,9 @@ struct view {
 
 /*
  * Compute the view of G under OPTS into *out.  Returns 0, or -errno
- * (-ENOMEM; -ENODATA when G lacks what OPTS need, e.g. a graph captured
- * without threads viewed with --search-tasks).
+ * (-ENOMEM; -EBADMSG when graph_check() refuses G; -ENODATA when G lacks
+ * what OPTS need, e.g. a graph captured without threads viewed with
+ * --search-tasks).
  */
 int view_build(const struct graph *g, const struct view_opts *opts,
 	       struct view *out);

@@ -146,17 +146,24 @@ struct codec_snapshot {
 };
 
 /*
- * 0, or -EINVAL when the graph is inconsistent (an index out of range, a
- * namespace type out of range, two namespaces with one key, a slice out of
- * bounds), -ENOMEM.
+ * 0, or -EINVAL when graph_check() refuses the graph (an index out of
+ * range, two namespaces with one key, a cycle of owners...), -ENOMEM.
  */
 int codec_encode_graph(const struct graph *g, struct codec_snapshot *out);
 void codec_snapshot_free(struct codec_snapshot *s);
 
 /*
+ * The run of mounts starting at FIRST: how many mounts from FIRST on
+ * belong to its mount namespace (0 past the end).  Each run is one 'M'
+ * record; the export names a record's mounts by it.
+ */
+size_t codec_mount_run(const struct graph *g, size_t first);
+
+/*
  * Rebuild the graph: same arrays in the same order, every field equal.
- * 0 and *out, -EBADMSG when a record is malformed or the records do not
- * fit together (a reference to a namespace that is not there...), -ENOMEM.
+ * 0 and *out, -EBADMSG when a record is malformed, the records do not fit
+ * together (a reference to a namespace that is not there...) or the whole
+ * is a graph graph_check() refuses, -ENOMEM.
  */
 int codec_decode_graph(const struct codec_snapshot *s, struct graph **out);
 

@@ -3,9 +3,11 @@
  *
  * Owns writing a graph as a versioned JSON (or NDJSON) document and reading
  * one back, refusing a document whose record hashes do not match its
- * content.  The schema is documented in nsnap(5).  JSON parsing is done by
- * jansson: a hand-written parser would be more code to trust than the
- * format is worth.
+ * content.  The schema is documented in nsnap(5); each record kind's
+ * members are described once, in export_fields.c (export_impl.h).  jansson
+ * writes the documents and decodes their strings and numbers; the reader
+ * walks the text in place (jscan.h) rather than have jansson build a tree
+ * of it, so that a document costs what its graph costs.
  */
 #ifndef NSNAP_EXPORT_H
 #define NSNAP_EXPORT_H
@@ -40,9 +42,11 @@ int export_write(FILE *out, const struct graph *g,
 /*
  * Read one document (either format) from BUF.  On success *out is a new
  * graph equal to the exported one and *info its origin (the label lives in
- * the graph's arena).  On failure returns -EBADMSG (malformed, or a hash
- * that does not match: ERRBUF says which), -EPROTONOSUPPORT (a newer
- * version) or -ENOMEM.  INFO may be NULL when the origin is of no
+ * the graph's arena).  On failure returns -EBADMSG (malformed, a graph
+ * graph_check() refuses, or a hash that does not match: ERRBUF says
+ * which), -EPROTONOSUPPORT (a newer version) or -ENOMEM.  Memory beyond
+ * BUF is about the graph's; a member the format does not know is refused
+ * unread.  INFO may be NULL when the origin is of no
  * interest.  ERRBUF (may be NULL) gets a NUL-terminated message of
  * printable ASCII naming the line (NDJSON) and the member, e.g.
  * "processes[2] (pid 4000): content does not match its record hash"; it

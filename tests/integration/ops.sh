@@ -29,6 +29,10 @@
 #   old-store    a store of an older format (fixtures/store-v2): lists,
 #                verifies and exports as the nsnap that wrote it did;
 #                renders and diffs as its exports imported do; records
+#   import-memory  hostile documents of ~20 MB (an unknown member of empty
+#                arrays; a million gaps, threads or fds): each refused, the
+#                unknown member as unknown, at a peak RSS (GNU time) of at
+#                most 10 times the document above a tiny import's
 #   damage       a byte flipped at many offsets of data.mdb, each in a
 #                copy of the store: verify names the damaged snapshots or
 #                fails with one clear line, nothing crashes (exit 0 or 1,
@@ -426,6 +430,67 @@ whole "$O" "$errs"
 cmp -s "$W/o1.json" "$FX/expect/export-1.json" || echo "export 1 differs after record" >>"$errs"
 san "$W"/o.err && cat "$W/o.err" >>"$errs"
 check old-store "$errs"
+
+# ---------------------------------------------------------------- import memory
+# A reader that built a tree of the document took 45 bytes per byte of
+# empty arrays; the bound is 10 (ASan's quarantine included).
+errs=$W/import-mem.errs
+: >"$errs"
+# hostile NAME HEAD ITEM TAIL: HEAD, ITEM repeated to about 20 MB, TAIL
+hostile() {
+    awk -v head="$2" -v item="$3" -v tail="$4" -v n=$((20 * 1024 * 1024)) 'BEGIN {
+        k = int(n / (length(item) + 1))
+        printf "%s", head
+        for (i = 0; i < k; i++) printf "%s%s", (i ? "," : ""), item
+        printf "%s", tail
+    }' >"$W/$1.json"
+}
+# peak DOC: import DOC into a new store; peak RSS (KB) in $KB, status in $RC
+peak() {
+    rm -rf "$W/mem"
+    /usr/bin/time -f %M -o "$W/m.kb" "$NSNAP" import "$1" --store "$W/mem" \
+        >/dev/null 2>"$W/m.err"
+    RC=$?
+    KB=$(tail -n 1 "$W/m.kb")
+}
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+[ -x /usr/bin/time ] || "$TOP/tests/install-debs" time >/dev/null 2>&1
+if [ ! -x /usr/bin/time ]; then
+    echo "skip - import-memory: GNU time (/usr/bin/time) not installed"
+else
+    T0=$SECONDS
+    OBJ='"origin":{"id":"0","label":null},"meta":{"start":"1970-01-01T00:00:00.000000000Z","start_ns":"0","end":"1970-01-01T00:00:00.000000000Z","end_ns":"0","hostname":null,"kernel":null,"boot_id":null,"capturer_pid":0,"collected":[],"types_present":[],"nsfs_dev":"0"},"namespaces":[],"mounts":[],'
+    REC='"records":{"meta":"00000000000000000000000000000000","namespaces":[],"processes":[],"mounts":[],"digest":"00000000000000000000000000000000"}}'
+    LINKS='"ns":{"cgroup":null,"ipc":null,"mnt":null,"net":null,"pid":null,"time":null,"user":null,"uts":null,"pid_for_children":null,"time_for_children":null},"ns_err":{"cgroup":0,"ipc":0,"mnt":0,"net":0,"pid":0,"time":0,"user":0,"uts":0}'
+    PROC='{"pid":1,"flags":[],"ppid":0,"uid":0,"start_time":"0","comm":null,"nstgid":null,"status_err":0,'$LINKS',"task_err":0,"fd_err":0,'
+    hostile unknown '{"format":"nsnap-snapshot","version":1,"x":[' '[]' ']}'
+    hostile gaps '{"format":"nsnap-snapshot","version":1,'"$OBJ"'"processes":[],"gaps":[' \
+        '{"pid":0,"tid":0,"err":0,"what":null}' '],'"$REC"
+    hostile threads '{"format":"nsnap-snapshot","version":1,'"$OBJ"'"gaps":[],"processes":['"$PROC"'"fds":[],"tasks":[' \
+        '{"tid":1,"comm":null,'"$LINKS"'}' ']}],'"$REC"
+    hostile fds '{"format":"nsnap-snapshot","version":1,'"$OBJ"'"gaps":[],"processes":['"$PROC"'"tasks":[],"fds":[' \
+        '{"fd":0,"ns":null}' ']}],'"$REC"
+    peak "$W/moved.json"
+    base=$KB
+    [ "$RC" = 0 ] || { echo "import of a whole document: $RC"; cat "$W/m.err"; } >>"$errs"
+    figures=""
+    for d in unknown gaps threads fds; do
+        size=$(( $(wc -c <"$W/$d.json") / 1024 ))
+        peak "$W/$d.json"
+        figures="$figures $d ${KB} KB;"
+        case $d in
+        unknown) want='unknown member "x"' ;;
+        *) want='meta or gaps: content does not match records.meta' ;;
+        esac
+        { [ "$RC" = 1 ] && grep -qF "$want" "$W/m.err"; } ||
+            { echo "$d: status $RC, not \"$want\":"; head -c 300 "$W/m.err"; echo; } >>"$errs"
+        [ "$KB" -le $((base + 10 * size)) ] ||
+            echo "$d: peak $KB KB for a $size KB document (base $base KB)" >>"$errs"
+        san "$W/m.err" && cat "$W/m.err" >>"$errs"
+    done
+    echo "# import-memory: ~20 MB documents, base $base KB:$figures $((SECONDS - T0)) s"
+    check import-memory "$errs"
+fi
 
 # ---------------------------------------------------------------- damage
 T0=$SECONDS

@@ -383,7 +383,7 @@ static inline void gb_sample_namespaces(struct graph *g, uint32_t *init,
 	}
 	/* Forward references (to later namespaces) and odd values. */
 	g->ns[init[NS_NET]].owner = *odd2;
-	g->ns[cont[NS_USER]].owner = cont[NS_USER];
+	g->ns[cont[NS_USER]].owner = init[NS_USER];
 	g->ns[cont[NS_USER]].owner_err = 0;
 	g->ns[cont[NS_USER]].parent = init[NS_USER];
 	g->ns[cont[NS_USER]].parent_err = 0;

@@ -321,6 +321,53 @@ static void test_encode_rejects(void **state)
 	graph_free(g);
 }
 
+/*
+ * Records that are each sound but together make a graph the kernel cannot
+ * produce: the encoder never writes one, the decoder refuses it.  Two
+ * user namespaces A and B, A owned by B in one graph and B by A in the
+ * other; A's record from the first and B's from the second make a cycle.
+ */
+static void test_decode_refuses_impossible(void **state)
+{
+	(void)state;
+	struct codec_snapshot x, y, mixed;
+	struct graph *g[2], *out;
+	uint32_t a, b;
+	bool added;
+
+	for (int k = 0; k < 2; k++) {
+		g[k] = graph_new();
+		assert_non_null(g[k]);
+		a = graph_ns_add(g[k], (struct ns_key){ 4, 100 }, NS_USER, &added);
+		b = graph_ns_add(g[k], (struct ns_key){ 4, 101 }, NS_USER, &added);
+		uint32_t child = k ? b : a, owner = k ? a : b;
+		g[k]->ns[child].owner = g[k]->ns[child].parent = owner;
+		g[k]->ns[child].owner_err = g[k]->ns[child].parent_err = 0;
+		g[k]->ns[owner].owner_err = g[k]->ns[owner].parent_err = EPERM;
+	}
+	assert_int_equal(codec_encode_graph(g[0], &x), 0);
+	assert_int_equal(codec_encode_graph(g[1], &y), 0);
+	assert_int_equal(codec_decode_graph(&x, &out), 0);
+	graph_free(out);
+
+	struct codec_rec ns[2] = { x.ns[0], y.ns[1] };
+	mixed = x;
+	mixed.ns = ns;
+	mixed.buf = NULL;
+	assert_int_equal(codec_decode_graph(&mixed, &out), -EBADMSG);
+	assert_null(out);
+
+	/* The same cycle handed to the encoder directly. */
+	g[0]->ns[b].owner = g[0]->ns[b].parent = a;
+	g[0]->ns[b].owner_err = g[0]->ns[b].parent_err = 0;
+	assert_int_equal(codec_encode_graph(g[0], &mixed), -EINVAL);
+
+	codec_snapshot_free(&x);
+	codec_snapshot_free(&y);
+	graph_free(g[0]);
+	graph_free(g[1]);
+}
+
 static void test_primitives(void **state)
 {
 	(void)state;
@@ -843,6 +890,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip_layout),
 		cmocka_unit_test(test_round_trip_mount_runs),
 		cmocka_unit_test(test_encode_rejects),
+		cmocka_unit_test(test_decode_refuses_impossible),
 		cmocka_unit_test(test_primitives),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_bit_flips),

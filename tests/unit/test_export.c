@@ -324,6 +324,23 @@ static char *jdump(json_t *v, size_t flags)
 	return s;
 }
 
+/* ROOT with PATH set to VALUE (and PATH2 to VALUE2 when given) is refused
+ * with SUB in the message; ROOT itself is left as it is. */
+static void expect_edit_refused(json_t *root, const char *path,
+				const char *value, const char *path2,
+				const char *value2, const char *sub)
+{
+	json_t *v = json_deep_copy(root);
+
+	jset(v, path, value);
+	if (path2)
+		jset(v, path2, value2);
+	char *s = jdump(v, JSON_INDENT(2));
+	expect_refused_str(s, -EBADMSG, sub);
+	free(s);
+	json_decref(v);
+}
+
 /* The lines of an NDJSON document (without their newlines). */
 struct lines {
 	char *line[256];
@@ -752,14 +769,9 @@ static void test_edited_json(void **state)
 	json_t *root = json_loadb(doc, len, 0, &e);
 
 	assert_non_null(root);
-	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
-		json_t *v = json_deep_copy(root);
-		jset(v, edits[i].path, edits[i].value);
-		char *s = jdump(v, JSON_INDENT(2));
-		expect_refused_str(s, -EBADMSG, edits[i].sub);
-		free(s);
-		json_decref(v);
-	}
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++)
+		expect_edit_refused(root, edits[i].path, edits[i].value, NULL,
+				    NULL, edits[i].sub);
 
 	/* Two processes swapped: each is where the other's hash is. */
 	json_t *v = json_deep_copy(root);
@@ -831,14 +843,9 @@ static void test_edited_layout(void **state)
 
 	assert_non_null(root);
 	assert_non_null(json_object_get(root, "layout"));
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		json_t *v = json_deep_copy(root);
-		jset(v, cases[i].path, cases[i].value);
-		char *s = jdump(v, JSON_INDENT(2));
-		expect_refused_str(s, -EBADMSG, cases[i].sub);
-		free(s);
-		json_decref(v);
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_edit_refused(root, cases[i].path, cases[i].value, NULL,
+				    NULL, cases[i].sub);
 	json_decref(root);
 	free(doc);
 	graph_free(g);
@@ -1055,6 +1062,115 @@ static void test_versions(void **state)
 	graph_free(g);
 }
 
+/* S with the first occurrence of FROM replaced by TO (a new string). */
+static char *replace_once(const char *s, const char *from, const char *to)
+{
+	const char *at = strstr(s, from);
+	char *out;
+
+	assert_non_null(at);
+	out = malloc(strlen(s) - strlen(from) + strlen(to) + 1);
+	assert_non_null(out);
+	sprintf(out, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+	return out;
+}
+
+/* Zero has one spelling: "-0" is refused wherever an integer is read. */
+static void test_negative_zero(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *from, *to, *sub;
+	} cases[] = {
+		{ "\"index\": 0,", "\"index\": -0,",
+		  "namespaces[0].index: -0 is not how 0 is written" },
+		{ "\"ppid\": 0,", "\"ppid\": -0,", "processes[0].ppid: -0" },
+		{ "\"owner\": 6,", "\"owner\": -0,", "namespaces[0].owner: -0" },
+		{ "\"err\": 13,", "\"err\": -0,", "gaps[0].err: -0" },
+	};
+	struct graph *g = full_graph();
+	size_t len;
+	char *doc = export_mem(g, NULL, EXPORT_JSON, &len);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = replace_once(doc, cases[i].from, cases[i].to);
+		expect_refused_str(s, -EBADMSG, cases[i].sub);
+		free(s);
+	}
+	free(doc);
+	graph_free(g);
+}
+
+/* Graphs the kernel cannot produce are refused, whatever the hashes say,
+ * with graph_check()'s reason. */
+static void test_impossible_graphs(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *path, *value, *path2, *value2, *sub;
+	} cases[] = {
+		{ "namespaces.14.owner", "14", "namespaces.14.parent", "14",
+		  "namespaces[14] (user): its owners form a cycle" },
+		{ "namespaces.14.parent", "6", "namespaces.14.owner", "17",
+		  "namespaces[14] (user): parent namespaces[6] is not its owner "
+		  "namespaces[17]" },
+		{ "namespaces.12.parent", "6", NULL, NULL,
+		  "namespaces[12] (pid): parent namespaces[6] is a user namespace" },
+		{ "namespaces.3.owner", "0", NULL, NULL,
+		  "namespaces[3] (net): owner namespaces[0] is a cgroup namespace, "
+		  "not a user namespace" },
+		{ "namespaces.3.parent", "3", "namespaces.3.parent_err", "0",
+		  "namespaces[3] (net): only PID and user namespaces have a parent" },
+	};
+	struct graph *g = full_graph();
+	size_t len;
+	char *doc = export_mem(g, NULL, EXPORT_JSON, &len);
+	json_error_t e;
+	json_t *root = json_loadb(doc, len, 0, &e);
+
+	assert_non_null(root);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		expect_edit_refused(root, cases[i].path, cases[i].value,
+				    cases[i].path2, cases[i].value2, cases[i].sub);
+	json_decref(root);
+	free(doc);
+	graph_free(g);
+}
+
+/*
+ * A member no table names is refused unread: neither its size, nor its
+ * depth, nor broken syntax inside it is looked at.  The reader builds no
+ * tree of the document, so none of it costs memory first.
+ */
+static void test_unknown_refused_unread(void **state)
+{
+	(void)state;
+	const size_t n = 200000;
+	const char *head = "{\"format\":\"nsnap-snapshot\",\"version\":1,"
+			   "\"x\":";
+	char *doc = malloc(strlen(head) + 4 * n + 64);
+	char *p = doc + sprintf(doc, "%s", head);
+
+	assert_non_null(doc);
+	/* Deep, then wide: [[[...]]] and [],[],... */
+	memset(p, '[', n / 2);
+	p += n / 2;
+	memset(p, ']', n / 2);
+	p += n / 2;
+	p += sprintf(p, ",\"y\":[");
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, i ? ",[]" : "[]");
+	p += sprintf(p, "]}");
+	expect_refused(doc, (size_t)(p - doc), -EBADMSG, "unknown member \"x\"");
+
+	/* Inside a record: refused there, by name, its bad syntax unread. */
+	expect_refused_str("{\"kind\":\"header\",\"format\":\"nsnap-snapshot\","
+			   "\"version\":1,\"origin\":{\"id\":\"0\",\"label\":"
+			   "null,\"x\":[1 2 tru \"\\u\"]}}", -EBADMSG,
+			   "line 1: origin: unknown member \"x\"");
+	free(doc);
+}
+
 /* Inputs that are not documents at all. */
 static void test_garbage(void **state)
 {
@@ -1102,13 +1218,14 @@ static void test_write_errors(void **state)
 	FILE *f;
 
 	/* Inconsistent: refused before a byte is written. */
+	uint32_t owner = g->ns[3].owner;
 	g->ns[3].owner = (uint32_t)g->nns;
 	f = open_memstream(&buf, &len);
 	assert_int_equal(export_write(f, g, NULL, EXPORT_JSON), -EINVAL);
 	fclose(f);
 	assert_int_equal(len, 0);
 	free(buf);
-	g->ns[3].owner = 0;
+	g->ns[3].owner = owner;
 
 	f = open_memstream(&buf, &len);
 	assert_int_equal(export_write(f, g, NULL, (enum export_format)7), -EINVAL);
@@ -1267,6 +1384,9 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_negative_zero),
+		cmocka_unit_test(test_impossible_graphs),
+		cmocka_unit_test(test_unknown_refused_unread),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_store_hashes),
 		cmocka_unit_test(test_corpus_seeds),
