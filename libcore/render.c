@@ -164,6 +164,10 @@ static void put_members_as_list(FILE *out, const struct view_line *l,
 int render_tree(FILE *out, const struct graph *g, const struct view *v,
 		const struct render_opts *o)
 {
+	int rc = view_fits(g, v);
+
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < v->nmessages; i++)
 		fprintf(out, "%s\n", v->messages[i]);
 	if (v->fatal) {

@@ -25,8 +25,9 @@ struct render_opts {
 
 /*
  * Print V (built from G) to OUT as namespaces_of would: the scan messages,
- * then either the fatal message or the tree.  Returns 0 or -errno (a write
- * error).
+ * then either the fatal message or the tree.  Returns 0, -EINVAL when V
+ * does not fit G (view_fits(); nothing is written then), or -errno of a
+ * write error.
  */
 int render_tree(FILE *out, const struct graph *g, const struct view *v,
 		const struct render_opts *opts);

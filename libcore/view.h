@@ -36,6 +36,15 @@ void view_capture_needs(const struct view_opts *opts, uint32_t *collect,
 /* The line for namespaces whose owner is out of sight. */
 #define VIEW_INVISIBLE GRAPH_NONE
 
+/*
+ * The deepest line of a view.  The kernel nests user and PID namespaces
+ * some 32 levels below the initial ones (user_namespaces(7)), so its trees
+ * stay well within this; a deeper one comes from a forged graph, and
+ * refusing it keeps the text, whose indent grows with depth, linear in the
+ * number of lines.
+ */
+#define VIEW_MAX_DEPTH 64
+
 struct view_member {
 	int32_t id;           /* PID, or TID with --search-tasks */
 	const char *comm;     /* NULL: could not be read */
@@ -74,11 +83,17 @@ struct view {
 /*
  * Compute the view of G under OPTS into *out.  Returns 0, or -errno
  * (-ENOMEM; -ENODATA when G lacks what OPTS need, e.g. a graph captured
- * without threads viewed with --search-tasks).
+ * without threads viewed with --search-tasks; -EBADMSG for a graph no
+ * kernel makes: a reference out of range, a cycle of owners or parents,
+ * a tree deeper than VIEW_MAX_DEPTH).
  */
 int view_build(const struct graph *g, const struct view_opts *opts,
 	       struct view *out);
 void view_release(struct view *v);
+
+/* 0 when every line of V names a namespace of G and is at most
+ * VIEW_MAX_DEPTH deep, as view_build() makes them; else -EINVAL. */
+int view_fits(const struct graph *g, const struct view *v);
 
 /*
  * What /proc/WORD names, for a PID argument or --subtree: WORD is a PID,
