@@ -21,6 +21,11 @@ struct render_opts {
 	bool all_pids;    /* --all-pids */
 	int width;        /* terminal columns; the reference uses 80 when it
 			     cannot ask the terminal */
+	bool escape;      /* OUT is a terminal: comms, NStgids and maps
+			     spelled by text_term_data() (an NStgid's tabs
+			     kept), so that a process name cannot command
+			     it; otherwise their bytes go out as they are,
+			     as the reference writes them */
 };
 
 /*

@@ -1,5 +1,6 @@
 /*
- * test_hostile.c — view, render and format facing graphs no kernel makes.
+ * test_hostile.c — view, render and format facing graphs no kernel makes,
+ * and process names meant for a terminal.
  *
  * A store or an export travels between machines and users, so a graph may
  * hold what capture never produces: owners or PID parents in a cycle,
@@ -8,6 +9,10 @@
  * view that does not fit its graph (-EINVAL), writing nothing: no crash,
  * no endless loop, no recursion as deep as the graph, no write past a
  * buffer (this runs under ASan and UBSan).
+ *
+ * Process names are anybody's to choose (prctl(PR_SET_NAME)): on a
+ * terminal the tree shows their bytes escaped (render_opts.escape), into a
+ * file or a pipe it writes them as they are, as the reference does.
  *
  * Host world (gb_host(g, 100)): cgroup 100 ... pid 104, user 106, uts 107.
  */
@@ -19,6 +24,7 @@
 
 #include "format.h"
 #include "graphbuild.h"
+#include "text.h"
 
 #define DEEP 100000
 
@@ -464,6 +470,125 @@ static void test_view_of_another_graph(void **state)
 	graph_free(small);
 }
 
+/* ---- names meant for a terminal -------------------------------------- */
+
+/* ESC (a screen clear), CR, LF, a backslash, a byte >= 0x80. */
+#define EVIL "a\x1b[2Jb\rc\nd\\e\xff"
+#define EVIL_ESCAPED "a\\x1b[2Jb\\x0dc\\x0ad\\\\e\\xff"
+
+static char *term_data(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	text_term_data(f, s, strlen(s));
+	fclose(f);
+	return buf;
+}
+
+static void test_term_data(void **state)
+{
+	(void)state;
+	static const struct { const char *in, *out; } cases[] = {
+		{ "", "" },
+		{ "sleep", "sleep" },
+		{ EVIL, EVIL_ESCAPED },
+		{ "\x01\x7f\x80\x9b", "\\x01\\x7f\\x80\\x9b" },
+		{ "\t ~", "\\x09 ~" },
+		/* A name spelled like an escape cannot pass for one. */
+		{ "\\x1b", "\\\\x1b" },
+		{ "\xc3\xa9", "\\xc3\\xa9" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = term_data(cases[i].in);
+		assert_true(gb_same(got, cases[i].out));
+		free(got);
+	}
+}
+
+/* PID 5 named EVIL in the host world; NStgid with a tab and an ESC; the
+ * host user namespace's map with an ESC inside. */
+static struct graph *evil_world(void)
+{
+	struct graph *g = gb_new();
+	struct gb_set h = gb_host(g, 100);
+	struct graph_proc *p = gb_proc(g, 5, &h);
+
+	p->comm = graph_strdup(g, EVIL);
+	p->nstgid = graph_strdup(g, "5\t1\x1b]0;x\a");
+	struct graph_task *t = gb_task(g, p, 5, &h);
+	t->comm = graph_strdup(g, "t\x1b[H");
+	gb_maps(g, h.ns[NS_USER], "0 0 1\x1b[31m", GB_INIT_MAP);
+	return g;
+}
+
+static char *show(const struct graph *g, const struct view_opts *vo,
+		  bool escape)
+{
+	struct render_opts ro = plain;
+	int rc = -1;
+
+	ro.show_comm = vo->show_comm;
+	ro.all_pids = vo->all_pids;
+	ro.escape = escape;
+	char *text = gb_show(g, vo, &ro, &rc, NULL);
+	assert_int_equal(rc, 0);
+	return text;
+}
+
+/*
+ * On a terminal the comm, the NStgid (its tabs kept) and the maps are
+ * escaped; into a file or a pipe the tree is the reference's, raw.
+ */
+static void test_escape_on_terminal(void **state)
+{
+	(void)state;
+	struct graph *g = evil_world();
+	struct view_opts vo = default_opts();
+	char *text;
+
+	vo.show_types = NS_TYPE_BIT(NS_USER);
+	vo.show_comm = true;
+	text = show(g, &vo, true);
+	assert_true(gb_same(text,
+		"user {4 106} <UID: 0;  u: 0 0 1\\x1b[31m;   g: 0 0 4294967295>\n"
+		"        5      " EVIL_ESCAPED "\n"));
+	free(text);
+	text = show(g, &vo, false);
+	assert_true(gb_same(text,
+		"user {4 106} <UID: 0;  u: 0 0 1\x1b[31m;   g: 0 0 4294967295>\n"
+		"        5      " EVIL "\n"));
+	free(text);
+
+	/* Thread names with --search-tasks. */
+	vo.search_tasks = true;
+	text = show(g, &vo, true);
+	assert_non_null(strstr(text, "        5      t\\x1b[H\n"));
+	free(text);
+	text = show(g, &vo, false);
+	assert_non_null(strstr(text, "        5      t\x1b[H\n"));
+	free(text);
+
+	/* NStgid: the kernel's tab stays a tab. */
+	vo = default_opts();
+	vo.pidns = true;
+	vo.all_pids = true;
+	text = show(g, &vo, true);
+	assert_true(gb_same(text,
+		"pid {4 104}\n"
+		"        { 5\t1\\x1b]0;x\\x07 }\n"));
+	free(text);
+	text = show(g, &vo, false);
+	assert_true(gb_same(text,
+		"pid {4 104}\n"
+		"        { 5\t1\x1b]0;x\a }\n"));
+	free(text);
+	graph_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +604,8 @@ int main(void)
 		cmocka_unit_test(test_pins_out_of_range),
 		cmocka_unit_test(test_slices_and_types),
 		cmocka_unit_test(test_view_of_another_graph),
+		cmocka_unit_test(test_term_data),
+		cmocka_unit_test(test_escape_on_terminal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
