@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "diff.h"
 #include "format.h"
 #include "graphbuild.h"
 #include "text.h"
@@ -333,6 +334,51 @@ static void test_depth_limit(void **state)
 	graph_free(g);
 }
 
+/*
+ * nsdiff's tree and DOT hang their merged tree on two views: on a deep
+ * chain or a cycle they once died with the view; now they say -EBADMSG.
+ * The comparison itself walks owner chains with a stack of its own.
+ */
+static void expect_diff_refused(const struct graph *a, const struct graph *b,
+				const struct diff_opts *o)
+{
+	struct diff_print_opts po = { .all = true };
+	struct diff d;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(diff_graphs(a, b, o, &d), 0);
+	assert_int_equal(diff_print_list(f, &d, &po), 0);
+	assert_int_equal(diff_print_json(f, &d, &po), 0);
+	assert_int_equal(diff_print_tree(f, &d, &po), -EBADMSG);
+	assert_int_equal(diff_print_dot(f, &d, &po), -EBADMSG);
+	diff_release(&d);
+	fclose(f);
+	free(buf);
+}
+
+static void test_diff_of_hostile_graphs(void **state)
+{
+	(void)state;
+	struct graph *deep = user_chain(DEEP), *cycle = owner_cycle();
+	struct graph *pids = pid_chain(DEEP), *host_only = gb_new();
+	struct gb_set h = gb_host(host_only, 100);
+	struct diff_opts o = { 0 };
+
+	gb_proc(host_only, 1, &h);
+	expect_diff_refused(deep, deep, &o);
+	expect_diff_refused(host_only, deep, &o);
+	expect_diff_refused(cycle, host_only, &o);
+	o.pidns = true;
+	expect_diff_refused(pids, pids, &o);
+	graph_free(deep);
+	graph_free(cycle);
+	graph_free(pids);
+	graph_free(host_only);
+}
+
 /* ---- indexes pointing anywhere --------------------------------------- */
 
 /* The host world with PID 1, for a test to damage. */
@@ -598,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_deep_user_chain),
 		cmocka_unit_test(test_deep_pid_chain),
 		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_diff_of_hostile_graphs),
 		cmocka_unit_test(test_owner_out_of_range),
 		cmocka_unit_test(test_link_out_of_range),
 		cmocka_unit_test(test_subtree_link_out_of_range),
