@@ -36,6 +36,7 @@
 #include "codec.h"
 #include "diff.h"
 #include "format.h"
+#include "framing.h"
 #include "graph.h"
 #include "render.h"
 #include "view.h"
@@ -86,6 +87,8 @@ static void add_record(struct input *in, struct codec_rec rec)
 static bool read_input(struct input *in, const uint8_t *data, size_t size)
 {
 	struct codec_rd r;
+	uint8_t *copy;
+	size_t len;
 
 	for (int k = 0; k < 2; k++) {
 		for (int j = 0; j < 3; j++) {
@@ -99,17 +102,7 @@ static bool read_input(struct input *in, const uint8_t *data, size_t size)
 		};
 	}
 	codec_rd_init(&r, data, size);
-	while (r.left && in->nblocks < 4 * MAX_RECS) {
-		size_t len = codec_get_count(&r, 1);
-		const uint8_t *p = codec_get_bytes(&r, len);
-		if (r.err)
-			break;
-		/* Each record in a block of its exact size, for ASan. */
-		uint8_t *copy = malloc(len ? len : 1);
-		if (!copy)
-			break;
-		if (len)
-			memcpy(copy, p, len);
+	while (in->nblocks < 4 * MAX_RECS && (copy = framing_next(&r, &len))) {
 		in->blocks[in->nblocks++] = copy;
 		add_record(in, (struct codec_rec){ copy, len });
 	}
