@@ -43,12 +43,11 @@ static int shape_build(const struct graph *g, const struct view *v,
 	if (graph_check(g, NULL, 0))
 		return -EINVAL;
 	/* The view came from G, but a caller mixing up graphs (nsdiff holds
-	 * two) must not make us read out of bounds. */
-	for (size_t i = 0; i < v->nlines; i++) {
-		const struct view_line *l = &v->lines[i];
-		if (l->ns != VIEW_INVISIBLE && l->ns >= g->nns)
-			return -EINVAL;
-	}
+	 * two) must not make us read out of bounds, nor a hand-made view
+	 * nest clusters without end. */
+	int rc = view_fits(g, v);
+	if (rc)
+		return rc;
 	s->parent = malloc((v->nlines + 1) * sizeof(*s->parent));
 	stack = malloc((v->nlines + 1) * sizeof(*stack));
 	if (!s->parent || !stack) {

@@ -122,9 +122,9 @@ struct format_opts {
 /*
  * Print V (built from G by view_build()) to OUT as JSON or DOT, described
  * above.  O may be NULL (defaults).  Returns 0, -EINVAL when graph_check()
- * refuses G or V refers to a namespace G does not have (nothing is written
- * then), -ENOMEM, or -errno
- * of a write error.  The caller still prints V's warnings and exits with
+ * refuses G or V does not fit G (view_fits(); nothing is written then),
+ * -ENOMEM, or -errno of a write error.  The caller still prints V's
+ * warnings and exits with
  * V's status, as with render_tree().
  */
 int format_json(FILE *out, const struct graph *g, const struct view *v,

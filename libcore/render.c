@@ -49,21 +49,42 @@ static int format_pid(int32_t pid, char *buf)
 	return len;
 }
 
+/*
+ * Data from the graph: as it is, or for a terminal (render_opts.escape).
+ * The tabs of an NStgid are the kernel's separators: KEEP_TABS keeps them.
+ */
+static void put_data(FILE *out, const char *s, bool escape, bool keep_tabs)
+{
+	if (!escape) {
+		fputs(s, out);
+		return;
+	}
+	for (;;) {
+		size_t n = keep_tabs ? strcspn(s, "\t") : strlen(s);
+		text_term_data(out, s, n);
+		if (!s[n])
+			return;
+		fputc('\t', out);
+		s += n + 1;
+	}
+}
+
 /* A map as the reference shows it: trimmed, blank runs squeezed to one. */
-static void put_map(FILE *out, const char *map)
+static void put_map(FILE *out, const char *map, bool escape)
 {
 	if (map)
-		text_squeeze(out, map, &text_go_blanks, text_write_raw);
+		text_squeeze(out, map, &text_go_blanks,
+			     escape ? text_term_data : text_write_raw);
 	else
 		fputs("deleted", out);
 }
 
 static void put_ns_line(FILE *out, const struct graph *g, const struct view *v,
-			const struct view_line *l, bool color)
+			const struct view_line *l, const struct render_opts *o)
 {
 	bool user = l->ns == VIEW_INVISIBLE || g->ns[l->ns].type == NS_USER;
 
-	if (user && color)
+	if (user && o->color)
 		fputs(USERNS_COLOR, out);
 	if (l->ns == VIEW_INVISIBLE) {
 		fputs("[invisible ancestor user NS]\n", out);
@@ -77,15 +98,15 @@ static void put_ns_line(FILE *out, const struct graph *g, const struct view *v,
 			fprintf(out, " <UID: %u", n->creator_uid);
 			if (v->show_maps) {
 				fputs(";  u: ", out);
-				put_map(out, l->uid_map);
+				put_map(out, l->uid_map, o->escape);
 				fputs(";   g: ", out);
-				put_map(out, l->gid_map);
+				put_map(out, l->gid_map, o->escape);
 			}
 			fputc('>', out);
 		}
 		fputc('\n', out);
 	}
-	if (user && color)
+	if (user && o->color)
 		fputs(NORMAL, out);
 }
 
@@ -98,8 +119,9 @@ static void put_members_one_per_line(FILE *out, const struct view_line *l,
 		indent(out, l->depth * 4 + 8);
 		if (o->all_pids) {
 			if (m->nstgid) {
-				fprintf(out, "%s{ %s }%s", o->color ? PID_COLOR : "",
-					m->nstgid, o->color ? NORMAL : "");
+				fputs(o->color ? PID_COLOR "{ " : "{ ", out);
+				put_data(out, m->nstgid, o->escape, true);
+				fputs(o->color ? " }" NORMAL : " }", out);
 			} else if (m->status_err) {
 				fprintf(out, "[can't open /proc/%d/status]", (int)m->id);
 			}
@@ -110,10 +132,13 @@ static void put_members_one_per_line(FILE *out, const struct view_line *l,
 				o->color ? NORMAL : "");
 		}
 		if (o->show_comm) {
-			if (m->comm)
-				fprintf(out, "  %s\n", m->comm);
-			else
+			if (m->comm) {
+				fputs("  ", out);
+				put_data(out, m->comm, o->escape, false);
+				fputc('\n', out);
+			} else {
 				fprintf(out, "[can't open /proc/%d/comm]\n", (int)m->id);
+			}
 		}
 	}
 }
@@ -164,6 +189,10 @@ static void put_members_as_list(FILE *out, const struct view_line *l,
 int render_tree(FILE *out, const struct graph *g, const struct view *v,
 		const struct render_opts *o)
 {
+	int rc = view_fits(g, v);
+
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < v->nmessages; i++)
 		fprintf(out, "%s\n", v->messages[i]);
 	if (v->fatal) {
@@ -172,7 +201,7 @@ int render_tree(FILE *out, const struct graph *g, const struct view *v,
 		for (size_t i = 0; i < v->nlines; i++) {
 			const struct view_line *l = &v->lines[i];
 
-			put_ns_line(out, g, v, l, o->color);
+			put_ns_line(out, g, v, l, o);
 			if (o->no_pids || l->nmembers == 0)
 				continue;
 			if (o->show_comm || o->all_pids)

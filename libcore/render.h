@@ -21,12 +21,18 @@ struct render_opts {
 	bool all_pids;    /* --all-pids */
 	int width;        /* terminal columns; the reference uses 80 when it
 			     cannot ask the terminal */
+	bool escape;      /* OUT is a terminal: comms, NStgids and maps
+			     spelled by text_term_data() (an NStgid's tabs
+			     kept), so that a process name cannot command
+			     it; otherwise their bytes go out as they are,
+			     as the reference writes them */
 };
 
 /*
  * Print V (built from G) to OUT as namespaces_of would: the scan messages,
- * then either the fatal message or the tree.  Returns 0 or -errno (a write
- * error).
+ * then either the fatal message or the tree.  Returns 0, -EINVAL when V
+ * does not fit G (view_fits(); nothing is written then), or -errno of a
+ * write error.
  */
 int render_tree(FILE *out, const struct graph *g, const struct view *v,
 		const struct render_opts *opts);

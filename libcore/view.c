@@ -43,6 +43,7 @@ struct replay {
 	/* view_reach(): mark what the scan meets, build no tree, say
 	 * nothing (v is NULL then). */
 	struct view_reach *reach;
+	size_t cap_lines;       /* room in v->lines */
 	int err;                /* sticky: first -errno met */
 };
 
@@ -140,43 +141,66 @@ static void link_child(struct replay *r, uint32_t parent, uint32_t child)
 	p->last_child = child;
 }
 
+/* Hang the topmost vnode TOP of a chain under UP (a vnode met before), or,
+ * without a visible parent, make it the root or, for a non-user namespace
+ * whose owner is out of sight, a child of the invisible entry. */
+static void attach_top(struct replay *r, uint32_t top, uint32_t up)
+{
+	if (up != GRAPH_NONE) {
+		link_child(r, up, top);
+	} else if (r->g->ns[r->nodes[top].ns].type == NS_USER || r->opts->pidns) {
+		/* Topmost visible namespace; like the reference, the last
+		 * one met wins. */
+		r->root = top;
+	} else {
+		if (r->invisible == GRAPH_NONE)
+			r->invisible = new_vnode(r, VIEW_INVISIBLE);
+		if (r->invisible != GRAPH_NONE)
+			link_child(r, r->invisible, top);
+	}
+}
+
 /*
  * The vnode of namespace NS, created and linked on first sight: its parent
  * (owner in the user view) is met first, then NS joins the parent's
- * children.  Without a visible parent NS is the root, or, for a non-user
- * namespace whose owner is out of sight, a child of the invisible entry.
+ * children.  The reference recurses; a recorded graph may hold a chain of
+ * any length, so we walk up instead, giving each namespace not met yet a
+ * vnode (they are consecutive from NS's on), then link them top down, in
+ * the order the recursion would.  An ancestor among this walk's own vnodes
+ * is a cycle, which no kernel makes: -EBADMSG.
  */
 static uint32_t meet(struct replay *r, uint32_t ns)
 {
 	if (r->vnode_of[ns] != GRAPH_NONE)
 		return r->vnode_of[ns];
 
-	uint32_t node = new_vnode(r, ns);
-	if (node == GRAPH_NONE)
-		return GRAPH_NONE;
-	r->vnode_of[ns] = node;
+	uint32_t first = (uint32_t)r->nnodes, up_node = GRAPH_NONE;
+	for (uint32_t x = ns;;) {
+		if (new_vnode(r, x) == GRAPH_NONE)
+			return GRAPH_NONE;
+		r->vnode_of[x] = (uint32_t)r->nnodes - 1;
 
-	const struct graph_ns *n = &r->g->ns[ns];
-	uint32_t up = r->opts->pidns ? n->parent : n->owner;
-	int up_err = r->opts->pidns ? n->parent_err : n->owner_err;
-
-	/* graph_check() bounds this recursion: no cycle, at most a level
-	 * cap's steps. */
-	if (up_err == 0 && up != GRAPH_NONE) {
-		uint32_t parent = meet(r, up);
-		if (parent != GRAPH_NONE)
-			link_child(r, parent, node);
-	} else if (n->type == NS_USER || r->opts->pidns) {
-		/* Topmost visible namespace; like the reference, the last
-		 * one met wins. */
-		r->root = node;
-	} else {
-		if (r->invisible == GRAPH_NONE)
-			r->invisible = new_vnode(r, VIEW_INVISIBLE);
-		if (r->invisible != GRAPH_NONE)
-			link_child(r, r->invisible, node);
+		const struct graph_ns *n = &r->g->ns[x];
+		uint32_t up = r->opts->pidns ? n->parent : n->owner;
+		int up_err = r->opts->pidns ? n->parent_err : n->owner_err;
+		if (up_err != 0 || up == GRAPH_NONE)
+			break;
+		if (up >= r->g->nns || (r->vnode_of[up] != GRAPH_NONE &&
+					r->vnode_of[up] >= first)) {
+			fail(r, -EBADMSG); /* out of range, or a cycle */
+			return GRAPH_NONE;
+		}
+		if (r->vnode_of[up] != GRAPH_NONE) {
+			up_node = r->vnode_of[up];
+			break;
+		}
+		x = up;
 	}
-	return node;
+	uint32_t top = (uint32_t)r->nnodes - 1;
+	attach_top(r, top, up_node);
+	for (uint32_t k = top; k > first; k--)
+		link_child(r, k, k - 1);
+	return first;
 }
 
 static void add_member(struct replay *r, uint32_t node,
@@ -610,6 +634,10 @@ static uint32_t subtree_root(struct replay *r)
 
 	if (!err && l->ns[type] == GRAPH_NONE)
 		err = ENOENT;
+	if (!err && l->ns[type] >= r->g->nns) {
+		fail(r, -EBADMSG);
+		return GRAPH_NONE;
+	}
 	if (!err) {
 		node = r->vnode_of[l->ns[type]];
 		/* Met by no scanned process (it appeared after the scan). */
@@ -670,41 +698,74 @@ static bool shown(const struct replay *r, const struct vnode *n)
 	return type == NS_USER || (r->opts->show_types & NS_TYPE_BIT(type));
 }
 
-static void emit(struct replay *r, uint32_t node, unsigned depth)
+/* NODE's line at DEPTH, when it is shown; false on ENOMEM. */
+static bool emit_line(struct replay *r, uint32_t node, unsigned depth)
 {
-	for (; node != GRAPH_NONE && !r->err; node = r->nodes[node].next_sibling) {
-		struct vnode *n = &r->nodes[node];
+	struct vnode *n = &r->nodes[node];
 
-		if (shown(r, n)) {
-			struct view_line *line = &r->v->lines[r->v->nlines++];
-			*line = (struct view_line){ .ns = n->ns, .depth = depth };
-			if (n->nmembers) {
-				/* A copy: a tree may be emitted twice. */
-				size_t size = n->nmembers * sizeof(*n->members);
-				line->members = malloc(size);
-				if (!line->members) {
-					fail(r, -ENOMEM);
-					return;
-				}
-				line->nmembers = n->nmembers;
-				if (!n->sorted && n->nmembers > 1) {
-					/* In place, once, the copy as scratch. */
-					sort_members(n->members, line->members,
-						     n->nmembers);
-					n->sorted = true;
-				}
-				memcpy(line->members, n->members, size);
-			}
-			/* Maps come from the members; none means "deleted". */
-			if (n->ns != VIEW_INVISIBLE && n->nmembers &&
-			    r->g->ns[n->ns].type == NS_USER) {
-				line->uid_map = r->g->ns[n->ns].uid_map;
-				line->gid_map = r->g->ns[n->ns].gid_map;
-			}
+	if (!shown(r, n))
+		return true;
+	if (r->v->nlines == r->cap_lines) {
+		fail(r, -EBADMSG); /* only a tree with a cycle gets here */
+		return false;
+	}
+	struct view_line *line = &r->v->lines[r->v->nlines++];
+	*line = (struct view_line){ .ns = n->ns, .depth = depth };
+	if (n->nmembers) {
+		/* A copy: a tree may be emitted twice. */
+		size_t size = n->nmembers * sizeof(*n->members);
+		line->members = malloc(size);
+		if (!line->members) {
+			fail(r, -ENOMEM);
+			return false;
 		}
-		emit(r, n->first_child, depth + 1);
-		if (depth == 0)
-			break; /* a root has no siblings */
+		line->nmembers = n->nmembers;
+		if (!n->sorted && n->nmembers > 1) {
+			/* In place, once, the copy as scratch. */
+			sort_members(n->members, line->members, n->nmembers);
+			n->sorted = true;
+		}
+		memcpy(line->members, n->members, size);
+	}
+	/* Maps come from the members; none means "deleted". */
+	if (n->ns != VIEW_INVISIBLE && n->nmembers &&
+	    r->g->ns[n->ns].type == NS_USER) {
+		line->uid_map = r->g->ns[n->ns].uid_map;
+		line->gid_map = r->g->ns[n->ns].gid_map;
+	}
+	return true;
+}
+
+/*
+ * The tree under ROOT (ROOT's siblings excluded) in pre-order, children in
+ * order of linking.  Iterative, with one pending sibling per level: a tree
+ * deeper than VIEW_MAX_DEPTH did not come from a kernel (-EBADMSG).
+ */
+static void emit(struct replay *r, uint32_t root)
+{
+	uint32_t next[VIEW_MAX_DEPTH + 1]; /* per level: sibling still due */
+	unsigned depth = 0;
+	uint32_t node = root;
+
+	while (!r->err) {
+		if (node == GRAPH_NONE) {
+			if (depth == 0)
+				return;
+			node = next[--depth];
+			continue;
+		}
+		if (!emit_line(r, node, depth))
+			return;
+		next[depth] = depth ? r->nodes[node].next_sibling : GRAPH_NONE;
+		uint32_t child = r->nodes[node].first_child;
+		if (child == GRAPH_NONE) {
+			node = next[depth];
+		} else if (depth == VIEW_MAX_DEPTH) {
+			fail(r, -EBADMSG);
+		} else {
+			depth++;
+			node = child;
+		}
 	}
 }
 
@@ -758,7 +819,8 @@ int view_build(const struct graph *g, const struct view_opts *opts,
 		start = subtree_root(&r);
 
 	if (!r.err && !out->fatal) {
-		out->lines = calloc(2 * r.nnodes + 1, sizeof(*out->lines));
+		r.cap_lines = 2 * r.nnodes + 1;
+		out->lines = calloc(r.cap_lines, sizeof(*out->lines));
 		if (!out->lines)
 			fail(&r, -ENOMEM);
 		else {
@@ -769,9 +831,9 @@ int view_build(const struct graph *g, const struct view_opts *opts,
 			if (start == GRAPH_NONE && !opts->subtree)
 				start = r.invisible;
 			if (start != GRAPH_NONE)
-				emit(&r, start, 0);
+				emit(&r, start);
 			if (!opts->subtree && r.invisible != GRAPH_NONE)
-				emit(&r, r.invisible, 0);
+				emit(&r, r.invisible);
 		}
 	}
 
@@ -817,6 +879,17 @@ void view_reach_release(struct view_reach *r)
 	free(r->procs);
 	free(r->mounts);
 	memset(r, 0, sizeof(*r));
+}
+
+int view_fits(const struct graph *g, const struct view *v)
+{
+	for (size_t i = 0; i < v->nlines; i++) {
+		const struct view_line *l = &v->lines[i];
+		if ((l->ns != VIEW_INVISIBLE && l->ns >= g->nns) ||
+		    l->depth > VIEW_MAX_DEPTH)
+			return -EINVAL;
+	}
+	return 0;
 }
 
 void view_release(struct view *v)

@@ -44,6 +44,15 @@ void view_capture_needs(const struct view_opts *opts, uint32_t *collect,
 /* The line for namespaces whose owner is out of sight. */
 #define VIEW_INVISIBLE GRAPH_NONE
 
+/*
+ * The deepest line of a view.  The kernel nests user and PID namespaces
+ * some 32 levels below the initial ones (user_namespaces(7)), so its trees
+ * stay well within this; a deeper one comes from a forged graph, and
+ * refusing it keeps the text, whose indent grows with depth, linear in the
+ * number of lines.
+ */
+#define VIEW_MAX_DEPTH (GRAPH_USER_NS_LEVELS + 1) /* what the deepest user namespace owns */
+
 struct view_member {
 	int32_t id;           /* PID, or TID with --search-tasks */
 	const char *comm;     /* NULL: could not be read */
@@ -81,13 +90,18 @@ struct view {
 
 /*
  * Compute the view of G under OPTS into *out.  Returns 0, or -errno
- * (-ENOMEM; -EBADMSG when graph_check() refuses G; -ENODATA when G lacks
- * what OPTS need, e.g. a graph captured without threads viewed with
- * --search-tasks).
+ * (-ENOMEM; -ENODATA when G lacks what OPTS need, e.g. a graph captured
+ * without threads viewed with --search-tasks; -EBADMSG for a graph no
+ * kernel makes (graph_check() refuses it), and, whatever G, for a cycle of
+ * owners or parents or a tree deeper than VIEW_MAX_DEPTH).
  */
 int view_build(const struct graph *g, const struct view_opts *opts,
 	       struct view *out);
 void view_release(struct view *v);
+
+/* 0 when every line of V names a namespace of G and is at most
+ * VIEW_MAX_DEPTH deep, as view_build() makes them; else -EINVAL. */
+int view_fits(const struct graph *g, const struct view *v);
 
 /*
  * Discovery as sets: what the whole-system scan of G under OPTS meets,

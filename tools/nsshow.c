@@ -470,6 +470,7 @@ int main(int argc, char **argv)
 		.color = cli_color_wanted(o.color), .no_pids = o.no_pids,
 		.show_comm = o.show_comm, .all_pids = o.all_pids,
 		.width = o.width >= 0 ? o.width : terminal_width(),
+		.escape = isatty(STDOUT_FILENO),
 	};
 	struct format_opts fo = { .no_pids = o.no_pids };
 	if (o.format == FORMAT_JSON)

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "framing.h"
 #include "graph.h"
 
 #define MAX_RECS 256
@@ -116,18 +117,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t nblocks = 0;
 	bool have_meta = false;
 	struct codec_rd r;
+	uint8_t *copy;
+	size_t len;
 
 	codec_rd_init(&r, data, size);
-	while (r.left && nblocks < 4 * MAX_RECS) {
-		size_t len = codec_get_count(&r, 1);
-		const uint8_t *p = codec_get_bytes(&r, len);
-		if (r.err)
-			break;
-		uint8_t *copy = malloc(len ? len : 1);
-		if (!copy)
-			break;
-		if (len)
-			memcpy(copy, p, len);
+	while (nblocks < 4 * MAX_RECS && (copy = framing_next(&r, &len))) {
 		blocks[nblocks++] = copy;
 		struct codec_rec rec = { copy, len };
 		struct ns_key key;

@@ -16,7 +16,13 @@
 #   pidns    the same for --pidns (no clusters, a parent edge)
 #   fatal    an unknown PID argument: exit 1, JSON with "fatal" and no
 #            namespaces, DOT still accepted by dot
-# python3 and dot checks are skipped when those are not installed, and
+#   tty      a process that named itself with ESC, CR and LF: on a terminal
+#            (script(1) gives nsshow a pty) the tree shows its name
+#            escaped and no ESC at all, for a PID argument, for threads
+#            (--search-tasks) and replayed from a snapshot; through a pipe
+#            the bytes go out as they are, as the reference writes them
+# python3 and dot checks are skipped when those are not installed, tty
+# checks when script(1) is not, and
 # everything is skipped while nsshow has no --format option.
 #
 #   NSNAP_BIN   directory holding nsshow (default: build)
@@ -79,12 +85,26 @@ ln -s "$(command -v sleep)" "$T/bin/$HOSTILE_NAME"
 "$T/bin/$HOSTILE_NAME" 1000 &
 HOSTILE=$!
 KIDS+=($!)
+# A process names itself with prctl(PR_SET_NAME): ESC, CR and LF (the
+# world's helper, "wh pause NAME FIFO"; it announces itself on the FIFO,
+# which we hold open).
+ESCAPER=
+mkfifo "$T/ready"
+exec 3<>"$T/ready"
+if ${CC:-cc} -O1 -pthread -o "$T/wh" "$TOP_DIR/tests/integration/helpers/wh.c" \
+    >"$T/wh.err" 2>&1; then
+    "$T/wh" pause "$(printf 'a\033[2Jb\rc\nd')" "$T/ready" &
+    ESCAPER=$!
+    KIDS+=($!)
+fi
 # Wait until the unshare processes have become their sleeps and the comm
 # is set.
 for _ in $(seq 50); do
     [ "$(readlink "/proc/$USERNS/ns/user")" != "$(readlink /proc/self/ns/user)" ] &&
         [ "$(ps -o comm= --ppid "$PIDNS" 2>/dev/null)" = sleep ] &&
-        [ "$(head -c 2 "/proc/$HOSTILE/comm")" = 'q"' ] && break
+        [ "$(head -c 2 "/proc/$HOSTILE/comm")" = 'q"' ] &&
+        { [ -z "$ESCAPER" ] ||
+          [ "$(head -c 2 "/proc/$ESCAPER/comm")" = "$(printf 'a\033')" ]; } && break
     sleep 0.1
 done
 
@@ -240,5 +260,57 @@ fi
 run fatal-dot --format=dot 999999
 check "fatal: dot exit 1" status_is fatal-dot 1
 dot_ok fatal-dot
+
+# ---------------------------------------------------------------- tty
+# tty_ok NAME ARGS...: nsshow ARGS on a pty shows ESC_NAME escaped, no ESC
+tty_ok() {
+    local name=$1
+    shift
+    script -qec "$NSSHOW --color=never $*" /dev/null >"$T/$name.out" 2>&1
+    echo $? >"$T/$name.status"
+    if grep -Eq "$SAN_RE" "$T/$name.out"; then
+        notok "$name: sanitizer report" "$T/$name.out"
+    elif ! status_is "$name" 0; then
+        notok "$name: exit 0 (got $(cat "$T/$name.status"))" "$T/$name.out"
+    elif ! grep -qF ' a\x1b[2Jb\x0dc\x0ad' "$T/$name.out"; then
+        notok "$name: the name escaped on a terminal" "$T/$name.out"
+    elif grep -q "$(printf '\033')" "$T/$name.out"; then
+        notok "$name: no ESC reaches the terminal" "$T/$name.out"
+    else
+        ok "$name: the name escaped on a terminal, no ESC"
+    fi
+}
+
+# raw_ok NAME: NAME.out holds ESCAPER's member line with its raw name
+raw_ok() {
+    if tr -d '\n' <"$T/$1.out" |
+        grep -qF "$(printf '%-5d  a\033[2Jb\rcd' "$ESCAPER")"; then
+        ok "$1: raw bytes through a pipe, as the reference"
+    else
+        notok "$1: raw bytes through a pipe, as the reference" "$T/$1.out"
+    fi
+}
+
+if [ -z "$ESCAPER" ]; then
+    notok "tty: the helper does not build" "$T/wh.err"
+elif ! command -v script >/dev/null 2>&1; then
+    skip "tty: script(1) not installed"
+else
+    tty_ok tty-pid --show-comm "$ESCAPER"
+    tty_ok tty-tasks --search-tasks --show-comm
+    run pipe-pid --show-comm --color=never "$ESCAPER"
+    raw_ok pipe-pid
+    run pipe-tasks --search-tasks --show-comm --color=never
+    raw_ok pipe-tasks
+    if [ -x "$NSNAP_BIN/nsnap" ]; then
+        "$NSNAP_BIN/nsnap" record --store "$T/store" >"$T/record.out" 2>&1 ||
+            notok "tty: nsnap record" "$T/record.out"
+        tty_ok tty-snapshot --snapshot=latest --store="$T/store" --show-comm
+        run pipe-snapshot --snapshot=latest --store="$T/store" --show-comm --color=never
+        raw_ok pipe-snapshot
+    else
+        skip "tty: snapshot replay: $NSNAP_BIN/nsnap not found"
+    fi
+fi
 
 finish
