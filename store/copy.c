@@ -1,70 +1,39 @@
 /*
  * copy.c — a compact, consistent copy of a store into another directory.
  *
- * Owns the copy's way into place: a partial file of its own, synced, then
- * renamed, then opened and checked as a store.
+ * Owns the copy's way into place: a directory checked (or made) by
+ * fsafe.h, a partial file of its own, synced, then renamed, then opened
+ * and checked as a store; and taken back, all of it, when any step fails.
  */
 #include "store_int.h"
+#include "fsafe.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-/* Make DIR's entries durable (the rename of a copy into place). */
-static int sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
+#define PARTIAL "data.mdb.partial"
 
 int store_copy(struct store *s, const char *dest, struct store_stat *st)
 {
-	char *data = NULL, *partial = NULL;
+	struct fsafe_dir *d;
 	struct store *copy = NULL;
-	struct stat sb;
 	int fd = -1, ret, rc;
 
 	if (!dest || !*dest)
 		return -EINVAL;
-	ret = sto_dir(dest, true);
+	/* Made safely, never over a store (that one may be in use), and
+	 * taken back if the copy fails. */
+	ret = fsafe_dir_open(dest, FSAFE_DEST, &d);
 	if (ret)
 		return ret;
-	if (asprintf(&data, "%s/data.mdb", dest) < 0 ||
-	    asprintf(&partial, "%s/data.mdb.partial", dest) < 0) {
-		free(data);
-		return -ENOMEM;
-	}
-	/* Never over a store: that one may be in use. */
-	if (lstat(data, &sb) == 0) {
-		ret = -EEXIST;
+	/* A leftover of an interrupted copy is ours to replace.  Our own
+	 * descriptor, 0600 whatever the umask: LMDB would create the file
+	 * with 0666 & ~umask. */
+	ret = fsafe_dir_remove(d, PARTIAL);
+	if (!ret)
+		ret = fsafe_dir_create(d, PARTIAL, &fd);
+	if (ret)
 		goto out;
-	}
-	if (errno != ENOENT) {
-		ret = -errno;
-		goto out;
-	}
-	/* A leftover of an interrupted copy is ours to replace. */
-	if (unlink(partial) && errno != ENOENT) {
-		ret = -errno;
-		goto out;
-	}
-	/* Our own descriptor, made 0600 whatever the umask: LMDB would
-	 * create the file with 0666 & ~umask. */
-	fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 || fchmod(fd, 0600)) {
-		ret = -errno;
-		goto out;
-	}
 	/* One read transaction of LMDB's own: the state of one moment,
 	 * writers go on meanwhile.  Compacting renumbers the pages in use
 	 * and leaves the free ones out. */
@@ -83,11 +52,9 @@ int store_copy(struct store *s, const char *dest, struct store_stat *st)
 		ret = -errno;
 		goto out;
 	}
-	if (rename(partial, data)) {
-		ret = -errno;
-		goto out;
-	}
-	ret = sync_dir(dest);
+	ret = fsafe_dir_rename(d, PARTIAL, "data.mdb");
+	if (!ret)
+		ret = fsafe_dir_sync(d);
 	if (ret)
 		goto out;
 	/* What was written must open as a store of this format. */
@@ -95,15 +62,12 @@ int store_copy(struct store *s, const char *dest, struct store_stat *st)
 	if (!ret && st)
 		ret = store_stat(copy, st);
 	store_close(copy);
-	if (ret)
-		unlink(data);
 out:
 	if (fd >= 0)
 		close(fd);
 	if (ret)
-		unlink(partial);
-	free(data);
-	free(partial);
+		fsafe_dir_discard(d);
+	else
+		fsafe_dir_close(d);
 	return ret;
 }
-

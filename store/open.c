@@ -1,14 +1,15 @@
 /*
- * open.c — opening a store: its directory and files, the LMDB
+ * open.c — opening a store: its directory (through fsafe.h), the LMDB
  * environment, the format record; and where a store lives by default.
  *
  * Owns the rule that an existing LMDB environment which is not an nsnap
- * store is never written to, and the format versions (store_int.h).
+ * store is never written to, that LMDB only sees a directory fsafe.c
+ * checked and pinned, and the format versions (store_int.h).
  */
 #include "store_int.h"
+#include "fsafe.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -16,62 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int mkdir_p(const char *path)
-{
-	char *p = strdup(path);
-	int ret = 0;
-
-	if (!p)
-		return -ENOMEM;
-	for (char *q = p + 1;; q++) {
-		if (*q != '/' && *q != '\0')
-			continue;
-		char c = *q;
-		*q = '\0';
-		if (mkdir(p, 0700) == 0) {
-			/* mkdir() honours the umask; the store wants 0700. */
-			if (chmod(p, 0700)) {
-				ret = -errno;
-				break;
-			}
-		} else if (errno != EEXIST) {
-			ret = -errno;
-			break;
-		}
-		*q = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return ret;
-}
-
-int sto_dir(const char *path, bool create)
-{
-	struct stat st;
-	int ret;
-
-	if (create && (ret = mkdir_p(path)))
-		return ret;
-	if (stat(path, &st))
-		return -errno;
-	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-}
-
-/* Create PATH 0600 if absent, so LMDB finds it with the right mode. */
-static int create_file(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	int ret = 0;
-
-	if (fd < 0)
-		return errno == EEXIST ? 0 : -errno;
-	if (fchmod(fd, 0600))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
 
 static void format_value(uint8_t v[FORMAT_LEN], uint32_t version)
 {
@@ -218,53 +163,8 @@ out:
 	return ret;
 }
 
-/*
- * The files of the store in PATH: *fresh when there is no data yet.  With
- * CREATE, data.mdb and lock.mdb are made 0600 where absent; without, a
- * store must be there already.
- */
-static int store_files(const char *path, bool create, bool *fresh)
-{
-	char *data = NULL, *lock = NULL;
-	struct stat st;
-	int ret = -ENOMEM;
-
-	if (asprintf(&data, "%s/data.mdb", path) < 0) {
-		data = NULL;
-		goto out;
-	}
-	if (asprintf(&lock, "%s/lock.mdb", path) < 0) {
-		lock = NULL;
-		goto out;
-	}
-	if (stat(data, &st) == 0) {
-		ret = STORE_ENOTSTORE;
-		if (!S_ISREG(st.st_mode))
-			goto out;
-		*fresh = st.st_size == 0;
-	} else if (errno == ENOENT) {
-		*fresh = true;
-	} else {
-		ret = -errno;
-		goto out;
-	}
-	ret = STORE_ENOTSTORE;
-	if (*fresh && !create)
-		goto out;
-	ret = create ? create_file(data) : 0;
-	if (!ret)
-		ret = create_file(lock);
-	/* A reader without write access may still use an existing lock. */
-	if (ret && !create)
-		ret = 0;
-out:
-	free(data);
-	free(lock);
-	return ret;
-}
-
-/* LMDB's environment in PATH, for S. */
-static int env_open(struct store *s, const char *path, bool fresh)
+/* LMDB's environment in the directory LMDB_PATH names, for S. */
+static int env_open(struct store *s, const char *lmdb_path, bool fresh)
 {
 	int rc, dead;
 
@@ -278,7 +178,7 @@ static int env_open(struct store *s, const char *path, bool fresh)
 	if (!rc && fresh)
 		rc = mdb_env_set_mapsize(s->env, STORE_MAP_INITIAL);
 	if (!rc)
-		rc = mdb_env_open(s->env, path, MDB_NOTLS |
+		rc = mdb_env_open(s->env, lmdb_path, MDB_NOTLS |
 				  (s->rdonly ? MDB_RDONLY : 0), 0600);
 	/* Reader slots of crashed processes would pin old pages forever. */
 	if (!rc)
@@ -286,28 +186,61 @@ static int env_open(struct store *s, const char *path, bool fresh)
 	return sto_mdb_err(rc);
 }
 
+/*
+ * The directory of the store in PATH, checked and pinned (fsafe.h): LMDB
+ * opens its files by name, and even a reader writes lock.mdb, so it is
+ * only ever given a directory no other user controls, through its
+ * descriptor; a foreign store is read from a private copy.  *fresh when
+ * there is no data yet, which only CREATE accepts.
+ */
+static int store_dir(const char *path, unsigned flags, struct fsafe_dir **dir,
+		     bool *fresh)
+{
+	int ret = flags & STORE_FOREIGN ? fsafe_dir_private(path, dir) :
+		  fsafe_dir_open(path, flags & STORE_CREATE ? FSAFE_CREATE : 0,
+				 dir);
+	struct stat st;
+
+	/* A directory without data.mdb is no store, copied or not. */
+	if (ret == -ENOENT && flags & STORE_FOREIGN && stat(path, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
+		ret = STORE_ENOTSTORE;
+	if (ret)
+		return ret;
+	*fresh = fsafe_dir_data_size(*dir) <= 0;
+	if (*fresh && !(flags & STORE_CREATE)) {
+		fsafe_dir_close(*dir);
+		*dir = NULL;
+		return STORE_ENOTSTORE;
+	}
+	return 0;
+}
+
 int store_open(const char *path, unsigned flags, struct store **out)
 {
 	bool create = flags & STORE_CREATE, rdonly = flags & STORE_RDONLY;
-	struct store *s = NULL;
-	bool fresh = false;
+	struct fsafe_dir *dir;
+	struct store *s;
+	bool fresh;
 	int ret;
 
 	*out = NULL;
-	if (!path || !*path || (create && rdonly))
+	if (!path || !*path || (create && rdonly) ||
+	    (flags & STORE_FOREIGN && !rdonly))
 		return -EINVAL;
-	ret = sto_dir(path, create);
-	if (!ret)
-		ret = store_files(path, create, &fresh);
+	ret = store_dir(path, flags, &dir, &fresh);
 	if (ret)
 		return ret;
 	s = calloc(1, sizeof(*s));
-	if (!s)
+	if (!s) {
+		fsafe_dir_close(dir);
 		return -ENOMEM;
+	}
+	s->dir = dir;
 	s->rdonly = rdonly;
 	sto_fault_use();
 	s->guarded = true;
-	ret = env_open(s, path, fresh);
+	ret = env_open(s, fsafe_dir_lmdb(dir), fresh);
 	if (!ret)
 		ret = open_dbis(s, false);
 	if (ret == NEEDS_INIT)
@@ -326,12 +259,16 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	/* See struct store.poisoned; only a writer is, so no private copy
+	 * is left behind. */
 	if (s->poisoned)
-		return; /* see struct store.poisoned */
+		return;
 	if (s->env)
 		mdb_env_close(s->env);
 	if (s->guarded)
 		sto_fault_unuse();
+	/* After LMDB let go of the files: a private copy is removed. */
+	fsafe_dir_close(s->dir);
 	free(s);
 }
 
@@ -342,12 +279,13 @@ const char *store_default_path(void)
 	const char *base, *sub;
 	int n;
 
-	if (env && *env) {
-		base = env;
-		sub = "";
-	} else if (geteuid() == 0) {
+	/* As given: the path is walked a name at a time (fsafe.c), so any
+	 * length the system takes will do. */
+	if (env && *env)
+		return env;
+	if (geteuid() == 0)
 		return "/var/lib/nsnap";
-	} else if ((env = getenv("XDG_STATE_HOME")) && env[0] == '/') {
+	if ((env = getenv("XDG_STATE_HOME")) && env[0] == '/') {
 		/* The XDG spec says to ignore a relative one. */
 		base = env;
 		sub = "/nsnap";
@@ -364,4 +302,3 @@ const char *store_default_path(void)
 	n = snprintf(buf, sizeof(buf), "%s%s", base, sub);
 	return n > 0 && (size_t)n < sizeof(buf) ? buf : NULL;
 }
-

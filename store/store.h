@@ -7,8 +7,9 @@
  * process costs nothing the second time, and every record is checked
  * against its hash when read back.
  *
- * Functions return 0 or a negative code: -errno, an LMDB code, or one of
- * the STORE_E* below; store_strerror() says what any of them means.
+ * Functions return 0 or a negative code: -errno, an LMDB code, one of
+ * the STORE_E* below, or (opening a store or a copy's destination) one of
+ * fsafe.h's FSAFE_E*; store_strerror() says what any of them means.
  * A struct store is for one thread at a time, and must not cross a fork().
  *
  * A damaged data file gives STORE_ECORRUPT, never a crash.  LMDB trusts
@@ -46,15 +47,19 @@ enum {
 };
 
 /* Human text for any code this module returns (and for -errno).  For
- * STORE_ECORRUPT it names what failed, as last seen by this thread. */
+ * STORE_ECORRUPT it names what failed, and for FSAFE_E* the file refused,
+ * as last seen by this thread. */
 const char *store_strerror(int err);
 
 #define STORE_RDONLY 0x1u
 #define STORE_CREATE 0x2u  /* create the directory and the store if absent */
+#define STORE_FOREIGN 0x4u /* with STORE_RDONLY: read a private copy of a
+			      store another user controls (fsafe.h) */
 
-/* Where a store lives by default: $NSNAP_STORE, else /var/lib/nsnap for
- * root, else $XDG_STATE_HOME/nsnap, else ~/.local/state/nsnap.  Returns a
- * static buffer overwritten by the next call; NULL when no home is known. */
+/* Where a store lives by default: $NSNAP_STORE (as it is, of any length),
+ * else /var/lib/nsnap for root, else $XDG_STATE_HOME/nsnap, else
+ * ~/.local/state/nsnap.  Returns a static buffer overwritten by the next
+ * call; NULL when no home is known. */
 const char *store_default_path(void);
 
 struct store;
@@ -63,8 +68,13 @@ struct store;
  * Open the store in directory PATH.  Without STORE_CREATE the directory
  * must hold a store (-ENOENT, -ENOTDIR, STORE_ENOTSTORE otherwise).  With
  * it, missing directories are made 0700 and store files 0600, whatever the
- * umask.  An existing LMDB environment that is not an nsnap store is never
- * written to.
+ * umask, and an existing directory must be empty or a store.  An existing
+ * LMDB environment that is not an nsnap store is never written to.  The
+ * directory and its files must be the caller's (the rules in fsafe.h):
+ * otherwise one of fsafe.h's FSAFE_E* codes, whose text names the file,
+ * its owner and mode.  With STORE_FOREIGN (and STORE_RDONLY; -EINVAL
+ * without) the store is read from a private copy of its data file that
+ * store_close() removes, and may be anyone's.
  */
 int store_open(const char *path, unsigned flags, struct store **out);
 void store_close(struct store *s);
@@ -275,12 +285,14 @@ int store_prune(struct store *s, const struct store_prune_opts *o,
 
 /*
  * A compact, consistent copy of the store into directory DEST (made 0700
- * when absent; must not hold a data.mdb yet): the state of one moment,
- * taken while others go on reading and writing, free pages left out.
- * Written as DEST/data.mdb.partial (0600), synced, then renamed: an
- * interrupted copy leaves no data.mdb.  Then opened and checked as a
- * store; *st (may be NULL) is the copy's statistics.  -EEXIST when DEST
- * holds a data.mdb, -ENOTDIR when it is not a directory.
+ * when absent; must not hold a data.mdb yet, and be empty otherwise): the
+ * state of one moment, taken while others go on reading and writing, free
+ * pages left out.  Written as DEST/data.mdb.partial (0600), synced, then
+ * renamed: an interrupted copy leaves no data.mdb.  Then opened and
+ * checked as a store; *st (may be NULL) is the copy's statistics.  A copy
+ * that fails takes back what it made, DEST too when it made it.  -EEXIST
+ * when DEST holds a data.mdb, -ENOTDIR when it is not a directory, one of
+ * FSAFE_E* when DEST is not the caller's alone (fsafe.h's rules).
  */
 int store_copy(struct store *s, const char *dest, struct store_stat *st);
 

@@ -8,6 +8,7 @@
  *
  *   txn.c       errors, the fault guard, transactions, records
  *   open.c      opening and closing, the format record, the default path
+ *               (the directory and its files through fsafe.h)
  *   selector.c  what a selector says (pure: no LMDB)
  *   resolve.c   a selector against the store
  *   write.c     writing a snapshot: plan, records, lists, namespace index
@@ -87,6 +88,8 @@
 #define STORE_MAP_INITIAL ((size_t)1 << 20)
 #define STORE_MAP_MAX ((size_t)1 << (sizeof(size_t) > 4 ? 40 : 30))
 
+struct fsafe_dir;
+
 enum list_kind { LIST_NS = 'n', LIST_PROC = 'p', LIST_MOUNTS = 'm' };
 
 /* The three lists of a snapshot, in the order of its digest. */
@@ -106,6 +109,9 @@ struct store {
 	size_t map_size, file_size;
 	bool map_stale;
 	bool guarded;       /* counted by sto_fault_use() */
+	/* The directory, checked and pinned (fsafe.h): LMDB opens it as
+	 * "/proc/self/fd/N"; a private copy for STORE_FOREIGN. */
+	struct fsafe_dir *dir;
 	/*
 	 * A write transaction faulted inside LMDB.  LMDB may have been left
 	 * mid-operation (a cursor of its own stack still linked into the
@@ -197,9 +203,6 @@ int sto_rec_get(struct sto_txn *t, const uint8_t *h, struct codec_rec *r);
 
 /* ---- the format record (open.c) ----------------------------------------- */
 
-/* PATH as a store directory: made first (0700, parents too) with CREATE;
- * it must be a directory. */
-int sto_dir(const char *path, bool create);
 /* In a write transaction: make the store's format record say VERSION, if
  * it says less, before writing what readers of that would misread. */
 void sto_format_raise(struct sto_txn *t, uint32_t version);

@@ -7,6 +7,7 @@
  * records stored and read by their hash.
  */
 #include "store_int.h"
+#include "fsafe.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -111,6 +112,9 @@ const char *store_strerror(int err)
 	case STORE_EMAPMAX:
 		return "store map cannot grow any further";
 	}
+	/* The refusals of opening a store: they name the file. */
+	if (FSAFE_IS(err))
+		return fsafe_strerror(err);
 	if (err >= MDB_KEYEXIST && err <= MDB_LAST_ERRCODE)
 		return mdb_strerror(err);
 	if (err < 0 && err > -4096)

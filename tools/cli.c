@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fsafe.h"
 
 /* Set by the Makefile, the one place the version comes from. */
 #ifndef NSNAP_VERSION
@@ -91,13 +92,27 @@ const char *cli_store_path(const char *given, int status)
 	return path;
 }
 
+/* Set once, from the command line, before any store is opened. */
+static bool foreign_copy;
+
+int cli_foreign_parse(const char *word)
+{
+	if (strcmp(word, "copy"))
+		return -1;
+	foreign_copy = true;
+	return 0;
+}
+
 struct store *cli_store_open(const char *path, unsigned flags, int status)
 {
 	struct store *s;
 	int rc;
 
 	path = cli_store_path(path, status);
-	rc = store_open(path, flags, &s);
+	rc = store_open(path, flags | (foreign_copy ? STORE_FOREIGN : 0), &s);
+	/* fsafe.h's refusals name the file, its owner and mode themselves. */
+	if (rc && FSAFE_IS(rc))
+		errx(status, "%s", store_strerror(rc));
 	if (rc)
 		errx(status, "%s: %s", path, store_strerror(rc));
 	return s;

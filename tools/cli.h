@@ -3,7 +3,8 @@
  *
  * Owns: the version string, the word grammar of nsdiff and nsnap (options
  * anywhere, "--" ends them), the color decision, the namespace-type list,
- * and the open-store / resolve / load sequence with its messages.  The
+ * --foreign, and the open-store / resolve / load sequence with its
+ * messages.  The
  * tools keep their own exit statuses (nsdiff's is diff(1)'s "trouble"), so
  * the functions that fail take the status to exit with.  Messages go
  * through err(3): "TOOL: ..." on stderr.
@@ -57,8 +58,18 @@ int cli_ns_types(const char *list, uint32_t *types, const char **bad,
  * with "no store: give --store or set NSNAP_STORE". */
 const char *cli_store_path(const char *given, int status);
 
+/*
+ * --foreign=WORD: "copy" makes every later cli_store_open() read the store
+ * from a private copy (STORE_FOREIGN), for a store another user controls;
+ * 0, or -1 for any other word.  Only for tools and commands that open
+ * their store read-only (nsnap's command table says which).
+ */
+int cli_foreign_parse(const char *word);
+
 /* The store at PATH (NULL: the default one) opened with FLAGS
- * (store_open); on failure "PATH: why" and exit STATUS. */
+ * (store_open), and STORE_FOREIGN after --foreign=copy; on failure "PATH:
+ * why" and exit STATUS ("why" alone when it names the file: a refusal of
+ * fsafe.h). */
 struct store *cli_store_open(const char *path, unsigned flags, int status);
 
 /* After store call RC failed for SELECTOR: close S (when not NULL), say

@@ -55,6 +55,8 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 "Options:\n"
 "     --store <path>         the snapshot store (default: $NSNAP_STORE,\n"
 "                              /var/lib/nsnap for root, else $XDG_STATE_HOME/nsnap)\n"
+"     --foreign=copy         read a store another user controls from a\n"
+"                              private copy (see nsnap(8), FOREIGN STORES)\n"
 "     --format <format>      tree (default), list, json or dot (Graphviz)\n"
 "     --all                  tree, dot: also show unchanged namespaces\n"
 "     --color[=<when>]       auto (default), always or never\n"
@@ -95,10 +97,11 @@ static void parse_options(int argc, char **argv, struct options *o,
 	enum {
 		OPT_STORE = 0x100, OPT_FORMAT, OPT_ALL, OPT_COLOR, OPT_PIDNS,
 		OPT_NAMESPACES, OPT_NO_PIDS, OPT_SEARCH_TASKS, OPT_DEEP_SCAN,
-		OPT_TIMELINE, OPT_VERSION,
+		OPT_TIMELINE, OPT_VERSION, OPT_FOREIGN,
 	};
 	static const struct option longopts[] = {
 		{ "store", required_argument, NULL, OPT_STORE },
+		{ "foreign", required_argument, NULL, OPT_FOREIGN },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "color", optional_argument, NULL, OPT_COLOR },
@@ -121,6 +124,10 @@ static void parse_options(int argc, char **argv, struct options *o,
 		switch (c) {
 		case OPT_STORE:
 			o->store_path = optarg;
+			break;
+		case OPT_FOREIGN:
+			if (cli_foreign_parse(optarg))
+				errx(EXIT_TROUBLE, "unknown --foreign '%s' (copy)", optarg);
 			break;
 		case OPT_FORMAT:
 			o->format_given = true;

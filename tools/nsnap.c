@@ -37,6 +37,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "export.h"
+#include "fsafe.h"
 #include "graph.h"
 #include "store.h"
 #include "text.h"
@@ -44,13 +45,14 @@
 static const char usage_text[] =
 "Usage: nsnap [record] [--label TEXT] [--interval DURATION [--count N]]\n"
 "             [--keep N] [-q] [--store PATH]\n"
-"       nsnap list [--json] [--store PATH]\n"
-"       nsnap info SELECTOR [--store PATH]\n"
-"       nsnap verify [SELECTOR] [-q] [--store PATH]\n"
+"       nsnap list [--json] [--foreign=copy] [--store PATH]\n"
+"       nsnap info SELECTOR [--foreign=copy] [--store PATH]\n"
+"       nsnap verify [SELECTOR] [-q] [--foreign=copy] [--store PATH]\n"
 "       nsnap prune --keep N | --before TIME | SELECTOR... [--dry-run] [-q]\n"
 "                   [--store PATH]\n"
-"       nsnap copy DEST [-q] [--store PATH]\n"
-"       nsnap export SELECTOR [--format=json|ndjson] [-o FILE] [--store PATH]\n"
+"       nsnap copy DEST [-q] [--foreign=copy] [--store PATH]\n"
+"       nsnap export SELECTOR [--format=json|ndjson] [-o FILE] [--foreign=copy]\n"
+"                    [--store PATH]\n"
 "       nsnap import FILE... [-q] [--store PATH]\n"
 "\n"
 "Record the namespaces of every process and thread, with everything that\n"
@@ -86,6 +88,8 @@ static const char usage_text[] =
 "  -q, --quiet     no progress, notes or capture warnings on stderr\n"
 "  --store PATH    the store directory (default: $NSNAP_STORE, else\n"
 "                  /var/lib/nsnap for root, else $XDG_STATE_HOME/nsnap)\n"
+"  --foreign=copy  read a store another user controls from a private copy\n"
+"                  (list, info, verify, copy, export; see nsnap(8))\n"
 "  -h, --help      show this text\n"
 "  --version       show the version\n"
 "\n"
@@ -826,6 +830,9 @@ static int cmd_copy(const struct run *r)
 	progress_clear();
 	if (rc == -EEXIST)
 		fail("%s: already holds a store", dest);
+	/* fsafe.h's refusals of DEST name it, its owner and mode. */
+	if (rc && FSAFE_IS(rc))
+		fail("%s", store_strerror(rc));
 	if (rc)
 		fail("%s: cannot copy to %s: %s", path, dest, store_strerror(rc));
 	printf("copied %" PRIu64 " snapshot%s to %s (%" PRIu64 " bytes)\n",
@@ -1030,7 +1037,7 @@ static int cmd_import(const struct run *r)
  */
 enum {
 	OPT_LABEL, OPT_JSON, OPT_INTERVAL, OPT_COUNT, OPT_KEEP, OPT_BEFORE,
-	OPT_DRY_RUN, OPT_FORMAT, OPT_OUTPUT,
+	OPT_DRY_RUN, OPT_FORMAT, OPT_OUTPUT, OPT_FOREIGN,
 	NCMD_OPTS,
 	OPT_STORE = NCMD_OPTS, OPT_VERSION,
 };
@@ -1047,6 +1054,7 @@ static const struct option longopts[] = {
 	[OPT_DRY_RUN] = { "dry-run", no_argument, NULL, OPTVAL(OPT_DRY_RUN) },
 	[OPT_FORMAT] = { "format", required_argument, NULL, OPTVAL(OPT_FORMAT) },
 	[OPT_OUTPUT] = { "output", required_argument, NULL, 'o' },
+	[OPT_FOREIGN] = { "foreign", required_argument, NULL, OPTVAL(OPT_FOREIGN) },
 	[OPT_STORE] = { "store", required_argument, NULL, OPTVAL(OPT_STORE) },
 	[OPT_VERSION] = { "version", no_argument, NULL, OPTVAL(OPT_VERSION) },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -1069,15 +1077,19 @@ static const struct command {
 } commands[] = {
 	{ "record", cmd_record, TAKES(OPT_LABEL) | TAKES(OPT_INTERVAL) |
 	  TAKES(OPT_COUNT) | TAKES(OPT_KEEP), 0, 0, "takes no argument" },
-	{ "list", cmd_list, TAKES(OPT_JSON), 0, 0, "takes no argument" },
-	{ "info", cmd_info, 0, 1, 1, "takes one selector" },
-	{ "verify", cmd_verify, 0, 0, 1, "takes at most one selector" },
+	{ "list", cmd_list, TAKES(OPT_JSON) | TAKES(OPT_FOREIGN), 0, 0,
+	  "takes no argument" },
+	{ "info", cmd_info, TAKES(OPT_FOREIGN), 1, 1, "takes one selector" },
+	{ "verify", cmd_verify, TAKES(OPT_FOREIGN), 0, 1,
+	  "takes at most one selector" },
 	{ "prune", cmd_prune, TAKES(OPT_KEEP) | TAKES(OPT_BEFORE) |
 	  TAKES(OPT_DRY_RUN), 0, SIZE_MAX, NULL },
-	{ "copy", cmd_copy, 0, 1, 1, "takes one destination directory" },
-	{ "backup", cmd_copy, 0, 1, 1, "takes one destination directory" },
-	{ "export", cmd_export, TAKES(OPT_FORMAT) | TAKES(OPT_OUTPUT), 1, 1,
-	  "takes one selector" },
+	{ "copy", cmd_copy, TAKES(OPT_FOREIGN), 1, 1,
+	  "takes one destination directory" },
+	{ "backup", cmd_copy, TAKES(OPT_FOREIGN), 1, 1,
+	  "takes one destination directory" },
+	{ "export", cmd_export, TAKES(OPT_FORMAT) | TAKES(OPT_OUTPUT) |
+	  TAKES(OPT_FOREIGN), 1, 1, "takes one selector" },
 	{ "import", cmd_import, 0, 1, SIZE_MAX, "takes one or more files" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -1214,6 +1226,9 @@ static void parse_values(const struct command *cmd, const char **given,
 		usage_error("--before '%s': want YYYY-MM-DDTHH:MM[:SS][Z] "
 			    "or a duration such as 30d", before);
 	r->prune.before_set = before != NULL;
+	/* Only the commands that read their store take it (the table). */
+	if (given[OPT_FOREIGN] && cli_foreign_parse(given[OPT_FOREIGN]))
+		usage_error("--foreign '%s': want copy", given[OPT_FOREIGN]);
 	r->format = EXPORT_JSON;
 	if (format && !strcmp(format, "ndjson"))
 		r->format = EXPORT_NDJSON;

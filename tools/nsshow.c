@@ -63,6 +63,8 @@ static const char usage_text[] =
 "\t\t<ns> is type:[inode], dev:inode or a namespace ID.\n"
 "--store=<path>\tThe snapshot store (default: $NSNAP_STORE, /var/lib/nsnap\n"
 "\t\tfor root, else $XDG_STATE_HOME/nsnap).\n"
+"--foreign=copy\tRead a store another user controls from a private copy\n"
+"\t\t(see nsnap(8), FOREIGN STORES).\n"
 "--help\t\tShow this text.\n"
 "--version\tShow the version.\n"
 "\n"
@@ -123,6 +125,12 @@ static int set_namespaces(struct options *o, const char *v) { return set_string(
 static int set_snapshot(struct options *o, const char *v) { return set_string(&o->snapshot, v); }
 static int set_store(struct options *o, const char *v) { return set_string(&o->store, v); }
 static int set_history(struct options *o, const char *v) { return set_string(&o->history, v); }
+
+static int set_foreign(struct options *o, const char *v)
+{
+	(void)o;
+	return cli_foreign_parse(v);
+}
 
 static int set_format(struct options *o, const char *v)
 {
@@ -197,6 +205,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "store", FLAG_STRING, set_store, NULL },
 		{ "format", FLAG_STRING, set_format, NULL },
 		{ "history", FLAG_STRING, set_history, NULL },
+		{ "foreign", FLAG_STRING, set_foreign, NULL },
 	};
 	int i = 1;
 
@@ -254,6 +263,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			fprintf(stderr, "invalid value \"%s\" for flag -%s: %s\n", value,
 				shown, f->set == set_color ? "must be auto, always or never"
 				       : f->set == set_format ? "must be tree, json or dot"
+				       : f->set == set_foreign ? "must be copy"
 							      : "parse error");
 			usage(stderr, 2);
 		}

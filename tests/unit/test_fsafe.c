@@ -28,33 +28,9 @@
 #include <lmdb.h>
 
 #include "fsafe.h"
-
-#define NOBODY 65534
-
-static char base[64];
-static unsigned seq;
+#include "scratch.h"
 
 /* ---- fixtures ----------------------------------------------------------- */
-
-/* A fresh path under the test's directory. */
-static const char *fresh(const char *what)
-{
-	static char buf[8][PATH_MAX];
-	char *p = buf[seq % 8];
-
-	snprintf(p, PATH_MAX, "%s/%u-%s", base, seq++, what);
-	return p;
-}
-
-static const char *at(const char *dir, const char *name)
-{
-	static char buf[8][PATH_MAX];
-	static unsigned n;
-	char *p = buf[n++ % 8];
-
-	snprintf(p, PATH_MAX, "%s/%s", dir, name);
-	return p;
-}
 
 static void put_file(const char *path, const char *text, mode_t mode)
 {
@@ -80,21 +56,6 @@ static const char *contents(const char *path)
 	buf[n] = '\0';
 	close(fd);
 	return buf;
-}
-
-static bool exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
-}
-
-static bool is_root(void)
-{
-	if (geteuid() == 0)
-		return true;
-	print_message("not root: this case needs another uid's files; skipped\n");
-	return false;
 }
 
 /* A store made as it would be for 'record': CREATE, then closed. */
@@ -155,23 +116,13 @@ static void lmdb_round_trip(struct fsafe_dir *d, bool write, const char *want)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(base, sizeof(base), "/tmp/test_fsafe.XXXXXX");
-	if (!mkdtemp(base))
-		return -1;
-	/* Searchable, so that uid 65534 may reach what is chowned to it. */
-	return chmod(base, 0755);
+	return scratch_setup("test_fsafe");
 }
 
 static int teardown(void **state)
 {
-	char cmd[192];
-
 	(void)state;
-	/* A case that failed may have left a directory its owner cannot
-	 * enter (made under umask 0777). */
-	snprintf(cmd, sizeof(cmd), "chmod -R u+rwX '%s' 2>/dev/null; rm -rf '%s'",
-		 base, base);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_teardown();
 }
 
 /* ---- store directories -------------------------------------------------- */
