@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "export.h"
+#include "fsafe.h"
 #include "graph.h"
 #include "nsnap_int.h"
 #include "store.h"
@@ -49,58 +50,31 @@ int cmd_copy(const struct run *r)
 
 /* ---- export and import -------------------------------------------------- */
 
-/*
- * Write G to FILE through a temporary file beside it, renamed into place
- * once written and synced: a failed export leaves FILE as it was and no
- * half-written document.  The file is 0600, like the store it came from.
- */
-static int export_file(const char *file, const struct graph *g,
-		       const struct export_info *info, enum export_format fmt)
+/* "nsnap: WHY" for a refusal of fsafe's, whose message names the file;
+ * else "nsnap: NAME: cannot export: WHY". */
+static void export_fail(const char *name, int rc)
 {
-	char *tmp;
-	FILE *f;
-	int fd, rc;
-
-	if (asprintf(&tmp, "%s.XXXXXX", file) < 0)
-		return -ENOMEM;
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = -errno;
-		free(tmp);
-		return rc;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		rc = -errno;
-		close(fd);
-		goto fail;
-	}
-	rc = export_write(f, g, info, fmt);
-	if (!rc && (fflush(f) || ferror(f)))
-		rc = -(errno ? errno : EIO);
-	if (!rc && fsync(fileno(f)))
-		rc = -errno;
-	if (fclose(f) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, file))
-		rc = -errno;
-	if (!rc) {
-		free(tmp);
-		return 0;
-	}
-fail:
-	unlink(tmp);
-	free(tmp);
-	return rc;
+	if (FSAFE_IS(rc))
+		nsnap_fail("%s", fsafe_strerror(rc));
+	nsnap_fail("%s: cannot export: %s", name, fsafe_strerror(rc));
 }
 
+/*
+ * The output goes through fsafe's writer (fsafe.h): standard output by
+ * its names, a regular file replaced whole or not at all, a device or a
+ * FIFO written as it is, never a symbolic link or another user's file.
+ * It is opened once the snapshot is loaded, so that a bad selector is
+ * told at once and not after a FIFO found its reader.
+ */
 int cmd_export(const struct run *r)
 {
-	const char *selector = r->words[0], *out = r->output;
-	enum export_format fmt = r->format;
+	const char *selector = r->words[0];
+	const char *file = r->output ? r->output : "-";
+	const char *name = strcmp(file, "-") ? file : "standard output";
 	struct store *s = cli_store_open(r->store, STORE_RDONLY, 1);
 	struct store_header h;
 	struct graph *g = NULL;
+	struct fsafe_out *out;
 	uint64_t id = cli_resolve(s, selector, 1);
 	int rc = store_header(s, id, &h);
 
@@ -109,18 +83,22 @@ int cmd_export(const struct run *r)
 	if (rc)
 		cli_snapshot_fail(s, selector, rc, 1);
 	store_close(s);
-	struct export_info info = { .id = id, .label = h.label[0] ? h.label : NULL };
-	if (out && strcmp(out, "-")) {
-		rc = export_file(out, g, &info, fmt);
-	} else {
-		rc = export_write(stdout, g, &info, fmt);
-		if (!rc && (fflush(stdout) || ferror(stdout)))
-			rc = -(errno ? errno : EIO);
-		out = "standard output";
+	struct export_info info = {
+		.id = id, .label = h.label[0] ? h.label : NULL,
+	};
+	rc = fsafe_out_open(file, &out);
+	if (rc) {
+		graph_free(g);
+		export_fail(name, rc);
 	}
+	rc = export_write(fsafe_out_file(out), g, &info, r->format);
 	graph_free(g);
 	if (rc)
-		nsnap_fail("%s: cannot export: %s", out, strerror(-rc));
+		fsafe_out_abort(out);
+	else
+		rc = fsafe_out_commit(out);
+	if (rc)
+		export_fail(name, rc);
 	return 0;
 }
 
