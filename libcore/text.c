@@ -137,6 +137,32 @@ void text_dot_data(FILE *out, const char *s, size_t n)
 	}
 }
 
+/* ---- terminal ------------------------------------------------------------ */
+
+void text_term_data(FILE *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0; /* printable bytes not written yet */
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			run++;
+			continue;
+		}
+		fwrite(s + i - run, 1, run, out);
+		run = 0;
+		if (c == '\\') {
+			fputs("\\\\", out);
+		} else {
+			char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+			fwrite(e, 1, sizeof(e), out);
+		}
+	}
+	fwrite(s + n - run, 1, run, out);
+}
+
 /* ---- time ---------------------------------------------------------------- */
 
 const char *text_rfc3339(int64_t ns, bool frac, char *buf, size_t len)

@@ -3,7 +3,9 @@
  *
  * Owns the small rules that render.c, format.c and diff.c must apply
  * alike: squeezing the blanks of a uid/gid map, writing bytes as a JSON
- * string or as Graphviz label data, and RFC 3339 timestamps.  It knows
+ * string, as Graphviz label data or as data in human text (the one rule
+ * by which nsshow on a terminal, nsdiff's text and nsnap's list and info
+ * escape what a snapshot holds), and RFC 3339 timestamps.  It knows
  * nothing of graphs or views; each printer decides what to write, this
  * decides how its bytes are spelled.
  */
@@ -77,6 +79,15 @@ void text_json_bytes(FILE *out, const char *s, size_t n);
  */
 void text_dot_text(FILE *out, const char *s, size_t n);
 void text_dot_data(FILE *out, const char *s, size_t n);
+
+/*
+ * N bytes of data (a comm, a map) for a terminal: printable ASCII as it
+ * is, a backslash as \\, every other byte as \xNN (two lowercase hex
+ * digits).  No locale is asked: the same bytes always read the same, no
+ * name can move the cursor, forge a line or send the terminal a command,
+ * and no spelling can pass for another.  nsshow(1) documents the form.
+ */
+void text_term_data(FILE *out, const char *s, size_t n);
 
 /* Room for any text_rfc3339() of an int64_t, NUL included. */
 #define TEXT_RFC3339_LEN 32

@@ -143,29 +143,45 @@ static int width_of(uint64_t v)
 	return w;
 }
 
+/* A field of a header for the table or info: "-" when empty, else
+ * escaped (cli_term_text); at most N bytes of it. */
+static char *field(const char *s, size_t n)
+{
+	return cli_term_text(*s ? s : "-", n, 1);
+}
+
+/*
+ * The table.  Host names, boot ids and labels may come from a document
+ * written anywhere: shown escaped, the host column as wide as the widest,
+ * the boot id cut to its first 8 bytes (before escaping).
+ */
 static void list_table(const struct headers *all)
 {
 	int wid = 2, whost = 4;
 	char t[40];
 
 	for (size_t i = 0; i < all->n; i++) {
-		int w = width_of(all->h[i].id);
-		int h = (int)strlen(all->h[i].host);
+		char *host = field(all->h[i].host, SIZE_MAX);
+		int w = width_of(all->h[i].id), h = (int)strlen(host);
 		wid = w > wid ? w : wid;
 		whost = h > whost ? h : whost;
+		free(host);
 	}
 	printf("%*s  %-19s  %-*s  %-8s  %5s  %6s  %7s  %5s  %5s  %s\n",
 	       wid, "ID", "TIME", whost, "HOST", "BOOT", "NS", "PROCS",
 	       "THREADS", "PINS", "GAPS", "LABEL");
 	for (size_t i = 0; i < all->n; i++) {
 		const struct store_header *h = &all->h[i];
-		printf("%*" PRIu64 "  %-19s  %-*s  %-8.8s  %5" PRIu64 "  %6" PRIu64
+		char *host = field(h->host, SIZE_MAX), *boot = field(h->boot_id, 8);
+		char *label = field(h->label, SIZE_MAX);
+		printf("%*" PRIu64 "  %-19s  %-*s  %-8s  %5" PRIu64 "  %6" PRIu64
 		       "  %7" PRIu64 "  %5" PRIu64 "  %5" PRIu64 "  %s\n",
 		       wid, h->id, fmt_time(h->start_ns, t, sizeof(t)),
-		       whost, h->host[0] ? h->host : "-",
-		       h->boot_id[0] ? h->boot_id : "-", h->nns, h->nprocs,
-		       h->nthreads, h->npins, h->ngaps,
-		       h->label[0] ? h->label : "-");
+		       whost, host, boot, h->nns, h->nprocs, h->nthreads,
+		       h->npins, h->ngaps, label);
+		free(host);
+		free(boot);
+		free(label);
 	}
 }
 
@@ -190,6 +206,15 @@ int cmd_list(const struct run *r)
 	return 0;
 }
 
+/* "NAME        VALUE", the value as field() shows it. */
+static void info_field(const char *name, const char *value)
+{
+	char *text = field(value, SIZE_MAX);
+
+	printf("%-11s %s\n", name, text);
+	free(text);
+}
+
 int cmd_info(const struct run *r)
 {
 	const char *selector = r->words[0];
@@ -209,13 +234,13 @@ int cmd_info(const struct run *r)
 		       h.original_id);
 	else if (h.imported)
 		printf("imported    from a document that was in no store\n");
-	printf("label       %s\n", h.label[0] ? h.label : "-");
+	info_field("label", h.label);
 	printf("start       %s\n", fmt_time_full(h.start_ns, t, sizeof(t)));
 	printf("end         %s (%.3f s)\n", fmt_time_full(h.end_ns, t, sizeof(t)),
 	       (double)(h.end_ns - h.start_ns) / 1e9);
-	printf("host        %s\n", h.host[0] ? h.host : "-");
-	printf("kernel      %s\n", h.kernel[0] ? h.kernel : "-");
-	printf("boot id     %s\n", h.boot_id[0] ? h.boot_id : "-");
+	info_field("host", h.host);
+	info_field("kernel", h.kernel);
+	info_field("boot id", h.boot_id);
 	printf("namespaces  %" PRIu64 "\n", h.nns);
 	printf("processes   %" PRIu64 "\n", h.nprocs);
 	printf("threads     %" PRIu64 "\n", h.nthreads);
