@@ -128,6 +128,12 @@ build/asan/%: build/asan/obj/tools/%.o $(TLIB_ASAN_OBJ) $(ASAN_LIBS)
 build/asan/test_%: build/asan/obj/tests/unit/test_%.o $(ASAN_LIBS)
 	$(CC) $(CFLAGS) $(SANFLAGS) $< $(ASAN_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS) -o $@
 
+# Test helpers that need the libraries (tests/integration/helpers/*.c
+# that include a header of ours), built sanitized like the tools.
+build/asan/docedit: tests/integration/helpers/docedit.c $(HEADERS) $(ASAN_LIBS)
+	$(CC) $(CPPFLAGS) -Ilibcore -Istore $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS) $< \
+	  $(ASAN_LIBS) $(PKG_LIBS) -o $@
+
 # The fuzz targets' corpus replay: the same entry point, driven by a small
 # main() that feeds every corpus file (built with gcc, runs everywhere).
 build/asan/fuzz_%-replay: build/asan/obj/tests/fuzz/fuzz_%.o build/asan/obj/tests/fuzz/replay_main.o $(ASAN_LIBS)
@@ -162,8 +168,8 @@ unit: $(UNIT_BINS) $(FUZZ_BINS)
 	  $$f tests/fuzz/corpus/$${n#fuzz_}; done
 
 # Every suite runs even when one fails; the target fails if any did.
-INTEGRATION := run diff format ops cli foreign
-integration: $(ASAN_BINS)
+INTEGRATION := run diff format ops cli foreign untrusted
+integration: $(ASAN_BINS) build/asan/docedit
 	@rc=0; for t in $(INTEGRATION); do \
 	  [ -x tests/integration/$$t.sh ] || continue; \
 	  echo "== tests/integration/$$t.sh"; \

@@ -60,12 +60,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
 #include "codec.h"
+#include "fsafe.h"
 
 /*
  * Format 1: what nsnap 0.1 wrote.  Format 2 adds what 0.1 would misread or
@@ -453,6 +455,22 @@ static void txn_abort(struct store_txn *t)
 	}
 }
 
+/*
+ * A commit that failed with EIO: LMDB says EIO for a short write, which
+ * on Linux means the file system filled up part-way (the write after it
+ * would have said ENOSPC).  So when nothing is left free to us, it is
+ * -ENOSPC; otherwise it stays -EIO.  (A full quota is not seen here.)
+ */
+static int commit_eio(struct store *s)
+{
+	struct statvfs v;
+	int fd;
+
+	if (mdb_env_get_fd(s->env, &fd) || fstatvfs(fd, &v))
+		return -EIO;
+	return (geteuid() == 0 ? v.f_bfree : v.f_bavail) == 0 ? -ENOSPC : -EIO;
+}
+
 static int txn_commit(struct store_txn *t)
 {
 	if (!t->ret) {
@@ -463,6 +481,8 @@ static int txn_commit(struct store_txn *t)
 		if (rc != STORE_ECORRUPT)
 			t->txn = NULL;
 		t->ret = mdb_err(rc);
+		if (t->ret == -EIO)
+			t->ret = commit_eio(t->s);
 		if (!t->txn)
 			t->s->active--;
 	}
@@ -632,7 +652,9 @@ static int store_dir(const char *path, bool create)
 }
 
 /* Create PATH 0600 if absent, so LMDB finds it with the right mode. */
-static int create_file(const char *path)
+/* PATH made 0600 if absent, with RESERVE bytes allocated (fsafe.h,
+ * FSAFE_LOCK_BYTES, says why lock.mdb needs them). */
+static int create_file(const char *path, off_t reserve)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	int ret = 0;
@@ -641,6 +663,8 @@ static int create_file(const char *path)
 		return errno == EEXIST ? 0 : -errno;
 	if (fchmod(fd, 0600))
 		ret = -errno;
+	else if (reserve && (ret = -posix_fallocate(fd, 0, reserve)))
+		unlink(path);
 	close(fd);
 	return ret;
 }
@@ -835,9 +859,9 @@ int store_open(const char *path, unsigned flags, struct store **out)
 		ret = STORE_ENOTSTORE;
 		goto fail;
 	}
-	ret = create ? create_file(data) : 0;
+	ret = create ? create_file(data, 0) : 0;
 	if (!ret)
-		ret = create_file(lock);
+		ret = create_file(lock, FSAFE_LOCK_BYTES);
 	/* A reader without write access may still use an existing lock. */
 	if (ret && !create)
 		ret = 0;

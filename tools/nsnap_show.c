@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,24 @@ static const char *fmt_time_full(int64_t ns, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%s.%09ld%s", a, frac, z);
 	return buf;
+}
+
+/*
+ * END - START in seconds.  An imported document may hold any times, and
+ * the difference of two int64_t need not fit one: then it is taken from
+ * the whole seconds (each within +-9.3e9, so their difference fits) and
+ * the fractions apart.
+ */
+static double span_seconds(int64_t start, int64_t end)
+{
+	const int64_t ns = 1000000000;
+	bool fits = start >= 0 ? end >= INT64_MIN + start
+			       : end <= INT64_MAX + start;
+
+	if (fits)
+		return (double)(end - start) / 1e9;
+	return (double)(end / ns - start / ns) +
+	       (double)(end % ns - start % ns) / 1e9;
 }
 
 /* Strings in list --json follow the project's one JSON rule (text.h). */
@@ -237,7 +257,7 @@ int cmd_info(const struct run *r)
 	info_field("label", h.label);
 	printf("start       %s\n", fmt_time_full(h.start_ns, t, sizeof(t)));
 	printf("end         %s (%.3f s)\n", fmt_time_full(h.end_ns, t, sizeof(t)),
-	       (double)(h.end_ns - h.start_ns) / 1e9);
+	       span_seconds(h.start_ns, h.end_ns));
 	info_field("host", h.host);
 	info_field("kernel", h.kernel);
 	info_field("boot id", h.boot_id);
