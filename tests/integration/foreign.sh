@@ -57,14 +57,7 @@ W=$(mktemp -d /tmp/nsnap-foreign-test.XXXXXX)
 chmod 0755 "$W"
 exec </dev/null
 
-cleanup() {
-    local j
-    for j in $(jobs -p); do kill -9 "$j" 2>/dev/null; done
-    wait 2>/dev/null
-    mountpoint -q "$W/small" 2>/dev/null && umount "$W/small"
-    rm -rf "$W"
-}
-trap cleanup EXIT
+trap 'work_cleanup "$W" "$W/small"' EXIT
 
 # gated NAME STATUS [DETAIL...]: a check that needs the integration of
 # store/fsafe.h; STATUS is the check's exit status (0: it holds)

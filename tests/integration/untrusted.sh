@@ -41,14 +41,7 @@ W=$(mktemp -d /tmp/nsnap-untrusted-test.XXXXXX)
 S=$W/live H=$W/hostile
 exec </dev/null
 
-cleanup() {
-    local j
-    for j in $(jobs -p); do kill -9 "$j" 2>/dev/null; done
-    wait 2>/dev/null
-    mountpoint -q "$W/small" 2>/dev/null && umount "$W/small"
-    [ "${KEEP:-0}" = 1 ] || rm -rf "$W"
-}
-trap cleanup EXIT
+trap 'work_cleanup "$W" "$W/small"' EXIT
 
 # run NAME CMD...: stdout to $W/NAME.out, stderr to $W/NAME.err, status in RC
 run() {
