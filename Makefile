@@ -42,12 +42,14 @@ VERSION := $(shell [ -e .git ] && git describe --always --dirty 2>/dev/null || e
 # libcore (the model, capture, views, printers) knows nothing of storage,
 # store (LMDB, the record encoding, interchange) nothing of the tools.
 # A tools/*.c with a header of its own is a helper module of the tools;
+# tools/TOOL_*.c is a module of program TOOL alone (nsnap_show.c: nsnap's);
 # every other tools/*.c is a program.
 CORE_SRC  := $(sort $(wildcard libcore/*.c))
 STORE_SRC := $(sort $(wildcard store/*.c))
 TLIB_SRC  := $(sort $(filter $(patsubst %.h,%.c,$(wildcard tools/*.h)),$(wildcard tools/*.c)))
+TPRIV_SRC := $(sort $(filter-out $(TLIB_SRC),$(wildcard tools/*_*.c)))
 LIB_SRC   := $(CORE_SRC) $(STORE_SRC)
-TOOLS     := $(basename $(notdir $(filter-out $(TLIB_SRC),$(wildcard tools/*.c))))
+TOOLS     := $(basename $(notdir $(filter-out $(TLIB_SRC) $(TPRIV_SRC),$(wildcard tools/*.c))))
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HEADERS   := $(wildcard libcore/*.h store/*.h tools/*.h)
@@ -66,7 +68,10 @@ TLIB_OBJ       := $(patsubst %.c,build/obj/%.o,$(TLIB_SRC))
 CORE_ASAN_OBJ  := $(patsubst %.c,build/asan/obj/%.o,$(CORE_SRC))
 STORE_ASAN_OBJ := $(patsubst %.c,build/asan/obj/%.o,$(STORE_SRC))
 TLIB_ASAN_OBJ  := $(patsubst %.c,build/asan/obj/%.o,$(TLIB_SRC))
-TOOL_ASAN_OBJ  := $(patsubst %,build/asan/obj/tools/%.o,$(TOOLS)) $(TLIB_ASAN_OBJ)
+TPRIV_OBJ      := $(patsubst %.c,build/obj/%.o,$(TPRIV_SRC))
+TPRIV_ASAN_OBJ := $(patsubst %.c,build/asan/obj/%.o,$(TPRIV_SRC))
+TOOL_ASAN_OBJ  := $(patsubst %,build/asan/obj/tools/%.o,$(TOOLS)) $(TLIB_ASAN_OBJ) \
+                  $(TPRIV_ASAN_OBJ)
 LIBS           := build/libnsstore.a build/libnscore.a
 ASAN_LIBS      := build/asan/libnsstore.a build/asan/libnscore.a
 BINS      := $(addprefix build/,$(TOOLS))
@@ -100,7 +105,7 @@ build/asan/obj/%.o: %.c $(HEADERS)
 build/version: FORCE
 	@mkdir -p build
 	@[ "$$(cat $@ 2>/dev/null)" = '$(VERSION)' ] || echo '$(VERSION)' >$@
-$(patsubst %,build/obj/tools/%.o,$(TOOLS)) $(TLIB_OBJ) $(TOOL_ASAN_OBJ): build/version
+$(patsubst %,build/obj/tools/%.o,$(TOOLS)) $(TLIB_OBJ) $(TPRIV_OBJ) $(TOOL_ASAN_OBJ): build/version
 
 build/libnscore.a: $(CORE_OBJ)
 build/libnsstore.a: $(STORE_OBJ)
@@ -110,14 +115,24 @@ build/%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# A program: its object, its own modules (tools/TOOL_*.c), the helpers.
+$(foreach t,$(TOOLS),$(eval build/$(t): $(filter build/obj/tools/$(t)_%,$(TPRIV_OBJ))) \
+  $(eval build/asan/$(t): $(filter build/asan/obj/tools/$(t)_%,$(TPRIV_ASAN_OBJ))))
+
 build/%: build/obj/tools/%.o $(TLIB_OBJ) $(LIBS)
-	$(CC) $(CFLAGS) $< $(TLIB_OBJ) $(LIBS) $(PKG_LIBS) -o $@
+	$(CC) $(CFLAGS) $< $(filter $(TPRIV_OBJ),$^) $(TLIB_OBJ) $(LIBS) $(PKG_LIBS) -o $@
 
 build/asan/%: build/asan/obj/tools/%.o $(TLIB_ASAN_OBJ) $(ASAN_LIBS)
-	$(CC) $(CFLAGS) $(SANFLAGS) $< $(TLIB_ASAN_OBJ) $(ASAN_LIBS) $(PKG_LIBS) -o $@
+	$(CC) $(CFLAGS) $(SANFLAGS) $< $(filter $(TPRIV_ASAN_OBJ),$^) $(TLIB_ASAN_OBJ) $(ASAN_LIBS) $(PKG_LIBS) -o $@
 
 build/asan/test_%: build/asan/obj/tests/unit/test_%.o $(ASAN_LIBS)
 	$(CC) $(CFLAGS) $(SANFLAGS) $< $(ASAN_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS) -o $@
+
+# Test helpers that need the libraries (tests/integration/helpers/*.c
+# that include a header of ours), built sanitized like the tools.
+build/asan/docedit: tests/integration/helpers/docedit.c $(HEADERS) $(ASAN_LIBS)
+	$(CC) $(CPPFLAGS) -Ilibcore -Istore $(PKG_CFLAGS) $(CFLAGS) $(SANFLAGS) $< \
+	  $(ASAN_LIBS) $(PKG_LIBS) -o $@
 
 # The fuzz targets' corpus replay: the same entry point, driven by a small
 # main() that feeds every corpus file (built with gcc, runs everywhere).
@@ -153,8 +168,8 @@ unit: $(UNIT_BINS) $(FUZZ_BINS)
 	  $$f tests/fuzz/corpus/$${n#fuzz_}; done
 
 # Every suite runs even when one fails; the target fails if any did.
-INTEGRATION := run diff format ops cli foreign
-integration: $(ASAN_BINS)
+INTEGRATION := run diff format ops cli foreign untrusted
+integration: $(ASAN_BINS) build/asan/docedit
 	@rc=0; for t in $(INTEGRATION); do \
 	  [ -x tests/integration/$$t.sh ] || continue; \
 	  echo "== tests/integration/$$t.sh"; \

@@ -84,9 +84,10 @@ static inline struct view_opts diff_view_opts(const struct diff_opts *o)
 /* The word list, JSON and tree use for a pin ("fd", "mount", ...). */
 const char *diff_pin_name(enum diff_pin pin);
 
-/* N bytes with C escapes: a text_write_fn. */
+/* N bytes escaped, '"' as \" and the rest as text_term_data(): a
+ * text_write_fn. */
 void diff_put_escaped(FILE *out, const char *s, size_t n);
-/* A value: bare when it is one plain word, else quoted with C escapes. */
+/* A value: bare when it is one plain word, else quoted and escaped. */
 void diff_put_value(FILE *out, const char *s);
 /* "net:[4026531840]" */
 void diff_put_ns(FILE *out, const struct graph *g, uint32_t ns);

@@ -34,26 +34,21 @@ static bool plain_char(unsigned char c)
 	return c > ' ' && c < 0x7f && c != '"' && c != '\\';
 }
 
-static void put_escaped_char(FILE *out, unsigned char c)
-{
-	switch (c) {
-	case '"':  fputs("\\\"", out); break;
-	case '\\': fputs("\\\\", out); break;
-	case '\n': fputs("\\n", out); break;
-	case '\t': fputs("\\t", out); break;
-	default:
-		if (c < ' ' || c >= 0x7f)
-			fprintf(out, "\\x%02x", c);
-		else
-			fputc(c, out);
-	}
-}
-
-/* N bytes with C escapes: a text_write_fn. */
+/*
+ * N bytes with escapes: a text_write_fn.  '"' as \", since values are
+ * quoted with it; every other byte by the one rule for data in human
+ * text (text_term_data()), so that nothing from a snapshot reaches a
+ * terminal as a control byte, whether or not the output is one.
+ */
 void diff_put_escaped(FILE *out, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		put_escaped_char(out, (unsigned char)s[i]);
+	for (const char *q; (q = memchr(s, '"', n)); ) {
+		text_term_data(out, s, (size_t)(q - s));
+		fputs("\\\"", out);
+		n -= (size_t)(q - s) + 1;
+		s = q + 1;
+	}
+	text_term_data(out, s, n);
 }
 
 /*

@@ -3,7 +3,9 @@
  *
  * Owns the small rules that render.c, format.c and diff.c must apply
  * alike: squeezing the blanks of a uid/gid map, writing bytes as a JSON
- * string or as Graphviz label data, and RFC 3339 timestamps.  It knows
+ * string, as Graphviz label data or as data in human text (the one rule
+ * by which nsshow on a terminal, nsdiff's text and nsnap's list and info
+ * escape what a snapshot holds), and RFC 3339 timestamps.  It knows
  * nothing of graphs or views; each printer decides what to write, this
  * decides how its bytes are spelled.
  */

@@ -550,15 +550,20 @@ int fsafe_dir_create(struct fsafe_dir *d, const char *name, int *fd)
 	return 0;
 }
 
-/* Make NAME if absent, so that LMDB finds it made by us, 0600. */
-static int ensure_file(struct fsafe_dir *d, const char *name)
+/* Make NAME if absent, so that LMDB finds it made by us, 0600, with
+ * RESERVE bytes allocated (FSAFE_LOCK_BYTES says why). */
+static int ensure_file(struct fsafe_dir *d, const char *name, off_t reserve)
 {
 	int fd, ret = fsafe_dir_create(d, name, &fd);
 
 	if (ret == -EEXIST)
 		return 0;
-	if (!ret)
-		close(fd);
+	if (ret)
+		return ret;
+	/* Not left behind unreserved: the next open would take it. */
+	if (reserve && (ret = -posix_fallocate(fd, 0, reserve)))
+		unlinkat(d->fd, name, 0);
+	close(fd);
 	return ret;
 }
 
@@ -577,14 +582,14 @@ static int store_files_check(struct fsafe_dir *d, enum fsafe_job job)
 	if (ret == 1 && job != FSAFE_JOB_OPEN && !made && (ret = check_empty(d, job)))
 		return ret;
 	if (job == FSAFE_JOB_CREATE)
-		ret = ensure_file(d, "data.mdb");
+		ret = ensure_file(d, "data.mdb", 0);
 	else
 		ret = 0;
 	/* Without data.mdb this is no store (store.c says so): make nothing
 	 * there.  A reader without write access may use an existing lock. */
 	if (!ret && job != FSAFE_JOB_DEST &&
 	    fstatat(d->fd, "data.mdb", &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		ret = ensure_file(d, "lock.mdb");
+		ret = ensure_file(d, "lock.mdb", FSAFE_LOCK_BYTES);
 		if (job == FSAFE_JOB_OPEN && (ret == -EACCES || ret == -EROFS ||
 					ret == -EPERM))
 			ret = 0;
@@ -801,7 +806,7 @@ int fsafe_dir_private(const char *path, struct fsafe_dir **out)
 	if (!ret)
 		ret = copy_data(src, dst, d->fd, at);
 	if (!ret)
-		ret = ensure_file(d, "lock.mdb");
+		ret = ensure_file(d, "lock.mdb", FSAFE_LOCK_BYTES);
 	if (!ret)
 		d->data_size = (int64_t)st.st_size;
 out:

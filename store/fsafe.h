@@ -67,6 +67,14 @@ const char *fsafe_strerror(int err);
 
 /* ---- store directories -------------------------------------------------- */
 
+/*
+ * Bytes allocated for a new lock.mdb: the size of LMDB's lock table with
+ * its default 126 reader slots.  LMDB writes that table through a shared
+ * map, where a full file system is a SIGBUS rather than ENOSPC; allocated
+ * when the file is made, a full disk is told then, as "no space left".
+ */
+#define FSAFE_LOCK_BYTES 8192
+
 #define FSAFE_CREATE 0x1u /* make the directory (parents too, 0700) if
 			     absent, and data.mdb and lock.mdb (0600) */
 #define FSAFE_DEST   0x2u /* the destination of a copy: made like CREATE,

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -365,6 +366,22 @@ void sto_txn_abort(struct sto_txn *t)
 	}
 }
 
+/*
+ * A commit that failed with EIO: LMDB says EIO for a short write, which
+ * on Linux means the file system filled up part-way (the write after it
+ * would have said ENOSPC).  So when nothing is left free to us, it is
+ * -ENOSPC; otherwise it stays -EIO.  (A full quota is not seen here.)
+ */
+static int commit_eio(struct store *s)
+{
+	struct statvfs v;
+	int fd;
+
+	if (mdb_env_get_fd(s->env, &fd) || fstatvfs(fd, &v))
+		return -EIO;
+	return (geteuid() == 0 ? v.f_bfree : v.f_bavail) == 0 ? -ENOSPC : -EIO;
+}
+
 int sto_txn_commit(struct sto_txn *t)
 {
 	if (!t->ret) {
@@ -375,6 +392,8 @@ int sto_txn_commit(struct sto_txn *t)
 		if (rc != STORE_ECORRUPT)
 			t->txn = NULL;
 		t->ret = sto_mdb_err(rc);
+		if (t->ret == -EIO)
+			t->ret = commit_eio(t->s);
 		if (!t->txn)
 			t->s->active--;
 	}

@@ -2,6 +2,7 @@
  * cli.c — what the three tools decide and say alike (see cli.h).
  */
 #include <err.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "cli.h"
 #include "fsafe.h"
+#include "text.h"
 
 /* Set by the Makefile, the one place the version comes from. */
 #ifndef NSNAP_VERSION
@@ -60,6 +62,24 @@ bool cli_color_wanted(enum cli_color mode)
 	if (mode != CLI_COLOR_AUTO)
 		return mode == CLI_COLOR_ALWAYS;
 	return isatty(STDOUT_FILENO) && !(no_color && *no_color);
+}
+
+char *cli_term_text(const char *s, size_t n, int status)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f) {
+		text_term_data(f, s, strnlen(s, n));
+		if (fclose(f)) {
+			free(text);
+			text = NULL;
+		}
+	}
+	if (!text)
+		errx(status, "%s", strerror(ENOMEM));
+	return text;
 }
 
 int cli_ns_types(const char *list, uint32_t *types, const char **bad,

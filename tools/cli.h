@@ -3,8 +3,8 @@
  *
  * Owns: the version string, the word grammar of nsdiff and nsnap (options
  * anywhere, "--" ends them), the color decision, the namespace-type list,
- * --foreign, and the open-store / resolve / load sequence with its
- * messages.  The
+ * --foreign, data from a snapshot as human text, and the open-store /
+ * resolve / load sequence with its messages.  The
  * tools keep their own exit statuses (nsdiff's is diff(1)'s "trouble"), so
  * the functions that fail take the status to exit with.  Messages go
  * through err(3): "TOOL: ..." on stderr.
@@ -45,6 +45,16 @@ enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
 /* "auto", "always" or "never": 0; anything else: -1. */
 int cli_color_parse(const char *word, enum cli_color *mode);
 bool cli_color_wanted(enum cli_color mode);
+
+/*
+ * The first N bytes of S (fewer when S ends first; SIZE_MAX: all of it)
+ * as the tools show data from a snapshot or the system in human text, on
+ * a terminal or not: spelled by text_term_data() (printable ASCII as it
+ * is, a backslash as \\, any other byte as \xNN), so that a host name or
+ * a label cannot move the cursor, forge a line or command the terminal.
+ * A malloc'd string; on ENOMEM "TOOL: ..." and exit STATUS.
+ */
+char *cli_term_text(const char *s, size_t n, int status);
 
 /*
  * A comma-separated list of namespace type names ("net,uts") as a set of

@@ -237,21 +237,37 @@ static void load_side(struct options *o, struct store **s, struct side *side)
 	side->time_ns = side->g->meta.start_ns;
 }
 
+/* A host name or boot id of a side, escaped (cli_term_text); "?" for
+ * none.  Free it. */
+static char *meta_text(const char *s)
+{
+	return cli_term_text(s ? s : "?", SIZE_MAX, EXIT_TROUBLE);
+}
+
 /* Matches across boots or hosts are guesses: say so where it is seen. */
 static void warn_not_comparable(const struct diff *d)
 {
 	const struct graph_meta *a = &d->a->meta, *b = &d->b->meta;
+	char *ta, *tb;
 
-	if (d->flags & DIFF_OTHER_HOST)
+	if (d->flags & DIFF_OTHER_HOST) {
+		ta = meta_text(a->hostname);
+		tb = meta_text(b->hostname);
 		warnx("WARNING: the two sides come from different hosts ('%s' and "
 		      "'%s'): namespaces and processes are matched by numbers that "
-		      "mean nothing across machines",
-		      a->hostname ? a->hostname : "?", b->hostname ? b->hostname : "?");
-	if (d->flags & DIFF_OTHER_BOOT)
+		      "mean nothing across machines", ta, tb);
+		free(ta);
+		free(tb);
+	}
+	if (d->flags & DIFF_OTHER_BOOT) {
+		ta = meta_text(a->boot_id);
+		tb = meta_text(b->boot_id);
 		warnx("WARNING: the two sides come from different boots (boot id %s "
 		      "and %s): PIDs, inode numbers and namespace IDs are reused "
-		      "across boots, every match below is a guess",
-		      a->boot_id ? a->boot_id : "?", b->boot_id ? b->boot_id : "?");
+		      "across boots, every match below is a guess", ta, tb);
+		free(ta);
+		free(tb);
+	}
 }
 
 static int run_diff(struct options *o, size_t nargs, char **args)

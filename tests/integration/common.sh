@@ -6,7 +6,8 @@
 # NSNAP_BIN (default build, relative to the top directory) and exports it,
 # re-executes the calling script as PID 1 of its own PID namespace
 # (`unshare --pid --fork --mount-proc`; root only), and defines PASS, FAIL,
-# SAN_RE and the result helpers ok, skip, notok and finish.
+# SAN_RE, the result helpers ok, skip, notok and finish, and
+# work_cleanup for an EXIT trap.
 
 TOP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NSNAP_BIN=${NSNAP_BIN:-build}
@@ -40,4 +41,14 @@ finish() {
     echo "$SUITE: $PASS passed, $FAIL failed"
     [ "$FAIL" = 0 ]
     exit
+}
+# work_cleanup DIR [MOUNT...]: for an EXIT trap: end the jobs the script
+# started, unmount each MOUNT that is mounted, remove DIR (KEEP=1 keeps it)
+work_cleanup() {
+    local d=$1 j m
+    shift
+    for j in $(jobs -p); do kill -9 "$j" 2>/dev/null; done
+    wait 2>/dev/null
+    for m in "$@"; do mountpoint -q "$m" 2>/dev/null && umount "$m"; done
+    [ "${KEEP:-0}" = 1 ] || rm -rf "$d"
 }

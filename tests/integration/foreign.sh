@@ -4,13 +4,13 @@
 # it was reported, then the check that it did no harm.
 #
 #   NSNAP_BIN=build/asan tests/integration/foreign.sh
-#   FOREIGN_STRICT=1 NSNAP_BIN=build/asan tests/integration/foreign.sh
 #
 # Needs root, util-linux (unshare, setpriv) and useradd: the other user is
 # $FOREIGN_USER (default nsnap-tester), made as a system user without a
 # home when absent; without one every check is skipped, visibly.
 #
-# Asserted (the store and the tools open stores through store/fsafe.h):
+# Asserted (the store and the tools open stores, and export -o writes,
+# through store/fsafe.h):
 #
 #   own-store: both users' own stores work
 #   lock-link/CMD: root's file unchanged   lock.mdb -> a root file, then
@@ -36,19 +36,13 @@
 #   store-env-long: no "set NSNAP_STORE"   a 5,000-byte NSNAP_STORE
 #   export-dash, export-regular: `-o -` is standard output, a regular file
 #                                          is replaced by a new one (0600)
-#   export-planted-link: root's file behind the link never written
-#   no sanitizer report
-#
-# The checks marked "gated" need nsnap export -o to write through
-# store/fsafe.h's fsafe_out.  Until then they print "not ok - NAME # TODO"
-# and do not fail the suite; FOREIGN_STRICT=1 makes them count.  Gated:
-#
 #   export-chr: still a device             -o onto a /dev/null made by mknod
 #   export-fifo: still a FIFO, reader got the document
 #   export-proc-link: link left alone      -o onto a link to /proc/self/fd/1
 #   export-theirs: refused, file unchanged -o onto the other user's file
-#   export-planted-link: link left alone   -o onto the user's link to a
-#                                          root file
+#   export-planted-link: root's file behind it never written, link left
+#                                          alone (the user's link to a
+#                                          root file)
 #
 # Output: "ok - NAME", "not ok - NAME" (details on "# " lines), "skip -
 # NAME", and last "foreign: N passed, M failed".
@@ -57,39 +51,13 @@ SUITE=foreign
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
-STRICT=${FOREIGN_STRICT:-0}
 TU=${FOREIGN_USER:-nsnap-tester}
-TODO=0
 W=$(mktemp -d /tmp/nsnap-foreign-test.XXXXXX)
 chmod 0755 "$W"
 exec </dev/null
 
-cleanup() {
-    local j
-    for j in $(jobs -p); do kill -9 "$j" 2>/dev/null; done
-    wait 2>/dev/null
-    mountpoint -q "$W/small" 2>/dev/null && umount "$W/small"
-    rm -rf "$W"
-}
-trap cleanup EXIT
+trap 'work_cleanup "$W" "$W/small"' EXIT
 
-# gated NAME STATUS [DETAIL...]: a check that needs export -o through
-# fsafe_out; STATUS is the check's exit status (0: it holds)
-gated() {
-    local name=$1 st=$2 d
-    shift 2
-    if [ "$st" = 0 ]; then
-        ok "$name"
-    elif [ "$STRICT" = 1 ]; then
-        notok "$name" "$@"
-    else
-        echo "not ok - $name # TODO needs export -o through fsafe_out (FOREIGN_STRICT=1 asserts it)"
-        for d in "$@"; do
-            if [ -f "$d" ]; then sed 's/^/#   /' "$d" | head -n 5; else echo "#   $d"; fi
-        done
-        TODO=$((TODO + 1))
-    fi
-}
 # check NAME STATUS [DETAIL...]: an ordinary check
 check() {
     if [ "$2" = 0 ]; then ok "$1"; else local n=$1; shift 2; notok "$n" "$@"; fi
@@ -327,7 +295,7 @@ check "export-regular: replaced by a new file, 0600" $? "status $RC" "$W/regular
 if mknod "$W/null" c 1 3 2>"$W/mknod.err"; then
     export_to chr "$W/null"
     [ -c "$W/null" ]
-    gated "export-chr: still a character device" $? "$(ls -l "$W/null")" "$W/chr.err"
+    check "export-chr: still a character device" $? "$(ls -l "$W/null")" "$W/chr.err"
 else
     skip "export-chr: mknod: $(head -n 1 "$W/mknod.err")"
 fi
@@ -336,24 +304,24 @@ mkfifo "$W/fifo"
 timeout 20 cat "$W/fifo" >"$W/fifo.out" 2>/dev/null &
 reader=$!
 export_to fifo "$W/fifo"
-# Today the FIFO is replaced and the reader waits for nothing.
+# The reader has the document once the writer closed its end.
 sleep 0.2
 kill "$reader" 2>/dev/null
 wait "$reader" 2>/dev/null
 [ -p "$W/fifo" ] && head -c 1 "$W/fifo.out" | grep -q '{'
-gated "export-fifo: still a FIFO, the reader got the document" $? \
+check "export-fifo: still a FIFO, the reader got the document" $? \
     "$(ls -l "$W/fifo")" "$W/fifo.err"
 
 ln -s /proc/self/fd/1 "$W/stdout-link"
 export_to proc-link "$W/stdout-link"
 [ -L "$W/stdout-link" ] && [ "$(readlink "$W/stdout-link")" = /proc/self/fd/1 ]
-gated "export-proc-link: the link left alone" $? "$(ls -l "$W/stdout-link")" \
+check "export-proc-link: the link left alone" $? "$(ls -l "$W/stdout-link")" \
     "$W/proc-link.err"
 
 as_user sh -c "echo theirs >'$T/theirs.json'"
 export_to theirs "$T/theirs.json"
 [ "$RC" != 0 ] && [ "$(cat "$T/theirs.json")" = theirs ] && owner_named "$W/theirs.err"
-gated "export-theirs: refused naming owner, the file unchanged" $? \
+check "export-theirs: refused naming owner, the file unchanged" $? \
     "status $RC" "$W/theirs.err"
 
 victim "$W/victim-exp"
@@ -363,7 +331,7 @@ unchanged "$W/victim-exp"
 check "export-planted-link: root's file behind it never written" $? \
     "$(stat -c '%s bytes' "$W/victim-exp")" "$W/planted.err"
 [ -L "$T/planted" ]
-gated "export-planted-link: the link left alone" $? "$(ls -l "$T/planted")" \
+check "export-planted-link: the link left alone" $? "$(ls -l "$T/planted")" \
     "$W/planted.err"
 
 # ---- no tool crashed ------------------------------------------------------
@@ -373,5 +341,4 @@ for f in "${SANS[@]}"; do grep -Eqs "$SAN_RE" "$f" && bad+=("$f"); done
 [ "${#bad[@]}" = 0 ]
 check "no sanitizer report" $? "${bad[@]}"
 
-echo "# $TODO checks marked TODO wait for export -o to use fsafe_out"
 finish

@@ -812,6 +812,62 @@ static void format_tree(void **state)
 	world_free(&b);
 }
 
+/* Only printable ASCII and newlines: no byte of a snapshot's strings can
+ * command the terminal that shows the text. */
+static void assert_plain_text(const char *text)
+{
+	for (const char *p = text; *p; p++)
+		assert_true(*p == '\n' || (*p >= 0x20 && *p < 0x7f));
+}
+
+/* A comm and a host name from a hostile machine: escaped in the list,
+ * the tree and the events, whether or not the output is a terminal. */
+static void format_hostile_text(void **state)
+{
+	static const char evil[] = "a\"b\nc\x1b[2J\r\x07\\\xc2\x9b";
+	static const char spelled[] = "\"a\\\"b\\x0ac\\x1b[2J\\x0d\\x07"
+				      "\\\\\\xc2\\x9b\"";
+	struct world a, b;
+	struct diff d;
+	char *text;
+
+	(void)state;
+	small_case(&a, &b);
+	a.g->meta.hostname = dup(a.g, evil);
+	b.g->meta.hostname = dup(b.g, evil);
+	for (size_t i = 0; i < b.g->nprocs; i++)
+		if (b.g->procs[i].pid == 200)
+			b.g->procs[i].comm = dup(b.g, evil);
+	assert_int_equal(diff_graphs(a.g, b.g, &small_opts, &d), 0);
+
+	text = print_with(diff_print_list, &d, NULL);
+	assert_plain_text(text);
+	char want[128];
+	snprintf(want, sizeof(want), "started pid=200 start=2000 comm=%s\n", spelled);
+	assert_non_null(strstr(text, want));
+	free(text);
+
+	text = print_with(diff_print_tree, &d, &(struct diff_print_opts){ 0 });
+	assert_plain_text(text);
+	snprintf(want, sizeof(want), "host=%s\n", spelled);
+	assert_non_null(strstr(text, want));
+	snprintf(want, sizeof(want), "200 %s (started)\n", spelled);
+	assert_non_null(strstr(text, want));
+	free(text);
+
+	struct capture c;
+	struct diff_snapshot at = { .time_ns = 0, .id = "2", .g = b.g };
+	assert_int_equal(diff_print_events(cap_open(&c), &d, &at), 0);
+	text = cap_close(&c);
+	assert_plain_text(text);
+	snprintf(want, sizeof(want), "snapshot host=%s boot=", spelled);
+	assert_non_null(strstr(text, want));
+	free(text);
+	diff_release(&d);
+	world_free(&a);
+	world_free(&b);
+}
+
 static void format_tree_replaced(void **state)
 {
 	struct world a, b;
@@ -1533,6 +1589,7 @@ int main(void)
 		cmocka_unit_test(threads),
 		cmocka_unit_test(corrupt),
 		cmocka_unit_test(format_list),
+		cmocka_unit_test(format_hostile_text),
 		cmocka_unit_test(format_json),
 		cmocka_unit_test(format_json_members),
 		cmocka_unit_test(format_tree),

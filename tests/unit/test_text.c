@@ -5,7 +5,7 @@
  * nsdiff printers wrote before they shared these functions: the squeezing
  * of maps under Go's rule (the reference's tree) and under the kernel's
  * blanks (nsdiff), the two JSON control-byte rules, DOT label data and
- * both RFC 3339 forms.  JSON strings are also decoded by jansson, an
+ * both RFC 3339 forms, and data spelled for human text.  JSON strings are also decoded by jansson, an
  * independent reader, to show that every byte survives as its code point.
  */
 #include <setjmp.h>
@@ -242,6 +242,33 @@ static void test_dot_data(void **state)
 	free(got);
 }
 
+static void test_term_data(void **state)
+{
+	struct sink s;
+	char *got;
+	/* A screen clear, a forged line, a window title, a C1 CSI in UTF-8,
+	 * DEL, a backslash and a quote. */
+	static const char data[] = "a\x1b[2J\rb\nc\x1b]0;t\x07 \xc2\x9b\x7f\\\"~";
+
+	(void)state;
+	sink_open(&s);
+	text_term_data(s.f, data, strlen(data));
+	got = sink_close(&s);
+	assert_string_equal(got, "a\\x1b[2J\\x0db\\x0ac\\x1b]0;t\\x07 "
+				 "\\xc2\\x9b\\x7f\\\\\"~");
+	/* Printable ASCII and nothing else. */
+	for (const char *p = got; *p; p++)
+		assert_true(*p >= 0x20 && *p < 0x7f);
+	free(got);
+
+	/* N bytes, not the string: a NUL inside is data too. */
+	sink_open(&s);
+	text_term_data(s.f, "ab\0c", 4);
+	got = sink_close(&s);
+	assert_memory_equal(got, "ab\\x00c", 8);
+	free(got);
+}
+
 static void expect_time(int64_t ns, bool frac, const char *want)
 {
 	char buf[TEXT_RFC3339_LEN];
@@ -287,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_dot_data),
+		cmocka_unit_test(test_term_data),
 		cmocka_unit_test(test_rfc3339),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
