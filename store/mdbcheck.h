@@ -1,24 +1,30 @@
 /*
  * mdbcheck.h — checks of an LMDB 0.9 environment made before LMDB uses it.
  *
- * Owns the knowledge of LMDB's on-disk format (data.mdb pages, lock.mdb's
- * header) and the seal, nsnap.seal, that lets a store notice that its data
- * file went back in time.  LMDB trusts its files: a damaged page makes it
- * fault, assert or read past a page, and a damaged meta page can make it
- * pick an older transaction without a word.  These functions read the
- * files with pread() or a private read-only map, never write to them, and
- * say in one line what is wrong before LMDB gets to it:
+ * Owns the knowledge of LMDB's on-disk format (data.mdb's pages,
+ * lock.mdb's header; mdbcheck_lmdb.h) and the seal, nsnap.seal, that lets
+ * a store notice that its data file went back in time.  LMDB trusts its
+ * files: a damaged page makes it fault, assert or write past a page, and a
+ * damaged meta page can make it take an older transaction without a word.
+ * These functions read the files with pread() or a private read-only map,
+ * never write to them, and say in one line what is wrong before LMDB gets
+ * to it:
  *
- *   mdbcheck_meta()   both meta pages, and which one LMDB will use (cheap)
+ *   mdbcheck_meta()   both meta pages, and which one LMDB will use
+ *                     (mdbcheck.c; microseconds)
  *   mdbcheck_tree()   every page reachable from that meta page, the free
- *                     list, and that each page is used once (O(file size))
- *   mdbcheck_lock()   lock.mdb's header, when another process uses it
+ *                     list, every page used once (mdbcheck_tree.c; time
+ *                     and memory in proportion to the file)
+ *   mdbcheck_lock()   lock.mdb's header while another process uses it
+ *                     (mdbcheck_lock.c)
  *   mdbcheck_seal_*() the seal: what the last write of ours committed
+ *                     (mdbcheck_seal.c)
  *
- * Functions return 0 or a negative code: -errno or one of MDBCHECK_E*;
- * on MDBCHECK_EDAMAGED, _EROLLBACK, _ENOTLMDB and _EFOREIGN the result's
- * `why` holds the reason ("meta page 1: page size 4097 is not a power of
- * two"), without the file's name.  Nothing here keeps state between calls.
+ * Functions return 0 or a negative code: -errno or one of MDBCHECK_E*.
+ * With MDBCHECK_EDAMAGED, _EROLLBACK, _ENOTLMDB, _EFOREIGN (and -EPERM
+ * from the seal functions) the result's `why` holds the reason in one
+ * line without the file's name ("meta page 1: page size 4097 is not a
+ * power of two").  Nothing here keeps state between calls.
  */
 #ifndef NSNAP_MDBCHECK_H
 #define NSNAP_MDBCHECK_H

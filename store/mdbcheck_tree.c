@@ -2,11 +2,11 @@
  * mdbcheck_tree.c — every page reachable from the meta page LMDB will use,
  * walked and checked before LMDB reads any of them.
  *
- * The walk keeps its own stack of pages to visit (no recursion), marks
+ * The walk keeps its own stack of pages to visit (no recursion) and marks
  * each page in a bitmap as it is reached, so that it ends after as many
- * steps as the file has pages, and looks at each page before following
- * anything in it.  What LMDB relies on, and so what is checked before anything in a page
- * is followed (mdb.c's names in brackets):
+ * steps as the file has pages.  What LMDB relies on, and so what is
+ * checked before anything in a page is followed (mdb.c's names in
+ * brackets):
  *  - a page's number is where it lies, and it lies within the file (or
  *    the map would fault: SIGBUS);
  *  - its type is the one its place expects [IS_LEAF asserts; a FREE tree
@@ -44,23 +44,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A named database's name for a message: printable, short. */
+/* A named database's name for a message: printable, cut to fit LEN. */
 static void name_put(char *buf, size_t len, const uint8_t *s, size_t n)
 {
-	size_t o = 0;
+	size_t o = 0, i;
 
-	for (size_t i = 0; i < n && o + 5 < len; i++) {
+	for (i = 0; i < n && o + 8 < len; i++) {
 		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\')
 			buf[o++] = (char)s[i];
 		else
 			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", s[i]);
 	}
-	if (o + 5 >= len && len > 4)
-		memcpy(buf + len - 4, "...", 3), o = len - 1;
+	if (i < n)
+		o += (size_t)snprintf(buf + o, len - o, "...");
 	buf[o] = '\0';
 }
-
-/* ---- the walk ----------------------------------------------------------- */
 
 enum tree_kind { T_FREE, T_MAIN, T_NAMED, T_DUPS };
 enum cmp_kind { CMP_MEMN, CMP_MEMNR, CMP_INT };
@@ -256,6 +254,9 @@ static int nodes_check(struct walk *w, const struct frame *f,
 			       (uint64_t)rd16(nd + offsetof(struct lm_node,
 							    hi)) << 16;
 		}
+		/* A node takes an even number of bytes: mdb_node_del()
+		 * moves the ones below it by that. */
+		len += len & 1;
 		if (off + len > size)
 			return page_bad(w, f, "%snode %u (%llu bytes at offset "
 					"%u) runs past the %s", sub ?
@@ -393,7 +394,8 @@ static int subpage(struct walk *w, const struct frame *f,
 				lower, upper, (unsigned long long)size);
 	if (fixed) {
 		uint16_t ks = rd16(d + PG_PAD);
-		if (ks == 0 || PAGEHDRSZ + (uint64_t)n * ks > size)
+		if (ks == 0 || ks > MAXKEYSIZE ||
+		    PAGEHDRSZ + (uint64_t)n * ks > size)
 			return page_bad(w, f, "sub-page of %u values of %u "
 					"bytes in %llu", n, ks,
 					(unsigned long long)size);
@@ -532,7 +534,7 @@ static int page_visit(struct walk *w, const struct frame *f)
 
 	if (flags & P_LEAF2) {
 		uint16_t ks = rd16(p + PG_PAD);
-		if (ks != t->db.pad || ks == 0 ||
+		if (ks != t->db.pad || ks == 0 || ks > MAXKEYSIZE ||
 		    PAGEHDRSZ + (uint64_t)n * ks > w->psize)
 			return page_bad(w, f, "%u values of %u bytes (the "
 					"tree says %u)", n, ks, t->db.pad);
