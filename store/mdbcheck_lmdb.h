@@ -129,8 +129,7 @@ static inline uint64_t rdsz(const uint8_t *p)
 
 static inline uint64_t rdpg(const uint8_t *p)
 {
-	pgno_t v;
-	memcpy(&v, p, sizeof(v));
+	uint64_t v = rdsz(p);    /* pgno_t is a size_t */
 	return v == P_INVALID ? MDBCHECK_NOPAGE : v;
 }
 

@@ -37,6 +37,7 @@
 #endif
 
 #include "mdbcheck.h"
+#include "mdbcheck_lmdb.h"    /* the crafted damages find their pages */
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -394,93 +395,95 @@ static int db_read_all(MDB_txn *txn, MDB_dbi dbi)
 	return 0;
 }
 
-/* The named databases in MAIN, as C strings. */
-static unsigned names_get(MDB_txn *txn, char names[32][64])
+/* FN on MAIN and on every named database in it; stops at an error. */
+static int each_db(MDB_txn *txn, int (*fn)(MDB_txn *, MDB_dbi, const char *))
 {
+	char names[32][64];
 	unsigned n = 0;
 	MDB_cursor *c;
 	MDB_val k, v;
-	MDB_dbi main_dbi;
+	MDB_dbi dbi;
+	int rc;
 
-	if (mdb_dbi_open(txn, NULL, 0, &main_dbi) ||
-	    mdb_cursor_open(txn, main_dbi, &c))
-		return 0;
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &dbi)) ||
+	    (rc = mdb_cursor_open(txn, dbi, &c)))
+		return rc;
 	while (n < 32 && !mdb_cursor_get(c, &k, &v, n ? MDB_NEXT : MDB_FIRST)) {
 		size_t l = k.mv_size < 63 ? k.mv_size : 63;
 		memcpy(names[n], k.mv_data, l);
 		names[n++][l] = '\0';
 	}
 	mdb_cursor_close(c);
-	return n;
+	rc = fn(txn, dbi, "");
+	for (unsigned i = 0; !rc && i < n; i++)
+		if (mdb_dbi_open(txn, names[i], 0, &dbi) == 0)
+			rc = fn(txn, dbi, names[i]);
+	return rc;
+}
+
+static int db_read_named(MDB_txn *txn, MDB_dbi dbi, const char *name)
+{
+	(void)name;
+	return db_read_all(txn, dbi);
 }
 
 static int env_read_all(MDB_env *env)
 {
-	char names[32][64];
 	MDB_txn *txn;
-	MDB_dbi dbi;
-	unsigned n;
-	int rc;
+	int rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
 
-	if ((rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)))
+	if (rc)
 		return rc;
-	n = names_get(txn, names);
-	rc = mdb_dbi_open(txn, NULL, 0, &dbi);
-	if (!rc)
-		rc = db_read_all(txn, dbi);
-	for (unsigned i = 0; !rc && i < n; i++)
-		if (mdb_dbi_open(txn, names[i], 0, &dbi) == 0)
-			rc = db_read_all(txn, dbi);
+	rc = each_db(txn, db_read_named);
 	mdb_txn_abort(txn);
 	return rc;
 }
 
-/* What prune and record do: delete some, add some, drop one, commit. */
-static int env_write(MDB_env *env)
+/* What prune and record do to one database: delete some, add some; one
+ * is dropped. */
+static int db_write(MDB_txn *txn, MDB_dbi dbi, const char *name)
 {
-	char names[32][64];
-	MDB_txn *txn;
-	unsigned n;
+	MDB_cursor *c;
+	MDB_val k, v;
+	unsigned flags, j = 0;
 	int rc;
 
-	if ((rc = mdb_txn_begin(env, NULL, 0, &txn)))
+	if (!*name || (rc = mdb_dbi_flags(txn, dbi, &flags)))
+		return 0;
+	if (!strcmp(name, "rev"))
+		return mdb_drop(txn, dbi, 0);
+	if ((rc = mdb_cursor_open(txn, dbi, &c)))
 		return rc;
-	n = names_get(txn, names);
-	for (unsigned i = 0; !rc && i < n; i++) {
-		MDB_cursor *c;
-		MDB_val k, v;
-		MDB_dbi dbi;
-		unsigned flags, j = 0;
-		if (mdb_dbi_open(txn, names[i], 0, &dbi) ||
-		    mdb_dbi_flags(txn, dbi, &flags))
-			continue;
-		if (!strcmp(names[i], "rev")) {
-			rc = mdb_drop(txn, dbi, 0);
-			continue;
-		}
-		if ((rc = mdb_cursor_open(txn, dbi, &c)))
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+		if (j++ % 4 == 0 && (rc = mdb_cursor_del(c, 0)))
 			break;
-		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc;
-		     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
-			if (j++ % 4 == 0 && (rc = mdb_cursor_del(c, 0)))
-				break;
-		mdb_cursor_close(c);
-		if (rc != MDB_NOTFOUND)
-			break;
-		rc = 0;
-		for (j = 0; !rc && j < 40; j++) {
-			size_t key = rnd(), kl = flags & MDB_INTEGERKEY ?
-				     sizeof(size_t) : 1 + rnd_below(40);
-			size_t vl = flags & MDB_DUPFIXED ?
-				    (flags & MDB_INTEGERDUP ? 4 : 8) :
-				    flags & MDB_DUPSORT ? rnd_below(400) :
-				    value_size();
-			k = (MDB_val){ kl, kl == sizeof(key) ? (void *)&key :
-				       junk + rnd_below(4000) };
-			v = (MDB_val){ vl, junk + rnd_below(40000) };
-			rc = mdb_put(txn, dbi, &k, &v, 0);
-		}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	rc = 0;
+	for (j = 0; !rc && j < 40; j++) {
+		size_t key = rnd(), kl = flags & MDB_INTEGERKEY ?
+			     sizeof(size_t) : 1 + rnd_below(40);
+		size_t vl = flags & MDB_DUPFIXED ?
+			    (flags & MDB_INTEGERDUP ? 4 : 8) :
+			    flags & MDB_DUPSORT ? rnd_below(400) : value_size();
+		k = (MDB_val){ kl, kl == sizeof(key) ? (void *)&key :
+			       junk + rnd_below(4000) };
+		v = (MDB_val){ vl, junk + rnd_below(40000) };
+		rc = mdb_put(txn, dbi, &k, &v, 0);
 	}
+	return rc;
+}
+
+static int env_write(MDB_env *env)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(env, NULL, 0, &txn);
+
+	if (rc)
+		return rc;
+	rc = each_db(txn, db_write);
 	if (rc) {
 		mdb_txn_abort(txn);
 		return rc;
@@ -1143,6 +1146,235 @@ static void test_lock(void **state)
 	mdb_env_close(env);
 }
 
+/* ---- crafted damage ----------------------------------------------------- */
+
+struct img {
+	uint8_t *b;
+	size_t len;
+	uint32_t psize;
+	struct mdbcheck_meta m;
+};
+
+static uint8_t *pg(const struct img *im, uint64_t n)
+{
+	assert_true((n + 1) * im->psize <= im->len);
+	return im->b + n * im->psize;
+}
+
+static unsigned nkeys(const uint8_t *p)
+{
+	return (rd16(p + PG_LOWER) - (unsigned)PAGEHDRSZ) / 2;
+}
+
+static uint8_t *node(uint8_t *p, unsigned i)
+{
+	return p + rd16(p + PAGEHDRSZ + 2 * i);
+}
+
+static uint64_t child(const uint8_t *nd)
+{
+	return rd16(nd + offsetof(struct lm_node, lo)) |
+	       (uint64_t)rd16(nd + offsetof(struct lm_node, hi)) << 16 |
+	       (uint64_t)rd16(nd + offsetof(struct lm_node, flags)) << 32;
+}
+
+static uint8_t *node_data(uint8_t *nd)
+{
+	return nd + NODESIZE + rd16(nd + offsetof(struct lm_node, ksize));
+}
+
+/* The record of named database NAME in MAIN (a leaf here). */
+static uint8_t *db_rec(const struct img *im, const char *name)
+{
+	uint8_t *p = pg(im, im->m.root[1]);
+
+	assert_int_equal(rd16(p + PG_FLAGS), P_LEAF);
+	for (unsigned i = 0; i < nkeys(p); i++) {
+		uint8_t *nd = node(p, i);
+		if (rd16(nd + offsetof(struct lm_node, ksize)) == strlen(name) &&
+		    !memcmp(nd + NODESIZE, name, strlen(name)))
+			return node_data(nd);
+	}
+	fail_msg("no database %s", name);
+	return NULL;
+}
+
+static uint64_t db_root(const struct img *im, const char *name)
+{
+	return db_read(db_rec(im, name)).root;
+}
+
+/* The first leaf of the tree rooted at ROOT. */
+static uint8_t *first_leaf(const struct img *im, uint64_t root)
+{
+	uint8_t *p = pg(im, root);
+
+	while (rd16(p + PG_FLAGS) & P_BRANCH)
+		p = pg(im, child(node(p, 0)));
+	return p;
+}
+
+/* A leaf node of database NAME with node flags FL, in its first leaves. */
+static uint8_t *node_with(const struct img *im, const char *name, uint16_t fl)
+{
+	uint8_t *br = pg(im, db_root(im, name));
+	unsigned nb = rd16(br + PG_FLAGS) & P_BRANCH ? nkeys(br) : 1;
+
+	for (unsigned c = 0; c < nb; c++) {
+		uint8_t *p = rd16(br + PG_FLAGS) & P_BRANCH ?
+			     first_leaf(im, child(node(br, c))) : br;
+		for (unsigned i = 0; i < nkeys(p); i++)
+			if (rd16(node(p, i) + offsetof(struct lm_node, flags)) == fl)
+				return node(p, i);
+	}
+	fail_msg("no node with flags %u in %s", fl, name);
+	return NULL;
+}
+
+static void crafted(const struct img *orig, struct img *im, const char *what,
+		    const char *says, struct tally *t)
+{
+	char dir[128], path[160], why[MDBCHECK_WHY_MAX];
+	int sig;
+
+	path_of(dir, sizeof(dir), "crafted", NULL);
+	path_of(path, sizeof(path), "crafted", "data.mdb");
+	file_write(path, im->b, im->len);
+	assert_int_equal(check_path(path, NULL, NULL, why), MDBCHECK_EDAMAGED);
+	if (!strstr(why, says))
+		fail_msg("%s: \"%s\"", what, why);
+	enum outcome o = child_outcome(dir, 1, &sig);
+	t->tried++;
+	t->detected++;
+	t->would_crash += o >= OUT_CRASHED;
+	print_message("%-40s LMDB %-12s %s\n", what, o >= OUT_CRASHED ?
+		      "crashes" : o == OUT_LMDB_ERROR ? "fails" : "carries on",
+		      why);
+	memcpy(im->b, orig->b, orig->len);
+}
+
+/* Damage aimed at one structure each, with the message it must give. */
+static void test_crafted(void **state)
+{
+	struct tally t = { .name = "crafted" };
+	struct img o, im;
+	char path[160];
+	uint8_t *p, *nd;
+
+	(void)state;
+	dir_make("crafted");
+	path_of(path, sizeof(path), "orig", "data.mdb");
+	o.b = file_read(path, &o.len);
+	assert_int_equal(check_path(path, &o.m, NULL, NULL), 0);
+	o.psize = o.m.psize;
+	im = o;
+	im.b = malloc(o.len);
+	assert_non_null(im.b);
+	memcpy(im.b, o.b, o.len);
+
+	uint64_t root = db_root(&im, "records");
+	p = pg(&im, root);
+	assert_true(rd16(p + PG_FLAGS) & P_BRANCH);
+	uint64_t c0 = child(node(p, 0));
+	memcpy(node(p, 1), &c0, 4);              /* lo and hi */
+	crafted(&o, &im, "branch: two children the same page", "reached twice",
+		&t);
+
+	p = pg(&im, root);
+	nd = node(p, 0);
+	memcpy(nd, node(p, 1), 6);               /* child 0 := child 1 */
+	memcpy(node(p, 1), &c0, 4);              /* and the other way */
+	crafted(&o, &im, "branch: children swapped", "sorts", &t);
+
+	p = first_leaf(&im, root);
+	uint16_t a = rd16(p + PAGEHDRSZ), b = rd16(p + PAGEHDRSZ + 2);
+	memcpy(p + PAGEHDRSZ, &b, 2);
+	memcpy(p + PAGEHDRSZ + 2, &a, 2);
+	crafted(&o, &im, "leaf: two keys swapped", "out of order", &t);
+
+	p = first_leaf(&im, root);
+	a = rd16(p + PAGEHDRSZ) + 1;
+	memcpy(p + PAGEHDRSZ, &a, 2);
+	crafted(&o, &im, "leaf: node at an odd offset", "outside its area", &t);
+
+	p = pg(&im, root);
+	a = (uint16_t)(PAGEHDRSZ + 2);
+	memcpy(p + PG_LOWER, &a, 2);
+	crafted(&o, &im, "branch of one key", "1 keys", &t);
+
+	nd = node_with(&im, "records", F_BIGDATA);
+	uint64_t ov = rdsz(node_data(nd));
+	a = P_LEAF;
+	memcpy(pg(&im, ov) + PG_FLAGS, &a, 2);
+	crafted(&o, &im, "overflow page made a leaf", "is not one", &t);
+
+	nd = node_with(&im, "records", F_BIGDATA);
+	a = (uint16_t)(rd16(nd + offsetof(struct lm_node, hi)) + 1);
+	memcpy(nd + offsetof(struct lm_node, hi), &a, 2);
+	crafted(&o, &im, "overflow value 64 KiB longer", "overflow", &t);
+
+	nd = node_with(&im, "dups", F_DUPDATA);
+	size_t one = 1;
+	memcpy(node_data(nd), &one, sizeof(one));
+	crafted(&o, &im, "sub-page numbered 1", "sub-page numbered 1", &t);
+
+	nd = node_with(&im, "dups", F_DUPDATA);
+	a = 0x7fff;
+	memcpy(nd + offsetof(struct lm_node, ksize), &a, 2);
+	crafted(&o, &im, "key size 32767", "node", &t);
+
+	nd = node_with(&im, "labels", F_DUPDATA | F_SUBDATA);
+	p = first_leaf(&im, db_read(node_data(nd)).root);
+	assert_int_equal(rd16(p + PG_FLAGS), P_LEAF | P_LEAF2);
+	a = 4;
+	memcpy(p + PG_PAD, &a, 2);
+	crafted(&o, &im, "LEAF2 page of another value size", "values of", &t);
+
+	p = first_leaf(&im, im.m.root[0]);
+	nd = node(p, 0);
+	uint64_t cnt = rdsz(node_data(nd)) + 1000;
+	memcpy(node_data(nd), &cnt, 8);
+	crafted(&o, &im, "free-list record counts too many", "counts", &t);
+
+	p = first_leaf(&im, im.m.root[0]);
+	nd = node(p, nkeys(p) - 1);
+	uint8_t *ids = node_data(nd);
+	cnt = rdsz(ids);
+	assert_true(cnt >= 1);
+	uint64_t used = UINT64_MAX;
+	for (size_t i = 0; i < NDBS; i++)
+		if (db_root(&im, dbs[i].name) < used)
+			used = db_root(&im, dbs[i].name);
+	/* In place of the first smaller one: the list stays descending. */
+	uint64_t j = 1;
+	while (j < cnt && rdsz(ids + 8 * j) > used)
+		j++;
+	memcpy(ids + 8 * j, &used, 8);
+	crafted(&o, &im, "a page in use listed free", "in use and in the free "
+		"list", &t);
+
+	/* The meta page LMDB uses: DUPSORT on the free list (mdb.c asserts
+	 * mx != NULL), a deeper main tree, a root beyond the file. */
+	size_t meta = o.m.which * o.psize + PAGEHDRSZ;
+	im.b[meta + offsetof(struct lm_meta, dbs) +
+	     offsetof(struct lm_db, flags)] |= MDB_DUPSORT;
+	crafted(&o, &im, "free list with DUPSORT", "free list flags", &t);
+	im.b[meta + offsetof(struct lm_meta, dbs) + sizeof(struct lm_db) +
+	     offsetof(struct lm_db, depth)] += 1;
+	crafted(&o, &im, "main tree one deeper", "main database", &t);
+	uint64_t far = o.len / o.psize + 3;
+	memcpy(im.b + meta + offsetof(struct lm_meta, dbs) +
+	       sizeof(struct lm_db) + offsetof(struct lm_db, root), &far, 8);
+	memcpy(im.b + meta + offsetof(struct lm_meta, last_pg), &far, 8);
+	crafted(&o, &im, "main root beyond the end of the file",
+		"beyond the end of the file", &t);
+
+	print_message("crafted: %u, all found; LMDB would crash on %u\n",
+		      t.tried, t.would_crash);
+	free(o.b);
+	free(im.b);
+}
+
 static void test_sweep(void **state)
 {
 	const char *mode = getenv("MDBCHECK_SWEEP");
@@ -1179,15 +1411,16 @@ static void test_sweep(void **state)
 	sw.last_pg = m.last_pg;
 	rng = 0x243f6a8885a308d3ull;
 
+	/* About 1,300 variants, half of them run by LMDB: some 10 s. */
 	damage_meta(&sw, &t[0], 600);
-	damage_truncate(&sw, &t[1], 120);
-	damage_pages(&sw, &t[2], 90, PG_ZERO);
-	damage_pages(&sw, &t[3], 90, PG_FF);
-	damage_pages(&sw, &t[4], 90, PG_JUNK);
-	damage_pages(&sw, &t[5], 60, PG_SWAP);
-	damage_pages(&sw, &t[6], 60, PG_DUP);
-	damage_bits(&sw, &t[7], 500);
-	damage_fields(&sw, &t[8], 500);
+	damage_truncate(&sw, &t[1], 80);
+	damage_pages(&sw, &t[2], 40, PG_ZERO);
+	damage_pages(&sw, &t[3], 40, PG_FF);
+	damage_pages(&sw, &t[4], 40, PG_JUNK);
+	damage_pages(&sw, &t[5], 40, PG_SWAP);
+	damage_pages(&sw, &t[6], 40, PG_DUP);
+	damage_bits(&sw, &t[7], 250);
+	damage_fields(&sw, &t[8], 300);
 
 	print_message("%-14s %6s %6s %8s %8s %7s %4s%s\n", "class", "tried",
 		      "found", "harmless", "lmdb-err", "crashed", "hung",
@@ -1274,6 +1507,7 @@ int main(void)
 		cmocka_unit_test(test_rollback_byte),
 		cmocka_unit_test(test_seal),
 		cmocka_unit_test(test_lock),
+		cmocka_unit_test(test_crafted),
 		cmocka_unit_test(test_sweep),
 		cmocka_unit_test(test_bench),
 	};
