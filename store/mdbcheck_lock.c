@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CACHELINE 64
@@ -46,6 +47,8 @@ struct lm_rxbody {        /* MDB_rxbody */
 #define TX_MIN (TX_HEAD + RX_SLOT)    /* sizeof(MDB_txninfo) */
 
 #ifdef __GLIBC__
+static const char orphan[] = "is held by a thread that does not exist";
+
 /*
  * A robust mutex whose lock word names a thread (FUTEX_TID_MASK) that is
  * gone, without the kernel's FUTEX_OWNER_DIED, is waited on forever; one
@@ -71,10 +74,12 @@ static const char *mutex_bad(const pthread_mutex_t *mx)
 	unsigned lock = (unsigned)mx->__data.__lock;
 	pid_t tid = (pid_t)(lock & 0x3fffffffu);
 	if (tid && !(lock & 0x40000000u) && kill(tid, 0) && errno == ESRCH)
-		return "is held by a thread that does not exist";
+		return orphan;
 	return NULL;
 }
 #else
+static const char orphan[] = "";
+
 static const char *mutex_bad(const pthread_mutex_t *mx)
 {
 	(void)mx;
@@ -115,7 +120,7 @@ static int lock_bad(struct mdbcheck_lock *out, const char *fmt, ...)
 }
 
 static int lock_header(int fd, uint64_t size, const struct mdbcheck_meta *m,
-		       struct mdbcheck_lock *out)
+		       struct mdbcheck_lock *out, bool *orphaned)
 {
 	union {
 		struct lm_txbody b;
@@ -145,12 +150,16 @@ static int lock_header(int fd, uint64_t size, const struct mdbcheck_meta *m,
 				"was the last, data.mdb has %llu",
 				(unsigned long long)h.b.txnid,
 				(unsigned long long)m->txnid);
-	if ((bad = mutex_bad(&h.b.rmutex)))
+	if ((bad = mutex_bad(&h.b.rmutex))) {
+		*orphaned = bad == orphan;
 		return lock_bad(out, "lock.mdb in use: the reader lock %s",
 				bad);
-	if ((bad = mutex_bad(&wm)))
+	}
+	if ((bad = mutex_bad(&wm))) {
+		*orphaned = bad == orphan;
 		return lock_bad(out, "lock.mdb in use: the writer lock %s",
 				bad);
+	}
 	return 0;
 }
 
@@ -168,7 +177,18 @@ int mdbcheck_lock(int fd, const struct mdbcheck_meta *m,
 	rc = lock_in_use(fd, &out->in_use);
 	if (rc || !out->in_use)
 		return rc;    /* LMDB will rebuild it */
-	rc = lock_header(fd, (uint64_t)st.st_size, m, out);
+	/*
+	 * A holder in another PID namespace has a thread id that this one
+	 * does not know; but it lets go of the lock soon, and a damaged lock
+	 * word stays.  So an orphaned lock counts after a tenth of a second.
+	 */
+	for (unsigned tries = 0;; tries++) {
+		bool orphaned = false;
+		rc = lock_header(fd, (uint64_t)st.st_size, m, out, &orphaned);
+		if (!orphaned || tries == 5)
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
+	}
 	if (rc)
 		return rc;
 	/* The slots in use: a pid, or 0 when free. */

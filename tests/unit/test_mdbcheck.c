@@ -1042,6 +1042,39 @@ static void test_seal(void **state)
 	close(dirfd);
 }
 
+/* What a second process makes of the lock file: opens the environment
+ * as the store does, cleans reader slots, writes one item. */
+static const char *lock_child(const char *dir)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		MDB_val k = { 1, "k" };
+		int dead;
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGABRT, SIG_DFL);
+		alarm(2);
+		if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 16) ||
+		    mdb_env_open(env, dir, MDB_NOTLS | MDB_NOSYNC, 0600) ||
+		    mdb_reader_check(env, &dead) ||
+		    mdb_txn_begin(env, NULL, 0, &txn) ||
+		    mdb_dbi_open(txn, "meta", 0, &dbi) ||
+		    mdb_put(txn, dbi, &k, &k, 0) || mdb_txn_commit(txn))
+			_exit(1);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		return WTERMSIG(status) == SIGALRM ? "hangs" : "crashes";
+	return WEXITSTATUS(status) ? "fails" : "carries on";
+}
+
 /* A process holding the environment open while the lock file is damaged
  * under it. */
 static void test_lock(void **state)
@@ -1123,6 +1156,8 @@ static void test_lock(void **state)
 		assert_int_equal(mdbcheck_lock(fd, &m, &l), MDBCHECK_EDAMAGED);
 		if (!strstr(l.why, hits[i].says))
 			fail_msg("byte %zu: \"%s\"", hits[i].off, l.why);
+		print_message("lock.mdb byte %3zu = 0x%02x: LMDB %-10s %s\n",
+			      hits[i].off, hits[i].val, lock_child(dir), l.why);
 	}
 	free(b);
 	assert_int_equal(pwrite(wfd, sane, len, 0), (ssize_t)len);
