@@ -296,9 +296,11 @@ static int mark(struct walk *w, const struct frame *f, uint64_t pgno,
 				num > 1 ? " (an overflow run)" : "",
 				(unsigned long long)w->file_pages);
 	for (uint64_t i = pgno; i < pgno + num; i++) {
+		if (bit_get(w->used, i) && i == f->pgno)
+			return page_bad(w, f, "reached a second time");
 		if (bit_get(w->used, i))
-			return page_bad(w, f, "page %llu is reached twice",
-					(unsigned long long)i);
+			return page_bad(w, f, "overflow page %llu is reached "
+					"twice", (unsigned long long)i);
 		bit_set(w->used, i);
 	}
 	w->out->pages_used += num;

@@ -1312,8 +1312,8 @@ static void test_crafted(void **state)
 	assert_true(rd16(p + PG_FLAGS) & P_BRANCH);
 	uint64_t c0 = child(node(p, 0));
 	memcpy(node(p, 1), &c0, 4);              /* lo and hi */
-	crafted(&o, &im, "branch: two children the same page", "reached twice",
-		&t);
+	crafted(&o, &im, "branch: two children the same page",
+		"reached a second time", &t);
 
 	p = pg(&im, root);
 	nd = node(p, 0);
