@@ -116,8 +116,9 @@ struct mdbcheck_lock {
  * its content does not matter: 0 with in_use false.  Otherwise LMDB trusts
  * it: its magic and format, the reader count (within the file), both
  * mutexes (their kind, and an owner that exists), the reader slots, and
- * the last transaction against meta M (may be NULL).  0, _EDAMAGED,
- * -errno.
+ * the last transaction against meta M (may be NULL).  A lock whose
+ * holder cannot be found is looked at again for a tenth of a second
+ * before it counts as damaged.  0, _EDAMAGED, -errno.
  *
  * Must run before this process opens the environment: closing any
  * descriptor of lock.mdb drops the fcntl() locks LMDB holds on it.
