@@ -15,10 +15,11 @@
  * transaction behind, which the check accepts (the data file may be newer
  * than the seal, never older).  LMDB releases its writer lock inside
  * mdb_txn_commit(), so two writers could otherwise write their seals in
- * the other order; the store holds a lock of its own (flock() on the
- * store directory) from before mdb_txn_begin() of a write until the seal
- * is written, and mdbcheck_seal_write() never lowers the sealed
- * transaction or id in any case.  The check reads the seal first and the
+ * the other order; so the store is to hold a lock of its own (flock() on
+ * the store directory) from before mdb_txn_begin() of a write until the
+ * seal is written, and mdbcheck_seal_write() never lowers the sealed
+ * transaction or id in any case.  A seal that could not be written (a
+ * full disk) lags further; that only weakens the check.  The check reads the seal first and the
  * meta pages after, so a commit between the two makes the data file newer,
  * never older.  The seal is replaced with rename(), fsync()ed but its
  * directory not: after a power cut the older seal may come back, which
