@@ -380,11 +380,11 @@ goal "nsnap record <= 0.5 x reference --deep-scan" record 1 2 ref_deep
 goal "nsshow from store <= 0.1 x reference default" show_snap 1 10 ref
 if [ -n "$SIZE2" ] && [ "${SIZE1:-0}" -gt 0 ]; then
 	g=$(( (SIZE2 - SIZE1) * 1000 / SIZE1 )) v=MISS
-	[ $(( (SIZE2 - SIZE1) * 100 )) -lt $((5 * SIZE1)) ] && v=PASS
-	printf '  %-56s %s  (%s%d.%d%%)\n' "second-snapshot growth < 5%" "$v" \
+	[ $(( (SIZE2 - SIZE1) * 100 )) -lt $((1 * SIZE1)) ] && v=PASS
+	printf '  %-56s %s  (%s%d.%d%%)\n' "second-snapshot growth < 1%" "$v" \
 		"$([ "$g" -lt 0 ] && echo -)" $(( ${g#-} / 10 )) $(( ${g#-} % 10 ))
 else
-	printf '  %-56s %s\n' "second-snapshot growth < 5%" "n/a (${NOTE[record]-no store size})"
+	printf '  %-56s %s\n' "second-snapshot growth < 1%" "n/a (${NOTE[record]-no store size})"
 fi
 goal "nsdiff (unchanged) <= 0.1 x reference default" diff 1 10 ref
 goal "nsdiff ($CHURN sets replaced) <= 0.1 x reference default" diff_churn 1 10 ref
