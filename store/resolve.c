@@ -130,7 +130,7 @@ int store_resolve(struct store *s, const char *sel, uint64_t *id_out)
 		ret = resolve_latest(&t, q.n, id_out);
 		break;
 	case STORE_SEL_TIME:
-		ret = resolve_time(&t, q.start_ns + q.span_ns - 1, id_out);
+		ret = resolve_time(&t, q.start_ns + (q.span_ns - 1), id_out);
 		break;
 	case STORE_SEL_LABEL:
 		ret = resolve_label(&t, q.label, id_out);

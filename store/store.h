@@ -43,6 +43,7 @@ enum {
 	STORE_ERDONLY,            /* store opened read-only */
 	STORE_EGRAPH,             /* graph inconsistent, cannot be stored */
 	STORE_EMAPMAX,            /* the map cannot grow any further */
+	STORE_ETIME,              /* a time outside what a snapshot can hold */
 };
 
 /* Human text for any code this module returns (and for -errno).  For
@@ -74,7 +75,10 @@ void store_close(struct store *s);
 /*
  * Whether LABEL may name a snapshot: 1 to STORE_LABEL_MAX bytes, no
  * control characters, and not readable as another selector (a number,
- * "latest", "latest~N", a time).  0 or STORE_ELABEL.
+ * "latest", "latest~N", a time).  A time is anything of its shape, of any
+ * year, also one out of range or a day that does not exist
+ * ("9999-12-31T23:59", "2024-02-30T00:00Z"): people would read it as a
+ * time.  0 or STORE_ELABEL.
  */
 int store_label_check(const char *label);
 
@@ -109,14 +113,18 @@ struct store_sel {
 	enum store_sel_kind kind;
 	uint64_t n;
 	int64_t start_ns;   /* the first nanosecond of the minute (or second) */
-	int64_t span_ns;    /* its length */
+	int64_t span_ns;    /* its length: start_ns + (span_ns - 1) is
+			       its last nanosecond, never past INT64_MAX */
 	const char *label;  /* the selector itself */
 };
 
 /*
  * Read SELECTOR without a store: 0 and *out; STORE_ESELECTOR for NULL, ""
  * or a label no snapshot can carry (over STORE_LABEL_MAX bytes);
- * STORE_ENOSNAP for an id or N past 2^64 - 1.
+ * STORE_ENOSNAP for an id or N past 2^64 - 1; STORE_ETIME for a time
+ * outside the range of capture times (see store_parse_time()).  What has
+ * the shape of a time but is none (February 30, 24:00, a year not of four
+ * digits) reads as a label, which no snapshot made now can carry.
  */
 int store_sel_parse(const char *selector, struct store_sel *out);
 
@@ -125,7 +133,8 @@ int store_sel_parse(const char *selector, struct store_sel *out);
  * (N snapshots before the latest); YYYY-MM-DDTHH:MM[:SS] local time, or
  * with a trailing Z for UTC: the latest snapshot whose capture began
  * within or before that minute (or second); else a label: the latest
- * snapshot carrying it.
+ * snapshot carrying it, checked against that snapshot's header
+ * (STORE_ECORRUPT when the label table says another).
  */
 int store_resolve(struct store *s, const char *selector, uint64_t *id_out);
 
@@ -186,7 +195,13 @@ int store_stat(struct store *s, struct store_stat *out);
 
 /*
  * Parse a time as selectors spell it, YYYY-MM-DDTHH:MM[:SS][Z], into the
- * first nanosecond of that minute (or second).  0 or STORE_ESELECTOR.
+ * first nanosecond of that minute (or second).  Capture times are int64
+ * nanoseconds since the epoch, 1677-09-21T00:12:43.145224192Z to
+ * 2262-04-11T23:47:16.854775807Z: a minute or second can be named when its
+ * first nanosecond is in that range (from 1677-09-21T00:13Z and
+ * 1677-09-21T00:12:44Z to 2262-04-11T23:47Z and 2262-04-11T23:47:16Z), in
+ * local time too.  0, STORE_ETIME outside the range, or STORE_ESELECTOR
+ * for anything that is not such a time.
  */
 int store_parse_time(const char *text, int64_t *ns);
 

@@ -103,13 +103,18 @@ const char *store_strerror(int err)
 		       "a label, or YYYY-MM-DDTHH:MM[:SS][Z])";
 	case STORE_ELABEL:
 		return "a label takes 1-255 bytes, no control characters, "
-		       "and must not read as an id, latest[~N] or a time";
+		       "and must not read as an id, latest[~N] or a time "
+		       "(YYYY-MM-DDTHH:MM[:SS][Z], also one out of range or "
+		       "that does not exist)";
 	case STORE_ERDONLY:
 		return "store opened read-only";
 	case STORE_EGRAPH:
 		return "graph is inconsistent and cannot be stored";
 	case STORE_EMAPMAX:
 		return "store map cannot grow any further";
+	case STORE_ETIME:
+		return "time out of range: capture times run from "
+		       "1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z";
 	}
 	if (err >= MDB_KEYEXIST && err <= MDB_LAST_ERRCODE)
 		return mdb_strerror(err);

@@ -22,6 +22,9 @@
 #                list, nsnap verify) and a copy at once for a few seconds:
 #                every id printed is in the store once, the copy verifies
 #   prune        --keep, --before, selectors; the rest still renders
+#   time-range   times outside int64 nanoseconds refused by every command
+#                that reads one (prune --before, selectors, --label), with
+#                one clear line; nothing removed
 #   interval     record --interval 1s --count 3 --keep 2 leaves 2
 #                snapshots; SIGTERM during --interval: exit 0, a note,
 #                whole snapshots only
@@ -317,6 +320,59 @@ run "$W/p.out" "$W/p.err" "$NSNAP" prune --before 2100-01-01T00:00Z --store "$S"
 whole "$S" "$errs"
 san "$W/p.err" && cat "$W/p.err" >>"$errs"
 check prune "$errs"
+
+# ---------------------------------------------------------------- time-range
+# Times outside int64 nanoseconds (1677-09-21T00:12:43Z .. 2262-04-11T23:47:16Z)
+# are refused with one clear line wherever they are read, never wrapped:
+# a wrapped 1600 once read as a time after every snapshot and pruned all.
+S=$W/trange
+errs=$W/trange.errs
+: >"$errs"
+for i in 1 2 3; do
+    "$NSNAP" record -q --store "$S" --label "t$i" >/dev/null 2>>"$errs"
+done
+RANGE_MSG="time out of range: capture times run from 1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z"
+# trange_refused WANT-STATUS MSG-PREFIX CMD...: one line on stderr, that
+# message, no sanitizer report
+trange_refused() {
+    local want=$1 pre=$2
+    shift 2
+    run "$W/tr.out" "$W/tr.err" "$@"
+    if [ "$RC" != "$want" ] || ! head -n 1 "$W/tr.err" | grep -qxF "$pre$RANGE_MSG" ||
+       san "$W/tr.err"; then
+        { echo "$*: status $RC (want $want)"; cat "$W/tr.out" "$W/tr.err"; } >>"$errs"
+    fi
+}
+trange_refused 2 "nsnap: --before '1600-01-01T00:00Z': " \
+    "$NSNAP" prune --before 1600-01-01T00:00Z --store "$S"
+trange_refused 2 "nsnap: --before '9999-12-31T23:59': " \
+    "$NSNAP" prune --before 9999-12-31T23:59 --dry-run --store "$S"
+[ "$(ids "$S" | wc -l)" = 3 ] || echo "prune --before 1600 removed snapshots" >>"$errs"
+for sel in 1600-01-01T00:00Z 9999-12-31T23:59 0000-01-01T00:00 2262-04-11T23:47:17Z \
+           1677-09-21T00:12:43Z; do
+    trange_refused 1 "nsnap: snapshot '$sel': " "$NSNAP" info "$sel" --store "$S"
+    trange_refused 1 "nsnap: snapshot '$sel': " "$NSNAP" verify "$sel" --store "$S"
+    trange_refused 1 "nsnap: snapshot '$sel': " "$NSNAP" export "$sel" --store "$S"
+    trange_refused 1 "nsnap: snapshot '$sel': " "$NSNAP" prune "$sel" --store "$S"
+    trange_refused 1 "nsshow: snapshot '$sel': " "$NSSHOW" "--snapshot=$sel" "--store=$S"
+    trange_refused 2 "nsdiff: snapshot '$sel': " "$NSDIFF" --store "$S" 1 "$sel"
+done
+[ "$(ids "$S" | wc -l)" = 3 ] || echo "a prune of an out-of-range time removed snapshots" >>"$errs"
+# The last representable second is a time like any other: the newest.
+run "$W/tr.out" "$W/tr.err" "$NSNAP" info 2262-04-11T23:47:16Z --store "$S"
+[ "$RC" = 0 ] && grep -q "^snapshot    3$" "$W/tr.out" ||
+    { echo "info at the last second: $RC"; cat "$W/tr.out" "$W/tr.err"; } >>"$errs"
+run "$W/tr.out" "$W/tr.err" "$NSNAP" prune --before 2262-04-11T23:47:16Z --dry-run --store "$S"
+grep -q "^would remove 3 snapshots" "$W/tr.out" ||
+    { echo "prune --before the last second:"; cat "$W/tr.out" "$W/tr.err"; } >>"$errs"
+# A label that reads as a time, in range or not, is refused before capture.
+for l in 9999-12-31T23:59 2024-02-30T00:00Z 2024-01-01T12:00; do
+    run "$W/tr.out" "$W/tr.err" "$NSNAP" record --label "$l" --store "$S"
+    [ "$RC" = 2 ] && grep -q "^nsnap: label '$l': a label takes .* must not read as an id, latest\[~N\] or a time" "$W/tr.err" ||
+        { echo "record --label $l: $RC"; cat "$W/tr.out" "$W/tr.err"; } >>"$errs"
+done
+[ "$(ids "$S" | wc -l)" = 3 ] || echo "a refused label recorded a snapshot" >>"$errs"
+check time-range "$errs"
 
 # ---------------------------------------------------------------- interval
 T0=$SECONDS
