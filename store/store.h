@@ -212,9 +212,11 @@ typedef void store_progress_fn(const char *what, uint64_t done,
 
 /* ---- integrity ---------------------------------------------------------- */
 
-/* What store_verify() found about one snapshot. */
+/* What store_verify() found about one snapshot, or (id 0) about the
+ * store's own tables. */
 struct store_check {
-	uint64_t id;
+	uint64_t id;        /* 0: not a snapshot but a table; WHAT says which
+			       and how (err STORE_ECORRUPT) */
 	int err;            /* 0: whole; else why not (STORE_ECORRUPT or an
 			       LMDB code saying a page is damaged) */
 	const char *what;   /* NULL when whole, else the fault in words
@@ -227,16 +229,23 @@ struct store_check {
  * Check snapshot ID, or every snapshot when ID is 0, the way store_load()
  * would read it and more: header checksum, lists and their chunks, every
  * record re-hashed, the header's digest, and the records decoded into a
- * graph.  CB (may be NULL) is told about every snapshot checked, whole or
- * not, in id order; a non-zero return stops the walk and is returned.
- * PROGRESS (may be NULL) counts snapshots; both get CTX.
+ * graph.  And the store's own tables: the snapshot table walked to its end
+ * and its walk counted against its count (mdb_stat; with ID 0), every
+ * label entry (naming ID, when not 0) against the header of the snapshot it
+ * names, every labelled snapshot's entry, the format and next-id records.
+ * CB (may be NULL) is told about every snapshot checked, whole or not, in
+ * id order, and about each table fault (id 0: "the snapshot table cannot be
+ * read: ...", "label 'x': the label table names snapshot 3, whose header
+ * carries another label"); a non-zero return stops the walk and is
+ * returned.  PROGRESS (may be NULL) counts snapshots; both get CTX.
  *
- * Returns 0 when every snapshot checked is whole, STORE_ECORRUPT when one
- * or more are damaged (each told to CB; *ndamaged counts them when not
- * NULL), STORE_ENOSNAP for an ID that does not exist, or another code when
- * the check itself could not go on (the store's own tree is damaged past
- * walking, I/O, memory).  Each snapshot is read in its own transaction so
- * that a page LMDB finds damaged costs only the snapshots on it.
+ * Returns 0 only when every snapshot the store counts was found and
+ * checked, every one is whole and the tables agree; STORE_ECORRUPT when a
+ * snapshot or a table is damaged (each told to CB; *ndamaged counts the
+ * damaged snapshots when not NULL), STORE_ENOSNAP for an ID that does not
+ * exist, or another code when the check itself could not go on (I/O,
+ * memory).  Each snapshot is read in its own transaction so that a page
+ * LMDB finds damaged costs only the snapshots on it.
  */
 int store_verify(struct store *s, uint64_t id,
 		 int (*cb)(const struct store_check *c, void *ctx), void *ctx,

@@ -22,6 +22,11 @@
 #                list, nsnap verify) and a copy at once for a few seconds:
 #                every id printed is in the store once, the copy verifies
 #   prune        --keep, --before, selectors; the rest still renders
+#   tables       the store's own tables damaged with liblmdb (a small helper
+#                compiled by the test): the snapshot table's leaf page
+#                destroyed, a label entry moved to another id or naming a
+#                missing snapshot: verify exits 1 naming it, the label
+#                selects nothing
 #   time-range   times outside int64 nanoseconds refused by every command
 #                that reads one (prune --before, selectors, --label), with
 #                one clear line; nothing removed
@@ -34,7 +39,7 @@
 #                renders and diffs as its exports imported do; records
 #   damage       a byte flipped at many offsets of data.mdb, each in a
 #                copy of the store: verify names the damaged snapshots or
-#                fails with one clear line, nothing crashes (exit 0 or 1,
+#                tables or fails with one clear line, nothing crashes (exit 0 or 1,
 #                no sanitizer report); a flipped byte in one snapshot's
 #                record: verify names exactly that snapshot
 #
@@ -53,6 +58,7 @@ if [ "$$" != 1 ]; then
     exec unshare --pid --fork --mount-proc "$BASH" "$(realpath "$0")" "$@"
 fi
 
+HERE=$(dirname "$(realpath "$0")")
 NSNAP=$NSNAP_BIN/nsnap
 NSSHOW=$NSNAP_BIN/nsshow
 NSDIFF=$NSNAP_BIN/nsdiff
@@ -374,6 +380,93 @@ done
 [ "$(ids "$S" | wc -l)" = 3 ] || echo "a refused label recorded a snapshot" >>"$errs"
 check time-range "$errs"
 
+# ---------------------------------------------------------------- tables
+# The store's own tables, edited behind nsnap's back with liblmdb
+# (helpers/lmdbpoke.c): verify passes only when it found and checked
+# every snapshot the store counts, and a label selects only the snapshot
+# whose header carries it.
+S=$W/tables
+errs=$W/tables.errs
+: >"$errs"
+POKE=$W/lmdbpoke
+${CC:-cc} -O1 -o "$POKE" "$HERE/helpers/lmdbpoke.c" -llmdb 2>>"$errs" ||
+    echo "cannot compile helpers/lmdbpoke.c" >>"$errs"
+for i in 1 2 3 4 5; do
+    "$NSNAP" record -q --store "$S" --label "t$i" >/dev/null 2>>"$errs"
+done
+[ "$("$POKE" entries "$S" snaps 2>>"$errs")" = 5 ] || echo "the snapshot table does not count 5" >>"$errs"
+run "$W/tb.out" "$W/tb.err" "$NSNAP" verify --store "$S"
+[ "$RC" = 0 ] || { echo "verify of the whole store: $RC"; cat "$W/tb.out" "$W/tb.err"; } >>"$errs"
+# tables_copy NAME: a fresh copy of the store in $W/NAME
+tables_copy() {
+    rm -rf "${W:?}/$1"
+    mkdir -m 0700 "$W/$1"
+    cp "$S/data.mdb" "$W/$1/"
+}
+# tables_verify D LINE...: verify of store D exits 1, prints each LINE on
+# standard output, nothing on standard error, no sanitizer report
+tables_verify() {
+    local d=$1 line
+    shift
+    run "$W/tb.out" "$W/tb.err" "$NSNAP" verify --store "$d"
+    [ "$RC" = 1 ] && [ ! -s "$W/tb.err" ] ||
+        { echo "verify $d: status $RC"; cat "$W/tb.out" "$W/tb.err"; } >>"$errs"
+    for line in "$@"; do
+        grep -q "^$line" "$W/tb.out" ||
+            { echo "verify $d does not say: $line"; cat "$W/tb.out"; } >>"$errs"
+    done
+}
+# The leaf page of the snapshot table (it holds all five headers),
+# overwritten with zeros, with 0xff and with bytes of a fixed sequence.
+for fill in zero ff seq; do
+    tables_copy "leaf-$fill"
+    d=$W/leaf-$fill
+    off=$("$POKE" leaf "$d" snaps 2>>"$errs")
+    case $fill in
+    zero) head -c 4096 /dev/zero ;;
+    ff) head -c 4096 /dev/zero | tr '\0' '\377' ;;
+    seq) seq 100000 | head -c 4096 ;;
+    esac | dd of="$d/data.mdb" bs=1 seek="${off:-0}" count=4096 conv=notrunc status=none
+    tables_verify "$d" "store: the snapshot table cannot be read: " \
+        "verify: 0 snapshots checked, 0 damaged; the store's own tables are damaged$"
+    run /dev/null "$W/tb.err" "$NSNAP" list --store "$d"
+    [ "$RC" = 1 ] && ! san "$W/tb.err" || { echo "list $d: $RC"; cat "$W/tb.err"; } >>"$errs"
+done
+# A label entry changed to another snapshot's id: the label selects
+# nothing, with a message; verify names both sides.
+tables_copy label-moved
+d=$W/label-moved
+"$POKE" label "$d" t3 1 2>>"$errs"
+want="snapshot 't3': corrupt store: the label table names snapshot 1, whose header carries another label"
+run /dev/null "$W/tb.err" "$NSSHOW" --snapshot=t3 "--store=$d"
+[ "$RC" = 1 ] && [ "$(cat "$W/tb.err")" = "nsshow: $want" ] ||
+    { echo "nsshow --snapshot=t3: $RC"; cat "$W/tb.err"; } >>"$errs"
+run /dev/null "$W/tb.err" "$NSNAP" info t3 --store "$d"
+[ "$RC" = 1 ] && [ "$(cat "$W/tb.err")" = "nsnap: $want" ] ||
+    { echo "info t3: $RC"; cat "$W/tb.err"; } >>"$errs"
+run /dev/null "$W/tb.err" "$NSDIFF" --store "$d" t1 t3
+[ "$RC" = 2 ] && [ "$(cat "$W/tb.err")" = "nsdiff: $want" ] ||
+    { echo "nsdiff t1 t3: $RC"; cat "$W/tb.err"; } >>"$errs"
+tables_verify "$d" \
+    "store: label 't3' of snapshot 3 has no entry in the label table$" \
+    "store: label 't3': the label table names snapshot 1, whose header carries another label$" \
+    "verify: 5 snapshots checked, 0 damaged; the store's own tables are damaged$"
+run "$W/tb.out" "$W/tb.err" "$NSNAP" verify 1 --store "$d"
+[ "$RC" = 1 ] && grep -q "^store: label 't3': the label table names snapshot 1" "$W/tb.out" ||
+    { echo "verify 1: $RC"; cat "$W/tb.out" "$W/tb.err"; } >>"$errs"
+# A label entry naming a snapshot that is not there.
+tables_copy label-dangling
+d=$W/label-dangling
+"$POKE" del "$d" snaps 4 2>>"$errs"
+run /dev/null "$W/tb.err" "$NSSHOW" --snapshot=t4 "--store=$d"
+[ "$RC" = 1 ] && grep -q "^nsshow: snapshot 't4': corrupt store: the label table names snapshot 4, which does not exist$" "$W/tb.err" ||
+    { echo "nsshow --snapshot=t4: $RC"; cat "$W/tb.err"; } >>"$errs"
+tables_verify "$d" \
+    "store: label 't4': the label table names snapshot 4, which does not exist$" \
+    "verify: 4 snapshots checked, 0 damaged; the store's own tables are damaged$"
+san "$W"/tb.err && cat "$W/tb.err" >>"$errs"
+check tables "$errs"
+
 # ---------------------------------------------------------------- interval
 T0=$SECONDS
 S=$W/interval
@@ -541,7 +634,7 @@ errs=$W/damage-sweep.errs
 S=$W/dmg-ref
 size=$(stat -c %s "$S/data.mdb")
 sweep() { # sweep WORKER STEP MASK: every other STEP-th offset, WORKER's half
-    local w=$1 step=$2 mask=$3 d=$W/sweep$1 off cmd n=0 named=0 clean=0 failed=0
+    local w=$1 step=$2 mask=$3 d=$W/sweep$1 off cmd n=0 named=0 clean=0 failed=0 tables=0
     mkdir -p "$d"
     for ((off = 3 + w * step; off < size; off += 2 * step)); do
         rm -f "$d/data.mdb" "$d/lock.mdb"
@@ -553,6 +646,8 @@ sweep() { # sweep WORKER STEP MASK: every other STEP-th offset, WORKER's half
             clean=$((clean + 1))
         elif [ "$RC" = 1 ] && grep -q "^snapshot [0-9]*: " "$d/out"; then
             named=$((named + 1))
+        elif [ "$RC" = 1 ] && grep -q "^store: " "$d/out"; then
+            tables=$((tables + 1))
         elif [ "$RC" = 1 ] && [ "$(wc -l <"$d/err")" = 1 ] && grep -q "^nsnap: " "$d/err"; then
             failed=$((failed + 1))
         else
@@ -583,19 +678,20 @@ sweep() { # sweep WORKER STEP MASK: every other STEP-th offset, WORKER's half
             fi
         done
     done >"$W/sweep$w.errs"
-    echo "$n $named $failed $clean" >"$W/sweep$w.count"
+    echo "$n $named $failed $clean $tables" >"$W/sweep$w.count"
 }
 step=$(( size / ${OPS_OFFSETS:-160} + 1 ))
 sweep 0 "$step" 255 &
 sweep 1 "$step" 1 &
 wait
 cat "$W"/sweep*.errs >>"$errs"
-read -r n0 named0 failed0 clean0 <"$W/sweep0.count"
-read -r n1 named1 failed1 clean1 <"$W/sweep1.count"
+read -r n0 named0 failed0 clean0 tables0 <"$W/sweep0.count"
+read -r n1 named1 failed1 clean1 tables1 <"$W/sweep1.count"
 [ $((n0 + n1)) -ge 50 ] && [ $((named0 + named1)) -ge 5 ] ||
     echo "only $((n0 + n1)) offsets tried, $((named0 + named1)) named damage" >>"$errs"
 echo "# damage: $((n0 + n1)) offsets of $size bytes: $((named0 + named1)) named damaged" \
-     "snapshots, $((failed0 + failed1)) failed with one line, $((clean0 + clean1))" \
+     "snapshots, $((tables0 + tables1)) named damaged tables," \
+     "$((failed0 + failed1)) failed with one line, $((clean0 + clean1))" \
      "were harmless (unused bytes); $((SECONDS - T0)) s"
 check damage-sweep "$errs"
 
