@@ -156,6 +156,7 @@ struct sto_txn {
 	MDB_txn *txn;
 	bool write;
 	int ret;    /* first failure: -errno, LMDB code or STORE_E* */
+	uint64_t size_before;   /* write: the data file's size at begin */
 };
 
 int sto_txn_begin(struct store *s, struct sto_txn *t, bool write);

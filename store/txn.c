@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -118,6 +119,11 @@ const char *store_strerror(int err)
 	}
 	if (err >= MDB_KEYEXIST && err <= MDB_LAST_ERRCODE)
 		return mdb_strerror(err);
+	/* The words users know from df(1), for both ways a disk is full. */
+	if (err == -ENOSPC)
+		return "no space left on device";
+	if (err == -EDQUOT)
+		return "no space left on device (disk quota exceeded)";
 	if (err < 0 && err > -4096)
 		return strerror(-err);
 	return "unknown error";
@@ -321,6 +327,17 @@ static void map_refresh(struct store *s)
 		       (size_t)st.st_size : s->map_size;
 }
 
+/* The data file's size, 0 when unknown. */
+static uint64_t data_size(struct store *s)
+{
+	struct stat st;
+	int fd;
+
+	if (mdb_env_get_fd(s->env, &fd) || fstat(fd, &st))
+		return 0;
+	return (uint64_t)st.st_size;
+}
+
 int sto_txn_begin(struct store *s, struct sto_txn *t, bool write)
 {
 	int rc;
@@ -350,6 +367,8 @@ int sto_txn_begin(struct store *s, struct sto_txn *t, bool write)
 	if (!s->active)
 		map_refresh(s);
 	s->active++;
+	if (write)
+		t->size_before = data_size(s);
 	return 0;
 }
 
@@ -366,6 +385,62 @@ void sto_txn_abort(struct sto_txn *t)
 	}
 }
 
+/*
+ * What a failed commit means.  LMDB writes a transaction's pages with
+ * pwritev() and takes a short write for EIO ("filesystem full?"): when
+ * the file system has no block left, that is ENOSPC.  A genuine I/O error
+ * on a file system with room stays EIO.
+ */
+static int commit_err(struct store *s, int rc)
+{
+	struct statvfs vfs;
+	int fd;
+
+	if (rc == EIO && !mdb_env_get_fd(s->env, &fd) && !fstatvfs(fd, &vfs) &&
+	    vfs.f_bavail == 0)
+		rc = ENOSPC;
+	return sto_mdb_err(rc);
+}
+
+/*
+ * A commit that failed for want of space wrote pages past the store's end
+ * before the file system ran out: give those blocks back, down to the size
+ * the file had at BEFORE or what the store uses, whichever is more, so
+ * that a failed write (a prune too) leaves the file as it was.  Under the
+ * writer lock (LMDB let it go when the commit failed; a write transaction
+ * takes it again): no other writer extends the file meanwhile, and no
+ * reader looks past the last page the newest commit uses.  0 or an error.
+ */
+static int trim_tail(struct store *s, uint64_t before)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	MDB_txn *txn;
+	struct stat fst;
+	int fd, rc;
+
+	if (!before)
+		return 0;
+	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc)
+		return sto_mdb_err(rc);
+	rc = mdb_env_info(s->env, &info);
+	if (!rc)
+		rc = mdb_env_stat(s->env, &st);
+	if (!rc)
+		rc = mdb_env_get_fd(s->env, &fd);
+	if (!rc && fstat(fd, &fst))
+		rc = errno;
+	if (!rc) {
+		uint64_t used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+		uint64_t keep = before > used ? before : used;
+		if ((uint64_t)fst.st_size > keep && ftruncate(fd, (off_t)keep))
+			rc = errno;
+	}
+	mdb_txn_abort(txn);
+	return sto_mdb_err(rc);
+}
+
 int sto_txn_commit(struct sto_txn *t)
 {
 	if (!t->ret) {
@@ -375,9 +450,13 @@ int sto_txn_commit(struct sto_txn *t)
 		 * lock with it). */
 		if (rc != STORE_ECORRUPT)
 			t->txn = NULL;
-		t->ret = sto_mdb_err(rc);
+		t->ret = rc ? commit_err(t->s, rc) : 0;
 		if (!t->txn)
 			t->s->active--;
+		/* Failing to trim leaves the tail as it was: unused. */
+		if (!t->txn && !t->s->active &&
+		    (t->ret == -ENOSPC || t->ret == -EDQUOT))
+			(void)trim_tail(t->s, t->size_before);
 	}
 	sto_txn_abort(t);
 	return t->ret;

@@ -27,6 +27,9 @@
 #                destroyed, a label entry moved to another id or naming a
 #                missing snapshot: verify exits 1 naming it, the label
 #                selects nothing
+#   full-disk    record into a store on a 256 KiB tmpfs until it is full:
+#                "no space left on device", the rest whole, no id twice; a
+#                prune on the full file system does not grow data.mdb
 #   time-range   times outside int64 nanoseconds refused by every command
 #                that reads one (prune --before, selectors, --label), with
 #                one clear line; nothing removed
@@ -466,6 +469,77 @@ tables_verify "$d" \
     "verify: 4 snapshots checked, 0 damaged; the store's own tables are damaged$"
 san "$W"/tb.err && cat "$W/tb.err" >>"$errs"
 check tables "$errs"
+
+# ---------------------------------------------------------------- full-disk
+# A store on a 256 KiB tmpfs, in a mount namespace of its own, recorded
+# into until the file system is full: the message says so (LMDB's short
+# write is EIO), the snapshots stored before are whole, no id is given
+# twice; a prune on the nearly full file system succeeds, or fails
+# cleanly without growing data.mdb.
+full_disk() {
+    local m=$W/full s=$W/full/s errs=$W/full.errs i n=0 size0=0 size1 last id avail
+    : >"$errs"
+    : >"$W/full.ids"
+    mkdir -p "$m"
+    mount -t tmpfs -o size=256k tmpfs "$m" ||
+        { echo "cannot mount a tmpfs" >>"$errs"; return; }
+    # Room to give back at the end.
+    head -c 64k /dev/zero >"$m/reserve"
+    for i in $(seq 400); do
+        run "$W/full.out" "$W/full.err" "$NSNAP" record -q --store "$s" --label "f$i"
+        cat "$W/full.out" >>"$W/full.ids"
+        [ "$RC" = 0 ] || break
+        n=$i
+        size0=$(stat -c %s "$s/data.mdb")
+    done
+    size1=$(stat -c %s "$s/data.mdb")
+    [ "$size1" = "$size0" ] || echo "the failed record grew data.mdb from $size0 to $size1 bytes" >>"$errs"
+    if [ "$RC" != 1 ] || [ "$(cat "$W/full.err")" != "nsnap: $s: cannot store the snapshot: no space left on device" ]; then
+        { echo "record $((n + 1)) on a full file system: $RC"; cat "$W/full.err"; } >>"$errs"
+    fi
+    [ "$n" -ge 2 ] || echo "only $n snapshots before the file system was full" >>"$errs"
+    whole "$s" "$errs"
+    [ "$(ids "$s" | tr '\n' ' ')" = "$(tr '\n' ' ' <"$W/full.ids")" ] ||
+        echo "printed $(tr '\n' ' ' <"$W/full.ids"), stored $(ids "$s" | tr '\n' ' ')" >>"$errs"
+    # Two pages left: a prune that needs more than those and the store's
+    # free pages writes some, then fails; it must fail whole.
+    rm -f "$m/reserve"
+    avail=$(df --output=avail -B1 "$m" | tail -n 1)
+    [ "$avail" -gt 8192 ] && head -c $((avail - 8192)) /dev/zero >"$m/filler"
+    size0=$(stat -c %s "$s/data.mdb")
+    run "$W/full.out" "$W/full.err" "$NSNAP" prune --keep 2 --store "$s"
+    size1=$(stat -c %s "$s/data.mdb")
+    echo "# full-disk: $n snapshots filled 256 KiB; prune on it: status $RC" \
+         "($(cat "$W/full.out" "$W/full.err" | head -n 1)), data.mdb $size0 -> $size1 bytes"
+    if [ "$RC" = 0 ]; then
+        [ "$(ids "$s" | wc -l)" = 2 ] || echo "prune --keep 2 left $(ids "$s" | wc -l)" >>"$errs"
+    elif [ "$RC" != 1 ] || ! grep -q "^nsnap: $s: .*no space left on device$" "$W/full.err"; then
+        { echo "prune on a full file system: $RC"; cat "$W/full.out" "$W/full.err"; } >>"$errs"
+    elif [ "$(ids "$s" | wc -l)" != "$n" ]; then
+        echo "a failed prune removed snapshots" >>"$errs"
+    fi
+    [ "$RC" = 0 ] || [ "$size1" -le "$size0" ] ||
+        echo "a failed prune grew data.mdb from $size0 to $size1 bytes" >>"$errs"
+    whole "$s" "$errs"
+    # With room again, the next id is past every id printed.
+    rm -f "$m/filler"
+    last=$(tail -n 1 "$W/full.ids")
+    id=$("$NSNAP" record -q --store "$s" 2>>"$errs")
+    [ -n "$id" ] && [ "$id" -gt "${last:-0}" ] ||
+        echo "after the full disk: id '$id', the last printed $last" >>"$errs"
+    whole "$s" "$errs"
+    san "$W/full.err" && cat "$W/full.err" >>"$errs"
+    umount "$m"
+}
+export W NSNAP NSSHOW SAN_RE
+export -f full_disk run san ids whole
+if churn_start 60; then
+    unshare -m --propagation private "$BASH" -c full_disk
+    churn_stop
+else
+    echo "churn helper" >"$W/full.errs"
+fi
+check full-disk "$W/full.errs"
 
 # ---------------------------------------------------------------- interval
 T0=$SECONDS
