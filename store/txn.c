@@ -9,6 +9,7 @@
 #include "store_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -386,59 +387,60 @@ void sto_txn_abort(struct sto_txn *t)
 }
 
 /*
- * What a failed commit means.  LMDB writes a transaction's pages with
- * pwritev() and takes a short write for EIO ("filesystem full?"): when
- * the file system has no block left, that is ENOSPC.  A genuine I/O error
- * on a file system with room stays EIO.
+ * Why a write of the data file came back short.  LMDB writes a
+ * transaction's pages with pwritev() and takes a short write for EIO
+ * ("filesystem full?"): ENOSPC when the file system has no block left,
+ * else what it says when asked for one more page past the file's END
+ * (a quota: EDQUOT); EIO when it has room after all.
  */
-static int commit_err(struct store *s, int rc)
+static int short_write_cause(int fd, off_t end, unsigned psize)
 {
 	struct statvfs vfs;
-	int fd;
 
-	if (rc == EIO && !mdb_env_get_fd(s->env, &fd) && !fstatvfs(fd, &vfs) &&
-	    vfs.f_bavail == 0)
-		rc = ENOSPC;
-	return sto_mdb_err(rc);
+	if (!fstatvfs(fd, &vfs) && vfs.f_bavail == 0)
+		return ENOSPC;
+	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, end, psize) == 0) {
+		/* Room: the page goes back, the file keeps its size. */
+		(void)fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				end, psize);
+		return EIO;
+	}
+	return errno == ENOSPC || errno == EDQUOT ? errno : EIO;
 }
 
 /*
- * A commit that failed for want of space wrote pages past the store's end
- * before the file system ran out: give those blocks back, down to the size
- * the file had at BEFORE or what the store uses, whichever is more, so
- * that a failed write (a prune too) leaves the file as it was.  Under the
- * writer lock (LMDB let it go when the commit failed; a write transaction
- * takes it again): no other writer extends the file meanwhile, and no
- * reader looks past the last page the newest commit uses.  0 or an error.
+ * A commit failed with RC (EIO, ENOSPC or EDQUOT): what it means, and for
+ * want of space, the pages it wrote past the store's end before the file
+ * system ran out given back, down to the size the file had at BEFORE or
+ * what the store uses, whichever is more, so that a failed write (a prune
+ * too) leaves the file as it was.  Under the writer lock (LMDB let it go
+ * when the commit failed; a write transaction takes it again): no other
+ * writer extends the file meanwhile, and no reader looks past the last
+ * page the newest commit uses.  RC, or the cause found.
  */
-static int trim_tail(struct store *s, uint64_t before)
+static int space_failure(struct store *s, uint64_t before, int rc)
 {
 	MDB_envinfo info;
 	MDB_stat st;
 	MDB_txn *txn;
 	struct stat fst;
-	int fd, rc;
+	int fd;
 
-	if (!before)
-		return 0;
-	rc = mdb_txn_begin(s->env, NULL, 0, &txn);
-	if (rc)
-		return sto_mdb_err(rc);
-	rc = mdb_env_info(s->env, &info);
-	if (!rc)
-		rc = mdb_env_stat(s->env, &st);
-	if (!rc)
-		rc = mdb_env_get_fd(s->env, &fd);
-	if (!rc && fstat(fd, &fst))
-		rc = errno;
-	if (!rc) {
-		uint64_t used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
-		uint64_t keep = before > used ? before : used;
-		if ((uint64_t)fst.st_size > keep && ftruncate(fd, (off_t)keep))
-			rc = errno;
-	}
+	if (mdb_txn_begin(s->env, NULL, 0, &txn))
+		return rc;
+	if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st) ||
+	    mdb_env_get_fd(s->env, &fd) || fstat(fd, &fst))
+		goto out;
+	if (rc == EIO)
+		rc = short_write_cause(fd, fst.st_size, st.ms_psize);
+	uint64_t used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	uint64_t keep = before > used ? before : used;
+	/* Failing to trim leaves the tail as it was: unused. */
+	if (rc != EIO && before && (uint64_t)fst.st_size > keep)
+		(void)!ftruncate(fd, (off_t)keep);
+out:
 	mdb_txn_abort(txn);
-	return sto_mdb_err(rc);
+	return rc;
 }
 
 int sto_txn_commit(struct sto_txn *t)
@@ -450,13 +452,12 @@ int sto_txn_commit(struct sto_txn *t)
 		 * lock with it). */
 		if (rc != STORE_ECORRUPT)
 			t->txn = NULL;
-		t->ret = rc ? commit_err(t->s, rc) : 0;
 		if (!t->txn)
 			t->s->active--;
-		/* Failing to trim leaves the tail as it was: unused. */
-		if (!t->txn && !t->s->active &&
-		    (t->ret == -ENOSPC || t->ret == -EDQUOT))
-			(void)trim_tail(t->s, t->size_before);
+		if ((rc == EIO || rc == ENOSPC || rc == EDQUOT) && !t->txn &&
+		    !t->s->active)
+			rc = space_failure(t->s, t->size_before, rc);
+		t->ret = sto_mdb_err(rc);
 	}
 	sto_txn_abort(t);
 	return t->ret;
