@@ -139,15 +139,97 @@ static int verify_one(struct store *s, uint64_t id, struct store_check *c,
 	return ret;
 }
 
+/* ---- walking a table ---------------------------------------------------- */
+
+/*
+ * A table walked in one read transaction, entry by entry, and counted: a
+ * damaged page can end a walk early, or hide a leaf, without LMDB saying
+ * so, so the walk must find what the table counts (mdb_stat).  One that
+ * yields more than that, or keys out of order, went astray and stops.
+ */
+struct walk {
+	struct vrun *v;
+	struct sto_txn *t;
+	void *ctx;
+	bool astray;    /* set by an entry: keys out of order */
+	int err;        /* set by an entry: what it needed could not be
+			   read; the walk ends */
+};
+
+/* One entry: 0 goes on; else the walk stops (with ASTRAY or ERR set, or
+ * CB's return, or -errno). */
+typedef int entry_fn(struct walk *w, const MDB_val *key, const MDB_val *val);
+
+static int table_walk(struct vrun *v, MDB_dbi dbi, const char *name,
+		      entry_fn *entry, void *ctx)
+{
+	struct sto_txn t;
+	struct walk w = { .v = v, .t = &t, .ctx = ctx };
+	MDB_cursor *c = NULL;
+	MDB_val key, val;
+	MDB_stat st = { 0 };
+	uint64_t seen = 0;
+	int rc, ret;
+
+	ret = sto_txn_begin(v->s, &t, false);
+	if (ret)
+		return ret;
+	rc = sto_lm_stat(t.txn, dbi, &st);
+	if (!rc && sto_cursor_open(&t, dbi, &c))
+		rc = t.ret;
+	for (rc = rc ? rc : sto_lm_cursor_get(c, &key, &val, MDB_FIRST); !rc;
+	     rc = sto_lm_cursor_get(c, &key, &val, MDB_NEXT)) {
+		if (++seen > st.ms_entries)
+			w.astray = true;
+		else
+			ret = entry(&w, &key, &val);
+		if (ret || w.astray || w.err)
+			break;
+	}
+	if (c)
+		mdb_cursor_close(c);
+	sto_txn_abort(&t);
+	rc = w.err ? w.err : sto_mdb_err(rc);
+	if (w.astray)
+		return table_damage(v, "the %s table cannot be read: a walk "
+				    "went astray after %" PRIu64 " of its %zu "
+				    "entries", name, seen - 1, st.ms_entries);
+	if (ret && !w.err)
+		return ret;
+	if (rc == MDB_NOTFOUND && seen != st.ms_entries)
+		return table_damage(v, "the %s table cannot be read: it counts "
+				    "%zu entries, a walk finds %" PRIu64, name,
+				    st.ms_entries, seen);
+	if (!rc || rc == MDB_NOTFOUND || !damage(rc))
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	return table_damage(v, "the %s table cannot be %s: %s (%" PRIu64 " of "
+			    "its %zu entries found)", name,
+			    w.err ? "checked" : "read", damage_words(rc),
+			    seen, st.ms_entries);
+}
+
 /* ---- the snapshot table ------------------------------------------------- */
 
 struct ids {
 	uint64_t *v;
 	size_t n, cap;
+	uint64_t odd;   /* keys that are no snapshot id */
 };
 
-static int id_add(struct ids *ids, uint64_t id)
+static int snap_entry(struct walk *w, const MDB_val *key, const MDB_val *val)
 {
+	struct ids *ids = w->ctx;
+	uint64_t id;
+
+	(void)val;
+	if (sto_key_id(w->t, key, &id)) {
+		ids->odd++;
+		return 0;
+	}
+	if (ids->n && id <= ids->v[ids->n - 1]) {
+		w->astray = true;
+		return 0;
+	}
 	if (ids->n == ids->cap) {
 		size_t cap = ids->cap ? 2 * ids->cap : 64;
 		uint64_t *more = realloc(ids->v, cap * sizeof(*more));
@@ -160,147 +242,57 @@ static int id_add(struct ids *ids, uint64_t id)
 	return 0;
 }
 
-/*
- * Every snapshot id, in one read transaction, and whether the walk found
- * what the table counts (mdb_stat): a damaged page can end a walk early,
- * or hide a leaf, without LMDB saying so.  A walk that yields more than
- * the count, or ids out of order, went astray and stops there.
- */
+/* Every snapshot id, damaged headers included, walked as above. */
 static int snaps_table(struct vrun *v, struct ids *ids)
 {
-	struct sto_txn t;
-	MDB_cursor *c = NULL;
-	MDB_val key, val;
-	MDB_stat st = { 0 };
-	uint64_t seen = 0, id, odd = 0;
-	bool astray = false;
-	int rc, ret;
+	int ret = table_walk(v, v->s->snaps, "snapshot", snap_entry, ids);
 
-	ret = sto_txn_begin(v->s, &t, false);
-	if (ret)
-		return ret;
-	rc = sto_lm_stat(t.txn, v->s->snaps, &st);
-	if (!rc && sto_cursor_open(&t, v->s->snaps, &c))
-		rc = t.ret;
-	for (rc = rc ? rc : sto_lm_cursor_get(c, &key, &val, MDB_FIRST); !rc;
-	     rc = sto_lm_cursor_get(c, &key, &val, MDB_NEXT)) {
-		if (++seen > st.ms_entries) {
-			astray = true;
-			break;
-		}
-		if (sto_key_id(&t, &key, &id)) {
-			odd++;
-		} else if (ids->n && id <= ids->v[ids->n - 1]) {
-			astray = true;
-			break;
-		} else if ((ret = id_add(ids, id))) {
-			break;
-		}
-	}
-	if (c)
-		mdb_cursor_close(c);
-	sto_txn_abort(&t);
-	rc = sto_mdb_err(rc);
-	if (ret)
-		return ret;
-	if (!astray && rc != MDB_NOTFOUND)
-		return !damage(rc) ? rc :
-		       table_damage(v, "the snapshot table cannot be read: %s "
-				    "(%" PRIu64 " of its %zu entries found)",
-				    damage_words(rc), seen, st.ms_entries);
-	if (astray)
-		return table_damage(v, "the snapshot table cannot be read: a "
-				    "walk went astray after %" PRIu64 " of its "
-				    "%zu entries", seen - 1, st.ms_entries);
-	if (odd && (ret = table_damage(v, "the snapshot table holds %" PRIu64
-				       " keys that are no snapshot id", odd)))
-		return ret;
-	if (seen != st.ms_entries)
-		return table_damage(v, "the snapshot table cannot be read: it "
-				    "counts %zu entries, a walk finds %" PRIu64,
-				    st.ms_entries, seen);
-	return 0;
+	if (!ret && ids->odd)
+		ret = table_damage(v, "the snapshot table holds %" PRIu64
+				   " keys that are no snapshot id", ids->odd);
+	return ret;
 }
 
-/* ---- labels and the format record --------------------------------------- */
+/* ---- labels and the meta records ---------------------------------------- */
 
 /*
  * Label entry KEY -> VAL against the header it names; only entries naming
- * ONLY when it is not 0.  CB's return; *stop: the header could not be
- * read for another reason than its own damage (damage to the snapshot
- * table, or -errno), which ends the walk.
+ * *ONLY when that is not 0.  A header that could not be read for another
+ * reason than its own damage (the snapshot table's, or -errno) ends the
+ * walk.
  */
-static int label_one(struct vrun *v, struct sto_txn *t, const MDB_val *key,
-		     const MDB_val *val, uint64_t only, int *stop)
+static int label_entry(struct walk *w, const MDB_val *key, const MDB_val *val)
 {
+	const uint64_t *only = w->ctx;
 	struct codec_header h;
 	char q[4 * 64 + 4];
 	uint64_t id;
 	int ret;
 
-	if (!key->mv_size || sto_val_check(t, key))
-		return table_damage(v, "the label table holds a key of %zu "
+	if (!key->mv_size || sto_val_check(w->t, key))
+		return table_damage(w->v, "the label table holds a key of %zu "
 				    "bytes outside the data file",
 				    key->mv_size);
 	quote(key->mv_data, key->mv_size, q);
-	ret = sto_label_id(t, val, &id);
+	ret = sto_label_id(w->t, val, &id);
 	if (ret)
-		return table_damage(v, "label '%s': %s", q, damage_words(ret));
-	if (only && id != only)
+		return table_damage(w->v, "label '%s': %s", q,
+				    damage_words(ret));
+	if (*only && id != *only)
 		return 0;
-	ret = sto_get_header(t, id, &h);
+	ret = sto_get_header(w->t, id, &h);
 	/* A damaged header is that snapshot's own finding. */
 	if (ret == STORE_ECORRUPT) {
 		sto_corrupt_clear();
 		return 0;
 	}
 	if (ret && ret != STORE_ENOSNAP) {
-		*stop = ret;
+		w->err = ret;
 		return 0;
 	}
 	ret = sto_label_agrees(ret ? NULL : &h, id, key->mv_data, key->mv_size);
-	return ret ? table_damage(v, "label '%s': %s", q, damage_words(ret)) : 0;
-}
-
-/* Every label entry (naming ONLY, when not 0), in one transaction, and
- * counted as the snapshot table is. */
-static int labels_table(struct vrun *v, uint64_t only)
-{
-	struct sto_txn t;
-	MDB_cursor *c = NULL;
-	MDB_val key, val;
-	MDB_stat st = { 0 };
-	uint64_t seen = 0;
-	int rc, ret, stop = 0;
-
-	ret = sto_txn_begin(v->s, &t, false);
-	if (ret)
-		return ret;
-	rc = sto_lm_stat(t.txn, v->s->labels, &st);
-	if (!rc && sto_cursor_open(&t, v->s->labels, &c))
-		rc = t.ret;
-	for (rc = rc ? rc : sto_lm_cursor_get(c, &key, &val, MDB_FIRST);
-	     !rc && !ret && !stop;
-	     rc = sto_lm_cursor_get(c, &key, &val, MDB_NEXT)) {
-		if (++seen > st.ms_entries)
-			break;
-		ret = label_one(v, &t, &key, &val, only, &stop);
-	}
-	if (c)
-		mdb_cursor_close(c);
-	sto_txn_abort(&t);
-	rc = stop ? stop : sto_mdb_err(rc);
-	if (ret || (rc != MDB_NOTFOUND && rc && !damage(rc)))
-		return ret ? ret : rc;
-	if (rc && rc != MDB_NOTFOUND)
-		return table_damage(v, "the label table cannot be %s: %s",
-				    stop ? "checked against the snapshot table"
-					 : "read", damage_words(rc));
-	if (seen != st.ms_entries)
-		return table_damage(v, "the label table cannot be read: it "
-				    "counts %zu entries, a walk finds %" PRIu64,
-				    st.ms_entries, seen);
-	return 0;
+	return ret ? table_damage(w->v, "label '%s': %s", q,
+				  damage_words(ret)) : 0;
 }
 
 /* One record of the meta table: 0 and *val, MDB_NOTFOUND, an error, or
@@ -397,7 +389,7 @@ int store_verify(struct store *s, uint64_t id,
 	if (!ret)
 		ret = meta_table(&v);
 	if (!ret)
-		ret = labels_table(&v, id);
+		ret = table_walk(&v, s->labels, "label", label_entry, &id);
 	free(ids.v);
 	if (ndamaged)
 		*ndamaged = bad;
