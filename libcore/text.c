@@ -8,7 +8,6 @@
 #include "text.h"
 
 #include <string.h>
-#include <time.h>
 
 const struct text_blanks text_go_blanks = {
 	.squeeze = " \t\n\f\r",
@@ -165,27 +164,51 @@ void text_term_data(FILE *out, const char *s, size_t n)
 
 /* ---- time ---------------------------------------------------------------- */
 
+/* The civil date of day DAYS since 1970-01-01, proleptic Gregorian
+ * (H. Hinnant's civil_from_days): no time_t, so no wrap where time_t is
+ * 32 bits, and any int64_t of nanoseconds has a four-digit year. */
+static void civil_from_days(int64_t days, int64_t *y, int *m, int *d)
+{
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
 const char *text_rfc3339(int64_t ns, bool frac, char *buf, size_t len)
 {
 	int64_t secs = ns / 1000000000, rest = ns % 1000000000;
-	struct tm tm;
-	size_t n;
+	int64_t days, sod, year;
+	int mon, mday, n;
 
 	/* C division truncates toward zero; a time before the epoch belongs
-	 * to the second that starts below it. */
+	 * to the second that starts below it (and that second to the day
+	 * that starts below it). */
 	if (rest < 0) {
 		rest += 1000000000;
 		secs--;
 	}
-	time_t t = (time_t)secs;
-	if (!gmtime_r(&t, &tm))
-		return NULL;
-	n = strftime(buf, len, frac ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%dT%H:%M:%SZ",
-		     &tm);
-	if (!n)
-		return NULL;
-	if (frac && snprintf(buf + n, len - n, ".%09lldZ", (long long)rest) >=
-		    (int)(len - n))
-		return NULL;
-	return buf;
+	days = secs / 86400;
+	sod = secs % 86400;
+	if (sod < 0) {
+		sod += 86400;
+		days--;
+	}
+	civil_from_days(days, &year, &mon, &mday);
+	if (frac)
+		n = snprintf(buf, len, "%04lld-%02d-%02dT%02d:%02d:%02d.%09lldZ",
+			     (long long)year, mon, mday, (int)(sod / 3600),
+			     (int)(sod / 60 % 60), (int)(sod % 60),
+			     (long long)rest);
+	else
+		n = snprintf(buf, len, "%04lld-%02d-%02dT%02d:%02d:%02dZ",
+			     (long long)year, mon, mday, (int)(sod / 3600),
+			     (int)(sod / 60 % 60), (int)(sod % 60));
+	return n >= 0 && (size_t)n < len ? buf : NULL;
 }

@@ -95,7 +95,9 @@ void text_term_data(FILE *out, const char *s, size_t n);
 /*
  * NS (nanoseconds since the epoch, negative before it) in UTC as RFC 3339
  * into BUF: "2023-11-14T22:13:20Z", or "2023-11-14T22:13:20.123456789Z"
- * with FRAC.  BUF, or NULL when it does not fit in LEN.
+ * with FRAC.  Any int64_t, 1677-09-21T00:12:43.145224192Z to
+ * 2262-04-11T23:47:16.854775807Z, computed without time_t.  BUF, or NULL
+ * when it does not fit in LEN.
  */
 const char *text_rfc3339(int64_t ns, bool frac, char *buf, size_t len);
 

@@ -4,10 +4,12 @@
  * Owns the meaning of each form in a store (selector.c reads the form):
  * "latest~N" counts snapshots that exist, a time names the newest snapshot
  * whose capture began by the end of that minute or second, a label the
- * newest snapshot carrying it.
+ * newest snapshot carrying it; and the rule that a label entry agrees
+ * with the header it names (verify.c checks every entry by it).
  */
 #include "store_int.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 static int resolve_latest(struct sto_txn *t, uint64_t back, uint64_t *id)
@@ -71,9 +73,36 @@ static int resolve_time(struct sto_txn *t, int64_t bound, uint64_t *id)
 	return ret;
 }
 
-/* LABEL: 1 to STORE_LABEL_MAX bytes, as store_sel_parse() leaves it. */
+int sto_label_id(const struct sto_txn *t, const MDB_val *val, uint64_t *id)
+{
+	*id = 0;
+	if (val->mv_size != 8 || sto_val_check(t, val))
+		return sto_corrupt("label table entry of %zu bytes", val->mv_size);
+	*id = codec_be64_read(val->mv_data);
+	return 0;
+}
+
+int sto_label_agrees(const struct codec_header *h, uint64_t id,
+		     const void *label, size_t len)
+{
+	if (!h)
+		return sto_corrupt("the label table names snapshot %" PRIu64
+				   ", which does not exist", id);
+	if (h->label.len != len || (len && memcmp(h->label.p, label, len)))
+		return sto_corrupt("the label table names snapshot %" PRIu64
+				   ", whose header carries %s", id,
+				   h->label.len ? "another label" : "no label");
+	return 0;
+}
+
+/*
+ * LABEL: 1 to STORE_LABEL_MAX bytes, as store_sel_parse() leaves it.  The
+ * label table is an index, the header what the snapshot says: an entry
+ * changed to another id must not select that one.
+ */
 static int resolve_label(struct sto_txn *t, const char *label, uint64_t *id)
 {
+	struct codec_header h;
 	MDB_cursor *c;
 	MDB_val key = { strlen(label), (void *)label }, val;
 	int rc, ret;
@@ -87,15 +116,15 @@ static int resolve_label(struct sto_txn *t, const char *label, uint64_t *id)
 		ret = STORE_ESELECTOR;
 	else if (rc)
 		ret = sto_mdb_err(rc);
-	else if (val.mv_size != 8 || sto_val_check(t, &val))
-		ret = sto_corrupt("label index entry of %zu bytes",
-				  val.mv_size);
-	else {
-		*id = codec_be64_read(val.mv_data);
-		ret = 0;
-	}
+	else
+		ret = sto_label_id(t, &val, id);
 	mdb_cursor_close(c);
-	return ret;
+	if (ret)
+		return ret;
+	ret = sto_get_header(t, *id, &h);
+	if (ret == STORE_ENOSNAP)
+		return sto_label_agrees(NULL, *id, label, strlen(label));
+	return ret ? ret : sto_label_agrees(&h, *id, label, strlen(label));
 }
 
 /* The snapshot with id ID, if there is one: whether its header decodes
@@ -130,7 +159,7 @@ int store_resolve(struct store *s, const char *sel, uint64_t *id_out)
 		ret = resolve_latest(&t, q.n, id_out);
 		break;
 	case STORE_SEL_TIME:
-		ret = resolve_time(&t, q.start_ns + q.span_ns - 1, id_out);
+		ret = resolve_time(&t, q.start_ns + (q.span_ns - 1), id_out);
 		break;
 	case STORE_SEL_LABEL:
 		ret = resolve_label(&t, q.label, id_out);

@@ -44,6 +44,7 @@ enum {
 	STORE_ERDONLY,            /* store opened read-only */
 	STORE_EGRAPH,             /* graph inconsistent, cannot be stored */
 	STORE_EMAPMAX,            /* the map cannot grow any further */
+	STORE_ETIME,              /* a time outside what a snapshot can hold */
 };
 
 /* Human text for any code this module returns (and for -errno).  For
@@ -84,7 +85,10 @@ void store_close(struct store *s);
 /*
  * Whether LABEL may name a snapshot: 1 to STORE_LABEL_MAX bytes, no
  * control characters, and not readable as another selector (a number,
- * "latest", "latest~N", a time).  0 or STORE_ELABEL.
+ * "latest", "latest~N", a time).  A time is anything of its shape, of any
+ * year, also one out of range or a day that does not exist
+ * ("9999-12-31T23:59", "2024-02-30T00:00Z"): people would read it as a
+ * time.  0 or STORE_ELABEL.
  */
 int store_label_check(const char *label);
 
@@ -119,14 +123,18 @@ struct store_sel {
 	enum store_sel_kind kind;
 	uint64_t n;
 	int64_t start_ns;   /* the first nanosecond of the minute (or second) */
-	int64_t span_ns;    /* its length */
+	int64_t span_ns;    /* its length: start_ns + (span_ns - 1) is
+			       its last nanosecond, never past INT64_MAX */
 	const char *label;  /* the selector itself */
 };
 
 /*
  * Read SELECTOR without a store: 0 and *out; STORE_ESELECTOR for NULL, ""
  * or a label no snapshot can carry (over STORE_LABEL_MAX bytes);
- * STORE_ENOSNAP for an id or N past 2^64 - 1.
+ * STORE_ENOSNAP for an id or N past 2^64 - 1; STORE_ETIME for a time
+ * outside the range of capture times (see store_parse_time()).  What has
+ * the shape of a time but is none (February 30, 24:00, a year not of four
+ * digits) reads as a label, which no snapshot made now can carry.
  */
 int store_sel_parse(const char *selector, struct store_sel *out);
 
@@ -135,7 +143,8 @@ int store_sel_parse(const char *selector, struct store_sel *out);
  * (N snapshots before the latest); YYYY-MM-DDTHH:MM[:SS] local time, or
  * with a trailing Z for UTC: the latest snapshot whose capture began
  * within or before that minute (or second); else a label: the latest
- * snapshot carrying it.
+ * snapshot carrying it, checked against that snapshot's header
+ * (STORE_ECORRUPT when the label table says another).
  */
 int store_resolve(struct store *s, const char *selector, uint64_t *id_out);
 
@@ -196,7 +205,13 @@ int store_stat(struct store *s, struct store_stat *out);
 
 /*
  * Parse a time as selectors spell it, YYYY-MM-DDTHH:MM[:SS][Z], into the
- * first nanosecond of that minute (or second).  0 or STORE_ESELECTOR.
+ * first nanosecond of that minute (or second).  Capture times are int64
+ * nanoseconds since the epoch, 1677-09-21T00:12:43.145224192Z to
+ * 2262-04-11T23:47:16.854775807Z: a minute or second can be named when its
+ * first nanosecond is in that range (from 1677-09-21T00:13Z and
+ * 1677-09-21T00:12:44Z to 2262-04-11T23:47Z and 2262-04-11T23:47:16Z), in
+ * local time too.  0, STORE_ETIME outside the range, or STORE_ESELECTOR
+ * for anything that is not such a time.
  */
 int store_parse_time(const char *text, int64_t *ns);
 
@@ -207,9 +222,11 @@ typedef void store_progress_fn(const char *what, uint64_t done,
 
 /* ---- integrity ---------------------------------------------------------- */
 
-/* What store_verify() found about one snapshot. */
+/* What store_verify() found about one snapshot, or (id 0) about the
+ * store's own tables. */
 struct store_check {
-	uint64_t id;
+	uint64_t id;        /* 0: not a snapshot but a table; WHAT says which
+			       and how (err STORE_ECORRUPT) */
 	int err;            /* 0: whole; else why not (STORE_ECORRUPT or an
 			       LMDB code saying a page is damaged) */
 	const char *what;   /* NULL when whole, else the fault in words
@@ -222,16 +239,23 @@ struct store_check {
  * Check snapshot ID, or every snapshot when ID is 0, the way store_load()
  * would read it and more: header checksum, lists and their chunks, every
  * record re-hashed, the header's digest, and the records decoded into a
- * graph.  CB (may be NULL) is told about every snapshot checked, whole or
- * not, in id order; a non-zero return stops the walk and is returned.
- * PROGRESS (may be NULL) counts snapshots; both get CTX.
+ * graph.  And the store's own tables: the snapshot table walked to its end
+ * and its walk counted against its count (mdb_stat; with ID 0), every
+ * label entry (naming ID, when not 0) against the header of the snapshot it
+ * names, every labelled snapshot's entry, the format and next-id records.
+ * CB (may be NULL) is told about every snapshot checked, whole or not, in
+ * id order, and about each table fault (id 0: "the snapshot table cannot be
+ * read: ...", "label 'x': the label table names snapshot 3, whose header
+ * carries another label"); a non-zero return stops the walk and is
+ * returned.  PROGRESS (may be NULL) counts snapshots; both get CTX.
  *
- * Returns 0 when every snapshot checked is whole, STORE_ECORRUPT when one
- * or more are damaged (each told to CB; *ndamaged counts them when not
- * NULL), STORE_ENOSNAP for an ID that does not exist, or another code when
- * the check itself could not go on (the store's own tree is damaged past
- * walking, I/O, memory).  Each snapshot is read in its own transaction so
- * that a page LMDB finds damaged costs only the snapshots on it.
+ * Returns 0 only when every snapshot the store counts was found and
+ * checked, every one is whole and the tables agree; STORE_ECORRUPT when a
+ * snapshot or a table is damaged (each told to CB; *ndamaged counts the
+ * damaged snapshots when not NULL), STORE_ENOSNAP for an ID that does not
+ * exist, or another code when the check itself could not go on (I/O,
+ * memory).  Each snapshot is read in its own transaction so that a page
+ * LMDB finds damaged costs only the snapshots on it.
  */
 int store_verify(struct store *s, uint64_t id,
 		 int (*cb)(const struct store_check *c, void *ctx), void *ctx,

@@ -10,10 +10,10 @@
  *   open.c      opening and closing, the format record, the default path
  *               (the directory and its files through fsafe.h)
  *   selector.c  what a selector says (pure: no LMDB)
- *   resolve.c   a selector against the store
+ *   resolve.c   a selector against the store; label entries vs headers
  *   write.c     writing a snapshot: plan, records, lists, namespace index
  *   read.c      headers, lists, loading, listing, history, statistics
- *   verify.c    checking snapshots
+ *   verify.c    checking snapshots and the store's own tables
  *   prune.c     removing snapshots and what only they used
  *   copy.c      a compact copy of the store
  *
@@ -162,6 +162,7 @@ struct sto_txn {
 	MDB_txn *txn;
 	bool write;
 	int ret;    /* first failure: -errno, LMDB code or STORE_E* */
+	uint64_t size_before;   /* write: the data file's size at begin */
 };
 
 int sto_txn_begin(struct store *s, struct sto_txn *t, bool write);
@@ -244,5 +245,15 @@ int sto_snaps_walk(struct store *s, sto_walk_fn *cb, void *ctx);
 /* The id the next snapshot gets: past LAST, the newest, and past any id
  * given before and pruned since (meta "next"). */
 uint64_t sto_next_id(struct sto_txn *t, uint64_t last);
+
+/* ---- labels (resolve.c) ------------------------------------------------- */
+
+/* The id a label table entry's value VAL names: 0 or STORE_ECORRUPT. */
+int sto_label_id(const struct sto_txn *t, const MDB_val *val, uint64_t *id);
+/* Whether the entry LABEL (LEN bytes) -> ID agrees with snapshot ID's
+ * header H (NULL: there is no such snapshot): 0, or STORE_ECORRUPT saying
+ * how it does not. */
+int sto_label_agrees(const struct codec_header *h, uint64_t id,
+		     const void *label, size_t len);
 
 #endif

@@ -10,6 +10,7 @@
 #include "fsafe.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -105,19 +106,29 @@ const char *store_strerror(int err)
 		       "a label, or YYYY-MM-DDTHH:MM[:SS][Z])";
 	case STORE_ELABEL:
 		return "a label takes 1-255 bytes, no control characters, "
-		       "and must not read as an id, latest[~N] or a time";
+		       "and must not read as an id, latest[~N] or a time "
+		       "(YYYY-MM-DDTHH:MM[:SS][Z], also one out of range or "
+		       "that does not exist)";
 	case STORE_ERDONLY:
 		return "store opened read-only";
 	case STORE_EGRAPH:
 		return "graph is inconsistent and cannot be stored";
 	case STORE_EMAPMAX:
 		return "store map cannot grow any further";
+	case STORE_ETIME:
+		return "time out of range: capture times run from "
+		       "1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z";
 	}
 	/* The refusals of opening a store: they name the file. */
 	if (FSAFE_IS(err))
 		return fsafe_strerror(err);
 	if (err >= MDB_KEYEXIST && err <= MDB_LAST_ERRCODE)
 		return mdb_strerror(err);
+	/* The words users know from df(1), for both ways a disk is full. */
+	if (err == -ENOSPC)
+		return "no space left on device";
+	if (err == -EDQUOT)
+		return "no space left on device (disk quota exceeded)";
 	if (err < 0 && err > -4096)
 		return strerror(-err);
 	return "unknown error";
@@ -321,6 +332,17 @@ static void map_refresh(struct store *s)
 		       (size_t)st.st_size : s->map_size;
 }
 
+/* The data file's size, 0 when unknown. */
+static uint64_t data_size(struct store *s)
+{
+	struct stat st;
+	int fd;
+
+	if (mdb_env_get_fd(s->env, &fd) || fstat(fd, &st))
+		return 0;
+	return (uint64_t)st.st_size;
+}
+
 int sto_txn_begin(struct store *s, struct sto_txn *t, bool write)
 {
 	int rc;
@@ -350,6 +372,8 @@ int sto_txn_begin(struct store *s, struct sto_txn *t, bool write)
 	if (!s->active)
 		map_refresh(s);
 	s->active++;
+	if (write)
+		t->size_before = data_size(s);
 	return 0;
 }
 
@@ -367,19 +391,60 @@ void sto_txn_abort(struct sto_txn *t)
 }
 
 /*
- * A commit that failed with EIO: LMDB says EIO for a short write, which
- * on Linux means the file system filled up part-way (the write after it
- * would have said ENOSPC).  So when nothing is left free to us, it is
- * -ENOSPC; otherwise it stays -EIO.  (A full quota is not seen here.)
+ * Why a write of the data file came back short.  LMDB writes a
+ * transaction's pages with pwritev() and takes a short write for EIO
+ * ("filesystem full?"): ENOSPC when the file system has no block left,
+ * else what it says when asked for one more page past the file's END
+ * (a quota: EDQUOT); EIO when it has room after all.
  */
-static int commit_eio(struct store *s)
+static int short_write_cause(int fd, off_t end, unsigned psize)
 {
-	struct statvfs v;
+	struct statvfs vfs;
+
+	if (!fstatvfs(fd, &vfs) && vfs.f_bavail == 0)
+		return ENOSPC;
+	if (fallocate(fd, FALLOC_FL_KEEP_SIZE, end, psize) == 0) {
+		/* Room: the page goes back, the file keeps its size. */
+		(void)fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				end, psize);
+		return EIO;
+	}
+	return errno == ENOSPC || errno == EDQUOT ? errno : EIO;
+}
+
+/*
+ * A commit failed with RC (EIO, ENOSPC or EDQUOT): what it means, and for
+ * want of space, the pages it wrote past the store's end before the file
+ * system ran out given back, down to the size the file had at BEFORE or
+ * what the store uses, whichever is more, so that a failed write (a prune
+ * too) leaves the file as it was.  Under the writer lock (LMDB let it go
+ * when the commit failed; a write transaction takes it again): no other
+ * writer extends the file meanwhile, and no reader looks past the last
+ * page the newest commit uses.  RC, or the cause found.
+ */
+static int space_failure(struct store *s, uint64_t before, int rc)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	MDB_txn *txn;
+	struct stat fst;
 	int fd;
 
-	if (mdb_env_get_fd(s->env, &fd) || fstatvfs(fd, &v))
-		return -EIO;
-	return (geteuid() == 0 ? v.f_bfree : v.f_bavail) == 0 ? -ENOSPC : -EIO;
+	if (mdb_txn_begin(s->env, NULL, 0, &txn))
+		return rc;
+	if (mdb_env_info(s->env, &info) || mdb_env_stat(s->env, &st) ||
+	    mdb_env_get_fd(s->env, &fd) || fstat(fd, &fst))
+		goto out;
+	if (rc == EIO)
+		rc = short_write_cause(fd, fst.st_size, st.ms_psize);
+	uint64_t used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	uint64_t keep = before > used ? before : used;
+	/* Failing to trim leaves the tail as it was: unused. */
+	if (rc != EIO && before && (uint64_t)fst.st_size > keep)
+		(void)!ftruncate(fd, (off_t)keep);
+out:
+	mdb_txn_abort(txn);
+	return rc;
 }
 
 int sto_txn_commit(struct sto_txn *t)
@@ -391,11 +456,12 @@ int sto_txn_commit(struct sto_txn *t)
 		 * lock with it). */
 		if (rc != STORE_ECORRUPT)
 			t->txn = NULL;
-		t->ret = sto_mdb_err(rc);
-		if (t->ret == -EIO)
-			t->ret = commit_eio(t->s);
 		if (!t->txn)
 			t->s->active--;
+		if ((rc == EIO || rc == ENOSPC || rc == EDQUOT) && !t->txn &&
+		    !t->s->active)
+			rc = space_failure(t->s, t->size_before, rc);
+		t->ret = sto_mdb_err(rc);
 	}
 	sto_txn_abort(t);
 	return t->ret;

@@ -265,19 +265,21 @@ static bool parse_duration(const char *s, int64_t *ns)
 	return true;
 }
 
-/* --before: a time as in a selector, or a duration ago. */
-static bool parse_before(const char *s, int64_t *ns)
+/* --before: a time as in a selector, or a duration ago.  0, STORE_ETIME
+ * for a time out of range, or STORE_ESELECTOR. */
+static int parse_before(const char *s, int64_t *ns)
 {
 	struct timespec now;
 	int64_t ago;
+	int rc = store_parse_time(s, ns);
 
-	if (store_parse_time(s, ns) == 0)
-		return true;
+	if (rc != STORE_ESELECTOR)
+		return rc;
 	if (!parse_duration(s, &ago))
-		return false;
+		return rc;
 	clock_gettime(CLOCK_REALTIME, &now);
 	*ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - ago;
-	return true;
+	return 0;
 }
 
 /* ---- commands ----------------------------------------------------------- */
@@ -705,6 +707,7 @@ static void parse_values(const struct command *cmd, const char **given,
 	const char *before = given[OPT_BEFORE], *format = given[OPT_FORMAT];
 	bool is_record = cmd->fn == cmd_record;
 	uint64_t v;
+	int rc;
 
 	r->record.label = label;
 	r->json = given[OPT_JSON] != NULL;
@@ -726,10 +729,11 @@ static void parse_values(const struct command *cmd, const char **given,
 		r->record.keep_set = r->prune.keep_set = true;
 		r->record.keep = r->prune.keep = v;
 	}
-	if (before && !parse_before(before, &r->prune.before_ns))
-		nsnap_usage_error("--before '%s': want "
-				  "YYYY-MM-DDTHH:MM[:SS][Z] or a duration such "
-				  "as 30d", before);
+	if (before && (rc = parse_before(before, &r->prune.before_ns)))
+		nsnap_usage_error("--before '%s': %s", before,
+				  rc == STORE_ETIME ? store_strerror(rc) :
+				  "want YYYY-MM-DDTHH:MM[:SS][Z] or a duration "
+				  "such as 30d");
 	r->prune.before_set = before != NULL;
 	/* Only the commands that read their store take it (the table). */
 	if (given[OPT_FOREIGN] && cli_foreign_parse(given[OPT_FOREIGN]))

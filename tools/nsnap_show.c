@@ -275,15 +275,25 @@ int cmd_info(const struct run *r)
 
 /* ---- verify ------------------------------------------------------------- */
 
+struct verify_seen {
+	uint64_t checked, tables;   /* snapshots checked, table faults */
+};
+
 static int verify_report(const struct store_check *c, void *ctx)
 {
-	uint64_t *checked = ctx;
+	struct verify_seen *seen = ctx;
 
-	(*checked)++;
+	if (c->id)
+		seen->checked++;
+	else
+		seen->tables++;
 	if (!c->err)
 		return 0;
 	nsnap_progress_clear();
-	printf("snapshot %" PRIu64 ": %s\n", c->id, c->what);
+	if (c->id)
+		printf("snapshot %" PRIu64 ": %s\n", c->id, c->what);
+	else
+		printf("store: %s\n", c->what);
 	fflush(stdout);
 	return 0;
 }
@@ -299,18 +309,20 @@ int cmd_verify(const struct run *r)
 {
 	const char *path = r->store;
 	struct store *s = cli_store_open(path, STORE_RDONLY, 1);
-	uint64_t id = 0, checked = 0, bad = 0;
+	struct verify_seen seen = { 0 };
+	uint64_t id = 0, bad = 0;
 	int rc;
 
 	if (r->nwords)
 		id = cli_resolve(s, r->words[0], 1);
-	rc = store_verify(s, id, verify_report, &checked, verify_progress, &bad);
+	rc = store_verify(s, id, verify_report, &seen, verify_progress, &bad);
 	store_close(s);
 	nsnap_progress_clear();
 	if (rc && rc != STORE_ECORRUPT)
 		nsnap_fail("%s: cannot verify%s: %s", path,
-			   checked ? " the rest" : "", store_strerror(rc));
-	printf("verify: %" PRIu64 " snapshot%s checked, %" PRIu64 " damaged\n",
-	       checked, nsnap_plural(checked), bad);
-	return bad ? 1 : 0;
+			   seen.checked ? " the rest" : "", store_strerror(rc));
+	printf("verify: %" PRIu64 " snapshot%s checked, %" PRIu64 " damaged%s\n",
+	       seen.checked, nsnap_plural(seen.checked), bad,
+	       seen.tables ? "; the store's own tables are damaged" : "");
+	return rc ? 1 : 0;
 }

@@ -22,6 +22,17 @@
 #                list, nsnap verify) and a copy at once for a few seconds:
 #                every id printed is in the store once, the copy verifies
 #   prune        --keep, --before, selectors; the rest still renders
+#   tables       the store's own tables damaged with liblmdb (a small helper
+#                compiled by the test): the snapshot table's leaf page
+#                destroyed, a label entry moved to another id or naming a
+#                missing snapshot: verify exits 1 naming it, the label
+#                selects nothing
+#   full-disk    record into a store on a 256 KiB tmpfs until it is full:
+#                "no space left on device", the rest whole, no id twice; a
+#                prune on the full file system does not grow data.mdb
+#   time-range   times outside int64 nanoseconds refused by every command
+#                that reads one (prune --before, selectors, --label), with
+#                one clear line; nothing removed
 #   interval     record --interval 1s --count 3 --keep 2 leaves 2
 #                snapshots; SIGTERM during --interval: exit 0, a note,
 #                whole snapshots only
@@ -35,7 +46,7 @@
 #                most 10 times the document above a tiny import's
 #   damage       a byte flipped at many offsets of data.mdb, each in a
 #                copy of the store: verify names the damaged snapshots or
-#                fails with one clear line, nothing crashes (exit 0 or 1,
+#                tables or fails with one clear line, nothing crashes (exit 0 or 1,
 #                no sanitizer report); a flipped byte in one snapshot's
 #                record: verify names exactly that snapshot
 #
@@ -54,6 +65,7 @@ if [ "$$" != 1 ]; then
     exec unshare --pid --fork --mount-proc "$BASH" "$(realpath "$0")" "$@"
 fi
 
+HERE=$(dirname "$(realpath "$0")")
 NSNAP=$NSNAP_BIN/nsnap
 NSSHOW=$NSNAP_BIN/nsshow
 NSDIFF=$NSNAP_BIN/nsdiff
@@ -322,6 +334,217 @@ whole "$S" "$errs"
 san "$W/p.err" && cat "$W/p.err" >>"$errs"
 check prune "$errs"
 
+# ---------------------------------------------------------------- time-range
+# Times outside int64 nanoseconds (1677-09-21T00:12:43Z .. 2262-04-11T23:47:16Z)
+# are refused with one clear line wherever they are read, never wrapped:
+# a wrapped 1600 once read as a time after every snapshot and pruned all.
+S=$W/trange
+errs=$W/trange.errs
+: >"$errs"
+for i in 1 2 3; do
+    "$NSNAP" record -q --store "$S" --label "t$i" >/dev/null 2>>"$errs"
+done
+RANGE_MSG="time out of range: capture times run from 1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z"
+# trange_refused WANT-STATUS MSG-PREFIX CMD...: one line on stderr, that
+# message, no sanitizer report
+trange_refused() {
+    local want=$1 pre=$2
+    shift 2
+    run "$W/tr.out" "$W/tr.err" "$@"
+    if [ "$RC" != "$want" ] || ! head -n 1 "$W/tr.err" | grep -qxF "$pre$RANGE_MSG" ||
+       san "$W/tr.err"; then
+        { echo "$*: status $RC (want $want)"; cat "$W/tr.out" "$W/tr.err"; } >>"$errs"
+    fi
+}
+trange_refused 2 "nsnap: --before '1600-01-01T00:00Z': " \
+    "$NSNAP" prune --before 1600-01-01T00:00Z --store "$S"
+trange_refused 2 "nsnap: --before '9999-12-31T23:59': " \
+    "$NSNAP" prune --before 9999-12-31T23:59 --dry-run --store "$S"
+[ "$(ids "$S" | wc -l)" = 3 ] || echo "prune --before 1600 removed snapshots" >>"$errs"
+for sel in 1600-01-01T00:00Z 9999-12-31T23:59 0000-01-01T00:00 2262-04-11T23:47:17Z \
+           1677-09-21T00:12:43Z; do
+    trange_refused 1 "nsnap: snapshot '$sel': " "$NSNAP" info "$sel" --store "$S"
+    trange_refused 1 "nsnap: snapshot '$sel': " "$NSNAP" verify "$sel" --store "$S"
+    trange_refused 1 "nsnap: snapshot '$sel': " "$NSNAP" export "$sel" --store "$S"
+    trange_refused 1 "nsnap: snapshot '$sel': " "$NSNAP" prune "$sel" --store "$S"
+    trange_refused 1 "nsshow: snapshot '$sel': " "$NSSHOW" "--snapshot=$sel" "--store=$S"
+    trange_refused 2 "nsdiff: snapshot '$sel': " "$NSDIFF" --store "$S" 1 "$sel"
+done
+[ "$(ids "$S" | wc -l)" = 3 ] || echo "a prune of an out-of-range time removed snapshots" >>"$errs"
+# The last representable second is a time like any other: the newest.
+run "$W/tr.out" "$W/tr.err" "$NSNAP" info 2262-04-11T23:47:16Z --store "$S"
+[ "$RC" = 0 ] && grep -q "^snapshot    3$" "$W/tr.out" ||
+    { echo "info at the last second: $RC"; cat "$W/tr.out" "$W/tr.err"; } >>"$errs"
+run "$W/tr.out" "$W/tr.err" "$NSNAP" prune --before 2262-04-11T23:47:16Z --dry-run --store "$S"
+grep -q "^would remove 3 snapshots" "$W/tr.out" ||
+    { echo "prune --before the last second:"; cat "$W/tr.out" "$W/tr.err"; } >>"$errs"
+# A label that reads as a time, in range or not, is refused before capture.
+for l in 9999-12-31T23:59 2024-02-30T00:00Z 2024-01-01T12:00; do
+    run "$W/tr.out" "$W/tr.err" "$NSNAP" record --label "$l" --store "$S"
+    [ "$RC" = 2 ] && grep -q "^nsnap: label '$l': a label takes .* must not read as an id, latest\[~N\] or a time" "$W/tr.err" ||
+        { echo "record --label $l: $RC"; cat "$W/tr.out" "$W/tr.err"; } >>"$errs"
+done
+[ "$(ids "$S" | wc -l)" = 3 ] || echo "a refused label recorded a snapshot" >>"$errs"
+check time-range "$errs"
+
+# ---------------------------------------------------------------- tables
+# The store's own tables, edited behind nsnap's back with liblmdb
+# (helpers/lmdbpoke.c): verify passes only when it found and checked
+# every snapshot the store counts, and a label selects only the snapshot
+# whose header carries it.
+S=$W/tables
+errs=$W/tables.errs
+: >"$errs"
+POKE=$W/lmdbpoke
+${CC:-cc} -O1 -o "$POKE" "$HERE/helpers/lmdbpoke.c" -llmdb 2>>"$errs" ||
+    echo "cannot compile helpers/lmdbpoke.c" >>"$errs"
+for i in 1 2 3 4 5; do
+    "$NSNAP" record -q --store "$S" --label "t$i" >/dev/null 2>>"$errs"
+done
+[ "$("$POKE" entries "$S" snaps 2>>"$errs")" = 5 ] || echo "the snapshot table does not count 5" >>"$errs"
+run "$W/tb.out" "$W/tb.err" "$NSNAP" verify --store "$S"
+[ "$RC" = 0 ] || { echo "verify of the whole store: $RC"; cat "$W/tb.out" "$W/tb.err"; } >>"$errs"
+# tables_copy NAME: a fresh copy of the store in $W/NAME
+tables_copy() {
+    rm -rf "${W:?}/$1"
+    mkdir -m 0700 "$W/$1"
+    cp "$S/data.mdb" "$W/$1/"
+}
+# tables_verify D LINE...: verify of store D exits 1, prints each LINE on
+# standard output, nothing on standard error, no sanitizer report
+tables_verify() {
+    local d=$1 line
+    shift
+    run "$W/tb.out" "$W/tb.err" "$NSNAP" verify --store "$d"
+    [ "$RC" = 1 ] && [ ! -s "$W/tb.err" ] ||
+        { echo "verify $d: status $RC"; cat "$W/tb.out" "$W/tb.err"; } >>"$errs"
+    for line in "$@"; do
+        grep -q "^$line" "$W/tb.out" ||
+            { echo "verify $d does not say: $line"; cat "$W/tb.out"; } >>"$errs"
+    done
+}
+# The leaf page of the snapshot table (it holds all five headers),
+# overwritten with zeros, with 0xff and with bytes of a fixed sequence.
+for fill in zero ff seq; do
+    tables_copy "leaf-$fill"
+    d=$W/leaf-$fill
+    off=$("$POKE" leaf "$d" snaps 2>>"$errs")
+    case $fill in
+    zero) head -c 4096 /dev/zero ;;
+    ff) head -c 4096 /dev/zero | tr '\0' '\377' ;;
+    seq) seq 100000 | head -c 4096 ;;
+    esac | dd of="$d/data.mdb" bs=1 seek="${off:-0}" count=4096 conv=notrunc status=none
+    tables_verify "$d" "store: the snapshot table cannot be read: " \
+        "verify: 0 snapshots checked, 0 damaged; the store's own tables are damaged$"
+    run /dev/null "$W/tb.err" "$NSNAP" list --store "$d"
+    [ "$RC" = 1 ] && ! san "$W/tb.err" || { echo "list $d: $RC"; cat "$W/tb.err"; } >>"$errs"
+done
+# A label entry changed to another snapshot's id: the label selects
+# nothing, with a message; verify names both sides.
+tables_copy label-moved
+d=$W/label-moved
+"$POKE" label "$d" t3 1 2>>"$errs"
+want="snapshot 't3': corrupt store: the label table names snapshot 1, whose header carries another label"
+run /dev/null "$W/tb.err" "$NSSHOW" --snapshot=t3 "--store=$d"
+[ "$RC" = 1 ] && [ "$(cat "$W/tb.err")" = "nsshow: $want" ] ||
+    { echo "nsshow --snapshot=t3: $RC"; cat "$W/tb.err"; } >>"$errs"
+run /dev/null "$W/tb.err" "$NSNAP" info t3 --store "$d"
+[ "$RC" = 1 ] && [ "$(cat "$W/tb.err")" = "nsnap: $want" ] ||
+    { echo "info t3: $RC"; cat "$W/tb.err"; } >>"$errs"
+run /dev/null "$W/tb.err" "$NSDIFF" --store "$d" t1 t3
+[ "$RC" = 2 ] && [ "$(cat "$W/tb.err")" = "nsdiff: $want" ] ||
+    { echo "nsdiff t1 t3: $RC"; cat "$W/tb.err"; } >>"$errs"
+tables_verify "$d" \
+    "store: label 't3' of snapshot 3 has no entry in the label table$" \
+    "store: label 't3': the label table names snapshot 1, whose header carries another label$" \
+    "verify: 5 snapshots checked, 0 damaged; the store's own tables are damaged$"
+run "$W/tb.out" "$W/tb.err" "$NSNAP" verify 1 --store "$d"
+[ "$RC" = 1 ] && grep -q "^store: label 't3': the label table names snapshot 1" "$W/tb.out" ||
+    { echo "verify 1: $RC"; cat "$W/tb.out" "$W/tb.err"; } >>"$errs"
+# A label entry naming a snapshot that is not there.
+tables_copy label-dangling
+d=$W/label-dangling
+"$POKE" del "$d" snaps 4 2>>"$errs"
+run /dev/null "$W/tb.err" "$NSSHOW" --snapshot=t4 "--store=$d"
+[ "$RC" = 1 ] && grep -q "^nsshow: snapshot 't4': corrupt store: the label table names snapshot 4, which does not exist$" "$W/tb.err" ||
+    { echo "nsshow --snapshot=t4: $RC"; cat "$W/tb.err"; } >>"$errs"
+tables_verify "$d" \
+    "store: label 't4': the label table names snapshot 4, which does not exist$" \
+    "verify: 4 snapshots checked, 0 damaged; the store's own tables are damaged$"
+san "$W"/tb.err && cat "$W/tb.err" >>"$errs"
+check tables "$errs"
+
+# ---------------------------------------------------------------- full-disk
+# A store on a 256 KiB tmpfs, in a mount namespace of its own, recorded
+# into until the file system is full: the message says so (LMDB's short
+# write is EIO), the snapshots stored before are whole, no id is given
+# twice; a prune on the nearly full file system succeeds, or fails
+# cleanly without growing data.mdb.
+full_disk() {
+    local m=$W/full s=$W/full/s errs=$W/full.errs i n=0 size0=0 size1 last id avail
+    : >"$errs"
+    : >"$W/full.ids"
+    mkdir -p "$m"
+    mount -t tmpfs -o size=256k tmpfs "$m" ||
+        { echo "cannot mount a tmpfs" >>"$errs"; return; }
+    # Room to give back at the end.
+    head -c 64k /dev/zero >"$m/reserve"
+    for i in $(seq 400); do
+        run "$W/full.out" "$W/full.err" "$NSNAP" record -q --store "$s" --label "f$i"
+        cat "$W/full.out" >>"$W/full.ids"
+        [ "$RC" = 0 ] || break
+        n=$i
+        size0=$(stat -c %s "$s/data.mdb")
+    done
+    size1=$(stat -c %s "$s/data.mdb")
+    [ "$size1" = "$size0" ] || echo "the failed record grew data.mdb from $size0 to $size1 bytes" >>"$errs"
+    if [ "$RC" != 1 ] || [ "$(cat "$W/full.err")" != "nsnap: $s: cannot store the snapshot: no space left on device" ]; then
+        { echo "record $((n + 1)) on a full file system: $RC"; cat "$W/full.err"; } >>"$errs"
+    fi
+    [ "$n" -ge 2 ] || echo "only $n snapshots before the file system was full" >>"$errs"
+    whole "$s" "$errs"
+    [ "$(ids "$s" | tr '\n' ' ')" = "$(tr '\n' ' ' <"$W/full.ids")" ] ||
+        echo "printed $(tr '\n' ' ' <"$W/full.ids"), stored $(ids "$s" | tr '\n' ' ')" >>"$errs"
+    # Two pages left: a prune that needs more than those and the store's
+    # free pages writes some, then fails; it must fail whole.
+    rm -f "$m/reserve"
+    avail=$(df --output=avail -B1 "$m" | tail -n 1)
+    [ "$avail" -gt 8192 ] && head -c $((avail - 8192)) /dev/zero >"$m/filler"
+    size0=$(stat -c %s "$s/data.mdb")
+    run "$W/full.out" "$W/full.err" "$NSNAP" prune --keep 2 --store "$s"
+    size1=$(stat -c %s "$s/data.mdb")
+    echo "# full-disk: $n snapshots filled 256 KiB; prune on it: status $RC" \
+         "($(cat "$W/full.out" "$W/full.err" | head -n 1)), data.mdb $size0 -> $size1 bytes"
+    if [ "$RC" = 0 ]; then
+        [ "$(ids "$s" | wc -l)" = 2 ] || echo "prune --keep 2 left $(ids "$s" | wc -l)" >>"$errs"
+    elif [ "$RC" != 1 ] || ! grep -q "^nsnap: $s: .*no space left on device$" "$W/full.err"; then
+        { echo "prune on a full file system: $RC"; cat "$W/full.out" "$W/full.err"; } >>"$errs"
+    elif [ "$(ids "$s" | wc -l)" != "$n" ]; then
+        echo "a failed prune removed snapshots" >>"$errs"
+    fi
+    [ "$RC" = 0 ] || [ "$size1" -le "$size0" ] ||
+        echo "a failed prune grew data.mdb from $size0 to $size1 bytes" >>"$errs"
+    whole "$s" "$errs"
+    # With room again, the next id is past every id printed.
+    rm -f "$m/filler"
+    last=$(tail -n 1 "$W/full.ids")
+    id=$("$NSNAP" record -q --store "$s" 2>>"$errs")
+    [ -n "$id" ] && [ "$id" -gt "${last:-0}" ] ||
+        echo "after the full disk: id '$id', the last printed $last" >>"$errs"
+    whole "$s" "$errs"
+    san "$W/full.err" && cat "$W/full.err" >>"$errs"
+    umount "$m"
+}
+export W NSNAP NSSHOW SAN_RE
+export -f full_disk run san ids whole
+if churn_start 60; then
+    unshare -m --propagation private "$BASH" -c full_disk
+    churn_stop
+else
+    echo "churn helper" >"$W/full.errs"
+fi
+check full-disk "$W/full.errs"
+
 # ---------------------------------------------------------------- interval
 T0=$SECONDS
 S=$W/interval
@@ -550,7 +773,7 @@ errs=$W/damage-sweep.errs
 S=$W/dmg-ref
 size=$(stat -c %s "$S/data.mdb")
 sweep() { # sweep WORKER STEP MASK: every other STEP-th offset, WORKER's half
-    local w=$1 step=$2 mask=$3 d=$W/sweep$1 off cmd n=0 named=0 clean=0 failed=0
+    local w=$1 step=$2 mask=$3 d=$W/sweep$1 off cmd n=0 named=0 clean=0 failed=0 tables=0
     mkdir -p "$d"
     for ((off = 3 + w * step; off < size; off += 2 * step)); do
         rm -f "$d/data.mdb" "$d/lock.mdb"
@@ -562,6 +785,8 @@ sweep() { # sweep WORKER STEP MASK: every other STEP-th offset, WORKER's half
             clean=$((clean + 1))
         elif [ "$RC" = 1 ] && grep -q "^snapshot [0-9]*: " "$d/out"; then
             named=$((named + 1))
+        elif [ "$RC" = 1 ] && grep -q "^store: " "$d/out"; then
+            tables=$((tables + 1))
         elif [ "$RC" = 1 ] && [ "$(wc -l <"$d/err")" = 1 ] && grep -q "^nsnap: " "$d/err"; then
             failed=$((failed + 1))
         else
@@ -592,19 +817,20 @@ sweep() { # sweep WORKER STEP MASK: every other STEP-th offset, WORKER's half
             fi
         done
     done >"$W/sweep$w.errs"
-    echo "$n $named $failed $clean" >"$W/sweep$w.count"
+    echo "$n $named $failed $clean $tables" >"$W/sweep$w.count"
 }
 step=$(( size / ${OPS_OFFSETS:-160} + 1 ))
 sweep 0 "$step" 255 &
 sweep 1 "$step" 1 &
 wait
 cat "$W"/sweep*.errs >>"$errs"
-read -r n0 named0 failed0 clean0 <"$W/sweep0.count"
-read -r n1 named1 failed1 clean1 <"$W/sweep1.count"
+read -r n0 named0 failed0 clean0 tables0 <"$W/sweep0.count"
+read -r n1 named1 failed1 clean1 tables1 <"$W/sweep1.count"
 [ $((n0 + n1)) -ge 50 ] && [ $((named0 + named1)) -ge 5 ] ||
     echo "only $((n0 + n1)) offsets tried, $((named0 + named1)) named damage" >>"$errs"
 echo "# damage: $((n0 + n1)) offsets of $size bytes: $((named0 + named1)) named damaged" \
-     "snapshots, $((failed0 + failed1)) failed with one line, $((clean0 + clean1))" \
+     "snapshots, $((tables0 + tables1)) named damaged tables," \
+     "$((failed0 + failed1)) failed with one line, $((clean0 + clean1))" \
      "were harmless (unused bytes); $((SECONDS - T0)) s"
 check damage-sweep "$errs"
 

@@ -1,8 +1,8 @@
 /*
  * test_select.c — selectors read without a store: every form, its edges
  * (the largest id, one past it, latest~N, dates that do not exist, the
- * second and minute forms, UTC and local time), what falls through to a
- * label, and which labels are acceptable.
+ * second and minute forms, UTC and local time, the range of capture
+ * times), what falls through to a label, and which labels are acceptable.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -157,6 +157,122 @@ static void test_times(void **state)
 	assert_int_equal(store_parse_time(NULL, &ns), STORE_ESELECTOR);
 }
 
+/*
+ * The range of capture times, int64 nanoseconds since the epoch:
+ * 1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z.  A
+ * second or minute can be named when its first nanosecond lies in it;
+ * the last ones end with it.  Outside: STORE_ETIME, never a wrap.
+ */
+static void test_time_range(void **state)
+{
+	(void)state;
+	static const char *const out[] = {
+		/* One before the first second and minute, one after the
+		 * last. */
+		"1677-09-21T00:12:43Z", "1677-09-21T00:12Z",
+		"2262-04-11T23:47:17Z", "2262-04-11T23:48Z",
+		"2262-04-12T00:00Z", "1677-09-20T23:59:59Z",
+		/* Far outside: years 0, 1600, 9999, with and without Z. */
+		"0000-01-01T00:00Z", "0000-01-01T00:00", "1600-01-01T00:00Z",
+		"1600-01-01T00:00", "9999-12-31T23:59", "9999-12-31T23:59Z",
+		"9999-12-31T23:59:59Z", "2263-01-01T00:00", "1676-12-31T23:59",
+	};
+	const int64_t first_s = -9223372036, last_s = 9223372036;
+	struct store_sel q;
+	int64_t ns;
+
+	q = parse_ok("1677-09-21T00:12:44Z");
+	assert_true(q.start_ns == first_s * NS);
+	assert_true(q.span_ns == NS);
+	q = parse_ok("1677-09-21T00:13Z");
+	assert_true(q.start_ns == (first_s + 16) * NS);
+	assert_true(q.span_ns == 60 * NS);
+	/* The last second and minute: their ends are the range's end. */
+	q = parse_ok("2262-04-11T23:47:16Z");
+	assert_true(q.start_ns == last_s * NS);
+	assert_true(q.span_ns == INT64_MAX - last_s * NS + 1);
+	assert_true(q.start_ns + (q.span_ns - 1) == INT64_MAX);
+	q = parse_ok("2262-04-11T23:47Z");
+	assert_true(q.start_ns == (last_s - 16) * NS);
+	assert_true(q.start_ns + (q.span_ns - 1) == INT64_MAX);
+	q = parse_ok("2262-04-11T23:46:59Z");
+	assert_true(q.span_ns == NS);
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
+		assert_int_equal(store_sel_parse(out[i], &q), STORE_ETIME);
+		assert_int_equal(store_parse_time(out[i], &ns), STORE_ETIME);
+		assert_int_equal(store_label_check(out[i]), STORE_ELABEL);
+	}
+
+	/* Local time: the edges move with the zone, and mktime()'s
+	 * answer is checked, not multiplied. */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	q = parse_ok("1677-09-21T00:12:44");
+	assert_true(q.start_ns == first_s * NS);
+	q = parse_ok("2262-04-11T23:47:16");
+	assert_true(q.start_ns == last_s * NS);
+	assert_int_equal(store_sel_parse("2262-04-11T23:47:17", &q), STORE_ETIME);
+	setenv("TZ", "EST+5", 1);
+	tzset();
+	/* 18:47 in New York is 23:47 UTC. */
+	q = parse_ok("2262-04-11T18:47");
+	assert_true(q.start_ns == (last_s - 16) * NS);
+	assert_int_equal(store_sel_parse("2262-04-11T18:48", &q), STORE_ETIME);
+	assert_int_equal(store_sel_parse("2262-04-11T23:47", &q), STORE_ETIME);
+	setenv("TZ", "CET-1", 1);
+	tzset();
+	/* 01:12:44 in Paris is 00:12:44 UTC. */
+	q = parse_ok("1677-09-21T01:12:44");
+	assert_true(q.start_ns == first_s * NS);
+	assert_int_equal(store_sel_parse("1677-09-21T01:12:43", &q), STORE_ETIME);
+	assert_int_equal(store_sel_parse("1677-09-21T00:12:44", &q), STORE_ETIME);
+	/* Just before the epoch, where mktime() says -1 and means it. */
+	q = parse_ok("1970-01-01T00:59:59");
+	assert_true(q.start_ns == -NS);
+	unsetenv("TZ");
+	tzset();
+}
+
+/* Shapes of a time that are none: labels for a selector (so that labels
+ * an older nsnap allowed still select), never acceptable as a new
+ * label. */
+static void test_time_shapes(void **state)
+{
+	(void)state;
+	static const char *const shaped[] = {
+		/* February 30, 24:00, a leap second, no leap day. */
+		"2024-02-30T00:00Z", "2024-01-01T24:00Z",
+		"2016-12-31T23:59:60Z", "2023-02-29T00:00", "2100-02-29T00:00Z",
+		/* Years of another width or with a sign. */
+		"99999-12-31T23:59Z", "-0001-01-01T00:00Z", "+2024-01-01T00:00Z",
+		"02024-01-01T00:00Z", "1-01-01T00:00", "-1-01-01T00:00:00",
+		"184467440737095516160000-01-01T00:00Z",
+	};
+	struct store_sel q;
+	int64_t ns;
+
+	/* Leap days that exist. */
+	q = parse_ok("2024-02-29T00:00Z");
+	assert_int_equal(q.kind, STORE_SEL_TIME);
+	q = parse_ok("2000-02-29T23:59:59Z");
+	assert_true(q.start_ns == (951868799) * NS);
+	q = parse_ok("2260-02-29T00:00Z");
+	assert_int_equal(q.kind, STORE_SEL_TIME);
+	q = parse_ok("1680-02-29T00:00Z");
+	assert_int_equal(q.kind, STORE_SEL_TIME);
+	for (size_t i = 0; i < sizeof(shaped) / sizeof(shaped[0]); i++) {
+		assert_label(shaped[i]);
+		assert_int_equal(store_parse_time(shaped[i], &ns),
+				 STORE_ESELECTOR);
+		assert_int_equal(store_label_check(shaped[i]), STORE_ELABEL);
+	}
+	/* Near the shape, but not it: labels like any other. */
+	assert_int_equal(store_label_check("2024-01-01T00:00ZZ"), 0);
+	assert_int_equal(store_label_check("x2024-01-01T00:00"), 0);
+	assert_int_equal(store_label_check("-2024-01-01"), 0);
+	assert_int_equal(store_label_check("+-2024-01-01T00:00"), 0);
+}
+
 static void test_labels(void **state)
 {
 	(void)state;
@@ -219,6 +335,8 @@ int main(void)
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_latest),
 		cmocka_unit_test(test_times),
+		cmocka_unit_test(test_time_range),
+		cmocka_unit_test(test_time_shapes),
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_label_check),
 	};

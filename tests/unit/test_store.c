@@ -2,7 +2,8 @@
  * test_store.c — the snapshot store against real LMDB in a temporary
  * directory: round trips, every selector form, reopening, map growth,
  * concurrent writers, deduplication, on-disk damage, paths that are not
- * stores, file modes, the namespace history; verification, pruning (and
+ * stores, file modes, the namespace history; verification (of the label
+ * table against the headers too), pruning (and
  * the history after it, and the file size under record+prune cycles),
  * copies taken while a writer writes, imported snapshots.
  */
@@ -982,6 +983,120 @@ static void test_verify(void **state)
 	tmp_free(&t);
 }
 
+/* Make label LABEL's entries in the store at PATH say only ID (0: none),
+ * with LMDB directly, as a damaged or edited store would. */
+static void label_poke(const char *path, const char *label, uint64_t id)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	uint8_t v[8];
+	MDB_val key = { strlen(label), (void *)label }, val = { 8, v };
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, path, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "labels", MDB_DUPSORT, &dbi), 0);
+	assert_int_equal(mdb_del(txn, dbi, &key, NULL), 0);
+	for (int i = 0; i < 8; i++)
+		v[i] = (uint8_t)(id >> (56 - 8 * i));
+	if (id)
+		assert_int_equal(mdb_put(txn, dbi, &key, &val, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+struct table_faults {
+	size_t snapshots, tables;
+	char what[4][160];
+};
+
+static int faults_cb(const struct store_check *c, void *ctx)
+{
+	struct table_faults *f = ctx;
+
+	if (c->id) {
+		f->snapshots++;
+		return 0;
+	}
+	assert_int_equal(c->err, STORE_ECORRUPT);
+	assert_true(f->tables < 4);
+	snprintf(f->what[f->tables++], sizeof(f->what[0]), "%s", c->what);
+	return 0;
+}
+
+/* SEL selects nothing: the store is corrupt, in WORDS. */
+static void resolve_corrupt(struct store *s, const char *sel,
+			    const char *words)
+{
+	char want[256];
+	uint64_t id;
+
+	assert_int_equal(store_resolve(s, sel, &id), STORE_ECORRUPT);
+	snprintf(want, sizeof(want), "corrupt store: %s", words);
+	assert_string_equal(store_strerror(STORE_ECORRUPT), want);
+}
+
+/* The label table against the headers: a moved entry selects nothing and
+ * verify names both sides; a missing one is named too. */
+static void test_verify_labels(void **state)
+{
+	(void)state;
+	struct tmp t;
+	struct store *s;
+	struct graph *g = world(20, 1, "lbl", 3);
+	struct table_faults f;
+	uint64_t bad;
+
+	tmp_make(&t);
+	assert_int_equal(store_open(t.path, STORE_CREATE, &s), 0);
+	assert_int_equal(put(s, g, "a"), 1);
+	assert_int_equal(put(s, g, "b"), 2);
+	assert_int_equal(put(s, g, NULL), 3);
+	store_close(s);
+
+	label_poke(t.path, "b", 1);
+	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
+	resolve_corrupt(s, "b", "the label table names snapshot 1, whose "
+			"header carries another label");
+	assert_int_equal(resolve(s, "a"), 1);
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(store_verify(s, 0, faults_cb, &f, NULL, &bad),
+			 STORE_ECORRUPT);
+	assert_int_equal(bad, 0);
+	assert_int_equal(f.snapshots, 3);
+	assert_int_equal(f.tables, 2);
+	assert_string_equal(f.what[0], "label 'b' of snapshot 2 has no entry "
+			    "in the label table");
+	assert_string_equal(f.what[1], "label 'b': the label table names "
+			    "snapshot 1, whose header carries another label");
+	/* One snapshot: the entries naming it, and its own label's. */
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(store_verify(s, 3, faults_cb, &f, NULL, &bad), 0);
+	assert_int_equal(f.tables, 0);
+	assert_int_equal(store_verify(s, 1, faults_cb, &f, NULL, &bad),
+			 STORE_ECORRUPT);
+	assert_int_equal(f.tables, 1);
+	store_close(s);
+
+	/* Pointing at nothing. */
+	label_poke(t.path, "b", 9);
+	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
+	resolve_corrupt(s, "b", "the label table names snapshot 9, which "
+			"does not exist");
+	store_close(s);
+
+	/* Back as it was: whole again. */
+	label_poke(t.path, "b", 2);
+	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
+	assert_int_equal(resolve(s, "b"), 2);
+	assert_int_equal(store_verify(s, 0, NULL, NULL, NULL, &bad), 0);
+	store_close(s);
+	graph_free(g);
+	tmp_free(&t);
+}
+
 /* ---- prune -------------------------------------------------------------- */
 
 #define PRUNE_N 10
@@ -1536,6 +1651,36 @@ static void test_parse_time(void **state)
 	assert_int_equal(store_parse_time(NULL, &ns), STORE_ESELECTOR);
 }
 
+/* The edges of the time range against a store: the last second reaches
+ * the newest snapshot without overflowing, outside is STORE_ETIME. */
+static void test_resolve_time_range(void **state)
+{
+	(void)state;
+	struct tmp t;
+	struct store *s;
+	struct graph *g = world(5, 1, "rng", 1);
+	uint64_t id;
+
+	tmp_make(&t);
+	assert_int_equal(store_open(t.path, STORE_CREATE, &s), 0);
+	assert_int_equal(put(s, g, NULL), 1);
+	assert_int_equal(put(s, g, NULL), 2);
+	assert_int_equal(resolve(s, "2262-04-11T23:47:16Z"), 2);
+	assert_int_equal(resolve(s, "2262-04-11T23:47Z"), 2);
+	assert_int_equal(store_resolve(s, "1677-09-21T00:12:44Z", &id),
+			 STORE_ENOSNAP);
+	assert_int_equal(store_resolve(s, "2262-04-11T23:47:17Z", &id),
+			 STORE_ETIME);
+	assert_int_equal(store_resolve(s, "1600-01-01T00:00Z", &id),
+			 STORE_ETIME);
+	assert_int_equal(store_resolve(s, "9999-12-31T23:59", &id),
+			 STORE_ETIME);
+	assert_int_equal(store_put(s, g, "9999-12-31T23:59", &id), STORE_ELABEL);
+	store_close(s);
+	graph_free(g);
+	tmp_free(&t);
+}
+
 /* ---- a store of an older format ---------------------------------------- */
 
 #define OLD_STORE "fixtures/store-v2/data.mdb"
@@ -1675,6 +1820,8 @@ int main(void)
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test(test_bad_graph),
 		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_verify_labels),
+		cmocka_unit_test(test_resolve_time_range),
 		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_prune_damaged),
 		cmocka_unit_test(test_prune_size),

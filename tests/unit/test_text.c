@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "diff.h"
 #include "text.h"
 
 /* An open_memstream() and what was written to it. */
@@ -297,12 +298,46 @@ static void test_rfc3339(void **state)
 	expect_time(INT64_MIN, true, "1677-09-21T00:12:43.145224192Z");
 	expect_time(INT64_MIN, false, "1677-09-21T00:12:43Z");
 
+	/* The first and last whole seconds, and one nanosecond off each. */
+	expect_time(-9223372036000000000, false, "1677-09-21T00:12:44Z");
+	expect_time(-9223372036000000001, true, "1677-09-21T00:12:43.999999999Z");
+	expect_time(9223372036000000000, false, "2262-04-11T23:47:16Z");
+	expect_time(9223372035999999999, true, "2262-04-11T23:47:15.999999999Z");
+	expect_time(INT64_MAX, false, "2262-04-11T23:47:16Z");
+	expect_time(INT64_MIN + 1, true, "1677-09-21T00:12:43.145224193Z");
+	/* Days that start below the epoch, leap days, century rules. */
+	expect_time(-86400LL * 1000000000, false, "1969-12-31T00:00:00Z");
+	expect_time(-86401LL * 1000000000, false, "1969-12-30T23:59:59Z");
+	expect_time(951782400LL * 1000000000, false, "2000-02-29T00:00:00Z");
+	expect_time(1709164800LL * 1000000000, false, "2024-02-29T00:00:00Z");
+	expect_time(4107542400LL * 1000000000, false, "2100-03-01T00:00:00Z");
+	expect_time(-2203891200LL * 1000000000, false, "1900-03-01T00:00:00Z");
+	expect_time(-2208988800LL * 1000000000, false, "1900-01-01T00:00:00Z");
+	expect_time(946684799LL * 1000000000 + 999999999, true,
+		    "1999-12-31T23:59:59.999999999Z");
+
 	/* Too small a buffer: NULL, for either form, to the byte. */
 	assert_null(text_rfc3339(0, false, buf, 20));
 	assert_non_null(text_rfc3339(0, false, buf, 21));
 	assert_null(text_rfc3339(0, true, buf, 30));
 	assert_non_null(text_rfc3339(0, true, buf, 31));
 	assert_null(text_rfc3339(0, true, buf, 10));
+	assert_null(text_rfc3339(INT64_MIN, true, buf, 0));
+}
+
+/* nsdiff's time words: any int64_t, and "?" where the buffer is short. */
+static void test_diff_time(void **state)
+{
+	char buf[TEXT_RFC3339_LEN];
+
+	(void)state;
+	assert_string_equal(diff_format_time(INT64_MIN, buf, sizeof(buf)),
+			    "1677-09-21T00:12:43Z");
+	assert_string_equal(diff_format_time(INT64_MAX, buf, sizeof(buf)),
+			    "2262-04-11T23:47:16Z");
+	assert_string_equal(diff_format_time(0, buf, sizeof(buf)),
+			    "1970-01-01T00:00:00Z");
+	assert_string_equal(diff_format_time(0, buf, 5), "?");
 }
 
 int main(void)
@@ -316,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_dot_data),
 		cmocka_unit_test(test_term_data),
 		cmocka_unit_test(test_rfc3339),
+		cmocka_unit_test(test_diff_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
