@@ -159,7 +159,7 @@ check "times/list: both listed" $? "status $RC" "$W/times-list.out" "$W/times-li
 
 # nospace NAME: the run failed saying so, in one line, without a crash
 nospace() {
-    [ "$RC" = 1 ] && grep -q "No space left on device" "$W/$1.err" &&
+    [ "$RC" = 1 ] && grep -qi "no space left on device" "$W/$1.err" &&
         ! grep -q "Input/output error" "$W/$1.err" &&
         [ "$(wc -l <"$W/$1.err")" = 1 ] && clean "$W/$1.err"
 }
@@ -180,9 +180,11 @@ leave() {
     head -c $((free - $1)) /dev/zero >>"$W/small/fill"
 }
 
-small 64k
-n=0 RC=0
-while [ "$RC" = 0 ] && [ "$n" -lt 50 ]; do
+small 256k
+n=1 RC=0
+run full-record "$NSNAP" record -q --store "$W/small/s"
+leave 4096
+while [ "$RC" = 0 ] && [ "$n" -lt 80 ]; do
     n=$((n + 1))
     run full-record "$NSNAP" record -q --store "$W/small/s"
 done
@@ -200,17 +202,25 @@ check "full/record: the store still lists what it holds" $? "status $RC" \
 small 1m
 "$NSNAP" record -q --store "$W/small/s" >/dev/null 2>"$W/full-one.err"
 leave 4096
-run full-short "$NSNAP" record -q --store "$W/small/s"
+# A snapshot of an unchanged world reuses the pages the write before last
+# freed (store/open.c, reserve_pages()); the store grows a page now and then,
+# and one of those writes comes up short.
+n=0 RC=0
+while [ "$RC" = 0 ] && [ "$n" -lt 60 ]; do
+    n=$((n + 1))
+    run full-short "$NSNAP" record -q --store "$W/small/s"
+done
 nospace full-short
 check "full/short-write: 'No space left on device', not an I/O error" $? \
     "status $RC" "$W/full-one.err" "$W/full-short.err"
+
+# Nothing at all left: an import's records find no page, and the lock
+# file of a new store cannot be made.
+leave 0
 run full-import "$NSNAP" import -q --store "$W/small/s" "$W/2.json"
-[ "$RC" = 1 ] && grep -q "cannot import: No space left on device" "$W/full-import.err" &&
+[ "$RC" = 1 ] && grep -qi "cannot import: no space left on device" "$W/full-import.err" &&
     clean "$W/full-import.err"
 check "full/import: 'No space left on device'" $? "status $RC" "$W/full-import.err"
-
-# Nothing at all left: the lock file of a new store cannot be made.
-leave 0
 run full-new "$NSNAP" record -q --store "$W/small/new"
 nospace full-new
 check "full/new-store: 'No space left on device', no crash" $? "status $RC" \
