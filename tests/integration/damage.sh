@@ -273,6 +273,27 @@ gen_trunc() {
         echo $((n * PS * 2))
     } | awk -v size="${SIZE[$b]}" '$1 != size'
 }
+# page_pairs CLASS SEP N ordered|unordered: pairs of pages, "I SEP J": in
+# the copy every pair (ordered: both ways round), in the store the
+# neighbours and N pairs drawn at random
+page_pairs() {
+    local c=$1 sep=$2 n=$3 how=$4 i j k
+    for ((i = 0; i < PAGES[copy]; i++)); do
+        for ((j = 0; j < PAGES[copy]; j++)); do
+            if [ "$i" -lt "$j" ] || { [ "$how" = ordered ] && [ "$i" != "$j" ]; }; then
+                echo "$c copy:$c:$i$sep$j"
+            fi
+        done
+    done
+    for ((i = 0; i + 1 < PAGES[store]; i++)); do echo "$c store:$c:$i$sep$((i + 1))"; done
+    for ((k = 0; k < n; k++)); do
+        rand "${PAGES[store]}"; i=$R
+        rand "${PAGES[store]}"; j=$R
+        [ "$i" = "$j" ] && continue
+        [ "$how" = ordered ] || [ "$i" -lt "$j" ] || { j=$i; i=$R; }
+        echo "$c store:$c:$i$sep$j"
+    done
+}
 gen_full() {
     local b p o i j v byte
     for b in store copy; do gen_trunc "$b" | sort -nu | sed "s/^/trunc $b:trunc:/"; done
@@ -295,28 +316,8 @@ gen_full() {
     for b in store copy; do
         for ((i = 0; i < PAGES[$b]; i++)); do echo "ones $b:ones:$i"; done
     done
-    # swap, dup: every pair in the copy; neighbours and 40 seeded pairs in
-    # the store
-    for ((i = 0; i < PAGES[copy]; i++)); do
-        for ((j = i + 1; j < PAGES[copy]; j++)); do echo "swap copy:swap:$i,$j"; done
-    done
-    for ((i = 0; i + 1 < PAGES[store]; i++)); do echo "swap store:swap:$i,$((i + 1))"; done
-    for ((k = 0; k < 40; k++)); do
-        rand "${PAGES[store]}"; i=$R
-        rand "${PAGES[store]}"; j=$R
-        [ "$i" != "$j" ] && echo "swap store:swap:$((i < j ? i : j)),$((i < j ? j : i))"
-    done
-    for ((i = 0; i < PAGES[copy]; i++)); do
-        for ((j = 0; j < PAGES[copy]; j++)); do
-            [ "$i" != "$j" ] && echo "dup copy:dup:$i>$j"
-        done
-    done
-    for ((i = 0; i + 1 < PAGES[store]; i++)); do echo "dup store:dup:$i>$((i + 1))"; done
-    for ((k = 0; k < 60; k++)); do
-        rand "${PAGES[store]}"; i=$R
-        rand "${PAGES[store]}"; j=$R
-        [ "$i" != "$j" ] && echo "dup store:dup:$i>$j"
-    done
+    page_pairs swap , 40 unordered
+    page_pairs dup '>' 60 ordered
     # bits: runs of 1 to 4096 bits, mostly short, anywhere in the file
     local lens=(1 1 1 2 3 4 7 8 13 16 32 64 100 512 4096)
     for b in store copy; do
