@@ -10,9 +10,10 @@
  *   open.c      opening and closing, the format record, the default path
  *   selector.c  what a selector says (pure: no LMDB)
  *   resolve.c   a selector against the store
- *   write.c     writing a snapshot: plan, records, lists, namespace index
- *   read.c      headers, lists, loading, listing, history, statistics
+ *   write.c     writing a snapshot: plan, records, lists
+ *   read.c      headers, lists, loading, listing, statistics
  *   verify.c    checking snapshots
+ *   nsidx*.c    the namespace index: where each namespace changed
  *   prune.c     removing snapshots and what only they used
  *   copy.c      a compact copy of the store
  *
@@ -28,14 +29,21 @@
  *   lists    u64 id, u8 kind     -> hashes of the list chunks ('L' records)
  *                                   that hold, in graph order, the hashes
  *                                   of the snapshot's namespace ('n'),
- *                                   process ('p') or mount-run ('m') records
+ *                                   process ('p') or mount-run ('m') records;
+ *                                   kind 'c', empty: the namespace index's
+ *                                   context entries cover the snapshot
  *   nsidx    u64 dev, u64 inode, u64 id -> hash of the namespace's record
  *                                   from snapshot id on, written where it
  *                                   appears or changes; 16 zero bytes where
  *                                   it disappears, each relative to the
  *                                   previous snapshot recorded here
- *                                   (imported ones are not indexed).  One
+ *                                   (imported ones are not indexed)
+ *            u64 dev, u64 inode, 'c', u64 id -> the namespace's context
+ *                                   digest (its members, pins and what its
+ *                                   judgement depends on) from snapshot id
+ *                                   on, written where it changes.  One
  *                                   namespace's history is a range scan
+ *                                   (nsidx.c)
  *   records  XXH3-128, canonical -> record bytes (content-addressed)
  *   labels   label bytes         -> u64 id (sorted duplicates: every
  *                                   snapshot that carries the label)
@@ -241,5 +249,45 @@ int sto_snaps_walk(struct store *s, sto_walk_fn *cb, void *ctx);
 /* The id the next snapshot gets: past LAST, the newest, and past any id
  * given before and pruned since (meta "next"). */
 uint64_t sto_next_id(struct sto_txn *t, uint64_t last);
+
+/* ---- the namespace index (nsidx*.c) ------------------------------------- */
+
+/* A snapshot being written, as the index needs it. */
+struct sto_nsidx_snap {
+	const struct graph *g;
+	const struct codec_hash *ns_h;      /* its namespace records' hashes */
+	const struct codec_hash *ns_sorted; /* the same, sorted */
+};
+
+/* In the write transaction of snapshot ID, before its header is written:
+ * its entries (none when imported) and the run. */
+void sto_nsidx_put(struct sto_txn *t, const struct sto_nsidx_snap *sn,
+		   uint64_t id, bool imported);
+
+/* What a prune leaves, all sorted: */
+struct sto_nsidx_keep {
+	const uint64_t *kept;   /* the remaining snapshots in the index */
+	size_t nkept;
+	const uint64_t *gone;   /* the removed ones */
+	size_t ngone;
+};
+
+/* In the prune's transaction: the entries rewritten so that every
+ * remaining snapshot reads as before; *removed grows by the entries that
+ * go. */
+int sto_nsidx_prune(struct sto_txn *t, const struct sto_nsidx_keep *k,
+		    uint64_t *removed);
+
+/* The context digest (nsidx_ctx.c) of namespace ONLY of G into out[ONLY],
+ * or with GRAPH_NONE of every namespace into out[0..nns); NS_H: the hashes
+ * of G's namespace records.  0, STORE_EGRAPH, -ENOMEM. */
+int sto_nsidx_contexts(const struct graph *g, const struct codec_hash *ns_h,
+		       uint32_t only, struct codec_hash *out);
+
+/* For verify, in T: does the index agree with snapshot ID (header H, read
+ * as SNAP, decoded as G)?  For the newest snapshot every entry is checked
+ * too.  0, STORE_ECORRUPT naming the first disagreement, or an error. */
+int sto_nsidx_check(struct sto_txn *t, uint64_t id, const struct codec_header *h,
+		    const struct codec_snapshot *snap, const struct graph *g);
 
 #endif

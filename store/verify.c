@@ -36,6 +36,8 @@ static int verify_one(struct store *s, uint64_t id, struct store_check *c)
 	ret = sto_snap_read(&t, id, &h, &snap);
 	if (!ret)
 		ret = sto_snap_decode(id, &snap, &g);
+	if (!ret)
+		ret = sto_nsidx_check(&t, id, &h, &snap, g);
 	graph_free(g);
 	sto_snap_free(&snap);
 	sto_txn_abort(&t);
