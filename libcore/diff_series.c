@@ -440,12 +440,10 @@ int diff_history_begin(FILE *out, const char *spec, const struct diff_opts *o,
 static int history_unchanged(struct diff_history *h,
 			     const struct diff_snapshot *s)
 {
-	struct life *l = &h->lives[h->nlives - 1];
-
 	if (!h->alive)
 		return 0;
 	if (!s->g)
-		return sight_set(&l->last, s);
+		return sight_set(&h->lives[h->nlives - 1].last, s);
 	uint32_t ns = spec_find(s->g, &h->spec);
 	if (ns == GRAPH_NONE)
 		return -EINVAL;     /* not as the one before, after all */

@@ -587,6 +587,35 @@ int store_ns_load(struct store *s, const struct store_ns_point *p,
 	return ret;
 }
 
+int store_ns_walk(struct store *s, const struct ns_key *key,
+		  store_ns_walk_fn *cb, void *ctx)
+{
+	struct store_ns_point *p;
+	struct graph *kept = NULL;
+	size_t n;
+	int ret = store_ns_changes(s, key, &p, &n);
+
+	for (size_t i = 0; !ret && i < n; i++) {
+		bool same = i && store_ns_same(&p[i - 1], &p[i]);
+		bool next = i + 1 < n && !store_ns_same(&p[i], &p[i + 1]);
+		struct graph *g = NULL;
+
+		/* The last is loaded too: then every run of snapshots the
+		 * index calls unchanged ends in one checked against it. */
+		if (!same || (next && (!p[i].known || p[i].present)) || i + 1 == n)
+			ret = store_ns_load(s, &p[i], key, &g);
+		if (!ret)
+			ret = cb(&p[i], g, same, ctx);
+		if (g) {
+			graph_free(kept);
+			kept = g;
+		}
+	}
+	graph_free(kept);
+	free(p);
+	return ret;
+}
+
 /* ---- verify ------------------------------------------------------------- */
 
 /* The index's word of KIND on KEY at ID must be WANT. */

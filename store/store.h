@@ -231,6 +231,25 @@ bool store_ns_same(const struct store_ns_point *a, const struct store_ns_point *
 int store_ns_load(struct store *s, const struct store_ns_point *p,
 		  const struct ns_key *key, struct graph **out);
 
+/*
+ * The three above as a history wants them: CB for every snapshot whose
+ * header reads, in id order, with G the snapshot's graph where a history
+ * needs it and NULL elsewhere, and UNCHANGED when the namespace is in it
+ * as in the one before (so that a history need not compare them; see
+ * diff_history_add()).  A graph is loaded for every snapshot that is not
+ * unchanged, for the one before such a snapshot when the namespace may be
+ * in it, and for the last, so that every run the index calls unchanged
+ * ends in a snapshot checked against it; each graph stays valid until CB
+ * has been given the next one.
+ * A non-zero return from CB stops the walk and is returned; a snapshot
+ * that does not load, or an index that disagrees with it, ends the walk
+ * with that error (STORE_ECORRUPT names what).
+ */
+typedef int store_ns_walk_fn(const struct store_ns_point *p,
+			     const struct graph *g, bool unchanged, void *ctx);
+int store_ns_walk(struct store *s, const struct ns_key *key,
+		  store_ns_walk_fn *cb, void *ctx);
+
 struct store_stat {
 	uint64_t map_size;     /* current LMDB map */
 	uint64_t used;         /* bytes of pages in use */

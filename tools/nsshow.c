@@ -364,12 +364,12 @@ static struct graph *load_snapshot(const char *store_path, const char *selector)
 
 /*
  * --history.  The namespace index tells, for every snapshot recorded here,
- * whether the namespace is as in the snapshot before (store_ns_same()):
- * only the others, and the ones before them, are loaded.  Imported
- * snapshots and those the index does not cover are loaded whole.  When the
- * index cannot be used (the namespace is on several devices, or the
- * index is damaged) every snapshot is loaded, as it is when a loaded
- * snapshot turns out damaged, so that it is left out as it always was.
+ * whether the namespace is as in the snapshot before: store_ns_walk()
+ * loads only the others, and the ones before them (imported snapshots and
+ * those the index does not cover are loaded whole).  When the index
+ * cannot be used (the spec names namespaces on several devices, the index
+ * is damaged) every snapshot is loaded, as it is when a loaded snapshot
+ * turns out damaged, so that it is left out as it always was.
  */
 enum { HISTORY_SLOW = 1 };
 
@@ -413,73 +413,47 @@ static int history_key(struct store *s, const struct diff_ns_spec *spec,
 	return rc;
 }
 
-/* Feed H the points of the index, loading what a step needs. */
-static int history_points(struct store *s, struct diff_history *h,
-			  const struct store_ns_point *p, size_t n,
-			  const struct ns_key *key)
+/* One snapshot from the index's walk into the history. */
+static int history_point(const struct store_ns_point *p, const struct graph *g,
+			 bool unchanged, void *ctx)
 {
-	struct graph *kept = NULL;
 	char name[24];
-	int rc = 0;
 
-	for (size_t i = 0; i < n && !rc; i++) {
-		bool same = i && store_ns_same(&p[i - 1], &p[i]);
-		bool next = i + 1 < n && !store_ns_same(&p[i], &p[i + 1]);
-		struct graph *g = NULL;
-
-		if (!same || (next && (!p[i].known || p[i].present))) {
-			rc = store_ns_load(s, &p[i], key, &g);
-			if (rc == STORE_ECORRUPT)
-				warnx("%s; reading every snapshot", store_strerror(rc));
-			if (rc)
-				return HISTORY_SLOW;
-		}
-		snprintf(name, sizeof(name), "%llu", (unsigned long long)p[i].id);
-		rc = diff_history_add(h, &(struct diff_snapshot){
-			.time_ns = p[i].start_ns, .id = name, .g = g,
-		}, same);
-		if (g) {
-			graph_free(kept);
-			kept = g;
-		}
-	}
-	graph_free(kept);
-	return rc;
+	snprintf(name, sizeof(name), "%llu", (unsigned long long)p->id);
+	return diff_history_add(ctx, &(struct diff_snapshot){
+		.time_ns = p->start_ns, .id = name, .g = g,
+	}, unchanged);
 }
 
-/* The history from the index, into OUT; HISTORY_SLOW when it cannot be. */
+/*
+ * The history from the index, into OUT; HISTORY_SLOW when it cannot be
+ * (*index_bad: because the index or a snapshot is damaged, which was
+ * said).
+ */
 static int history_indexed(struct store *s, const char *spec, FILE *out,
 			   bool *index_bad)
 {
-	struct store_ns_point *p;
 	struct diff_ns_spec sp;
 	struct diff_history *h;
 	struct ns_key key;
 	bool have = false;
-	size_t n;
 	int rc;
 
 	if (diff_ns_spec_parse(spec, &sp))
 		return -EINVAL;
 	rc = history_key(s, &sp, &key, &have);
-	if (!rc)
-		rc = store_ns_changes(s, have ? &key : NULL, &p, &n);
-	if (rc) {
-		*index_bad = rc == STORE_ECORRUPT;
-		if (*index_bad)
-			warnx("%s; reading every snapshot", store_strerror(rc));
-		return HISTORY_SLOW;
-	}
-	rc = diff_history_begin(out, spec, NULL, &h);
-	if (!rc)
-		rc = history_points(s, h, p, n, have ? &key : NULL);
-	*index_bad = rc == HISTORY_SLOW;
-	if (rc)
+	if (!rc && !(rc = diff_history_begin(out, spec, NULL, &h))) {
+		rc = store_ns_walk(s, have ? &key : NULL, history_point, h);
+		if (!rc)
+			return diff_history_end(h);
 		diff_history_free(h);
-	else
-		rc = diff_history_end(h);
-	free(p);
-	return rc;
+	}
+	/* Whatever went wrong, reading every snapshot says it again in its
+	 * own words, but for a damaged index. */
+	*index_bad = rc == STORE_ECORRUPT;
+	if (*index_bad)
+		warnx("%s; reading every snapshot", store_strerror(rc));
+	return HISTORY_SLOW;
 }
 
 /* Every snapshot of the store, oldest first: the history without the
