@@ -628,10 +628,14 @@ static int word_check(struct sto_txn *t, MDB_cursor *c, enum nsx_kind kind,
 
 	if (r < 0)
 		return r;
-	if (!r || !e.vok || memcmp(e.v, want, CODEC_HASH_LEN))
-		return sto_corrupt("namespace index: %llu:%llu at %llu: %s %s than "
-				   "the snapshot holds", (ull)key.dev, (ull)key.ino,
-				   (ull)id, r ? "another" : "no", what);
+	if (!r || !e.vok)
+		return sto_corrupt("namespace index: %llu:%llu at %llu: no %s entry "
+				   "for a namespace the snapshot holds",
+				   (ull)key.dev, (ull)key.ino, (ull)id, what);
+	if (memcmp(e.v, want, CODEC_HASH_LEN))
+		return sto_corrupt("namespace index: %llu:%llu at %llu: the index's "
+				   "%s differs from the snapshot's", (ull)key.dev,
+				   (ull)key.ino, (ull)id, what);
 	if (kind == NSX_CTX && e.id == id && id > 1 &&
 	    (r = nsx_ent_at(t, c, kind, key, id - 1, &before)) == 1 &&
 	    !memcmp(before.v, e.v, CODEC_HASH_LEN))
