@@ -244,14 +244,19 @@ uint64_t nsx_prev(struct sto_txn *t, uint64_t id)
 {
 	struct codec_header h;
 	MDB_cursor *c;
-	MDB_val key, val;
+	uint8_t k[8];
+	MDB_val key = { 8, k }, val;
 	uint64_t cur = 0;
 	int rc;
 
 	if (sto_cursor_open(t, t->s->snaps, &c))
 		return 0;
-	for (rc = sto_lm_cursor_get(c, &key, &val, MDB_LAST); !rc;
-	     rc = sto_lm_cursor_get(c, &key, &val, MDB_PREV)) {
+	/* From ID down: a verify asks for every snapshot in turn. */
+	codec_be64_write(k, id);
+	rc = sto_lm_cursor_get(c, &key, &val, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND)
+		rc = sto_lm_cursor_get(c, &key, &val, MDB_LAST);
+	for (; !rc; rc = sto_lm_cursor_get(c, &key, &val, MDB_PREV)) {
 		if (sto_key_id(t, &key, &cur) || cur >= id)
 			continue;
 		if (sto_header_decode(t, cur, &val, &h) || !h.imported)
@@ -263,7 +268,7 @@ uint64_t nsx_prev(struct sto_txn *t, uint64_t id)
 	else if (rc)
 		sto_txn_fail(t, sto_mdb_err(rc));
 	mdb_cursor_close(c);
-	/* A damaged header's complaint is no failure of this write. */
+	/* A damaged header's complaint is no failure of the caller's. */
 	sto_corrupt_clear();
 	return cur;
 }

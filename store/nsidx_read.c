@@ -114,33 +114,47 @@ static const struct snapid *snap_pred(const struct snaps *sn,
 	return NULL;
 }
 
-/* The namespace list of one snapshot, kept while entries of it are read. */
+/* The namespace lists of the last two snapshots asked about: an entry is
+ * checked against its snapshot and the one before. */
 struct list {
-	uint64_t id;            /* 0: none read */
-	struct codec_hash *h;
-	size_t n;
-	bool bad;               /* unreadable: nothing can be told */
+	struct {
+		uint64_t id;            /* 0: none read */
+		struct codec_hash *h;
+		size_t n;
+		bool bad;               /* unreadable: nothing can be told */
+	} slot[2];
+	unsigned next;              /* the slot to read into */
 };
+
+static void list_free(struct list *l)
+{
+	free(l->slot[0].h);
+	free(l->slot[1].h);
+}
 
 /* Is H in snapshot ID's namespace list?  1, 0, or -1 when the list cannot
  * be read (damage verify names with the snapshot). */
 static int in_list(struct sto_txn *t, struct list *l, uint64_t id,
 		   const uint8_t *h)
 {
-	if (l->id != id) {
-		free(l->h);
-		*l = (struct list){ .id = id };
-		int ret = sto_list_hashes(t, id, LIST_NS, &l->h, &l->n);
+	unsigned i = l->slot[0].id == id ? 0 : l->slot[1].id == id ? 1 : 2;
+
+	if (i == 2) {
+		i = l->next;
+		l->next ^= 1;
+		free(l->slot[i].h);
+		l->slot[i].id = id;
+		int ret = sto_list_hashes(t, id, LIST_NS, &l->slot[i].h, &l->slot[i].n);
 		if (ret == STORE_ECORRUPT)
 			sto_corrupt_clear();
 		else if (ret)
 			sto_txn_fail(t, ret);
-		l->bad = ret != 0;
+		l->slot[i].bad = ret != 0;
 	}
-	if (l->bad)
+	if (l->slot[i].bad)
 		return -1;
-	for (size_t i = 0; i < l->n; i++)
-		if (!memcmp(l->h[i].b, h, CODEC_HASH_LEN))
+	for (size_t k = 0; k < l->slot[i].n; k++)
+		if (!memcmp(l->slot[i].h[k].b, h, CODEC_HASH_LEN))
 			return 1;
 	return 0;
 }
@@ -304,7 +318,7 @@ static int nsents_read(struct sto_txn *t, const struct snaps *sn,
 		ret = ents_of(t, NSX_CTX, key, &ne->ctx, &ne->nctx);
 	for (size_t i = 0; !ret && i < ne->nctx; i++)
 		ret = check_ctx(sn, ne->ctx, i);
-	free(l.h);
+	list_free(&l);
 	if (!ret)
 		ret = t->ret;
 	if (ret)
@@ -766,7 +780,7 @@ static int check_all(struct sto_txn *t)
 	if (c)
 		mdb_cursor_close(c);
 	free(e);
-	free(l.h);
+	list_free(&l);
 	free(sn.v);
 	return ret;
 }
