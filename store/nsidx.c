@@ -5,9 +5,10 @@
  * Owns the index's entries and which snapshots they cover: writing them
  * with each snapshot and rewriting them for a prune (nsidx_read.c reads
  * them for a history, checking them against the snapshots they name, and
- * for verify; nsidx_ctx.c computes the context digests).  Two kinds of entries per namespace (dev, inode), each written
- * where its value differs from the one it had in the previous snapshot
- * recorded here (imported snapshots are not indexed):
+ * for verify; nsidx_ctx.c computes the context digests).  Two kinds of
+ * entries per namespace (dev, inode), each written where its value differs
+ * from the one it had in the previous snapshot recorded here (imported
+ * snapshots are not indexed):
  *
  *   record   dev, inode, id       -> hash of its record, 0 where it is gone
  *   context  dev, inode, 'c', id  -> its context digest (nsidx_ctx.c)
@@ -77,6 +78,20 @@ bool nsx_covered(struct sto_txn *t, uint64_t id)
 	if (rc == STORE_ECORRUPT)
 		sto_corrupt_clear();
 	return rc == 0;
+}
+
+int nsx_push(struct nsx_ent **e, size_t *n, size_t *cap, const struct nsx_ent *x)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? 2 * *cap : 16;
+		struct nsx_ent *more = realloc(*e, ncap * sizeof(*more));
+		if (!more)
+			return -ENOMEM;
+		*e = more;
+		*cap = ncap;
+	}
+	(*e)[(*n)++] = *x;
+	return 0;
 }
 
 /*
@@ -199,9 +214,12 @@ static void ctx_put(struct sto_txn *t, const struct sto_nsidx_snap *sn,
 		ret = t->ret;
 	for (uint32_t i = 0; !ret && i < g->nns; i++) {
 		int r = nsx_ent_at(t, c, NSX_CTX, g->ns[i].key, id - 1, &e);
-		if (r < 0)
+		/* A damaged entry is as none: this one says it again. */
+		if (r == STORE_ECORRUPT)
+			sto_corrupt_clear();
+		else if (r < 0)
 			ret = r;
-		else if (!r || !e.vok || memcmp(e.v, ctx[i].b, CODEC_HASH_LEN))
+		if (r <= 0 || !e.vok || memcmp(e.v, ctx[i].b, CODEC_HASH_LEN))
 			put[nput++] = i;
 	}
 	if (c)
@@ -213,26 +231,6 @@ static void ctx_put(struct sto_txn *t, const struct sto_nsidx_snap *sn,
 	sto_txn_fail(t, ret);
 	free(ctx);
 	free(put);
-}
-
-/* The newest snapshot (any kind) before this write; 0 when none. */
-uint64_t nsx_newest(struct sto_txn *t)
-{
-	MDB_cursor *c;
-	MDB_val key, val;
-	uint64_t id = 0;
-	int rc;
-
-	if (sto_cursor_open(t, t->s->snaps, &c))
-		return 0;
-	rc = sto_lm_cursor_get(c, &key, &val, MDB_LAST);
-	if (!rc && sto_key_id(t, &key, &id))
-		id = 0;
-	else if (rc && rc != MDB_NOTFOUND)
-		sto_txn_fail(t, sto_mdb_err(rc));
-	mdb_cursor_close(c);
-	sto_corrupt_clear();
-	return id;
 }
 
 /*
@@ -428,19 +426,8 @@ static void rewrite_walk(struct rewrite *w, const struct sto_nsidx_keep *k,
 				rewrite_one(w, e, n, ctx_keep, nctx);
 			n = 0;
 		}
-		if (end || w->err)
+		if (end || w->err || (w->err = nsx_push(&e, &n, &cap, &cur)))
 			break;
-		if (n == cap) {
-			size_t ncap = cap ? 2 * cap : 16;
-			struct nsx_ent *more = realloc(e, ncap * sizeof(*more));
-			if (!more) {
-				w->err = -ENOMEM;
-				break;
-			}
-			e = more;
-			cap = ncap;
-		}
-		e[n++] = cur;
 	}
 	if (rc && rc != MDB_NOTFOUND && !w->err)
 		w->err = sto_mdb_err(rc);

@@ -51,6 +51,9 @@ struct nsx_ent {
 	bool vok;                   /* the value is 16 bytes */
 };
 
+/* Append X to *e (N of CAP): 0 or -ENOMEM. */
+int nsx_push(struct nsx_ent **e, size_t *n, size_t *cap, const struct nsx_ent *x);
+
 /* Entry K -> V as *e (kind NSX_OTHER for a key of another shape);
  * STORE_ECORRUPT (not sticky) when either lies outside the file. */
 int nsx_ent_read(const struct sto_txn *t, const MDB_val *k, const MDB_val *v,
@@ -70,8 +73,5 @@ bool nsx_covered(struct sto_txn *t, uint64_t id);
 /* The newest snapshot before ID that is in the index (recorded here, or
  * whose header cannot be read), or 0. */
 uint64_t nsx_prev(struct sto_txn *t, uint64_t id);
-
-/* The newest snapshot of any kind; 0 when none. */
-uint64_t nsx_newest(struct sto_txn *t);
 
 #endif

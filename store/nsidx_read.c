@@ -267,17 +267,7 @@ static int ents_of(struct sto_txn *t, enum nsx_kind kind, struct ns_key key,
 			ret = bad_entry(&cur, "is not 16 bytes");
 			break;
 		}
-		if (*n == cap) {
-			size_t ncap = cap ? 2 * cap : 16;
-			struct nsx_ent *more = realloc(e, ncap * sizeof(*more));
-			if (!more) {
-				ret = -ENOMEM;
-				break;
-			}
-			e = more;
-			cap = ncap;
-		}
-		e[(*n)++] = cur;
+		ret = nsx_push(&e, n, &cap, &cur);
 	}
 	if (!ret && rc && rc != MDB_NOTFOUND)
 		ret = sto_mdb_err(rc);
@@ -761,19 +751,8 @@ static int check_all(struct sto_txn *t)
 							   : check_ctx(&sn, e, i);
 			n = 0;
 		}
-		if (end || ret)
+		if (end || ret || (ret = nsx_push(&e, &n, &cap, &cur)))
 			break;
-		if (n == cap) {
-			size_t ncap = cap ? 2 * cap : 16;
-			struct nsx_ent *more = realloc(e, ncap * sizeof(*more));
-			if (!more) {
-				ret = -ENOMEM;
-				break;
-			}
-			e = more;
-			cap = ncap;
-		}
-		e[n++] = cur;
 	}
 	if (!ret && rc != MDB_NOTFOUND)
 		ret = sto_mdb_err(rc);
@@ -789,8 +768,9 @@ int sto_nsidx_check(struct sto_txn *t, uint64_t id, const struct codec_header *h
 		    const struct codec_snapshot *snap, const struct graph *g)
 {
 	int ret = h->imported ? 0 : check_snapshot(t, id, snap, g);
+	uint64_t newest;
 
-	if (!ret && !t->ret && id == nsx_newest(t))
+	if (!ret && !t->ret && !(ret = sto_newest_id(t, &newest)) && id == newest)
 		ret = check_all(t);
 	return ret ? ret : t->ret;
 }

@@ -24,6 +24,21 @@ int sto_key_id(const struct sto_txn *t, const MDB_val *key, uint64_t *id)
 	return 0;
 }
 
+int sto_newest_id(struct sto_txn *t, uint64_t *id)
+{
+	MDB_cursor *c;
+	MDB_val key, val;
+	int rc, ret;
+
+	*id = 0;
+	if (sto_cursor_open(t, t->s->snaps, &c))
+		return t->ret;
+	rc = sto_lm_cursor_get(c, &key, &val, MDB_LAST);
+	ret = !rc ? sto_key_id(t, &key, id) : rc == MDB_NOTFOUND ? 0 : sto_mdb_err(rc);
+	mdb_cursor_close(c);
+	return ret;
+}
+
 int sto_header_decode(const struct sto_txn *t, uint64_t id,
 		      const MDB_val *val, struct codec_header *h)
 {

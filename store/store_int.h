@@ -214,6 +214,9 @@ void sto_format_raise(struct sto_txn *t, uint32_t version);
 
 /* ---- snapshots (read.c, write.c) ---------------------------------------- */
 
+/* The id of the newest snapshot into *id, 0 when there is none: 0 or the
+ * error (not sticky). */
+int sto_newest_id(struct sto_txn *t, uint64_t *id);
 /* The id of a header found by cursor (KEY must be 8 bytes). */
 int sto_key_id(const struct sto_txn *t, const MDB_val *key, uint64_t *id);
 /* Header VAL of snapshot ID: STORE_ECORRUPT when it does not decode. */

@@ -187,19 +187,9 @@ uint64_t sto_next_id(struct sto_txn *t, uint64_t last)
  * gets the next one). */
 static uint64_t put_id(struct sto_txn *t)
 {
-	MDB_cursor *c;
-	MDB_val key, val;
-	uint64_t id = 0;
-	int rc;
+	uint64_t id;
 
-	if (sto_cursor_open(t, t->s->snaps, &c))
-		return 0;
-	rc = sto_lm_cursor_get(c, &key, &val, MDB_LAST);
-	if (!rc)
-		sto_txn_fail(t, sto_key_id(t, &key, &id));
-	else if (rc != MDB_NOTFOUND)
-		sto_txn_fail(t, sto_mdb_err(rc));
-	mdb_cursor_close(c);
+	sto_txn_fail(t, sto_newest_id(t, &id));
 	return sto_next_id(t, id);
 }
 

@@ -801,52 +801,45 @@ static void assert_damage_named(const char *path, const char *want)
 	store_close(s);
 }
 
+/* One damage: the entry of KIND (24 record, 25 context) of the container
+ * net namespace at FROM, moved to TO (0: deleted), its value replaced by
+ * bytes 0x5a with FLIP. */
+struct damage {
+	const char *what;
+	size_t kind;
+	uint64_t from, to;
+	bool flip;
+	const char *want;    /* in what verify says */
+};
+
+static const struct damage damages[] = {
+	/* A history would say first seen in 4. */
+	{ "first-seen moved on", 24, 3, 4, false, "namespace index" },
+	{ "first-seen moved to no snapshot", 24, 3, 99, false, "namespace index" },
+	{ "record hash changed", 24, 3, 3, true, "namespace index" },
+	{ "join moved back", 25, 5, 4, false, "namespace index" },
+	{ "join lost", 25, 5, 0, false, "context" },
+};
+
 static void test_damage(void **state)
 {
 	(void)state;
 	struct ns_key net = { GB_DEV, CONT };
-	uint8_t k[25], k2[25], v[16];
-	struct tmp t;
 
-	/* The entry where it was first seen moved to a later snapshot: a
-	 * history would say first-seen 4. */
-	damage_store(&t);
-	key_rec(k, net, 3);
-	key_rec(k2, net, 4);
-	entry_edit(t.path, k, 24, k2, NULL);
-	assert_damage_named(t.path, "namespace index");
-	tmp_free(&t);
+	for (size_t i = 0; i < sizeof(damages) / sizeof(damages[0]); i++) {
+		const struct damage *d = &damages[i];
+		uint8_t k[25], k2[25], v[16];
+		struct tmp t;
 
-	/* ... or to a snapshot that does not exist. */
-	damage_store(&t);
-	key_rec(k, net, 3);
-	key_rec(k2, net, 99);
-	entry_edit(t.path, k, 24, k2, NULL);
-	assert_damage_named(t.path, "namespace index");
-	tmp_free(&t);
-
-	/* A flipped byte in the record hash. */
-	damage_store(&t);
-	key_rec(k, net, 3);
-	memset(v, 0x5a, sizeof(v));
-	entry_edit(t.path, k, 24, k, v);
-	assert_damage_named(t.path, "namespace index");
-	tmp_free(&t);
-
-	/* The context entry of the join moved back a snapshot. */
-	damage_store(&t);
-	key_ctx(k, net, 5);
-	key_ctx(k2, net, 4);
-	entry_edit(t.path, k, 25, k2, NULL);
-	assert_damage_named(t.path, "namespace index");
-	tmp_free(&t);
-
-	/* The context entry of the join lost. */
-	damage_store(&t);
-	key_ctx(k, net, 5);
-	entry_edit(t.path, k, 25, NULL, NULL);
-	assert_damage_named(t.path, "context");
-	tmp_free(&t);
+		print_message("%s\n", d->what);
+		memset(v, 0x5a, sizeof(v));
+		damage_store(&t);
+		(d->kind == 24 ? key_rec : key_ctx)(k, net, d->from);
+		(d->kind == 24 ? key_rec : key_ctx)(k2, net, d->to);
+		entry_edit(t.path, k, d->kind, d->to ? k2 : NULL, d->flip ? v : NULL);
+		assert_damage_named(t.path, d->want);
+		tmp_free(&t);
+	}
 }
 
 int main(void)
