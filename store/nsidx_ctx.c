@@ -42,12 +42,17 @@ enum fact_kind {
 struct fact {
 	uint32_t ns;
 	uint8_t kind;
-	int32_t pid;
-	uint64_t start;
-	int64_t fd;
+	int32_t fd;                    /* F_FD */
+	const struct graph_proc *p;    /* but for F_MOUNT */
 	const struct graph_mount *m;   /* F_MOUNT */
 };
 
+/*
+ * The facts, in their canonical order: by namespace, then the processes'
+ * by PID and start time (for one process: member, pid_for_children,
+ * time_for_children, then fds in the order the process holds them), then
+ * the bind mounts' by mount namespace and path.
+ */
 struct facts {
 	const struct graph *g;
 	struct fact *v;
@@ -57,76 +62,115 @@ struct facts {
 };
 
 static void fact_add(struct facts *f, uint32_t ns, uint8_t kind,
-		     const struct graph_proc *p, int64_t fd,
+		     const struct graph_proc *p, int32_t fd,
 		     const struct graph_mount *m)
 {
+	/* Room for every fact was made beforehand (facts_collect()). */
 	if (f->err || ns == GRAPH_NONE || ns >= f->g->nns ||
-	    (f->only != GRAPH_NONE && ns != f->only))
+	    (f->only != GRAPH_NONE && ns != f->only) || f->n == f->cap)
 		return;
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? 2 * f->cap : 1024;
-		struct fact *more = realloc(f->v, cap * sizeof(*more));
-		if (!more) {
-			f->err = -ENOMEM;
-			return;
-		}
-		f->v = more;
-		f->cap = cap;
-	}
-	f->v[f->n++] = (struct fact){
-		.ns = ns, .kind = kind, .pid = p ? p->pid : 0,
-		.start = p ? p->start_time : 0, .fd = fd, .m = m,
-	};
-}
-
-/* Every fact of the scan R of G, about ONLY or about every namespace. */
-static void facts_collect(struct facts *f, const struct view_reach *r)
-{
-	const struct graph *g = f->g;
-
-	for (size_t i = 0; i < g->nprocs; i++) {
-		const struct graph_proc *p = &g->procs[i];
-		const struct graph_links *l = &p->links;
-
-		if (!(r->procs[i] & VIEW_SCANNED))
-			continue;
-		for (unsigned t = 0; t < NS_NTYPES; t++)
-			if (l->err[t] == 0)
-				fact_add(f, l->ns[t], F_MEMBER, p, 0, NULL);
-		fact_add(f, l->pid_for_children, F_PID_FC, p, 0, NULL);
-		fact_add(f, l->time_for_children, F_TIME_FC, p, 0, NULL);
-		if (!(r->procs[i] & VIEW_FD_PINS))
-			continue;
-		for (uint32_t k = 0; k < p->nfds && p->first_fd + k < g->nfds; k++)
-			fact_add(f, g->fds[p->first_fd + k].ns, F_FD, p,
-				 g->fds[p->first_fd + k].fd, NULL);
-	}
-	for (size_t i = 0; i < g->nmounts; i++)
-		if ((r->mounts[i] & VIEW_MOUNT_PIN) && g->mounts[i].path)
-			fact_add(f, g->mounts[i].ns, F_MOUNT, NULL, 0,
-				 &g->mounts[i]);
+	f->v[f->n++] = (struct fact){ .ns = ns, .kind = kind, .fd = fd,
+				       .p = p, .m = m };
 }
 
 #define CMP(a, b) do { if ((a) != (b)) return (a) < (b) ? -1 : 1; } while (0)
 
-static int cmp_fact(const void *x, const void *y, void *ctx)
+static int cmp_proc(const void *x, const void *y)
 {
-	const struct fact *a = x, *b = y;
-	const struct graph *g = ctx;
+	const struct graph_proc *a = *(const struct graph_proc *const *)x;
+	const struct graph_proc *b = *(const struct graph_proc *const *)y;
 
-	CMP(a->ns, b->ns);
-	CMP(a->kind, b->kind);
-	if (a->kind == F_MOUNT) {
-		struct ns_key ka = g->ns[a->m->mntns].key;
-		struct ns_key kb = g->ns[b->m->mntns].key;
-		CMP(ka.dev, kb.dev);
-		CMP(ka.ino, kb.ino);
-		return strcmp(a->m->path, b->m->path);
-	}
 	CMP(a->pid, b->pid);
-	CMP(a->start, b->start);
-	CMP(a->fd, b->fd);
+	CMP(a->start_time, b->start_time);
 	return 0;
+}
+
+static int cmp_mount(const void *x, const void *y, void *ctx)
+{
+	const struct graph_mount *a = *(const struct graph_mount *const *)x;
+	const struct graph_mount *b = *(const struct graph_mount *const *)y;
+	const struct graph *g = ctx;
+	struct ns_key ka = g->ns[a->mntns].key, kb = g->ns[b->mntns].key;
+
+	CMP(ka.dev, kb.dev);
+	CMP(ka.ino, kb.ino);
+	return strcmp(a->path, b->path);
+}
+
+/* The facts of process P (scanned; FD_PINS: its fds were read). */
+static void proc_facts(struct facts *f, const struct graph_proc *p, bool fd_pins)
+{
+	const struct graph *g = f->g;
+	const struct graph_links *l = &p->links;
+
+	for (unsigned t = 0; t < NS_NTYPES; t++)
+		if (l->err[t] == 0)
+			fact_add(f, l->ns[t], F_MEMBER, p, 0, NULL);
+	fact_add(f, l->pid_for_children, F_PID_FC, p, 0, NULL);
+	fact_add(f, l->time_for_children, F_TIME_FC, p, 0, NULL);
+	for (uint32_t k = 0; fd_pins && k < p->nfds && p->first_fd + k < g->nfds; k++)
+		fact_add(f, g->fds[p->first_fd + k].ns, F_FD, p,
+			 g->fds[p->first_fd + k].fd, NULL);
+}
+
+/* Every fact of the scan R of G, about ONLY or about every namespace, in
+ * the order of processes and mounts; then kept in that order within each
+ * namespace (a counting sort, stable). */
+static void facts_collect(struct facts *f, const struct view_reach *r)
+{
+	const struct graph *g = f->g;
+	size_t np = 0, nm = 0, n = g->nprocs > g->nmounts ? g->nprocs : g->nmounts;
+	const void **order = malloc((n + 1) * sizeof(*order));
+	size_t *at = calloc(g->nns + 1, sizeof(*at));
+	struct fact *sorted = NULL;
+
+	if (!order || !at) {
+		f->err = -ENOMEM;
+		goto out;
+	}
+	f->cap = g->nmounts;
+	for (size_t i = 0; i < g->nprocs; i++)
+		if (r->procs[i] & VIEW_SCANNED) {
+			order[np++] = &g->procs[i];
+			f->cap += NS_NTYPES + 2 + g->procs[i].nfds;
+		}
+	f->v = malloc((f->cap + 1) * sizeof(*f->v));
+	if (!f->v) {
+		f->err = -ENOMEM;
+		goto out;
+	}
+	qsort(order, np, sizeof(*order), cmp_proc);
+	for (size_t i = 0; i < np; i++) {
+		const struct graph_proc *p = order[i];
+		proc_facts(f, p, r->procs[p - g->procs] & VIEW_FD_PINS);
+	}
+	for (size_t i = 0; i < g->nmounts; i++)
+		if ((r->mounts[i] & VIEW_MOUNT_PIN) && g->mounts[i].path &&
+		    g->mounts[i].mntns < g->nns)
+			order[nm++] = &g->mounts[i];
+	qsort_r(order, nm, sizeof(*order), cmp_mount, (void *)g);
+	for (size_t i = 0; i < nm; i++) {
+		const struct graph_mount *m = order[i];
+		fact_add(f, m->ns, F_MOUNT, NULL, 0, m);
+	}
+	sorted = malloc((f->n + 1) * sizeof(*sorted));
+	if (f->err || !sorted) {
+		f->err = f->err ? f->err : -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < f->n; i++)
+		at[f->v[i].ns + 1]++;
+	for (size_t x = 1; x < g->nns; x++)
+		at[x] += at[x - 1];
+	for (size_t i = 0; i < f->n; i++)
+		sorted[at[f->v[i].ns]++] = f->v[i];
+	free(f->v);
+	f->v = sorted;
+	sorted = NULL;
+out:
+	free(sorted);
+	free(order);
+	free(at);
 }
 
 /* The walk over what X's judgement depends on. */
@@ -195,8 +239,8 @@ static void ctx_one(struct walk *w, uint32_t x, const struct fact *f, size_t n,
 			codec_put_str(b, f[i].m->path);
 			continue;
 		}
-		codec_put_sv(b, f[i].pid);
-		codec_put_uv(b, f[i].start);
+		codec_put_sv(b, f[i].p->pid);
+		codec_put_uv(b, f[i].p->start_time);
 		if (f[i].kind == F_FD)
 			codec_put_sv(b, f[i].fd);
 	}
@@ -222,9 +266,6 @@ int sto_nsidx_contexts(const struct graph *g, const struct codec_hash *ns_h,
 	w.queue = malloc((g->nns + 1) * sizeof(*w.queue));
 	facts_collect(&f, &r);
 	ret = f.err ? f.err : !w.seen || !w.queue ? -ENOMEM : 0;
-	if (!ret && f.n) {
-		qsort_r(f.v, f.n, sizeof(*f.v), cmp_fact, (void *)g);
-	}
 	size_t i = 0;
 	for (uint32_t x = 0; !ret && x < g->nns; x++) {
 		size_t j = i;

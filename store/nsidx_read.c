@@ -114,6 +114,11 @@ static const struct snapid *snap_pred(const struct snaps *sn,
 	return NULL;
 }
 
+static int hash_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, CODEC_HASH_LEN);
+}
+
 /* The namespace lists of the last two snapshots asked about: an entry is
  * checked against its snapshot and the one before. */
 struct list {
@@ -150,13 +155,14 @@ static int in_list(struct sto_txn *t, struct list *l, uint64_t id,
 		else if (ret)
 			sto_txn_fail(t, ret);
 		l->slot[i].bad = ret != 0;
+		if (!ret && l->slot[i].n)
+			qsort(l->slot[i].h, l->slot[i].n, sizeof(*l->slot[i].h),
+			      hash_cmp);
 	}
 	if (l->slot[i].bad)
 		return -1;
-	for (size_t k = 0; k < l->slot[i].n; k++)
-		if (!memcmp(l->slot[i].h[k].b, h, CODEC_HASH_LEN))
-			return 1;
-	return 0;
+	return l->slot[i].n && bsearch(h, l->slot[i].h, l->slot[i].n,
+				       sizeof(*l->slot[i].h), hash_cmp);
 }
 
 static int bad_entry(const struct nsx_ent *e, const char *why)
@@ -164,11 +170,6 @@ static int bad_entry(const struct nsx_ent *e, const char *why)
 	return sto_corrupt("namespace index: %s entry %llu:%llu at %llu %s",
 			   e->kind == NSX_CTX ? "context" : "record",
 			   (ull)e->key.dev, (ull)e->key.ino, (ull)e->id, why);
-}
-
-static int hash_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, CODEC_HASH_LEN);
 }
 
 static bool is_zero(const uint8_t *h)
