@@ -391,8 +391,8 @@ static int prune_mark(struct prune *p)
 	return p->t.ret;
 }
 
-/* The removed snapshots' headers, lists and labels, then the namespace
- * index edits and the sweep of records. */
+/* The namespace index rewritten, the removed snapshots' headers, lists
+ * and labels deleted, then the sweep of records. */
 static int prune_remove(struct prune *p)
 {
 	struct sto_txn *t = &p->t;
@@ -400,7 +400,14 @@ static int prune_remove(struct prune *p)
 	uint8_t k[9];
 	int ret;
 
-	for (size_t i = 0; i < p->ngone; i++) {
+	/* The index first: it reads the lists' marks, which must still be
+	 * the committed pages (a damaged page LMDB copied for a write is on
+	 * the heap, where its overreads are no longer guarded). */
+	ret = sto_nsidx_prune(t, &(struct sto_nsidx_keep){
+		.kept = p->kept, .nkept = p->nkept,
+		.gone = p->gone, .ngone = p->ngone,
+	}, &p->r->index);
+	for (size_t i = 0; i < p->ngone && !ret; i++) {
 		codec_be64_write(k, p->gone[i]);
 		sto_txn_del(t, s->snaps, k, 8);
 		for (int j = 0; j < 3; j++) {
@@ -408,14 +415,10 @@ static int prune_remove(struct prune *p)
 			sto_txn_del(t, s->lists, k, 9);
 		}
 	}
-	ret = labels_prune(p);
+	if (!ret)
+		ret = labels_prune(p);
 	if (!ret)
 		labels_delete(p);
-	if (!ret && !t->ret)
-		ret = sto_nsidx_prune(t, &(struct sto_nsidx_keep){
-			.kept = p->kept, .nkept = p->nkept,
-			.gone = p->gone, .ngone = p->ngone,
-		}, &p->r->index);
 	/* Unknown use: sweeping could take what a repairable snapshot
 	 * needs.  The records stay until that snapshot is gone too. */
 	if (!ret && !p->r->unreadable)

@@ -234,9 +234,9 @@ int store_ns_load(struct store *s, const struct store_ns_point *p,
 /*
  * The three above as a history wants them: CB for every snapshot whose
  * header reads, in id order, with G the snapshot's graph where a history
- * needs it and NULL elsewhere, and UNCHANGED when the namespace is in it
- * as in the one before (so that a history need not compare them; see
- * diff_history_add()).  A graph is loaded for every snapshot that is not
+ * needs it and NULL elsewhere, and UNCHANGED when it holds the namespace
+ * as the one before does, or both lack it (so that a history need not
+ * compare them; see diff_history_add()).  A graph is loaded for every snapshot that is not
  * unchanged, for the one before such a snapshot when the namespace may be
  * in it, and for the last, so that every run the index calls unchanged
  * ends in a snapshot checked against it; each graph stays valid until CB
