@@ -196,20 +196,29 @@ static void rec_put(struct sto_txn *t, const struct sto_nsidx_snap *sn,
 	free(prev);
 }
 
-/* Context entries of snapshot ID: one per namespace whose digest is not
- * the one its last entry before ID says. */
-static void ctx_put(struct sto_txn *t, const struct sto_nsidx_snap *sn,
-		    uint64_t id)
+/* The context entries snapshot ID is to get: one per namespace whose
+ * digest is not the one its last entry before ID says. */
+struct ctx_plan {
+	struct codec_hash *ctx;     /* per namespace */
+	uint32_t *put;              /* the namespaces that get one */
+	size_t nput;
+};
+
+/* Read before anything is written to the index, while its pages are the
+ * committed ones (see prune_remove()). */
+static int ctx_plan(struct sto_txn *t, const struct sto_nsidx_snap *sn,
+		    uint64_t id, struct ctx_plan *cp)
 {
 	const struct graph *g = sn->g;
-	struct codec_hash *ctx = calloc(g->nns + 1, sizeof(*ctx));
-	uint32_t *put = calloc(g->nns + 1, sizeof(*put));
-	size_t nput = 0;
 	MDB_cursor *c = NULL;
 	struct nsx_ent e;
 	int ret;
 
-	ret = !ctx || !put ? -ENOMEM : sto_nsidx_contexts(g, sn->ns_h, GRAPH_NONE, ctx);
+	cp->nput = 0;
+	cp->ctx = calloc(g->nns + 1, sizeof(*cp->ctx));
+	cp->put = calloc(g->nns + 1, sizeof(*cp->put));
+	ret = !cp->ctx || !cp->put ? -ENOMEM :
+	      sto_nsidx_contexts(g, sn->ns_h, GRAPH_NONE, cp->ctx);
 	if (!ret && sto_cursor_open(t, t->s->nsidx, &c))
 		ret = t->ret;
 	for (uint32_t i = 0; !ret && i < g->nns; i++) {
@@ -219,18 +228,20 @@ static void ctx_put(struct sto_txn *t, const struct sto_nsidx_snap *sn,
 			sto_corrupt_clear();
 		else if (r < 0)
 			ret = r;
-		if (r <= 0 || !e.vok || memcmp(e.v, ctx[i].b, CODEC_HASH_LEN))
-			put[nput++] = i;
+		if (r <= 0 || !e.vok || memcmp(e.v, cp->ctx[i].b, CODEC_HASH_LEN))
+			cp->put[cp->nput++] = i;
 	}
 	if (c)
 		mdb_cursor_close(c);
-	/* Written after the walk: a cursor and puts in between do not mix
-	 * well in LMDB. */
-	for (size_t i = 0; !ret && i < nput; i++)
-		put_entry(t, NSX_CTX, g->ns[put[i]].key, id, ctx[put[i]].b);
-	sto_txn_fail(t, ret);
-	free(ctx);
-	free(put);
+	return ret;
+}
+
+static void ctx_write(struct sto_txn *t, const struct sto_nsidx_snap *sn,
+		      uint64_t id, const struct ctx_plan *cp)
+{
+	for (size_t i = 0; i < cp->nput; i++)
+		put_entry(t, NSX_CTX, sn->g->ns[cp->put[i]].key, id,
+			  cp->ctx[cp->put[i]].b);
 }
 
 /*
@@ -274,13 +285,18 @@ uint64_t nsx_prev(struct sto_txn *t, uint64_t id)
 void sto_nsidx_put(struct sto_txn *t, const struct sto_nsidx_snap *sn,
 		   uint64_t id, bool imported)
 {
+	struct ctx_plan cp;
 	uint8_t k[9];
 
 	if (t->ret || imported)
 		return;
-	rec_put(t, sn, id, nsx_prev(t, id));
-	if (!t->ret)
-		ctx_put(t, sn, id);
+	sto_txn_fail(t, ctx_plan(t, sn, id, &cp));
+	if (!t->ret) {
+		rec_put(t, sn, id, nsx_prev(t, id));
+		ctx_write(t, sn, id, &cp);
+	}
+	free(cp.ctx);
+	free(cp.put);
 	mark_key(k, id);
 	sto_txn_put(t, t->s->lists, k, 9, k, 0, MDB_NOOVERWRITE);
 }
