@@ -20,6 +20,8 @@
 # Environment:
 #   NSREF=/tmp/nsref/namespaces_of   reference program (skipped if absent)
 #   RUNS=7  SETS=100  PER_SET=20  CHURN=10 (sets replaced for the 2nd diff)
+#   HIST_SNAPS=200                   snapshots of the store for --history and
+#                                    --timeline (HIST_RUNS=3 runs of those)
 #   BUILD=build                      where nsshow, nsnap, nsdiff are looked for
 #
 # Needs root (to create the private PID namespace), bash >= 5 (EPOCHREALTIME
@@ -34,9 +36,11 @@ RUNS=${RUNS:-7}
 SETS=${SETS:-100}
 PER_SET=${PER_SET:-20}
 CHURN=${CHURN:-10}
+HIST_SNAPS=${HIST_SNAPS:-200}
+HIST_RUNS=${HIST_RUNS:-3}
 BUILD=${BUILD:-build}
 WARMUP_TIMEOUT=${WARMUP_TIMEOUT:-60}   # seconds; a hung tool is skipped
-export NSREF RUNS SETS PER_SET CHURN BUILD WARMUP_TIMEOUT
+export NSREF RUNS SETS PER_SET CHURN HIST_SNAPS HIST_RUNS BUILD WARMUP_TIMEOUT
 
 die() { echo "bench: $*" >&2; exit 1; }
 
@@ -311,6 +315,44 @@ SANITY+=("$("$WALK")")
 [ -n "${MED[diff]-}" ] &&
 	SANITY+=("nsdiff unchanged: $(lines_of "$NSDIFF" --store "$STORE" latest~1 latest)")
 
+# A store of HIST_SNAPS snapshots of the unchanged world: one namespace's
+# history (a set's net namespace) against one snapshot shown, and the
+# timeline of them all against one diff.  The timeline reads every
+# snapshot, so its group runs HIST_RUNS times.
+HSTORE=$TMP/hstore
+HIST_OK=0
+if [ "$HAVE_SNAPS" = 1 ] && [ -x "$NSSHOW" ]; then
+	t0=$EPOCHREALTIME
+	for ((i = 0; i < HIST_SNAPS; i++)); do
+		"$NSNAP" record -q --store "$HSTORE" >/dev/null 2>"$TMP/err" || break
+	done
+	t1=$EPOCHREALTIME
+	if [ "$i" = "$HIST_SNAPS" ]; then
+		HIST_OK=1
+		HIST_NS=$(readlink "/proc/${SETPID[0]}/ns/net")
+		SANITY+=("$(printf 'history store: %d snapshots recorded in %.1f s, %s bytes' \
+			"$HIST_SNAPS" "$(( ${t1/./} - ${t0/./} ))e-6" "$(data_size "$HSTORE")")")
+	fi
+fi
+if [ "$HIST_OK" = 1 ]; then
+	bench hist_snap "nsshow --snapshot=latest ($HIST_SNAPS in store)" \
+		"$NSSHOW" --color=never --snapshot=latest --store "$HSTORE"
+	bench hist "nsshow --history=NS ($HIST_SNAPS snapshots)" \
+		"$NSSHOW" --history="$HIST_NS" --store "$HSTORE"
+	run_group
+	SANITY+=("nsshow --history=$HIST_NS: $(lines_of "$NSSHOW" --history="$HIST_NS" --store "$HSTORE")")
+	if [ -x "$NSDIFF" ]; then
+		OK_RC="0 1" bench tl_diff "nsdiff latest~1 latest ($HIST_SNAPS in store)" \
+			"$NSDIFF" --store "$HSTORE" latest~1 latest
+		OK_RC="0 1" bench timeline "nsdiff --timeline ($HIST_SNAPS snapshots)" \
+			"$NSDIFF" --timeline --store "$HSTORE"
+		RUNS=$HIST_RUNS run_group
+	fi
+else
+	skip hist "nsshow --history=NS ($HIST_SNAPS snapshots)" \
+		"skipped: no store of $HIST_SNAPS snapshots (${RECORD_ERR:-$(head -c 120 "$TMP/err" | tr '\n' ' ')})"
+fi
+
 # Replace CHURN sets (10%), snapshot, diff.
 if [ "$DIFF_OK" = 1 ]; then
 	before=$(user_namespaces)
@@ -388,6 +430,8 @@ else
 fi
 goal "nsdiff (unchanged) <= 0.1 x reference default" diff 1 10 ref
 goal "nsdiff ($CHURN sets replaced) <= 0.1 x reference default" diff_churn 1 10 ref
+goal "history / snapshot: nsshow --history <= 5 x --snapshot" hist 5 1 hist_snap
+goal "timeline / diff: nsdiff --timeline <= 5 x nsdiff A B" timeline 5 1 tl_diff
 
 # Returning from PID 1 tears the world down: the kernel kills every
 # process left in this PID namespace and in the sets' nested ones.

@@ -265,12 +265,70 @@ int diff_print_events(FILE *out, const struct diff *d,
  *   TIME ID gone net:[I] last-seen=TIME      (absent from this snapshot)
  * then a summary, one line per life:
  *   life N net:[I] id=.. first-seen=TIME (ID) last-seen=TIME (ID)
+ * Each step compares a snapshot holding the namespace with the one before
+ * (diff_graphs() under diff_history_scan()'s scan, pins included).
  * Snapshots from another boot than the previous one end every life (an
  * inode there is unrelated).  O may be NULL.  Returns 0, -EINVAL for a bad
  * SPEC, -ENOENT when no snapshot has the namespace, -ENOMEM, or a write
- * error.
+ * error.  diff_history() is diff_history_begin(), one diff_history_add()
+ * per snapshot, and diff_history_end().
  */
 int diff_history(FILE *out, const struct diff_snapshot *snaps, size_t n,
 		 const char *spec, const struct diff_opts *o);
+
+/*
+ * The same one snapshot at a time, so that a caller holds no more than two
+ * graphs and gives only those a step needs.  UNCHANGED: the caller knows
+ * (from its namespace index) that the namespace is in S as it was in the
+ * snapshot before, on the same boot, with the same members, pins and
+ * surroundings, so that the comparison would say nothing; it is not made,
+ * and S's graph may be NULL.  For the
+ * steps to be those of consecutive snapshots, give the graph of the
+ * snapshot before every snapshot that is not unchanged, when the
+ * namespace is in it.  The graph of the latest snapshot given with one
+ * must stay valid until the next one with a graph has been given (it is
+ * what the next step compares with); nothing else is kept.  begin: 0,
+ * -EINVAL (SPEC), -ENOMEM.  add: 0, -EINVAL (no graph where one is
+ * needed), -ENOMEM, a write error; after an error only free.  end prints
+ * the summary, frees H and returns as diff_history(); free only frees.
+ */
+struct diff_history;
+
+int diff_history_begin(FILE *out, const char *spec, const struct diff_opts *o,
+		       struct diff_history **h);
+int diff_history_add(struct diff_history *h, const struct diff_snapshot *s,
+		     bool unchanged);
+int diff_history_end(struct diff_history *h);
+void diff_history_free(struct diff_history *h);
+
+/* What SPEC names (see diff_history()). */
+enum diff_spec_kind {
+	DIFF_SPEC_NAME,     /* type:[inode], any device: type, key.ino */
+	DIFF_SPEC_KEY,      /* dev:inode: key */
+	DIFF_SPEC_ID,       /* a kernel namespace ID: id */
+};
+
+struct diff_ns_spec {
+	enum diff_spec_kind kind;
+	unsigned type;
+	struct ns_key key;
+	uint64_t id;
+};
+
+/* 0, or -EINVAL when SPEC is none of the forms. */
+int diff_ns_spec_parse(const char *spec, struct diff_ns_spec *out);
+/* Does namespace NS answer to S?  Of the namespace only its key, type,
+ * flags and kernel_id are read, so a caller may ask about one it has not
+ * got in a graph.  A history follows, in each snapshot, the first
+ * namespace in graph order that answers. */
+bool diff_ns_spec_match(const struct diff_ns_spec *s, const struct graph_ns *ns);
+
+/*
+ * The scan each step of a history without search_tasks compares
+ * (diff_graphs() with deep_scan): what a store that tells the caller a
+ * snapshot is unchanged must have looked at (view.h).
+ */
+struct view_opts;
+void diff_history_scan(struct view_opts *out);
 
 #endif

@@ -773,6 +773,27 @@ int codec_ns_key(const void *p, size_t n, struct ns_key *key)
 	return r.err ? -EBADMSG : 0;
 }
 
+int codec_ns_brief(const void *p, size_t n, struct graph_ns *ns)
+{
+	struct codec_rd r;
+	struct ns_key up;
+
+	*ns = (struct graph_ns){ .owner = GRAPH_NONE, .parent = GRAPH_NONE };
+	codec_rd_init(&r, p, n);
+	codec_get_head(&r, CODEC_NS);
+	ns->key.dev = codec_get_uv(&r, UINT64_MAX);
+	ns->key.ino = codec_get_uv(&r, UINT64_MAX);
+	ns->type = codec_get_u8(&r);
+	ns->flags = codec_get_u8(&r);
+	(void)get_key(&r, &up);
+	ns->owner_err = codec_get_i32(&r);
+	(void)get_key(&r, &up);
+	ns->parent_err = codec_get_i32(&r);
+	ns->creator_uid = codec_get_u32(&r);
+	ns->kernel_id = codec_get_uv(&r, UINT64_MAX);
+	return r.err || ns->type >= NS_NTYPES ? -EBADMSG : 0;
+}
+
 int codec_meta_whole(const struct codec_rec *meta,
 		     const struct codec_capture *cap, struct codec_buf *out)
 {

@@ -169,6 +169,9 @@ int codec_decode_graph(const struct codec_snapshot *s, struct graph **out);
 
 /* The key of a namespace record, without decoding the rest. */
 int codec_ns_key(const void *p, size_t n, struct ns_key *key);
+/* What names a namespace record: key, type, flags, creator and kernel ID
+ * into *ns (owner and parent GRAPH_NONE, maps NULL); 0 or -EBADMSG. */
+int codec_ns_brief(const void *p, size_t n, struct graph_ns *ns);
 
 /*
  * The whole meta record META stands for: the same with the capture CAP in

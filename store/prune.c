@@ -2,8 +2,9 @@
  * prune.c — removing snapshots and everything only they used.
  *
  * Owns retention: which snapshots the rules pick, the mark and sweep of
- * records and list chunks, the rewrite of the namespace index so that it
- * still tells every remaining snapshot's state, and the labels.
+ * records and list chunks, and the labels; the namespace index is
+ * rewritten by nsidx.c so that it still tells every remaining snapshot's
+ * state.
  */
 #include "store_int.h"
 
@@ -123,16 +124,6 @@ struct snapinfo {
 	struct codec_hash meta, layout;
 };
 
-/* A change to the namespace index or the labels, done after the walks:
- * LMDB's cursor after a deletion is a subtle thing, and these are few. */
-struct edit {
-	uint8_t key[24];
-	size_t klen;
-	bool del;
-	uint8_t val[CODEC_HASH_LEN];
-	size_t vlen;
-};
-
 struct prune {
 	struct sto_txn t;
 	const struct store_prune_opts *o;
@@ -144,8 +135,6 @@ struct prune {
 	uint64_t *kept;         /* remaining indexed ids, sorted */
 	size_t nkept;
 	struct hset live, chunks_ok, chunks_bad;
-	struct edit *ed;
-	size_t ned, cap_ed;
 	struct codec_buf label_buf;
 };
 
@@ -295,147 +284,6 @@ static bool mark_snapshot(struct prune *p, const struct snapinfo *si)
 	return whole;
 }
 
-static int add_edit(struct prune *p, const void *key, size_t klen, bool del,
-		    const void *val, size_t vlen)
-{
-	if (grow(&p->ed, &p->cap_ed, p->ned, sizeof(*p->ed)))
-		return -ENOMEM;
-	struct edit *e = &p->ed[p->ned++];
-	*e = (struct edit){ .klen = klen, .del = del, .vlen = vlen };
-	memcpy(e->key, key, klen);
-	if (vlen)
-		memcpy(e->val, val, vlen);
-	return 0;
-}
-
-/* One entry of the namespace index: its snapshot and the namespace's
- * record from there on, all zero where it is gone. */
-struct ent {
-	uint64_t id;
-	uint8_t h[CODEC_HASH_LEN];
-};
-
-static const uint8_t gone_hash[CODEC_HASH_LEN];
-
-/* The namespace's record at snapshot X, from its entries E[0..n) in id
- * order: the last at or before X; NULL when it is not there. */
-static const uint8_t *ns_state(const struct ent *e, size_t n, uint64_t x)
-{
-	const uint8_t *st = NULL;
-
-	for (size_t i = 0; i < n && e[i].id <= x; i++)
-		st = memcmp(e[i].h, gone_hash, CODEC_HASH_LEN) ? e[i].h : NULL;
-	return st;
-}
-
-static bool same_state(const uint8_t *a, const uint8_t *b)
-{
-	return a == b || (a && b && !memcmp(a, b, CODEC_HASH_LEN));
-}
-
-/*
- * The entries one namespace (KEY16: dev, inode) should have once only the
- * kept snapshots remain, as edits against the entries E[0..n) it has.  An
- * entry sits at a kept snapshot whose state differs from the kept one
- * before it; a kept snapshot's state is that of the last entry at or before
- * it, so every remaining snapshot reads the same as before.  Only the
- * first kept snapshot at or after an entry can change: those are the
- * candidates.
- */
-static int nsidx_rewrite(struct prune *p, const uint8_t *key16,
-			 const struct ent *e, size_t n)
-{
-	uint8_t k[24];
-	uint64_t last = 0;
-	size_t nnew = 0, j = 0;
-	int ret = 0;
-
-	memcpy(k, key16, 16);
-	for (size_t i = 0; i < n && !ret; i++) {
-		/* The first kept snapshot at or after this entry. */
-		size_t lo = 0, hi = p->nkept;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (p->kept[mid] < e[i].id)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo == p->nkept || p->kept[lo] == last)
-			continue;
-		uint64_t r = last = p->kept[lo];
-		const uint8_t *st = ns_state(e, n, r);
-		const uint8_t *before = lo ? ns_state(e, n, p->kept[lo - 1]) : NULL;
-		if (same_state(st, before))
-			continue;
-		nnew++;
-		/* Old entries before R that are not kept go; one at R stays
-		 * when it says the same. */
-		for (; j < n && e[j].id < r; j++) {
-			codec_be64_write(k + 16, e[j].id);
-			ret = ret ? ret : add_edit(p, k, 24, true, NULL, 0);
-		}
-		const uint8_t *want = st ? st : gone_hash;
-		if (j < n && e[j].id == r && !memcmp(e[j].h, want, CODEC_HASH_LEN)) {
-			j++;
-			continue;
-		}
-		if (j < n && e[j].id == r)
-			j++;
-		codec_be64_write(k + 16, r);
-		ret = ret ? ret : add_edit(p, k, 24, false, want, CODEC_HASH_LEN);
-	}
-	for (; j < n && !ret; j++) {
-		codec_be64_write(k + 16, e[j].id);
-		ret = add_edit(p, k, 24, true, NULL, 0);
-	}
-	p->r->index += n > nnew ? n - nnew : 0;
-	return ret;
-}
-
-/* Walk the namespace index one namespace at a time. */
-static int nsidx_prune(struct prune *p)
-{
-	struct sto_txn *t = &p->t;
-	struct ent *e = NULL;
-	size_t n = 0, cap = 0;
-	uint8_t cur[16];
-	MDB_cursor *c;
-	MDB_val key, val;
-	int rc, ret = 0;
-
-	if (sto_cursor_open(t, t->s->nsidx, &c))
-		return t->ret;
-	for (rc = sto_lm_cursor_get(c, &key, &val, MDB_FIRST); !rc && !ret;
-	     rc = sto_lm_cursor_get(c, &key, &val, MDB_NEXT)) {
-		/* Malformed entries are left as they are: not ours to judge
-		 * here, and store_ns_history() reports them. */
-		if (key.mv_size != 24 || val.mv_size != CODEC_HASH_LEN ||
-		    sto_val_check(t, &key) || sto_val_check(t, &val))
-			continue;
-		const uint8_t *kp = key.mv_data;
-		if (n && memcmp(kp, cur, 16)) {
-			ret = nsidx_rewrite(p, cur, e, n);
-			n = 0;
-		}
-		if (!ret && grow(&e, &cap, n, sizeof(*e)))
-			ret = -ENOMEM;
-		if (ret)
-			break;
-		memcpy(cur, kp, 16);
-		e[n].id = codec_be64_read(kp + 16);
-		memcpy(e[n++].h, val.mv_data, CODEC_HASH_LEN);
-	}
-	if (rc && rc != MDB_NOTFOUND)
-		ret = sto_mdb_err(rc);
-	if (!ret && n)
-		ret = nsidx_rewrite(p, cur, e, n);
-	mdb_cursor_close(c);
-	free(e);
-	sto_corrupt_clear();
-	return ret;
-}
-
 /* Label entries of removed snapshots: label and id end to end in
  * p->label_buf, deleted one duplicate at a time after the walk. */
 static int labels_prune(struct prune *p)
@@ -543,8 +391,8 @@ static int prune_mark(struct prune *p)
 	return p->t.ret;
 }
 
-/* The removed snapshots' headers, lists and labels, then the namespace
- * index edits and the sweep of records. */
+/* The namespace index rewritten, the removed snapshots' headers, lists
+ * and labels deleted, then the sweep of records. */
 static int prune_remove(struct prune *p)
 {
 	struct sto_txn *t = &p->t;
@@ -552,7 +400,14 @@ static int prune_remove(struct prune *p)
 	uint8_t k[9];
 	int ret;
 
-	for (size_t i = 0; i < p->ngone; i++) {
+	/* The index first: it reads the lists' marks, which must still be
+	 * the committed pages (a damaged page LMDB copied for a write is on
+	 * the heap, where its overreads are no longer guarded). */
+	ret = sto_nsidx_prune(t, &(struct sto_nsidx_keep){
+		.kept = p->kept, .nkept = p->nkept,
+		.gone = p->gone, .ngone = p->ngone,
+	}, &p->r->index);
+	for (size_t i = 0; i < p->ngone && !ret; i++) {
 		codec_be64_write(k, p->gone[i]);
 		sto_txn_del(t, s->snaps, k, 8);
 		for (int j = 0; j < 3; j++) {
@@ -560,19 +415,10 @@ static int prune_remove(struct prune *p)
 			sto_txn_del(t, s->lists, k, 9);
 		}
 	}
-	ret = labels_prune(p);
+	if (!ret)
+		ret = labels_prune(p);
 	if (!ret)
 		labels_delete(p);
-	if (!ret && !t->ret)
-		ret = nsidx_prune(p);
-	for (size_t i = 0; i < p->ned && !ret; i++) {
-		const struct edit *e = &p->ed[i];
-		if (e->del)
-			sto_txn_del(t, s->nsidx, e->key, e->klen);
-		else
-			sto_txn_put(t, s->nsidx, e->key, e->klen, e->val,
-				    e->vlen, 0);
-	}
 	/* Unknown use: sweeping could take what a repairable snapshot
 	 * needs.  The records stay until that snapshot is gone too. */
 	if (!ret && !p->r->unreadable)
@@ -594,7 +440,6 @@ static void prune_free(struct prune *p)
 	free(p->sn);
 	free(p->gone);
 	free(p->kept);
-	free(p->ed);
 	hset_free(&p->live);
 	hset_free(&p->chunks_ok);
 	hset_free(&p->chunks_bad);

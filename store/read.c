@@ -1,6 +1,6 @@
 /*
  * read.c — reading snapshots: headers, lists, whole snapshots, the
- * listing, one namespace's history, statistics.
+ * listing, statistics (one namespace's history is nsidx_read.c's).
  *
  * Owns how a snapshot is read back: every record checked against its
  * hash, the hashes against the header's digest, and a damaged header
@@ -22,6 +22,21 @@ int sto_key_id(const struct sto_txn *t, const MDB_val *key, uint64_t *id)
 		return sto_corrupt("snapshot key of %zu bytes", key->mv_size);
 	*id = codec_be64_read(key->mv_data);
 	return 0;
+}
+
+int sto_newest_id(struct sto_txn *t, uint64_t *id)
+{
+	MDB_cursor *c;
+	MDB_val key, val;
+	int rc, ret;
+
+	*id = 0;
+	if (sto_cursor_open(t, t->s->snaps, &c))
+		return t->ret;
+	rc = sto_lm_cursor_get(c, &key, &val, MDB_LAST);
+	ret = !rc ? sto_key_id(t, &key, id) : rc == MDB_NOTFOUND ? 0 : sto_mdb_err(rc);
+	mdb_cursor_close(c);
+	return ret;
 }
 
 int sto_header_decode(const struct sto_txn *t, uint64_t id,
@@ -247,7 +262,7 @@ int store_load(struct store *s, uint64_t id, struct graph **out)
 	return ret;
 }
 
-/* ---- headers, listing, history, statistics ------------------------------ */
+/* ---- headers, listing, statistics -------------------------------------- */
 
 static void copy_str(char *dst, size_t size, struct codec_str s)
 {
@@ -363,50 +378,6 @@ int store_list(struct store *s, int (*cb)(const struct store_header *, void *),
 	if (!ret)
 		ret = w->bad;
 	free(w);
-	return ret;
-}
-
-int store_ns_history(struct store *s, struct ns_key nk,
-		     int (*cb)(uint64_t id, const uint8_t hash[16], void *),
-		     void *ctx)
-{
-	struct sto_txn t;
-	MDB_cursor *c = NULL;
-	uint8_t k[24];
-	MDB_val key = { sizeof(k), k }, val;
-	int rc, ret;
-
-	ret = sto_txn_begin(s, &t, false);
-	if (ret || sto_cursor_open(&t, s->nsidx, &c)) {
-		ret = t.ret;
-		goto out;
-	}
-	codec_be64_write(k, nk.dev);
-	codec_be64_write(k + 8, nk.ino);
-	codec_be64_write(k + 16, 0);
-	for (rc = sto_lm_cursor_get(c, &key, &val, MDB_SET_RANGE); !rc;
-	     rc = sto_lm_cursor_get(c, &key, &val, MDB_NEXT)) {
-		if (key.mv_size != 24 || sto_val_check(&t, &key) ||
-		    memcmp(key.mv_data, k, 16))
-			break;
-		if (val.mv_size != CODEC_HASH_LEN || sto_val_check(&t, &val)) {
-			ret = sto_corrupt("namespace index entry of %zu bytes",
-					  val.mv_size);
-			break;
-		}
-		static const uint8_t gone[CODEC_HASH_LEN];
-		const uint8_t *h = val.mv_data;
-		ret = cb(codec_be64_read((const uint8_t *)key.mv_data + 16),
-			 memcmp(h, gone, CODEC_HASH_LEN) ? h : NULL, ctx);
-		if (ret)
-			break;
-	}
-	if (!ret && rc && rc != MDB_NOTFOUND)
-		ret = sto_mdb_err(rc);
-out:
-	if (c)
-		mdb_cursor_close(c);
-	sto_txn_abort(&t);
 	return ret;
 }
 

@@ -20,7 +20,8 @@
  * Behind this face (store_int.h is what its files share): txn.c (errors,
  * the fault guard, transactions, records), open.c, selector.c (selectors
  * without a store) and resolve.c, write.c, read.c, verify.c, prune.c,
- * copy.c; codec*.c lay out the bytes, export.c the interchange format.
+ * copy.c, nsidx*.c (the namespace index); codec*.c lay out the bytes,
+ * export.c the interchange format.
  */
 #ifndef NSNAP_STORE_H
 #define NSNAP_STORE_H
@@ -105,7 +106,7 @@ int store_put(struct store *s, const struct graph *g, const char *label,
  * was imported, and ORIGINAL_ID.  An imported snapshot stays out of the
  * namespace index (see store_ns_history()): its namespaces belong to
  * another machine or another time, and their (dev, inode) numbers would be
- * taken for this machine's.
+ * taken for this machine's: a history loads an imported snapshot whole.
  */
 int store_put_imported(struct store *s, const struct graph *g,
 		       const char *label, uint64_t original_id,
@@ -181,17 +182,92 @@ int store_header(struct store *s, uint64_t id, struct store_header *out);
 int store_list(struct store *s, int (*cb)(const struct store_header *, void *),
 	       void *ctx);
 
+/* ---- one namespace across the store (the namespace index) ----------------- */
+
 /*
- * One namespace's history, one range scan of the namespace index: CB(id,
- * hash) in id order for each snapshot where the namespace appeared or its
- * record changed (HASH: its record from then on), and CB(id, NULL) where it
- * was gone.  Snapshots in between hold it unchanged.  Only snapshots
- * recorded in this store take part; "in between" and "changed" are
- * relative to the previous one of those that still exists.
+ * One namespace's record history, one range scan of the namespace index:
+ * CB(id, hash) in id order for each snapshot where the namespace appeared
+ * or its record changed (HASH: its record from then on), and CB(id, NULL)
+ * where it was gone.  Snapshots in between hold it unchanged.  Only
+ * snapshots recorded in this store take part; "in between" and "changed"
+ * are relative to the previous one of those that still exists.  Every
+ * entry is checked against the snapshots it names before CB hears of any:
+ * STORE_ECORRUPT, naming the entry, when one names no snapshot here, a
+ * record that snapshot does not hold, or a change where there was none.
  */
 int store_ns_history(struct store *s, struct ns_key key,
 		     int (*cb)(uint64_t id, const uint8_t hash[16], void *),
 		     void *ctx);
+
+/*
+ * CB for each namespace the index knows by a record, once per record (a
+ * namespace with several lives may come more than once): with INO, only
+ * those of that inode (one seek per device); NULL: all.  NS holds what
+ * names the namespace (key, type, flags, creator, kernel ID; no links or
+ * maps).  CB must not call the store; a non-zero return stops the walk and
+ * is returned.
+ */
+int store_ns_keys(struct store *s, const uint64_t *ino,
+		  int (*cb)(const struct graph_ns *ns, void *ctx), void *ctx);
+
+/* What the index says of one namespace in one snapshot. */
+struct store_ns_point {
+	uint64_t id;
+	int64_t start_ns;
+	char boot_id[64];
+	bool imported;
+	/* The index tells the namespace's state here: the snapshot was
+	 * recorded here with its context entries (who is in the namespace,
+	 * what pins it, what it hangs on); imported snapshots and those an
+	 * older nsnap recorded are not.  Unknown: load it. */
+	bool known;
+	bool present;          /* known: the namespace is in it */
+	uint8_t rec[16], ctx[16];   /* known and present: the index's word */
+};
+
+/*
+ * For every snapshot whose header reads, in id order, what the index says
+ * of namespace KEY (NULL: one no snapshot recorded here holds) into *out
+ * (malloc'd, *n of them).  The entries read are checked as
+ * store_ns_history() checks them, and context entries for covering their
+ * snapshot and for changing where they are: STORE_ECORRUPT names the first
+ * that is not right.  A history loads only the snapshots where the
+ * state is not store_ns_same() as the one before (and those before them),
+ * with store_ns_load().
+ */
+int store_ns_changes(struct store *s, const struct ns_key *key,
+		     struct store_ns_point **out, size_t *n);
+
+/* Are A and B known to hold the namespace alike (same boot; both without
+ * it, or both with the same record and context)? */
+bool store_ns_same(const struct store_ns_point *a, const struct store_ns_point *b);
+
+/*
+ * store_load() of P's snapshot, also checking the index's word there
+ * against it when P is known: STORE_ECORRUPT, naming the entry, when the
+ * namespace KEY (NULL as for store_ns_changes()) is not there as P says.
+ */
+int store_ns_load(struct store *s, const struct store_ns_point *p,
+		  const struct ns_key *key, struct graph **out);
+
+/*
+ * The three above as a history wants them: CB for every snapshot whose
+ * header reads, in id order, with G the snapshot's graph where a history
+ * needs it and NULL elsewhere, and UNCHANGED when it holds the namespace
+ * as the one before does, or both lack it (so that a history need not
+ * compare them; see diff_history_add()).  A graph is loaded for every snapshot that is not
+ * unchanged, for the one before such a snapshot when the namespace may be
+ * in it, and for the last, so that every run the index calls unchanged
+ * ends in a snapshot checked against it; each graph stays valid until CB
+ * has been given the next one.
+ * A non-zero return from CB stops the walk and is returned; a snapshot
+ * that does not load, or an index that disagrees with it, ends the walk
+ * with that error (STORE_ECORRUPT names what).
+ */
+typedef int store_ns_walk_fn(const struct store_ns_point *p,
+			     const struct graph *g, bool unchanged, void *ctx);
+int store_ns_walk(struct store *s, const struct ns_key *key,
+		  store_ns_walk_fn *cb, void *ctx);
 
 struct store_stat {
 	uint64_t map_size;     /* current LMDB map */
@@ -255,7 +331,9 @@ struct store_check {
  * damaged snapshots when not NULL), STORE_ENOSNAP for an ID that does not
  * exist, or another code when the check itself could not go on (I/O,
  * memory).  Each snapshot is read in its own transaction so that a page
- * LMDB finds damaged costs only the snapshots on it.
+ * LMDB finds damaged costs only the snapshots on it.  A snapshot is also
+ * damaged when the namespace index disagrees with it, and with the newest
+ * snapshot every entry of the index is checked.
  */
 int store_verify(struct store *s, uint64_t id,
 		 int (*cb)(const struct store_check *c, void *ctx), void *ctx,

@@ -11,9 +11,10 @@
  *               (the directory and its files through fsafe.h)
  *   selector.c  what a selector says (pure: no LMDB)
  *   resolve.c   a selector against the store; label entries vs headers
- *   write.c     writing a snapshot: plan, records, lists, namespace index
- *   read.c      headers, lists, loading, listing, history, statistics
+ *   write.c     writing a snapshot: plan, records, lists
+ *   read.c      headers, lists, loading, listing, statistics
  *   verify.c    checking snapshots and the store's own tables
+ *   nsidx*.c    the namespace index: where each namespace changed
  *   prune.c     removing snapshots and what only they used
  *   copy.c      a compact copy of the store
  *
@@ -29,14 +30,21 @@
  *   lists    u64 id, u8 kind     -> hashes of the list chunks ('L' records)
  *                                   that hold, in graph order, the hashes
  *                                   of the snapshot's namespace ('n'),
- *                                   process ('p') or mount-run ('m') records
+ *                                   process ('p') or mount-run ('m') records;
+ *                                   kind 'c', empty: the namespace index's
+ *                                   context entries cover the snapshot
  *   nsidx    u64 dev, u64 inode, u64 id -> hash of the namespace's record
  *                                   from snapshot id on, written where it
  *                                   appears or changes; 16 zero bytes where
  *                                   it disappears, each relative to the
  *                                   previous snapshot recorded here
- *                                   (imported ones are not indexed).  One
+ *                                   (imported ones are not indexed)
+ *            u64 dev, u64 inode, 'c', u64 id -> the namespace's context
+ *                                   digest (its members, pins and what its
+ *                                   judgement depends on) from snapshot id
+ *                                   on, written where it changes.  One
  *                                   namespace's history is a range scan
+ *                                   (nsidx.c)
  *   records  XXH3-128, canonical -> record bytes (content-addressed)
  *   labels   label bytes         -> u64 id (sorted duplicates: every
  *                                   snapshot that carries the label)
@@ -210,6 +218,9 @@ void sto_format_raise(struct sto_txn *t, uint32_t version);
 
 /* ---- snapshots (read.c, write.c) ---------------------------------------- */
 
+/* The id of the newest snapshot into *id, 0 when there is none: 0 or the
+ * error (not sticky). */
+int sto_newest_id(struct sto_txn *t, uint64_t *id);
 /* The id of a header found by cursor (KEY must be 8 bytes). */
 int sto_key_id(const struct sto_txn *t, const MDB_val *key, uint64_t *id);
 /* Header VAL of snapshot ID: STORE_ECORRUPT when it does not decode. */
@@ -246,14 +257,10 @@ int sto_snaps_walk(struct store *s, sto_walk_fn *cb, void *ctx);
  * given before and pruned since (meta "next"). */
 uint64_t sto_next_id(struct sto_txn *t, uint64_t last);
 
-/* ---- labels (resolve.c) ------------------------------------------------- */
-
-/* The id a label table entry's value VAL names: 0 or STORE_ECORRUPT. */
-int sto_label_id(const struct sto_txn *t, const MDB_val *val, uint64_t *id);
-/* Whether the entry LABEL (LEN bytes) -> ID agrees with snapshot ID's
- * header H (NULL: there is no such snapshot): 0, or STORE_ECORRUPT saying
- * how it does not. */
-int sto_label_agrees(const struct codec_header *h, uint64_t id,
-		     const void *label, size_t len);
+ *   resolve.c   a selector against the store; label entries vs headers
+ *   write.c     writing a snapshot: plan, records, lists
+ *   read.c      headers, lists, loading, listing, statistics
+ *   verify.c    checking snapshots and the store's own tables
+ *   nsidx*.c    the namespace index: where each namespace changed
 
 #endif

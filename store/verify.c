@@ -123,6 +123,8 @@ static int verify_one(struct store *s, uint64_t id, struct store_check *c,
 	if (!ret)
 		ret = sto_snap_decode(id, &snap, &g);
 	if (!ret)
+		ret = sto_nsidx_check(&t, id, &h, &snap, g);
+	if (!ret)
 		ret = label_listed(&t, &h, id, &listed);
 	if (!listed)
 		quote(h.label.p, h.label.len, unlisted);

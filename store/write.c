@@ -1,9 +1,10 @@
 /*
  * write.c — writing a snapshot: the plan made before the transaction, the
- * records and list chunks, the header, and the namespace index.
+ * records and list chunks, the header; the namespace index's entries come
+ * from nsidx.c.
  *
- * Owns the cut of lists into content-defined chunks, the id a new
- * snapshot gets, and the change points of the namespace index.
+ * Owns the cut of lists into content-defined chunks and the id a new
+ * snapshot gets.
  */
 #include "store_int.h"
 
@@ -167,75 +168,6 @@ static struct codec_str cstr(const char *s)
 	return (struct codec_str){ s, s ? strlen(s) : 0 };
 }
 
-static bool hash_in(const struct codec_hash *h, const struct codec_hash *set,
-		    size_t n)
-{
-	return n && bsearch(h, set, n, sizeof(*set), hash_cmp);
-}
-
-static void nsidx_entry(struct sto_txn *t, struct ns_key key, uint64_t id,
-			const uint8_t *hash)
-{
-	uint8_t k[24];
-
-	codec_be64_write(k, key.dev);
-	codec_be64_write(k + 8, key.ino);
-	codec_be64_write(k + 16, id);
-	sto_txn_put(t, t->s->nsidx, k, 24, hash, CODEC_HASH_LEN,
-		    MDB_NOOVERWRITE);
-}
-
-/*
- * Namespace index entries of snapshot ID: one per namespace whose record
- * is not in snapshot PREV, the one before it in the index (new or changed:
- * the record holds the key, so an equal hash is the same namespace
- * unchanged), and a tombstone for each namespace of PREV that is gone.
- * PREV 0: there is none.  A previous snapshot that cannot be read is taken
- * as empty: every namespace gets an entry.
- */
-static void nsidx_put(struct sto_txn *t, const struct plan *p, uint64_t id,
-		      uint64_t prev_id)
-{
-	static const uint8_t gone[CODEC_HASH_LEN];
-	const struct graph *g = p->g;
-	struct codec_hash *prev = NULL;
-	size_t nprev = 0;
-	struct codec_rec rec;
-	struct ns_key key;
-
-	if (t->ret)
-		return;
-	if (prev_id) {
-		int ret = sto_list_hashes(t, prev_id, LIST_NS, &prev, &nprev);
-		if (ret == STORE_ECORRUPT) {
-			sto_corrupt_clear();
-		} else if (ret) {
-			sto_txn_fail(t, ret);
-			return;
-		}
-		if (nprev)
-			qsort(prev, nprev, sizeof(*prev), hash_cmp);
-	}
-	for (size_t i = 0; i < g->nns; i++)
-		if (!hash_in(&p->ns_h[i], prev, nprev))
-			nsidx_entry(t, g->ns[i].key, id, p->ns_h[i].b);
-	for (size_t i = 0; i < nprev && !t->ret; i++) {
-		if (hash_in(&prev[i], p->ns_sorted, g->nns))
-			continue;
-		int ret = sto_rec_get(t, prev[i].b, &rec);
-		if (ret && ret != STORE_ECORRUPT) {
-			sto_txn_fail(t, ret);
-			break;
-		}
-		/* Unreadable: its fate cannot be told; the others' can. */
-		if (ret || codec_ns_key(rec.data, rec.len, &key))
-			continue;
-		if (graph_ns_find(g, key) == GRAPH_NONE)
-			nsidx_entry(t, key, id, gone);
-	}
-	free(prev);
-}
-
 /* The id the next snapshot gets: past the newest, and past any id
  * given before and pruned since (meta "next"). */
 uint64_t sto_next_id(struct sto_txn *t, uint64_t last)
@@ -251,56 +183,13 @@ uint64_t sto_next_id(struct sto_txn *t, uint64_t last)
 	return next > last + 1 ? next : last + 1;
 }
 
-/*
- * The newest snapshot before ID that is in the namespace index (recorded
- * here, not imported), or 0.  One whose header cannot be read counts: its
- * lists may still serve, and most snapshots are recorded ones.
- */
-static uint64_t prev_indexed(struct sto_txn *t, uint64_t id)
-{
-	struct codec_header h;
-	MDB_cursor *c;
-	MDB_val key, val;
-	uint64_t cur = 0;
-	int rc;
-
-	if (sto_cursor_open(t, t->s->snaps, &c))
-		return 0;
-	for (rc = sto_lm_cursor_get(c, &key, &val, MDB_LAST); !rc;
-	     rc = sto_lm_cursor_get(c, &key, &val, MDB_PREV)) {
-		if (sto_key_id(t, &key, &cur) || cur >= id)
-			continue;
-		if (sto_header_decode(t, cur, &val, &h) || !h.imported)
-			break;
-		cur = 0;
-	}
-	if (rc == MDB_NOTFOUND)
-		cur = 0;
-	else if (rc)
-		sto_txn_fail(t, sto_mdb_err(rc));
-	mdb_cursor_close(c);
-	/* A damaged header's complaint is no failure of this write. */
-	sto_corrupt_clear();
-	return cur;
-}
-
 /* Under the writer lock: the id this snapshot gets (a concurrent nsnap
  * gets the next one). */
 static uint64_t put_id(struct sto_txn *t)
 {
-	MDB_cursor *c;
-	MDB_val key, val;
-	uint64_t id = 0;
-	int rc;
+	uint64_t id;
 
-	if (sto_cursor_open(t, t->s->snaps, &c))
-		return 0;
-	rc = sto_lm_cursor_get(c, &key, &val, MDB_LAST);
-	if (!rc)
-		sto_txn_fail(t, sto_key_id(t, &key, &id));
-	else if (rc != MDB_NOTFOUND)
-		sto_txn_fail(t, sto_mdb_err(rc));
-	mdb_cursor_close(c);
+	sto_txn_fail(t, sto_newest_id(t, &id));
 	return sto_next_id(t, id);
 }
 
@@ -396,8 +285,9 @@ static int put_txn(struct store *s, const struct plan *p, const char *label,
 	id = put_id(&t);
 	put_records(&t, p, id, &h.added);
 	sto_format_raise(&t, STORE_FORMAT);
-	if (!imported)
-		nsidx_put(&t, p, id, prev_indexed(&t, id));
+	sto_nsidx_put(&t, &(struct sto_nsidx_snap){
+		.g = p->g, .ns_h = p->ns_h, .ns_sorted = p->ns_sorted,
+	}, id, imported);
 	codec_be64_write(k, id);
 	if (label)
 		sto_txn_put(&t, s->labels, label, strlen(label), k, 8, 0);

@@ -372,60 +372,174 @@ static struct graph *load_snapshot(const char *store_path, const char *selector)
 	return g;
 }
 
-/* Every snapshot of the store, oldest first, for --history. */
-struct series {
-	struct store *store;
-	struct diff_snapshot *snaps;
-	char (*names)[24];
-	size_t n, cap;
-	int err;
+/*
+ * --history.  The namespace index tells, for every snapshot recorded here,
+ * whether the namespace is as in the snapshot before: store_ns_walk()
+ * loads only the others, and the ones before them (imported snapshots and
+ * those the index does not cover are loaded whole).  When the index
+ * cannot be used (the spec names namespaces on several devices, the index
+ * is damaged) every snapshot is loaded, as it is when a loaded snapshot
+ * turns out damaged, so that it is left out as it always was.
+ */
+enum { HISTORY_SLOW = 1 };
+
+struct found {
+	const struct diff_ns_spec *spec;
+	struct ns_key key;
+	bool have;
 };
 
-static int add_to_series(const struct store_header *h, void *ctx)
+/* A namespace the index knows: one that SPEC names, and the only one? */
+static int found_one(const struct graph_ns *ns, void *ctx)
+{
+	struct found *f = ctx;
+
+	if (!diff_ns_spec_match(f->spec, ns))
+		return 0;
+	if (f->have && (f->key.dev != ns->key.dev || f->key.ino != ns->key.ino))
+		return HISTORY_SLOW;
+	f->key = ns->key;
+	f->have = true;
+	return 0;
+}
+
+/* The one namespace key SPEC can name here (*have false: none); the
+ * store's error, or HISTORY_SLOW when it names several. */
+static int history_key(struct store *s, const struct diff_ns_spec *spec,
+		       struct ns_key *key, bool *have)
+{
+	struct found f = { .spec = spec };
+	int rc;
+
+	if (spec->kind == DIFF_SPEC_KEY) {
+		*key = spec->key;
+		*have = true;
+		return 0;
+	}
+	rc = store_ns_keys(s, spec->kind == DIFF_SPEC_NAME ? &spec->key.ino : NULL,
+			   found_one, &f);
+	*have = f.have;
+	*key = f.key;
+	return rc;
+}
+
+/* One snapshot from the index's walk into the history. */
+static int history_point(const struct store_ns_point *p, const struct graph *g,
+			 bool unchanged, void *ctx)
+{
+	char name[24];
+
+	snprintf(name, sizeof(name), "%llu", (unsigned long long)p->id);
+	return diff_history_add(ctx, &(struct diff_snapshot){
+		.time_ns = p->start_ns, .id = name, .g = g,
+	}, unchanged);
+}
+
+/*
+ * The history from the index, into OUT; HISTORY_SLOW when it cannot be
+ * (*index_bad: because the index or a snapshot is damaged, which was
+ * said).
+ */
+static int history_indexed(struct store *s, const char *spec, FILE *out,
+			   bool *index_bad)
+{
+	struct diff_ns_spec sp;
+	struct diff_history *h;
+	struct ns_key key;
+	bool have = false;
+	int rc;
+
+	if (diff_ns_spec_parse(spec, &sp))
+		return -EINVAL;
+	rc = history_key(s, &sp, &key, &have);
+	if (!rc && !(rc = diff_history_begin(out, spec, NULL, &h))) {
+		rc = store_ns_walk(s, have ? &key : NULL, history_point, h);
+		if (!rc)
+			return diff_history_end(h);
+		diff_history_free(h);
+	}
+	/* Whatever went wrong, reading every snapshot says it again in its
+	 * own words, but for a damaged index. */
+	*index_bad = rc == STORE_ECORRUPT;
+	if (*index_bad)
+		warnx("%s; reading every snapshot", store_strerror(rc));
+	return HISTORY_SLOW;
+}
+
+/* Every snapshot of the store, oldest first: the history without the
+ * index. */
+struct series {
+	struct store *store;
+	struct diff_history *h;
+	struct graph *kept;
+	int rc;        /* the history's error: stops the walk */
+	int err;       /* a snapshot left out */
+};
+
+static int add_to_series(const struct store_header *hd, void *ctx)
 {
 	struct series *se = ctx;
 	struct graph *g;
+	char name[24];
+	int rc = store_load(se->store, hd->id, &g);
 
-	if (se->n == se->cap) {
-		size_t cap = se->cap ? se->cap * 2 : 16;
-		void *snaps = realloc(se->snaps, cap * sizeof(*se->snaps));
-		if (snaps)
-			se->snaps = snaps;
-		void *names = realloc(se->names, cap * sizeof(*se->names));
-		if (names)
-			se->names = names;
-		if (!snaps || !names)
-			return -ENOMEM;
-		se->cap = cap;
-	}
-	int rc = store_load(se->store, h->id, &g);
 	if (rc) {
 		warnx("snapshot %llu: %s; left out of the history",
-		      (unsigned long long)h->id, store_strerror(rc));
+		      (unsigned long long)hd->id, store_strerror(rc));
 		se->err = rc;
 		return 0;
 	}
-	snprintf(se->names[se->n], sizeof(se->names[0]), "%llu",
-		 (unsigned long long)h->id);
-	se->snaps[se->n] = (struct diff_snapshot){
-		.time_ns = h->start_ns, .id = NULL, .g = g,
-	};
-	se->n++;
-	return 0;
+	snprintf(name, sizeof(name), "%llu", (unsigned long long)hd->id);
+	se->rc = diff_history_add(se->h, &(struct diff_snapshot){
+		.time_ns = hd->start_ns, .id = name, .g = g,
+	}, false);
+	graph_free(se->kept);
+	se->kept = g;
+	return se->rc;
+}
+
+static int history_slow(struct store *s, const char *spec, int *err)
+{
+	struct series se = { .store = s };
+	int rc = diff_history_begin(stdout, spec, NULL, &se.h);
+
+	if (rc)
+		return rc;
+	rc = store_list(s, add_to_series, &se);
+	graph_free(se.kept);
+	*err = se.err;
+	if (se.rc) {
+		diff_history_free(se.h);
+		return se.rc;
+	}
+	if (rc && rc != STORE_ECORRUPT) {
+		diff_history_free(se.h);
+		errx(1, "cannot list snapshots: %s", store_strerror(rc));
+	}
+	return diff_history_end(se.h);
 }
 
 static int show_history(const struct options *o)
 {
-	struct series se = { .store = cli_store_open(o->store, STORE_RDONLY, 1) };
-	int rc = store_list(se.store, add_to_series, &se);
-	int status = 0;
+	struct store *s = cli_store_open(o->store, STORE_RDONLY, 1);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	bool index_bad = false;
+	int left_out = 0, rc;
 
-	if (rc && rc != STORE_ECORRUPT)
-		errx(1, "cannot list snapshots: %s", store_strerror(rc));
-	/* Only now: the names array moved while it grew. */
-	for (size_t i = 0; i < se.n; i++)
-		se.snaps[i].id = se.names[i];
-	rc = diff_history(stdout, se.snaps, se.n, o->history, NULL);
+	if (!mem)
+		err(1, "out of memory");
+	/* Into memory first: if the index fails half-way, nothing of it was
+	 * printed. */
+	rc = history_indexed(s, o->history, mem, &index_bad);
+	if (fclose(mem))
+		rc = -ENOMEM;
+	if (rc == HISTORY_SLOW)
+		rc = history_slow(s, o->history, &left_out);
+	else if (!rc || rc == -ENOENT)
+		fwrite(text, 1, len, stdout);
+	free(text);
 	if (rc == -EINVAL)
 		warnx("bad namespace '%s': use type:[inode], dev:inode or a namespace ID",
 		      o->history);
@@ -433,14 +547,10 @@ static int show_history(const struct options *o)
 		warnx("namespace %s is in no snapshot", o->history);
 	else if (rc)
 		warnx("%s", strerror(-rc));
-	if (rc || se.err)
-		status = 1;
-	for (size_t i = 0; i < se.n; i++)
-		graph_free((struct graph *)se.snaps[i].g);
-	free(se.snaps);
-	free(se.names);
-	store_close(se.store);
-	return status;
+	store_close(s);
+	if (fflush(stdout) || ferror(stdout))
+		errx(1, "write error");
+	return rc || left_out || index_bad ? 1 : 0;
 }
 
 int main(int argc, char **argv)
