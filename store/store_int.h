@@ -257,10 +257,54 @@ int sto_snaps_walk(struct store *s, sto_walk_fn *cb, void *ctx);
  * given before and pruned since (meta "next"). */
 uint64_t sto_next_id(struct sto_txn *t, uint64_t last);
 
- *   resolve.c   a selector against the store; label entries vs headers
- *   write.c     writing a snapshot: plan, records, lists
- *   read.c      headers, lists, loading, listing, statistics
- *   verify.c    checking snapshots and the store's own tables
- *   nsidx*.c    the namespace index: where each namespace changed
+/* ---- labels (resolve.c) ------------------------------------------------- */
+
+/* The id a label table entry's value VAL names: 0 or STORE_ECORRUPT. */
+int sto_label_id(const struct sto_txn *t, const MDB_val *val, uint64_t *id);
+/* Whether the entry LABEL (LEN bytes) -> ID agrees with snapshot ID's
+ * header H (NULL: there is no such snapshot): 0, or STORE_ECORRUPT saying
+ * how it does not. */
+int sto_label_agrees(const struct codec_header *h, uint64_t id,
+		     const void *label, size_t len);
+
+/* ---- the namespace index (nsidx*.c) ------------------------------------- */
+
+/* A snapshot being written, as the index needs it. */
+struct sto_nsidx_snap {
+	const struct graph *g;
+	const struct codec_hash *ns_h;      /* its namespace records' hashes */
+	const struct codec_hash *ns_sorted; /* the same, sorted */
+};
+
+/* In the write transaction of snapshot ID, before its header is written:
+ * its entries (none when imported) and the run. */
+void sto_nsidx_put(struct sto_txn *t, const struct sto_nsidx_snap *sn,
+		   uint64_t id, bool imported);
+
+/* What a prune leaves, all sorted: */
+struct sto_nsidx_keep {
+	const uint64_t *kept;   /* the remaining snapshots in the index */
+	size_t nkept;
+	const uint64_t *gone;   /* the removed ones */
+	size_t ngone;
+};
+
+/* In the prune's transaction: the entries rewritten so that every
+ * remaining snapshot reads as before; *removed grows by the entries that
+ * go. */
+int sto_nsidx_prune(struct sto_txn *t, const struct sto_nsidx_keep *k,
+		    uint64_t *removed);
+
+/* The context digest (nsidx_ctx.c) of namespace ONLY of G into out[ONLY],
+ * or with GRAPH_NONE of every namespace into out[0..nns); NS_H: the hashes
+ * of G's namespace records.  0, STORE_EGRAPH, -ENOMEM. */
+int sto_nsidx_contexts(const struct graph *g, const struct codec_hash *ns_h,
+		       uint32_t only, struct codec_hash *out);
+
+/* For verify, in T: does the index agree with snapshot ID (header H, read
+ * as SNAP, decoded as G)?  For the newest snapshot every entry is checked
+ * too.  0, STORE_ECORRUPT naming the first disagreement, or an error. */
+int sto_nsidx_check(struct sto_txn *t, uint64_t id, const struct codec_header *h,
+		    const struct codec_snapshot *snap, const struct graph *g);
 
 #endif
