@@ -105,6 +105,11 @@ int store_verify(struct store *s, uint64_t id,
 
 	if (ndamaged)
 		*ndamaged = 0;
+	/* Every page, whatever the store's size: verify passes only when
+	 * all of it is sound. */
+	ret = sto_store_tree_check(s);
+	if (ret)
+		return ret;
 	if (!id) {
 		ret = all_ids(s, &ids, &n);
 		if (ret)
