@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -221,13 +222,19 @@ int sto_tree_check(int dirfd, int fd, struct mdbcheck_meta *m)
 int sto_store_tree_check(struct store *s)
 {
 	struct mdbcheck_meta m;
-	int dirfd = fsafe_dir_fd(s->dir), fd;
-	int ret = s->tree_checked ? 0 : sto_mdb_err(mdb_env_get_fd(s->env, &fd));
+	int dirfd = fsafe_dir_fd(s->dir), fd, ret;
 
-	if (!ret && !s->tree_checked)
-		ret = sto_seal_check(dirfd, fd, &m, NULL);
-	if (!ret && !s->tree_checked)
+	if (s->tree_checked)
+		return 0;
+	ret = sto_mdb_err(mdb_env_get_fd(s->env, &fd));
+	if (!ret)
+		ret = sto_dir_lock(s, LOCK_SH);
+	if (ret)
+		return ret;
+	ret = sto_seal_check(dirfd, fd, &m, NULL);
+	if (!ret)
 		ret = sto_tree_check(dirfd, fd, &m);
+	sto_dir_lock(s, LOCK_UN);
 	return ret;
 }
 
@@ -268,6 +275,13 @@ static int precheck(struct store *s, bool fresh)
 	fd = openat(dirfd, "data.mdb", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? (s->may_init = true, 0) : -errno;
+	/* No write of ours commits meanwhile: a verdict on a file being
+	 * written would not hold.  (The wait is one commit at most.) */
+	ret = sto_dir_lock(s, LOCK_SH);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
 	ret = fstat(fd, &st) ? -errno : 0;
 	if (!ret && st.st_size == 0)
 		s->may_init = true;
@@ -283,6 +297,7 @@ static int precheck(struct store *s, bool fresh)
 	close(fd);
 	if (!ret && !s->may_init)
 		ret = lock_check(dirfd, &m);
+	sto_dir_lock(s, LOCK_UN);
 	return ret;
 }
 

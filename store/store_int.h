@@ -171,6 +171,12 @@ int sto_tree_check(int dirfd, int fd, struct mdbcheck_meta *m);
 /* The same for the open store S, unless its open did it. */
 int sto_store_tree_check(struct store *s);
 
+/* flock() HOW on the store's directory: LOCK_EX is held by every write
+ * from before LMDB's writer lock until its seal is written, so LOCK_SH
+ * keeps the data file and the seal still while they are checked.  0 or
+ * -errno. */
+int sto_dir_lock(const struct store *s, int how);
+
 /* ---- the fault guard (txn.c) -------------------------------------------- */
 
 /* While any store is open, SIGSEGV and SIGBUS go through the guard. */

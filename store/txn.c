@@ -243,18 +243,19 @@ void sto_fault_unuse(void)
  * and clears it (see struct store.poisoned). */
 static _Thread_local bool fault_hit;
 
-/* What LMDB's assertion said, when that and not a fault ended the call. */
-static _Thread_local const char *assert_msg;
+/* What LMDB's assertion said, when that and not a fault ended the call
+ * (a copy: LMDB's text lives in the frame the jump left). */
+static _Thread_local char assert_msg[96];
 
 static int page_fault(void)
 {
-	const char *what = assert_msg;
-
 	fault_hit = true;
-	assert_msg = NULL;
-	if (what)
-		return sto_corrupt("a page of the data file is damaged (LMDB: "
-				   "%.80s)", what);
+	if (assert_msg[0]) {
+		int ret = sto_corrupt("a page of the data file is damaged "
+				      "(LMDB: %s)", assert_msg);
+		assert_msg[0] = '\0';
+		return ret;
+	}
 	return sto_corrupt("a page of the data file is damaged (reading it "
 			   "faulted)");
 }
@@ -272,7 +273,7 @@ static void assert_handler(MDB_env *env, const char *msg)
 	(void)env;
 	if (jb) {
 		fault_jmp = NULL;
-		assert_msg = msg;
+		snprintf(assert_msg, sizeof(assert_msg), "%s", msg);
 		siglongjmp(*jb, 1);
 	}
 }
@@ -485,6 +486,15 @@ int sto_seal_check(int dirfd, int data_fd, struct mdbcheck_meta *m,
  * (mdbcheck_seal.c).  Under it, the data file is checked against the seal
  * once more: it may have been rolled back since the store was opened.
  */
+int sto_dir_lock(const struct store *s, int how)
+{
+	int ret;
+
+	while ((ret = flock(fsafe_dir_fd(s->dir), how)) && errno == EINTR)
+		;
+	return ret ? -errno : 0;
+}
+
 static int writer_lock(struct sto_txn *t)
 {
 	struct store *s = t->s;
@@ -492,10 +502,9 @@ static int writer_lock(struct sto_txn *t)
 	uint64_t sealed;
 	int dirfd = fsafe_dir_fd(s->dir), fd, ret;
 
-	while ((ret = flock(dirfd, LOCK_EX)) && errno == EINTR)
-		;
+	ret = sto_dir_lock(s, LOCK_EX);
 	if (ret)
-		return -errno;
+		return ret;
 	t->locked = true;
 	ret = sto_mdb_err(mdb_env_get_fd(s->env, &fd));
 	if (!ret)
@@ -508,7 +517,7 @@ static int writer_lock(struct sto_txn *t)
 static void writer_unlock(struct sto_txn *t)
 {
 	if (t->locked)
-		flock(fsafe_dir_fd(t->s->dir), LOCK_UN);
+		sto_dir_lock(t->s, LOCK_UN);
 	t->locked = false;
 }
 
