@@ -7,11 +7,30 @@
  */
 #include "store_int.h"
 #include "fsafe.h"
+#include "mdbcheck.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #define PARTIAL "data.mdb.partial"
+
+/*
+ * The copy's own seal (mdbcheck.h), of its own transaction, with the ids
+ * the original handed out.  Last, so that a failed copy leaves no seal
+ * behind; and like a commit's, a seal that could not be written fails
+ * nothing: the copy is then an unsealed store, sealed by its first write.
+ */
+static void copy_seal(const struct store *s, struct fsafe_dir *d)
+{
+	int fd = openat(fsafe_dir_fd(d), "data.mdb",
+			O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	(void)mdbcheck_seal_write(fsafe_dir_fd(d), fd, s->seal_last, NULL);
+	close(fd);
+}
 
 int store_copy(struct store *s, const char *dest, struct store_stat *st)
 {
@@ -62,6 +81,8 @@ int store_copy(struct store *s, const char *dest, struct store_stat *st)
 	if (!ret && st)
 		ret = store_stat(copy, st);
 	store_close(copy);
+	if (!ret)
+		copy_seal(s, d);
 out:
 	if (fd >= 0)
 		close(fd);

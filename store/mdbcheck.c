@@ -181,6 +181,19 @@ static int meta_read(int fd, uint8_t raw[2][META_BYTES], uint64_t *fsize,
 		ssize_t n = pread(fd, raw[i], META_BYTES, (off_t)off);
 		if (n < 0)
 			return -errno;
+		uint32_t magic = 0;
+		size_t at = PAGEHDRSZ + offsetof(struct lm_meta, magic);
+		if (i == 0 && (size_t)n < META_BYTES) {
+			/* Too short for a meta page: LMDB's only if it
+			 * starts like one. */
+			if ((size_t)n >= at + sizeof(magic))
+				memcpy(&magic, raw[0] + at, sizeof(magic));
+			if (magic != MDB_MAGIC) {
+				snprintf(why, MDBCHECK_WHY_MAX,
+					 "no LMDB meta page");
+				return MDBCHECK_ENOTLMDB;
+			}
+		}
 		if ((size_t)n < META_BYTES)
 			return mdbcheck_fail(why, "data file of %llu bytes ends in "
 				       "meta page %u", (unsigned long long)

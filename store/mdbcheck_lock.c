@@ -78,8 +78,6 @@ static const char *mutex_bad(const pthread_mutex_t *mx)
 	return NULL;
 }
 #else
-static const char orphan[] = "";
-
 static const char *mutex_bad(const pthread_mutex_t *mx)
 {
 	(void)mx;
@@ -120,7 +118,7 @@ static int lock_bad(struct mdbcheck_lock *out, const char *fmt, ...)
 }
 
 static int lock_header(int fd, uint64_t size, const struct mdbcheck_meta *m,
-		       struct mdbcheck_lock *out, bool *orphaned)
+		       struct mdbcheck_lock *out)
 {
 	union {
 		struct lm_txbody b;
@@ -151,12 +149,10 @@ static int lock_header(int fd, uint64_t size, const struct mdbcheck_meta *m,
 				(unsigned long long)h.b.txnid,
 				(unsigned long long)m->txnid);
 	if ((bad = mutex_bad(&h.b.rmutex))) {
-		*orphaned = bad == orphan;
 		return lock_bad(out, "lock.mdb in use: the reader lock %s",
 				bad);
 	}
 	if ((bad = mutex_bad(&wm))) {
-		*orphaned = bad == orphan;
 		return lock_bad(out, "lock.mdb in use: the writer lock %s",
 				bad);
 	}
@@ -180,12 +176,14 @@ int mdbcheck_lock(int fd, const struct mdbcheck_meta *m,
 	/*
 	 * A holder in another PID namespace has a thread id that this one
 	 * does not know; but it lets go of the lock soon, and a damaged lock
-	 * word stays.  So an orphaned lock counts after a tenth of a second.
+	 * word stays.  Likewise a process that is opening the environment
+	 * first holds the lock while the header is still being set up (its
+	 * transaction id is 0 until mdb_env_share_locks()).  So any verdict
+	 * counts only when it still holds after a tenth of a second.
 	 */
 	for (unsigned tries = 0;; tries++) {
-		bool orphaned = false;
-		rc = lock_header(fd, (uint64_t)st.st_size, m, out, &orphaned);
-		if (!orphaned || tries == 5)
+		rc = lock_header(fd, (uint64_t)st.st_size, m, out);
+		if (rc != MDBCHECK_EDAMAGED || tries == 5)
 			break;
 		nanosleep(&(struct timespec){ .tv_nsec = 20000000 }, NULL);
 	}

@@ -8,13 +8,16 @@
  */
 #include "store_int.h"
 #include "fsafe.h"
+#include "mdbcheck.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -120,6 +123,11 @@ static int open_dbis(struct store *s, bool write)
 	rc = sto_lm_dbi_open(t.txn, "meta", 0, &s->meta);
 	if (rc == MDB_NOTFOUND) {
 		ret = env_empty(&t);
+		/* An empty tree in a file that held something is what a
+		 * damaged or rolled-back meta page looks like. */
+		if (ret == NEEDS_INIT && !s->may_init)
+			ret = sto_refuse(STORE_ENOTSTORE, "data.mdb is not "
+					 "empty: not making a store over it");
 		if (ret != NEEDS_INIT || !write)
 			goto out;
 		rc = sto_lm_dbi_open(t.txn, "meta", MDB_CREATE, &s->meta);
@@ -222,12 +230,119 @@ static int env_open(struct store *s, const char *lmdb_path, bool fresh)
 	if (!rc && fresh)
 		rc = mdb_env_set_mapsize(s->env, STORE_MAP_INITIAL);
 	if (!rc)
-		rc = mdb_env_open(s->env, lmdb_path, MDB_NOTLS |
-				  (s->rdonly ? MDB_RDONLY : 0), 0600);
+		rc = sto_lm_env_open(s->env, lmdb_path, MDB_NOTLS |
+				     (s->rdonly ? MDB_RDONLY : 0));
 	/* Reader slots of crashed processes would pin old pages forever. */
 	if (!rc)
-		rc = mdb_reader_check(s->env, &dead);
+		rc = sto_lm_reader_check(s->env, &dead);
 	return sto_mdb_err(rc);
+}
+
+/*
+ * Read-only opens walk the page tree of a data file up to this size
+ * (about 40 ms per 100 MB): beyond it, reading stays safe through the
+ * guard and sto_val_check(), and `verify` walks it whatever its size.
+ * Writes always walk it: LMDB writes through what it finds.
+ */
+#define TREE_CHECK_RDONLY_MAX ((uint64_t)256 << 20)
+
+int sto_tree_check(int dirfd, int fd, struct mdbcheck_meta *m)
+{
+	struct mdbcheck_tree tree = { 0 };
+	int rc;
+
+	for (unsigned tries = 0;; tries++) {
+		rc = sto_check_tree(fd, m, &tree);
+		if (rc != MDBCHECK_ECHANGED || tries == 3)
+			break;
+		/* A writer committed meanwhile: its meta page, again. */
+		rc = sto_seal_check(dirfd, fd, m, NULL);
+		if (rc)
+			return rc;
+	}
+	return sto_check_err(rc, "data.mdb", tree.why);
+}
+
+int sto_store_tree_check(struct store *s)
+{
+	struct mdbcheck_meta m;
+	int dirfd = fsafe_dir_fd(s->dir), fd, ret;
+
+	if (s->tree_checked)
+		return 0;
+	ret = sto_mdb_err(mdb_env_get_fd(s->env, &fd));
+	if (!ret)
+		ret = sto_dir_lock(s, LOCK_SH);
+	if (ret)
+		return ret;
+	ret = sto_seal_check(dirfd, fd, &m, NULL);
+	if (!ret)
+		ret = sto_tree_check(dirfd, fd, &m);
+	sto_dir_lock(s, LOCK_UN);
+	return ret;
+}
+
+/* lock.mdb while another process has the store open: LMDB trusts it. */
+static int lock_check(int dirfd, const struct mdbcheck_meta *m)
+{
+	struct mdbcheck_lock l = { 0 };
+	int fd = openat(dirfd, "lock.mdb", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	rc = mdbcheck_lock(fd, m, &l);
+	/* Now, before LMDB opens it: closing a descriptor of lock.mdb later
+	 * would drop the locks LMDB holds on it. */
+	close(fd);
+	if (rc == MDBCHECK_EDAMAGED)
+		return sto_corrupt("%s; stop the other nsnap processes, LMDB "
+				   "rebuilds it then", l.why);
+	return rc;
+}
+
+/*
+ * The store's files checked before LMDB maps them (mdbcheck.h): the data
+ * file against its seal, its meta pages, for a write (or a small file)
+ * every page, and the lock file.  Sets s->may_init when the data file
+ * holds nothing yet: only then may it become a store.
+ */
+static int precheck(struct store *s, bool fresh)
+{
+	int dirfd = fsafe_dir_fd(s->dir), fd, ret;
+	struct mdbcheck_meta m;
+	struct stat st;
+
+	s->may_init = fresh;
+	if (fresh)
+		return 0;
+	fd = openat(dirfd, "data.mdb", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? (s->may_init = true, 0) : -errno;
+	/* No write of ours commits meanwhile: a verdict on a file being
+	 * written would not hold.  (The wait is one commit at most.) */
+	ret = sto_dir_lock(s, LOCK_SH);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	ret = fstat(fd, &st) ? -errno : 0;
+	if (!ret && st.st_size == 0)
+		s->may_init = true;
+	if (!ret && !s->may_init)
+		ret = sto_seal_check(dirfd, fd, &m, &s->seal_last);
+	if (!ret && !s->may_init) {
+		s->may_init = m.pristine;
+		if (!s->rdonly || m.file_size <= TREE_CHECK_RDONLY_MAX) {
+			ret = sto_tree_check(dirfd, fd, &m);
+			s->tree_checked = !ret;
+		}
+	}
+	close(fd);
+	if (!ret && !s->may_init)
+		ret = lock_check(dirfd, &m);
+	sto_dir_lock(s, LOCK_UN);
+	return ret;
 }
 
 /*
@@ -284,7 +399,10 @@ int store_open(const char *path, unsigned flags, struct store **out)
 	s->rdonly = rdonly;
 	sto_fault_use();
 	s->guarded = true;
-	ret = env_open(s, fsafe_dir_lmdb(dir), fresh);
+	sto_corrupt_clear();
+	ret = precheck(s, fresh);
+	if (!ret)
+		ret = env_open(s, fsafe_dir_lmdb(dir), fresh);
 	if (!ret)
 		ret = open_dbis(s, false);
 	if (ret == NEEDS_INIT && create) {
@@ -313,7 +431,7 @@ void store_close(struct store *s)
 	if (s->poisoned)
 		return;
 	if (s->env)
-		mdb_env_close(s->env);
+		sto_lm_env_close(s->env);
 	if (s->guarded)
 		sto_fault_unuse();
 	/* After LMDB let go of the files: a private copy is removed. */

@@ -46,11 +46,13 @@ enum {
 	STORE_EGRAPH,             /* graph inconsistent, cannot be stored */
 	STORE_EMAPMAX,            /* the map cannot grow any further */
 	STORE_ETIME,              /* a time outside what a snapshot can hold */
+	STORE_EROLLBACK,          /* data.mdb is older than its last write */
 };
 
 /* Human text for any code this module returns (and for -errno).  For
- * STORE_ECORRUPT it names what failed, and for FSAFE_E* the file refused,
- * as last seen by this thread. */
+ * STORE_ECORRUPT and STORE_EROLLBACK it names what failed (and for
+ * STORE_ENOTSTORE at times why), for FSAFE_E* the file refused, as last
+ * seen by this thread. */
 const char *store_strerror(int err);
 
 #define STORE_RDONLY 0x1u

@@ -129,6 +129,12 @@ struct store {
 	 * writer lock (LMDB's mutexes are robust) and the memory.
 	 */
 	bool poisoned;
+	/* The highest id the seal (nsnap.seal) says was handed out: none
+	 * below it is given again, even after the data file lost it. */
+	uint64_t seal_last;
+	/* The data file held nothing when opened: it may become a store. */
+	bool may_init;
+	bool tree_checked;  /* every page was, when it was opened */
 };
 
 /* ---- errors (txn.c) ----------------------------------------------------- */
@@ -149,6 +155,36 @@ bool sto_corrupt_which(uint8_t h[CODEC_HASH_LEN]);
  * LMDB's own codes stay (store_strerror() knows them). */
 int sto_mdb_err(int rc);
 
+/* STORE_ENOTSTORE or STORE_EROLLBACK with FMT as store_strerror()'s text
+ * for it in this thread (after "not an nsnap store: " for the first). */
+__attribute__((format(printf, 2, 3)))
+int sto_refuse(int code, const char *fmt, ...);
+/* What a check of mdbcheck.h returned, as the store's error: RC with
+ * WHY, its reason, about FILE ("data.mdb"); other codes as they are. */
+int sto_check_err(int rc, const char *file, const char *why);
+
+struct mdbcheck_meta;
+struct mdbcheck_tree;
+
+/* The data file DATA_FD of the store in DIRFD against its seal, meta
+ * pages into M (mdbcheck_seal_check()); *LAST_ID (may be NULL) the
+ * sealed last id, 0 without a seal.  0 or the store's error. */
+int sto_seal_check(int dirfd, int data_fd, struct mdbcheck_meta *m,
+		   uint64_t *last_id);
+
+/* Every page of the data file FD of the store in DIRFD, from meta M
+ * (read again when a writer changed it meanwhile): 0 or the store's
+ * error (open.c). */
+int sto_tree_check(int dirfd, int fd, struct mdbcheck_meta *m);
+/* The same for the open store S, unless its open did it. */
+int sto_store_tree_check(struct store *s);
+
+/* flock() HOW on the store's directory: LOCK_EX is held by every write
+ * from before LMDB's writer lock until its seal is written, so LOCK_SH
+ * keeps the data file and the seal still while they are checked.  0 or
+ * -errno. */
+int sto_dir_lock(const struct store *s, int how);
+
 /* ---- the fault guard (txn.c) -------------------------------------------- */
 
 /* While any store is open, SIGSEGV and SIGBUS go through the guard. */
@@ -162,6 +198,13 @@ int sto_lm_dbi_open(MDB_txn *txn, const char *name, unsigned flags,
 		    MDB_dbi *dbi);
 int sto_lm_stat(MDB_txn *txn, MDB_dbi dbi, MDB_stat *st);
 int sto_lm_copyfd(MDB_env *env, int fd, unsigned flags);
+/* With LMDB's assertions under the guard as well (mdb_env_set_assert()). */
+int sto_lm_env_open(MDB_env *env, const char *path, unsigned flags);
+int sto_lm_reader_check(MDB_env *env, int *dead);
+void sto_lm_env_close(MDB_env *env);
+/* mdbcheck_tree() under the guard. */
+int sto_check_tree(int fd, const struct mdbcheck_meta *m,
+		   struct mdbcheck_tree *t);
 
 /* ---- transactions with a sticky error (txn.c) --------------------------- */
 
@@ -169,6 +212,8 @@ struct sto_txn {
 	struct store *s;
 	MDB_txn *txn;
 	bool write;
+	bool locked;       /* holds the store's writer lock (write only) */
+	uint64_t last_id;  /* the id this write handed out, for the seal */
 	int ret;    /* first failure: -errno, LMDB code or STORE_E* */
 	uint64_t size_before;   /* write: the data file's size at begin */
 };

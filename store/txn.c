@@ -8,6 +8,7 @@
  */
 #include "store_int.h"
 #include "fsafe.h"
+#include "mdbcheck.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
@@ -24,22 +26,70 @@
 
 /* ---- errors ------------------------------------------------------------- */
 
-static _Thread_local char corrupt_msg[192];
+/* The words for the last STORE_ECORRUPT, STORE_EROLLBACK or a detailed
+ * STORE_ENOTSTORE, and which of them it was. */
+static _Thread_local char corrupt_msg[192 + MDBCHECK_WHY_MAX];
+static _Thread_local int corrupt_code;
 /* The record the last STORE_ECORRUPT was about, when it was one record:
  * verify names it. */
 static _Thread_local bool corrupt_has_rec;
 static _Thread_local uint8_t corrupt_rec[CODEC_HASH_LEN];
 
+static int explain(int code, const char *head, const char *fmt, va_list ap)
+{
+	int n = snprintf(corrupt_msg, sizeof(corrupt_msg), "%s", head);
+
+	vsnprintf(corrupt_msg + n, sizeof(corrupt_msg) - (size_t)n, fmt, ap);
+	corrupt_code = code;
+	corrupt_has_rec = false;
+	return code;
+}
+
 int sto_corrupt(const char *fmt, ...)
 {
 	va_list ap;
-	int n = snprintf(corrupt_msg, sizeof(corrupt_msg), "corrupt store: ");
 
 	va_start(ap, fmt);
-	vsnprintf(corrupt_msg + n, sizeof(corrupt_msg) - (size_t)n, fmt, ap);
+	explain(STORE_ECORRUPT, "corrupt store: ", fmt, ap);
 	va_end(ap);
-	corrupt_has_rec = false;
 	return STORE_ECORRUPT;
+}
+
+int sto_refuse(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	explain(code, code == STORE_EROLLBACK ? "" : "not an nsnap store: ",
+		fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+/* What the data file's checks (mdbcheck.h) found, as the store's error;
+ * WHY their reason, FILE the file they were about. */
+int sto_check_err(int rc, const char *file, const char *why)
+{
+	switch (rc) {
+	case MDBCHECK_EDAMAGED:
+		return sto_corrupt("%s: %s", file, why);
+	case MDBCHECK_ENOTLMDB:
+		return sto_refuse(STORE_ENOTSTORE, "%s: %s", file, why);
+	case MDBCHECK_EFOREIGN:
+		return STORE_EFOREIGN;
+	case MDBCHECK_EROLLBACK:
+		return sto_refuse(STORE_EROLLBACK, "%s; if data.mdb was "
+				  "restored on purpose, remove "
+				  MDBCHECK_SEAL_NAME, why);
+	case MDBCHECK_ECHANGED:
+		return sto_corrupt("%s: written to while being checked, "
+				   "again and again", file);
+	case -EPERM:
+		/* A seal that is not ours. */
+		if (why[0])
+			return sto_corrupt("%s: %s", file, why);
+	}
+	return rc;
 }
 
 static void hex(const uint8_t *p, size_t n, char *out)
@@ -67,6 +117,7 @@ int sto_corrupt_record(const uint8_t *h, const char *how)
 void sto_corrupt_clear(void)
 {
 	corrupt_msg[0] = '\0';
+	corrupt_code = 0;
 	corrupt_has_rec = false;
 }
 
@@ -90,13 +141,15 @@ const char *store_strerror(int err)
 	case 0:
 		return "success";
 	case STORE_ENOTSTORE:
-		return "not an nsnap store";
+		return corrupt_code == err ? corrupt_msg : "not an nsnap store";
 	case STORE_ENEWER:
 		return "store written by a newer nsnap (unknown format version)";
 	case STORE_EFOREIGN:
 		return "store written on a machine with another byte order or word size";
 	case STORE_ECORRUPT:
-		return corrupt_msg[0] ? corrupt_msg : "corrupt store";
+		return corrupt_code == err ? corrupt_msg : "corrupt store";
+	case STORE_EROLLBACK:
+		return corrupt_code == err ? corrupt_msg : "store rolled back";
 	case STORE_ENOSNAP:
 		return "no such snapshot";
 	case STORE_EEMPTY:
@@ -201,11 +254,39 @@ void sto_fault_unuse(void)
  * and clears it (see struct store.poisoned). */
 static _Thread_local bool fault_hit;
 
+/* What LMDB's assertion said, when that and not a fault ended the call
+ * (a copy: LMDB's text lives in the frame the jump left). */
+static _Thread_local char assert_msg[96];
+
 static int page_fault(void)
 {
 	fault_hit = true;
+	if (assert_msg[0]) {
+		int ret = sto_corrupt("a page of the data file is damaged "
+				      "(LMDB: %s)", assert_msg);
+		assert_msg[0] = '\0';
+		return ret;
+	}
 	return sto_corrupt("a page of the data file is damaged (reading it "
 			   "faulted)");
+}
+
+/*
+ * LMDB checks some of what it reads with assertions, which abort() after
+ * calling this.  Under the guard a failed one is a damaged page like a
+ * fault: leave the call the way the fault handler does.  Outside it, LMDB
+ * aborts as it would have.
+ */
+static void assert_handler(MDB_env *env, const char *msg)
+{
+	sigjmp_buf *jb = fault_jmp;
+
+	(void)env;
+	if (jb) {
+		fault_jmp = NULL;
+		snprintf(assert_msg, sizeof(assert_msg), "%s", msg);
+		siglongjmp(*jb, 1);
+	}
 }
 
 /* CALL under the guard; the enclosing function returns its result. */
@@ -280,6 +361,62 @@ int sto_lm_copyfd(MDB_env *env, int fd, unsigned flags)
 	GUARDED(mdb_env_copyfd2(env, fd, flags));
 }
 
+int sto_lm_env_open(MDB_env *env, const char *path, unsigned flags)
+{
+	int rc = mdb_env_set_assert(env, assert_handler);
+
+	if (rc)
+		return rc;
+	GUARDED(mdb_env_open(env, path, flags, 0600));
+}
+
+int sto_lm_reader_check(MDB_env *env, int *dead)
+{
+	GUARDED(mdb_reader_check(env, dead));
+}
+
+static int close_call(MDB_env *env)
+{
+	mdb_env_close(env);
+	return 0;
+}
+
+static int lm_env_close(MDB_env *env)
+{
+	GUARDED(close_call(env));
+}
+
+/* A damaged environment can fault on the way out, too: then it leaks. */
+void sto_lm_env_close(MDB_env *env)
+{
+	(void)lm_env_close(env);
+}
+
+static int lm_txn_begin(MDB_env *env, unsigned flags, MDB_txn **txn)
+{
+	GUARDED(mdb_txn_begin(env, NULL, flags, txn));
+}
+
+/*
+ * mdbcheck_tree() of the data file FD under the guard: it reads through a
+ * map of its own, and a file cut short meanwhile faults (SIGBUS).  A
+ * fault here leaves no LMDB state behind, so it poisons nothing.
+ */
+static int tree_call(int fd, const struct mdbcheck_meta *m,
+		     struct mdbcheck_tree *t)
+{
+	GUARDED(mdbcheck_tree(fd, m, t));
+}
+
+int sto_check_tree(int fd, const struct mdbcheck_meta *m,
+		   struct mdbcheck_tree *t)
+{
+	int rc = tree_call(fd, m, t);
+
+	fault_hit = false;
+	return rc;
+}
+
 /* ---- transactions with a sticky error ----------------------------------- */
 
 /*
@@ -343,6 +480,69 @@ static uint64_t data_size(struct store *s)
 	return (uint64_t)st.st_size;
 }
 
+int sto_seal_check(int dirfd, int data_fd, struct mdbcheck_meta *m,
+		   uint64_t *last_id)
+{
+	struct mdbcheck_seal seal = { 0 };
+	int rc;
+
+	*m = (struct mdbcheck_meta){ 0 };
+	rc = mdbcheck_seal_check(dirfd, data_fd, m, &seal);
+	if (!rc) {
+		if (last_id)
+			*last_id = seal.present ? seal.last_id : 0;
+		return 0;
+	}
+	/* The seal itself is what failed when the meta pages were not read
+	 * (a seal that is damaged or not ours). */
+	if (seal.why[0])
+		return sto_check_err(rc, m->psize || m->why[0] ? "data.mdb" :
+				     MDBCHECK_SEAL_NAME, seal.why);
+	return sto_check_err(rc, "data.mdb", m->why);
+}
+
+/*
+ * The store's writer lock, taken before LMDB's: LMDB lets go of its own
+ * inside mdb_txn_commit(), and the seal is written after that, so seals
+ * would otherwise be written out of the order of their commits
+ * (mdbcheck_seal.c).  Under it, the data file is checked against the seal
+ * once more: it may have been rolled back since the store was opened.
+ */
+int sto_dir_lock(const struct store *s, int how)
+{
+	int ret;
+
+	while ((ret = flock(fsafe_dir_fd(s->dir), how)) && errno == EINTR)
+		;
+	return ret ? -errno : 0;
+}
+
+static int writer_lock(struct sto_txn *t)
+{
+	struct store *s = t->s;
+	struct mdbcheck_meta m;
+	uint64_t sealed;
+	int dirfd = fsafe_dir_fd(s->dir), fd, ret;
+
+	ret = sto_dir_lock(s, LOCK_EX);
+	if (ret)
+		return ret;
+	t->locked = true;
+	ret = sto_mdb_err(mdb_env_get_fd(s->env, &fd));
+	if (!ret)
+		ret = sto_seal_check(dirfd, fd, &m, &sealed);
+	if (!ret && sealed > s->seal_last)
+		s->seal_last = sealed;
+	return ret;
+}
+
+static void writer_unlock(struct sto_txn *t)
+{
+	if (t->locked)
+		sto_dir_lock(t->s, LOCK_UN);
+	t->locked = false;
+}
+
 int sto_txn_begin(struct store *s, struct sto_txn *t, bool write)
 {
 	int rc;
@@ -352,8 +552,12 @@ int sto_txn_begin(struct store *s, struct sto_txn *t, bool write)
 		return t->ret = sto_corrupt("an earlier write met a damaged "
 					    "page; the store was not touched "
 					    "since");
+	if (write && (t->ret = writer_lock(t))) {
+		writer_unlock(t);
+		return t->ret;
+	}
 	for (unsigned tries = 0;; tries++) {
-		rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+		rc = lm_txn_begin(s->env, write ? 0 : MDB_RDONLY, &t->txn);
 		if (rc != MDB_MAP_RESIZED || s->active || tries == 4)
 			break;
 		/* Another process grew the map past ours: adopt its size. */
@@ -364,6 +568,9 @@ int sto_txn_begin(struct store *s, struct sto_txn *t, bool write)
 	}
 	if (rc) {
 		t->txn = NULL;
+		writer_unlock(t);
+		/* A begin that faulted leaves no transaction to poison. */
+		fault_hit = false;
 		return t->ret = sto_mdb_err(rc);
 	}
 	/* After the begin: every page this transaction can see is in the
@@ -388,6 +595,7 @@ void sto_txn_abort(struct sto_txn *t)
 		t->txn = NULL;
 		t->s->active--;
 	}
+	writer_unlock(t);
 }
 
 /*
@@ -447,6 +655,23 @@ out:
 	return rc;
 }
 
+/*
+ * After a write committed, still under the writer lock: the seal.  Its
+ * failure fails nothing: the commit stands, and a seal that lags behind
+ * only weakens the next check (the next write seals again); a store
+ * without one is accepted as every store before seals was.
+ */
+static void seal_write(struct sto_txn *t)
+{
+	int fd;
+
+	if (!mdb_env_get_fd(t->s->env, &fd))
+		(void)mdbcheck_seal_write(fsafe_dir_fd(t->s->dir), fd,
+					  t->last_id, NULL);
+	if (t->last_id > t->s->seal_last)
+		t->s->seal_last = t->last_id;
+}
+
 int sto_txn_commit(struct sto_txn *t)
 {
 	if (!t->ret) {
@@ -462,6 +687,8 @@ int sto_txn_commit(struct sto_txn *t)
 		    !t->s->active)
 			rc = space_failure(t->s, t->size_before, rc);
 		t->ret = sto_mdb_err(rc);
+		if (!t->ret && t->write)
+			seal_write(t);
 	}
 	sto_txn_abort(t);
 	return t->ret;

@@ -382,9 +382,14 @@ int store_verify(struct store *s, uint64_t id,
 	struct vrun v = { .s = s, .cb = cb, .ctx = ctx };
 	struct ids ids = { 0 };
 	uint64_t bad = 0;
-	int ret = 0;
+	int ret;
 
-	if (!id)
+	if (ndamaged)
+		*ndamaged = 0;
+	/* Every page, whatever the store's size: verify passes only when
+	 * all of it is sound. */
+	ret = sto_store_tree_check(s);
+	if (!ret && !id)
 		ret = snaps_table(&v, &ids);
 	if (!ret)
 		ret = snapshots(&v, id ? NULL : &ids, id, progress, &bad);

@@ -168,8 +168,9 @@ static struct codec_str cstr(const char *s)
 	return (struct codec_str){ s, s ? strlen(s) : 0 };
 }
 
-/* The id the next snapshot gets: past the newest, and past any id
- * given before and pruned since (meta "next"). */
+/* The id the next snapshot gets: past the newest, past any id given
+ * before and pruned since (meta "next"), and past the last one the seal
+ * saw handed out (the data file may have lost it). */
 uint64_t sto_next_id(struct sto_txn *t, uint64_t last)
 {
 	MDB_val val;
@@ -180,6 +181,8 @@ uint64_t sto_next_id(struct sto_txn *t, uint64_t last)
 		next = codec_be64_read(val.mv_data);
 	else if (rc && rc != MDB_NOTFOUND)
 		sto_txn_fail(t, rc);
+	if (last < t->s->seal_last)
+		last = t->s->seal_last;
 	return next > last + 1 ? next : last + 1;
 }
 
@@ -282,7 +285,7 @@ static int put_txn(struct store *s, const struct plan *p, const char *label,
 	ret = sto_txn_begin(s, &t, true);
 	if (ret)
 		return ret;
-	id = put_id(&t);
+	id = t.last_id = put_id(&t);
 	put_records(&t, p, id, &h.added);
 	sto_format_raise(&t, STORE_FORMAT);
 	sto_nsidx_put(&t, &(struct sto_nsidx_snap){

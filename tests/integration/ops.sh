@@ -776,7 +776,9 @@ sweep() { # sweep WORKER STEP MASK: every other STEP-th offset, WORKER's half
     local w=$1 step=$2 mask=$3 d=$W/sweep$1 off cmd n=0 named=0 clean=0 failed=0 tables=0
     mkdir -p "$d"
     for ((off = 3 + w * step; off < size; off += 2 * step)); do
-        rm -f "$d/data.mdb" "$d/lock.mdb"
+        # The seal the last round's record left would call the fresh
+        # copy a rollback, rightly.
+        rm -f "$d/data.mdb" "$d/lock.mdb" "$d/nsnap.seal"
         cp "$S/data.mdb" "$d/"
         flip "$d/data.mdb" "$off" "$mask"
         n=$((n + 1))

@@ -1321,6 +1321,8 @@ static void test_store_hashes(void **state)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/nsnap.seal", dir);
+	unlink(path);
 	assert_int_equal(rmdir(dir), 0);
 }
 
