@@ -31,34 +31,9 @@
 #include "graph.h"
 #include "graphbuild.h"
 #include "store.h"
+#include "tmpstore.h"
 
-/* ---- a temporary store -------------------------------------------------- */
-
-struct tmp {
-	char dir[64];
-	char path[96];
-};
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void tmp_make(struct tmp *t)
-{
-	strcpy(t->dir, "/tmp/nsnap-nsidx.XXXXXX");
-	assert_non_null(mkdtemp(t->dir));
-	snprintf(t->path, sizeof(t->path), "%s/store", t->dir);
-}
-
-static void tmp_free(struct tmp *t)
-{
-	nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
+/* ---- the raw environment ------------------------------------------------ */
 
 /* The store's LMDB environment itself, for what only damage or an older
  * nsnap would do to it.  The store must be closed. */

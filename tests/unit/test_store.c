@@ -29,6 +29,7 @@
 #include "codec.h"
 #include "graph.h"
 #include "graphbuild.h"
+#include "tmpstore.h"
 #include "store.h"
 
 /* ---- fixtures ----------------------------------------------------------- */
@@ -129,32 +130,6 @@ static void assert_load_equal(struct store *s, uint64_t id, const struct graph *
 	assert_int_equal(store_load(s, id, &back), 0);
 	assert_true(gb_same_graph(g, back));
 	graph_free(back);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-struct tmp {
-	char dir[64];
-	char path[128];    /* DIR/store */
-};
-
-static void tmp_make(struct tmp *t)
-{
-	strcpy(t->dir, "/tmp/nsnap-test.XXXXXX");
-	assert_non_null(mkdtemp(t->dir));
-	snprintf(t->path, sizeof(t->path), "%s/store", t->dir);
-}
-
-static void tmp_free(struct tmp *t)
-{
-	nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static uint64_t put(struct store *s, const struct graph *g, const char *label)
