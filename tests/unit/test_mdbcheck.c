@@ -38,6 +38,7 @@
 
 #include "mdbcheck.h"
 #include "mdbcheck_lmdb.h"    /* the crafted damages find their pages */
+#include "tmpstore.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -62,15 +63,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static char top[64];          /* the temporary directory */
