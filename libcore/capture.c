@@ -42,6 +42,9 @@
 #define NSIOC_GET_OWNER_UID _IO(0xb7, 0x4)
 #define NSIOC_GET_ID        _IOR(0xb7, 13, uint64_t)
 
+/* The GRAPH_HAVE_* bits this capture fills. */
+#define CAPTURE_CAN GRAPH_HAVE_V1
+
 /* Link paths below /proc/PID, which are also the gaps' "what". */
 static const char *const ns_link_path[NS_NTYPES] = {
 	[NS_CGROUP] = "ns/cgroup", [NS_IPC] = "ns/ipc",   [NS_MNT] = "ns/mnt",
@@ -1080,7 +1083,9 @@ int capture_live(const struct capture_opts *opts, struct graph **out)
 	if (!opts || !out)
 		return -EINVAL;
 	*out = NULL;
-	c.collect = opts->collect;
+	/* What this capture can collect; a bit it cannot fill is not
+	 * claimed, so a view never trusts an empty field. */
+	c.collect = opts->collect & CAPTURE_CAN;
 	c.proc_root = opts->proc_root ? opts->proc_root : "/proc";
 	c.g = graph_new();
 	if (!c.g)

@@ -108,6 +108,8 @@ void graph_free(struct graph *g)
 	free(g->fds);
 	free(g->mounts);
 	free(g->gaps);
+	free(g->ifaces);
+	free(g->workloads);
 	free(g->ns_hash);
 	while (g->arena) {
 		struct graph_arena *next = g->arena->next;
@@ -201,6 +203,7 @@ uint32_t graph_ns_add(struct graph *g, struct ns_key key, unsigned type,
 		.key = key, .type = (uint8_t)type,
 		.owner = GRAPH_NONE, .owner_err = ENODATA,
 		.parent = GRAPH_NONE, .parent_err = ENODATA,
+		.first_iface = (uint32_t)g->nifaces,
 	};
 	hash_insert(g->ns_hash, g->ns_hash_cap, g->ns, idx);
 	return idx;
@@ -227,6 +230,8 @@ struct graph_proc *graph_proc_append(struct graph *g, int32_t pid)
 		.pid = pid, .task_err = ENODATA, .fd_err = ENODATA,
 		.status_err = ENODATA,
 		.first_task = (uint32_t)g->ntasks, .first_fd = (uint32_t)g->nfds,
+		.loginuid = UINT32_MAX, .sessionid = UINT32_MAX,
+		.workload = GRAPH_NONE,
 	};
 	graph_links_init(&p->links);
 	return p;
@@ -258,6 +263,103 @@ struct graph_mount *graph_mount_append(struct graph *g)
 	struct graph_mount *m = &g->mounts[g->nmounts++];
 	*m = (struct graph_mount){ .mntns = GRAPH_NONE, .ns = GRAPH_NONE };
 	return m;
+}
+
+struct graph_iface *graph_iface_append(struct graph *g)
+{
+	if (grow(&g->ifaces, &g->cap_ifaces, g->nifaces, sizeof(*g->ifaces)))
+		return NULL;
+	struct graph_iface *f = &g->ifaces[g->nifaces++];
+	*f = (struct graph_iface){ .ns = GRAPH_NONE };
+	return f;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+uint32_t graph_workload_add(struct graph *g, const char *runtime,
+			    const char *id, bool *added)
+{
+	for (size_t i = 0; i < g->nworkloads; i++)
+		if (str_eq(g->workloads[i].runtime, runtime) &&
+		    str_eq(g->workloads[i].id, id)) {
+			if (added)
+				*added = false;
+			return (uint32_t)i;
+		}
+	if (added)
+		*added = true;
+	if (g->nworkloads >= GRAPH_NONE - 1 ||
+	    grow(&g->workloads, &g->cap_workloads, g->nworkloads,
+		 sizeof(*g->workloads)))
+		return GRAPH_NONE;
+	const char *r = runtime ? graph_strdup(g, runtime) : NULL;
+	const char *d = id ? graph_strdup(g, id) : NULL;
+	if ((runtime && !r) || (id && !d))
+		return GRAPH_NONE;
+	g->workloads[g->nworkloads] = (struct graph_workload){
+		.kind = GRAPH_WL_CGROUP, .runtime = r, .id = d,
+	};
+	return (uint32_t)g->nworkloads++;
+}
+
+static int workload_cmp(const struct graph_workload *a,
+			const struct graph_workload *b)
+{
+	int c = strcmp(a->runtime ? a->runtime : "", b->runtime ? b->runtime : "");
+	return c ? c : strcmp(a->id ? a->id : "", b->id ? b->id : "");
+}
+
+int graph_workloads_sort(struct graph *g)
+{
+	size_t n = g->nworkloads;
+	uint32_t *order, *where;
+
+	if (n < 2)
+		return 0;
+	order = malloc(n * sizeof(*order));
+	where = malloc(n * sizeof(*where));
+	struct graph_workload *copy = malloc(n * sizeof(*copy));
+	if (!order || !where || !copy) {
+		free(order);
+		free(where);
+		free(copy);
+		return -ENOMEM;
+	}
+	/* Insertion sort of indexes: tens of workloads, and stable. */
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i;
+		while (k && workload_cmp(&g->workloads[order[k - 1]],
+					 &g->workloads[i]) > 0) {
+			order[k] = order[k - 1];
+			k--;
+		}
+		order[k] = (uint32_t)i;
+	}
+	for (size_t i = 0; i < n; i++) {
+		copy[i] = g->workloads[order[i]];
+		where[order[i]] = (uint32_t)i;
+	}
+	memcpy(g->workloads, copy, n * sizeof(*copy));
+	for (size_t i = 0; i < g->nprocs; i++)
+		if (g->procs[i].workload < n)
+			g->procs[i].workload = where[g->procs[i].workload];
+	free(order);
+	free(where);
+	free(copy);
+	return 0;
+}
+
+const char *graph_workload_kind_name(unsigned kind)
+{
+	static const char *const names[GRAPH_WL_NKINDS] = {
+		[GRAPH_WL_CONTAINER] = "container", [GRAPH_WL_POD] = "pod",
+		[GRAPH_WL_MACHINE] = "machine", [GRAPH_WL_SERVICE] = "service",
+		[GRAPH_WL_SESSION] = "session", [GRAPH_WL_CGROUP] = "cgroup",
+	};
+	return kind < GRAPH_WL_NKINDS ? names[kind] : "?";
 }
 
 int graph_gap_add(struct graph *g, int32_t pid, int32_t tid, int err,
@@ -475,6 +577,8 @@ static int check_nesting(const struct graph *g, size_t i, char *why,
 	return 0;
 }
 
+static int check_facts(const struct graph *g, char *why, size_t len);
+
 /* Processes, threads, fds and mounts: indexes and slices. */
 static int check_records(const struct graph *g, char *why, size_t len)
 {
@@ -493,8 +597,20 @@ static int check_records(const struct graph *g, char *why, size_t len)
 	}
 	for (size_t i = 0; i < g->ntasks && !rc; i++)
 		rc = check_links(g, &g->tasks[i].links, why, len, "tasks", i);
-	for (size_t i = 0; i < g->nfds && !rc; i++)
-		rc = check_ref(g, g->fds[i].ns, why, len, "fds", i, "ns");
+	for (size_t i = 0; i < g->nfds && !rc; i++) {
+		const struct graph_fd *f = &g->fds[i];
+		rc = check_ref(g, f->ns, why, len, "fds", i, "ns");
+		if (rc)
+			break;
+		if (f->kind > GRAPH_FD_SOCKET)
+			return refuse(why, len, "fds[%zu]: kind %u unknown", i,
+				      f->kind);
+		/* SIOCGSKNS answers a network namespace. */
+		if (f->kind == GRAPH_FD_SOCKET &&
+		    (f->ns == GRAPH_NONE || g->ns[f->ns].type != NS_NET))
+			return refuse(why, len, "fds[%zu]: a socket pin of no "
+				      "network namespace", i);
+	}
 	for (size_t i = 0; i < g->nmounts && !rc; i++) {
 		rc = check_ref(g, g->mounts[i].mntns, why, len, "mounts", i,
 			       "mntns");
@@ -502,7 +618,62 @@ static int check_records(const struct graph *g, char *why, size_t len)
 			rc = check_ref(g, g->mounts[i].ns, why, len, "mounts", i,
 				       "ns");
 	}
-	return rc;
+	for (size_t i = 0; i < g->nprocs && !rc; i++)
+		if (g->procs[i].workload != GRAPH_NONE &&
+		    g->procs[i].workload >= g->nworkloads)
+			return refuse(why, len, "processes[%zu].workload: index "
+				      "%" PRIu32 " out of range (%zu workloads)",
+				      i, g->procs[i].workload, g->nworkloads);
+	return rc ? rc : check_facts(g, why, len);
+}
+
+/*
+ * Interfaces and workloads: each interface belongs to the network
+ * namespace whose slice holds it, slices back to back in namespace order;
+ * workloads are of a known kind and in strictly ascending (runtime, id)
+ * order, which makes them unique in one pass (graph_workloads_sort()).
+ */
+static int check_facts(const struct graph *g, char *why, size_t len)
+{
+	size_t next = 0;
+
+	for (size_t i = 0; i < g->nns; i++) {
+		const struct graph_ns *n = &g->ns[i];
+		if (!n->nifaces)
+			continue;
+		if (n->type != NS_NET)
+			return refuse(why, len, "namespaces[%zu] (%s): interfaces "
+				      "of a namespace that is not a network "
+				      "namespace", i, type_names[n->type]);
+		if (n->first_iface != next ||
+		    (uint64_t)n->first_iface + n->nifaces > g->nifaces)
+			return refuse(why, len, "namespaces[%zu].iface_slice: not "
+				      "the next %" PRIu32 " of the %zu interfaces",
+				      i, n->nifaces, g->nifaces);
+		for (uint32_t k = 0; k < n->nifaces; k++)
+			if (g->ifaces[next + k].ns != i)
+				return refuse(why, len, "ifaces[%zu]: not of "
+					      "namespaces[%zu], whose slice holds "
+					      "it", next + k, i);
+		next += n->nifaces;
+	}
+	if (next != g->nifaces)
+		return refuse(why, len, "ifaces[%zu]: in no namespace's slice",
+			      next);
+	for (size_t i = 0; i < g->nworkloads; i++) {
+		const struct graph_workload *w = &g->workloads[i];
+		if (w->kind >= GRAPH_WL_NKINDS)
+			return refuse(why, len, "workloads[%zu]: kind %u unknown",
+				      i, w->kind);
+		if (!w->runtime || !w->id)
+			return refuse(why, len, "workloads[%zu]: no runtime or id",
+				      i);
+		if (i && workload_cmp(&g->workloads[i - 1], w) >= 0)
+			return refuse(why, len, "workloads[%zu]: not after "
+				      "workloads[%zu] in (runtime, id) order", i,
+				      i - 1);
+	}
+	return 0;
 }
 
 int graph_check(const struct graph *g, char *why, size_t len)
@@ -514,7 +685,8 @@ int graph_check(const struct graph *g, char *why, size_t len)
 	/* Indexes are 32-bit and GRAPH_NONE is taken. */
 	if (g->nns >= GRAPH_NONE || g->nprocs >= GRAPH_NONE ||
 	    g->ntasks >= GRAPH_NONE || g->nfds >= GRAPH_NONE ||
-	    g->nmounts >= GRAPH_NONE || g->ngaps >= GRAPH_NONE)
+	    g->nmounts >= GRAPH_NONE || g->ngaps >= GRAPH_NONE ||
+	    g->nifaces >= GRAPH_NONE || g->nworkloads >= GRAPH_NONE)
 		return refuse(why, len, "more records of one kind than 32-bit "
 			      "indexes can name");
 	for (size_t i = 0; i < g->nns && !rc; i++)

@@ -57,6 +57,15 @@ struct ns_key {
 
 #define GRAPH_NS_HAS_ID      0x01u /* kernel_id holds NS_GET_ID's answer */
 #define GRAPH_NS_HAS_CREATOR 0x02u /* creator_uid holds NS_GET_OWNER_UID's answer */
+#define GRAPH_NS_HAS_NSID    0x04u /* net namespaces: nsid holds the NETNSID
+				      the capturer's network namespace gave it */
+
+/* User namespaces: /proc/PID/setgroups. */
+enum graph_setgroups {
+	GRAPH_SETGROUPS_UNKNOWN,  /* not read (not collected, or unreadable) */
+	GRAPH_SETGROUPS_ALLOW,
+	GRAPH_SETGROUPS_DENY,
+};
 
 struct graph_ns {
 	struct ns_key key;
@@ -82,7 +91,69 @@ struct graph_ns {
 	 */
 	const char *uid_map;
 	const char *gid_map;
+	/*
+	 * What the namespace itself said, read from inside it or from a
+	 * member (GRAPH_HAVE_NSFACTS); NULL / UNKNOWN when not read:
+	 *   UTS   hostname and domainname (uname() in a thread that joined it)
+	 *   user  setgroups (GRAPH_SETGROUPS_*)
+	 *   time  timens_offsets, raw ("monotonic 0 0\nboottime 0 0\n")
+	 *   net   nsid (with GRAPH_NS_HAS_NSID), interfaces: the slice
+	 *         graph.ifaces[first_iface .. first_iface + nifaces)
+	 */
+	const char *hostname;
+	const char *domainname;
+	uint8_t setgroups;
+	const char *timens_offsets;
+	int32_t nsid;
+	uint32_t first_iface;
+	uint32_t nifaces;
 };
+
+/*
+ * A network interface of a network namespace, as RTM_GETLINK and
+ * RTM_GETADDR answered inside it.  Stored in ifindex order within each
+ * namespace, namespaces in graph order.
+ */
+struct graph_iface {
+	uint32_t ns;             /* the network namespace */
+	int32_t ifindex;
+	uint32_t flags;          /* IFF_* (ifi_flags) */
+	uint8_t operstate;       /* IF_OPER_* */
+	const char *name;
+	const char *mac;         /* "aa:bb:cc:dd:ee:ff"; NULL when none */
+	const char *addrs;       /* "10.88.0.5/16 fe80::1/64", one blank
+				    between addresses in the kernel's order;
+				    NULL when none */
+};
+
+/*
+ * A workload: what a process belongs to, derived at capture time from its
+ * cgroup path, its command line and the runtimes' local state files (never
+ * a daemon's API), so that it survives the workload's deletion.  Unique by
+ * (runtime, id).
+ */
+enum graph_workload_kind {
+	GRAPH_WL_CONTAINER,
+	GRAPH_WL_POD,
+	GRAPH_WL_MACHINE,       /* systemd-nspawn, VMs registered with machined */
+	GRAPH_WL_SERVICE,       /* a systemd unit: .service or a non-session .scope */
+	GRAPH_WL_SESSION,       /* a login session (session-N.scope, user@UID) */
+	GRAPH_WL_CGROUP,        /* nothing better: the bare cgroup path */
+	GRAPH_WL_NKINDS
+};
+
+struct graph_workload {
+	uint8_t kind;            /* enum graph_workload_kind */
+	const char *runtime;     /* "podman", "docker", "containerd", "cri-o",
+				    "lxc", "systemd-nspawn", "systemd",
+				    "cgroup", ... */
+	const char *id;          /* container id, unit, machine or cgroup path */
+	const char *name;        /* a human name; NULL when unknown */
+	const char *pod;         /* Kubernetes "namespace/pod"; NULL otherwise */
+	const char *cgroup;      /* the cgroup the rule matched (its root) */
+};
+
+const char *graph_workload_kind_name(unsigned kind);
 
 /* What one /proc/ID/ns directory said. */
 struct graph_links {
@@ -103,6 +174,14 @@ struct graph_task {
 #define GRAPH_PROC_LISTED 0x01u /* seen in the /proc listing (a thread-group
 				   leader); unset for an ID captured only
 				   because it was asked for, e.g. a TID */
+#define GRAPH_PROC_HAS_CRED  0x02u /* ruid..seccomp hold status's answer */
+#define GRAPH_PROC_HAS_LOGIN 0x04u /* loginuid and sessionid were read */
+#define GRAPH_PROC_CMDLINE_CUT 0x08u /* cmdline was longer than
+					GRAPH_CMDLINE_MAX: cut there */
+#define GRAPH_PROC_ZOMBIE    0x10u /* state Z (or X) in /proc/PID/stat */
+
+/* The longest command line kept, in bytes. */
+#define GRAPH_CMDLINE_MAX 4096
 
 struct graph_proc {
 	int32_t pid;
@@ -128,12 +207,44 @@ struct graph_proc {
 	uint32_t first_fd;        /* slice of graph.fds, in fd-number order */
 	uint32_t nfds;
 	int32_t fd_err;           /* reading /proc/PID/fd; as task_err */
+	/*
+	 * Who and what (GRAPH_HAVE_IDENTITY).  An unreadable file leaves
+	 * its field NULL (or the flag unset) and a gap naming it.
+	 *   cmdline  /proc/PID/cmdline as read: cmdline_len bytes, the
+	 *            arguments separated by NUL, the final NUL dropped, at
+	 *            most GRAPH_CMDLINE_MAX (GRAPH_PROC_CMDLINE_CUT when
+	 *            cut); NULL when unreadable or empty (kernel threads)
+	 *   exe      readlink(/proc/PID/exe)
+	 *   cgroup   the path of the cgroup v2 line ("0::"), else of the
+	 *            name=systemd line, else of the first line
+	 */
+	const char *cmdline;
+	uint32_t cmdline_len;
+	const char *exe;
+	const char *cgroup;
+	uint32_t ruid, euid, rgid, egid; /* with GRAPH_PROC_HAS_CRED */
+	uint64_t cap_eff;
+	uint8_t no_new_privs;
+	uint8_t seccomp;          /* 0 off, 1 strict, 2 filter */
+	uint32_t loginuid;        /* with GRAPH_PROC_HAS_LOGIN; */
+	uint32_t sessionid;       /* (uint32_t)-1: none */
+	uint32_t workload;        /* graph.workloads index, or GRAPH_NONE
+				     (GRAPH_HAVE_WORKLOADS) */
 };
 
-/* A namespace file descriptor held open by a process. */
+enum graph_fd_kind {
+	GRAPH_FD_NSFS,    /* an open namespace file */
+	GRAPH_FD_SOCKET,  /* a socket of network namespace ns, which is not
+			     its holder's own (SIOCGSKNS on a pidfd_getfd()
+			     copy); one pin per holder and namespace, the
+			     lowest fd number (GRAPH_HAVE_SOCKETS) */
+};
+
+/* A namespace held open by a process's file descriptor. */
 struct graph_fd {
 	int32_t fd;
 	uint32_t ns;
+	uint8_t kind;     /* enum graph_fd_kind */
 };
 
 /*
@@ -174,7 +285,14 @@ struct graph_gap {
 #define GRAPH_HAVE_PARENTS 0x040u /* NS_GET_PARENT for PID/user namespaces */
 #define GRAPH_HAVE_STAT    0x080u /* ppid, uid, start time */
 #define GRAPH_HAVE_ALL_PROCS 0x100u /* the whole /proc listing was scanned */
-#define GRAPH_HAVE_EVERYTHING 0x1ffu
+#define GRAPH_HAVE_IDENTITY 0x200u /* cmdline, exe, cgroup, credentials, login */
+#define GRAPH_HAVE_WORKLOADS 0x400u /* graph.workloads, graph_proc.workload */
+#define GRAPH_HAVE_NSFACTS 0x800u /* hostnames, setgroups, time offsets,
+				     NETNSIDs, interfaces */
+#define GRAPH_HAVE_SOCKETS 0x1000u /* socket pins (GRAPH_FD_SOCKET) */
+#define GRAPH_HAVE_EVERYTHING 0x1fffu
+/* What snapshots recorded before workloads existed could hold. */
+#define GRAPH_HAVE_V1 0x1ffu
 
 struct graph_meta {
 	int64_t start_ns;        /* CLOCK_REALTIME when capture began */
@@ -199,6 +317,8 @@ struct graph {
 	struct graph_fd *fds;      size_t nfds, cap_fds;
 	struct graph_mount *mounts; size_t nmounts, cap_mounts;
 	struct graph_gap *gaps;    size_t ngaps, cap_gaps;
+	struct graph_iface *ifaces; size_t nifaces, cap_ifaces;
+	struct graph_workload *workloads; size_t nworkloads, cap_workloads;
 	/* private */
 	uint32_t *ns_hash;  size_t ns_hash_cap;  /* open addressing on key */
 	struct graph_arena *arena;
@@ -227,6 +347,15 @@ struct graph_proc *graph_proc_append(struct graph *g, int32_t pid);
 struct graph_task *graph_task_append(struct graph *g, int32_t tid);
 struct graph_fd *graph_fd_append(struct graph *g);
 struct graph_mount *graph_mount_append(struct graph *g);
+struct graph_iface *graph_iface_append(struct graph *g);
+/* The workload with RUNTIME and ID, appending a blank one (kind
+ * GRAPH_WL_CGROUP, other strings NULL) when absent; GRAPH_NONE on ENOMEM.
+ * Linear: a graph holds tens of workloads, not thousands. */
+uint32_t graph_workload_add(struct graph *g, const char *runtime,
+			    const char *id, bool *added);
+/* Put the workloads in (runtime, id) order, as graph_check() requires,
+ * and renumber graph_proc.workload.  0 or -ENOMEM. */
+int graph_workloads_sort(struct graph *g);
 int graph_gap_add(struct graph *g, int32_t pid, int32_t tid, int err,
 		  const char *what);
 

@@ -587,7 +587,10 @@ static int resolve_ref(const struct graph *g, bool has, struct ns_key key,
 static int dec_proc(struct graph *g, const struct codec_rec *rec, bool layout)
 {
 	struct dec d;
-	struct graph_proc p = { 0 };
+	struct graph_proc p = {
+		.loginuid = UINT32_MAX, .sessionid = UINT32_MAX,
+		.workload = GRAPH_NONE,
+	};
 	struct graph_links blank = blank_links();
 	size_t idx, n;
 

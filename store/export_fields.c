@@ -30,14 +30,16 @@ const char *const xp_type_names[NS_NTYPES] = {
 /* Bit i of graph_meta.collected; the reader relies on this order. */
 static const char *const collected_names[] = {
 	"tasks", "pins", "maps", "comm", "nstgid", "owners", "parents",
-	"stat", "all_procs",
+	"stat", "all_procs", "identity", "workloads", "nsfacts", "sockets",
 };
 _Static_assert(GRAPH_HAVE_TASKS == 1u << 0 && GRAPH_HAVE_PINS == 1u << 1 &&
 	       GRAPH_HAVE_MAPS == 1u << 2 && GRAPH_HAVE_COMM == 1u << 3 &&
 	       GRAPH_HAVE_NSTGID == 1u << 4 && GRAPH_HAVE_OWNERS == 1u << 5 &&
 	       GRAPH_HAVE_PARENTS == 1u << 6 && GRAPH_HAVE_STAT == 1u << 7 &&
 	       GRAPH_HAVE_ALL_PROCS == 1u << 8 &&
-	       GRAPH_HAVE_EVERYTHING == (1u << 9) - 1,
+	       GRAPH_HAVE_IDENTITY == 1u << 9 && GRAPH_HAVE_WORKLOADS == 1u << 10 &&
+	       GRAPH_HAVE_NSFACTS == 1u << 11 && GRAPH_HAVE_SOCKETS == 1u << 12 &&
+	       GRAPH_HAVE_EVERYTHING == (1u << 13) - 1,
 	       "collected_names[] follows the GRAPH_HAVE_* bits");
 
 static const char *const ns_flag_names[] = { "id", "creator" };

@@ -849,6 +849,10 @@ static void commit_proc(struct rd *r, void *rec, const struct jspan *vals)
 	struct graph_proc p = *(struct graph_proc *)rec;
 	struct graph *g = r->g;
 
+	/* Not carried by the document (yet): what the model says is none. */
+	p.workload = GRAPH_NONE;
+	p.loginuid = p.sessionid = UINT32_MAX;
+
 	if (!room(r, g->nprocs, "processes"))
 		return;
 	struct graph_proc *np = graph_proc_append(g, p.pid);
