@@ -2,9 +2,11 @@
  * codec.c — a graph as records and back (see codec.h); the primitives are
  * codec_prim.c's, the header, lists and hashes codec_header.c's.
  *
- * Record layouts, version 1 (the meta record: 2).  uv = LEB128, sv =
- * zigzag LEB128, str = uv(len + 1) then the bytes, 0 for NULL; ref = a
- * namespace reference: u8 0 for GRAPH_NONE, or u8 1, uv dev, uv inode.
+ * Record layouts, version 1 (the meta record: 2) and, for graphs with the
+ * workload facts (codec_graph_v1() false), version 2 (the meta record: 3).
+ * uv = LEB128, sv = zigzag LEB128, str = uv(len + 1) then the bytes, 0 for
+ * NULL; ref = a namespace reference: u8 0 for GRAPH_NONE, or u8 1, uv dev,
+ * uv inode.
  *
  *   every record  u8 kind, u8 version
  *   'G' meta v2   str hostname, str kernel, str boot_id, uv collected,
@@ -14,19 +16,33 @@
  *                 codec_meta_whole()) sv start_ns, sv end_ns, then the
  *                 three strings of v2, sv capturer_pid, then the rest
  *                 of v2
+ *   'G' meta v3   v2, then uv nworkloads, nworkloads x (u8 kind,
+ *                 str runtime, str id, str name, str pod, str cgroup) in
+ *                 strictly ascending (runtime, id) order
  *   'N' namespace uv dev, uv inode, u8 type, u8 flags, ref owner,
  *                 sv owner_err, ref parent, sv parent_err, uv creator_uid,
  *                 uv kernel_id, str uid_map, str gid_map
+ *   'N' v2        v1, then str hostname, str domainname, u8 setgroups,
+ *                 str timens_offsets, sv nsid, uv nifaces, nifaces x
+ *                 (sv ifindex, uv flags, u8 operstate, str name, str mac,
+ *                 str addrs): a network namespace holds its interfaces
  *   'P' process   sv pid, uv flags, sv ppid, uv uid, uv start_time,
  *                 str comm, str nstgid, sv status_err, links(base: blank),
- *                 sv task_err, sv fd_err,
+ *                 sv task_err, sv fd_err, [v2: identity],
  *                 uv ntasks, ntasks x (sv tid, str comm, links(base: the
- *                 process's links)), uv nfds, nfds x (sv fd, ref ns)
+ *                 process's links)), uv nfds, nfds x (sv fd, ref ns,
+ *                 [v2: u8 kind])
+ *   identity      str cmdline (cmdline_len bytes, inner NULs kept),
+ *                 str exe, str cgroup, uv ruid, uv euid, uv rgid, uv egid,
+ *                 uv cap_eff, u8 no_new_privs, u8 seccomp, uv loginuid,
+ *                 uv sessionid, str runtime of its workload (NULL: none)
+ *                 and, when there is one, str id
  *   'M' mounts    ref mntns, uv n (>= 1), n x (ref ns, sv open_err, sv list_err,
  *                 str path)
  *   'Y' layout    uv nprocs, nprocs x (uv first_task, uv ntasks,
  *                 uv first_fd, uv nfds), uv ntasks, tasks as in 'P' but
- *                 links against a blank base, uv nfds, fds as in 'P'
+ *                 links against a blank base, uv nfds, fds as in 'P' (v2:
+ *                 with their kind)
  *   'L' list      uv n, n x 16-byte hash
  *   'H' header    see codec_encode_header()
  *
@@ -34,6 +50,12 @@
  * t, bit 8 pid_for_children, bit 9 time_for_children), then for every
  * other slot its ref (and for types, sv err).  Threads nearly always share
  * their leader's namespaces, so a thread costs a few bytes, not ~80.
+ *
+ * A process names its workload by (runtime, id), the workloads' key, never
+ * by its index in graph.workloads: a workload that comes or goes shifts
+ * the indexes, and every process record would change with them.  The
+ * workloads themselves live in the meta record, which changes only when
+ * one of them does.  Interfaces live in their namespace's record.
  */
 #include "codec.h"
 
@@ -50,6 +72,7 @@
 struct enc {
 	struct codec_buf *b;
 	const struct graph *g;
+	uint8_t rv;     /* CODEC_VERSION or CODEC_VERSION_FACTS */
 };
 
 /* IDX is GRAPH_NONE or in range: graph_check() vouched for it. */
@@ -117,6 +140,8 @@ static void put_fd(struct enc *e, const struct graph_fd *f)
 {
 	codec_put_sv(e->b, f->fd);
 	put_ref(e, f->ns);
+	if (e->rv >= CODEC_VERSION_FACTS)
+		codec_put_u8(e->b, f->kind);
 }
 
 /* Without the capture: that goes into the header (codec_snapshot). */
@@ -126,7 +151,8 @@ static void put_meta(struct enc *e)
 	const struct graph_meta *m = &g->meta;
 
 	codec_put_u8(e->b, CODEC_META);
-	codec_put_u8(e->b, CODEC_META_VERSION);
+	codec_put_u8(e->b, e->rv >= CODEC_VERSION_FACTS ? CODEC_META_FACTS
+							 : CODEC_META_VERSION);
 	codec_put_str(e->b, m->hostname);
 	codec_put_str(e->b, m->kernel);
 	codec_put_str(e->b, m->boot_id);
@@ -141,11 +167,23 @@ static void put_meta(struct enc *e)
 		codec_put_sv(e->b, gap->err);
 		codec_put_str(e->b, gap->what);
 	}
+	if (e->rv < CODEC_VERSION_FACTS)
+		return;
+	codec_put_uv(e->b, g->nworkloads);
+	for (size_t i = 0; i < g->nworkloads; i++) {
+		const struct graph_workload *w = &g->workloads[i];
+		codec_put_u8(e->b, w->kind);
+		codec_put_str(e->b, w->runtime);
+		codec_put_str(e->b, w->id);
+		codec_put_str(e->b, w->name);
+		codec_put_str(e->b, w->pod);
+		codec_put_str(e->b, w->cgroup);
+	}
 }
 
 static void put_ns(struct enc *e, const struct graph_ns *ns)
 {
-	codec_put_head(e->b, CODEC_NS);
+	codec_put_head_v(e->b, CODEC_NS, e->rv);
 	codec_put_uv(e->b, ns->key.dev);
 	codec_put_uv(e->b, ns->key.ino);
 	codec_put_u8(e->b, ns->type);
@@ -158,6 +196,46 @@ static void put_ns(struct enc *e, const struct graph_ns *ns)
 	codec_put_uv(e->b, ns->kernel_id);
 	codec_put_str(e->b, ns->uid_map);
 	codec_put_str(e->b, ns->gid_map);
+	if (e->rv < CODEC_VERSION_FACTS)
+		return;
+	codec_put_str(e->b, ns->hostname);
+	codec_put_str(e->b, ns->domainname);
+	codec_put_u8(e->b, ns->setgroups);
+	codec_put_str(e->b, ns->timens_offsets);
+	codec_put_sv(e->b, ns->nsid);
+	codec_put_uv(e->b, ns->nifaces);
+	for (uint32_t k = 0; k < ns->nifaces; k++) {
+		const struct graph_iface *f = &e->g->ifaces[ns->first_iface + k];
+		codec_put_sv(e->b, f->ifindex);
+		codec_put_uv(e->b, f->flags);
+		codec_put_u8(e->b, f->operstate);
+		codec_put_str(e->b, f->name);
+		codec_put_str(e->b, f->mac);
+		codec_put_str(e->b, f->addrs);
+	}
+}
+
+static void put_identity(struct enc *e, const struct graph_proc *p)
+{
+	codec_put_strn(e->b, p->cmdline, p->cmdline_len);
+	codec_put_str(e->b, p->exe);
+	codec_put_str(e->b, p->cgroup);
+	codec_put_uv(e->b, p->ruid);
+	codec_put_uv(e->b, p->euid);
+	codec_put_uv(e->b, p->rgid);
+	codec_put_uv(e->b, p->egid);
+	codec_put_uv(e->b, p->cap_eff);
+	codec_put_u8(e->b, p->no_new_privs);
+	codec_put_u8(e->b, p->seccomp);
+	codec_put_uv(e->b, p->loginuid);
+	codec_put_uv(e->b, p->sessionid);
+	if (p->workload == GRAPH_NONE) {
+		codec_put_str(e->b, NULL);
+		return;
+	}
+	/* graph_check(): runtime and id are there. */
+	codec_put_str(e->b, e->g->workloads[p->workload].runtime);
+	codec_put_str(e->b, e->g->workloads[p->workload].id);
 }
 
 /* SLICES: the process's threads and fds go in its record (canonical
@@ -167,7 +245,7 @@ static void put_proc(struct enc *e, const struct graph_proc *p, bool slices)
 	const struct graph *g = e->g;
 	struct graph_links blank = blank_links();
 
-	codec_put_head(e->b, CODEC_PROC);
+	codec_put_head_v(e->b, CODEC_PROC, e->rv);
 	codec_put_sv(e->b, p->pid);
 	codec_put_uv(e->b, p->flags);
 	codec_put_sv(e->b, p->ppid);
@@ -179,6 +257,8 @@ static void put_proc(struct enc *e, const struct graph_proc *p, bool slices)
 	put_links(e, &p->links, &blank);
 	codec_put_sv(e->b, p->task_err);
 	codec_put_sv(e->b, p->fd_err);
+	if (e->rv >= CODEC_VERSION_FACTS)
+		put_identity(e, p);
 	if (!slices) {
 		codec_put_uv(e->b, 0);
 		codec_put_uv(e->b, 0);
@@ -197,7 +277,7 @@ static void put_layout(struct enc *e)
 	const struct graph *g = e->g;
 	struct graph_links blank = blank_links();
 
-	codec_put_head(e->b, CODEC_LAYOUT);
+	codec_put_head_v(e->b, CODEC_LAYOUT, e->rv);
 	codec_put_uv(e->b, g->nprocs);
 	for (size_t i = 0; i < g->nprocs; i++) {
 		const struct graph_proc *p = &g->procs[i];
@@ -279,6 +359,51 @@ static struct codec_capture capture_of(const struct graph_meta *m)
 	};
 }
 
+static bool ns_v1(const struct graph_ns *ns)
+{
+	return !(ns->flags & ~(GRAPH_NS_HAS_ID | GRAPH_NS_HAS_CREATOR)) &&
+	       !ns->hostname && !ns->domainname && !ns->setgroups &&
+	       !ns->timens_offsets && !ns->nsid && !ns->nifaces;
+}
+
+static bool proc_v1(const struct graph_proc *p)
+{
+	return !(p->flags & ~GRAPH_PROC_LISTED) && !p->cmdline &&
+	       !p->cmdline_len && !p->exe && !p->cgroup && !p->ruid &&
+	       !p->euid && !p->rgid && !p->egid && !p->cap_eff &&
+	       !p->no_new_privs && !p->seccomp && p->loginuid == UINT32_MAX &&
+	       p->sessionid == UINT32_MAX && p->workload == GRAPH_NONE;
+}
+
+bool codec_graph_v1(const struct graph *g)
+{
+	if ((g->meta.collected & ~GRAPH_HAVE_V1) || g->nifaces || g->nworkloads)
+		return false;
+	for (size_t i = 0; i < g->nns; i++)
+		if (!ns_v1(&g->ns[i]))
+			return false;
+	for (size_t i = 0; i < g->nprocs; i++)
+		if (!proc_v1(&g->procs[i]))
+			return false;
+	for (size_t i = 0; i < g->nfds; i++)
+		if (g->fds[i].kind != GRAPH_FD_NSFS)
+			return false;
+	return true;
+}
+
+/* What the records cannot say: a command line's length without its bytes
+ * or past the model's bound.  graph_check() vouches for the rest. */
+static bool cmdlines_fit(const struct graph *g)
+{
+	for (size_t i = 0; i < g->nprocs; i++) {
+		const struct graph_proc *p = &g->procs[i];
+		if ((!p->cmdline && p->cmdline_len) ||
+		    p->cmdline_len > GRAPH_CMDLINE_MAX)
+			return false;
+	}
+	return true;
+}
+
 int codec_encode_graph(const struct graph *g, struct codec_snapshot *out)
 {
 	struct codec_buf b;
@@ -290,8 +415,9 @@ int codec_encode_graph(const struct graph *g, struct codec_snapshot *out)
 
 	*out = (struct codec_snapshot){ 0 };
 	/* A record the decoder would refuse is never written. */
-	if (graph_check(g, NULL, 0))
+	if (graph_check(g, NULL, 0) || !cmdlines_fit(g))
 		return -EINVAL;
+	e.rv = codec_graph_v1(g) ? CODEC_VERSION : CODEC_VERSION_FACTS;
 	canonical = layout_canonical(g);
 	nruns = count_runs(g);
 	codec_buf_init(&b);
@@ -375,6 +501,7 @@ struct dec {
 	struct codec_rd r;
 	struct graph *g;
 	int nomem;
+	uint8_t rv;     /* the records' version, as the meta record says */
 };
 
 static void dec_init(struct dec *d, struct graph *g, const struct codec_rec *rec)
@@ -474,6 +601,8 @@ static void get_fd(struct dec *d)
 {
 	int32_t fd = codec_get_i32(&d->r);
 	uint32_t ns = get_ref(d);
+	uint8_t kind = d->rv >= CODEC_VERSION_FACTS ? codec_get_u8(&d->r)
+						    : GRAPH_FD_NSFS;
 
 	if (d->r.err || d->nomem)
 		return;
@@ -484,11 +613,80 @@ static void get_fd(struct dec *d)
 	}
 	f->fd = fd;
 	f->ns = ns;
+	f->kind = kind;
 }
 
-/* Version 2 takes its capture from CAP, version 1 holds its own. */
+/* (runtime, id) of a workload against RT[0..rn) and ID[0..idn), as
+ * graph_workloads_sort() orders them; the spans hold no NUL. */
+static int span_cmp(const char *s, const char *p, size_t n)
+{
+	int c = strncmp(s, p, n);
+	return c ? c : s[n] != '\0';
+}
+
+static int workload_key_cmp(const struct graph_workload *w, const char *rt,
+			    size_t rn, const char *id, size_t idn)
+{
+	int c = span_cmp(w->runtime, rt, rn);
+	return c ? c : span_cmp(w->id, id, idn);
+}
+
+/* The workload named by (runtime, id): the table is sorted (dec_meta()
+ * made sure), so a hostile record costs a binary search, not a scan. */
+static uint32_t find_workload(const struct graph *g, const char *rt,
+			      size_t rn, const char *id, size_t idn)
+{
+	size_t lo = 0, hi = g->nworkloads;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = workload_key_cmp(&g->workloads[mid], rt, rn, id, idn);
+		if (!c)
+			return (uint32_t)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return GRAPH_NONE;
+}
+
+/* The workloads of a version 3 meta record, in strictly ascending
+ * (runtime, id) order: that makes them unique and searchable. */
+static void get_workloads(struct dec *d)
+{
+	struct graph *g = d->g;
+	/* kind and five strings: at least 6 bytes each. */
+	size_t n = codec_get_count(&d->r, 6);
+
+	if (n && (g->workloads = calloc(n, sizeof(*g->workloads))) == NULL) {
+		d->nomem = -ENOMEM;
+		return;
+	}
+	g->cap_workloads = n;
+	for (size_t i = 0; i < n && !d->r.err && !d->nomem; i++) {
+		struct graph_workload *w = &g->workloads[i];
+		w->kind = codec_get_u8(&d->r);
+		w->runtime = get_gstr(d);
+		w->id = get_gstr(d);
+		w->name = get_gstr(d);
+		w->pod = get_gstr(d);
+		w->cgroup = get_gstr(d);
+		if (d->r.err || d->nomem)
+			break;
+		g->nworkloads = i + 1;
+		if (!w->runtime || !w->id ||
+		    (i && workload_key_cmp(&g->workloads[i - 1], w->runtime,
+					   strlen(w->runtime), w->id,
+					   strlen(w->id)) >= 0))
+			codec_rd_fail(&d->r);
+	}
+}
+
+/* Versions 2 and 3 take their capture from CAP, version 1 holds its own.
+ * *RV: the version of the other records. */
 static int dec_meta(struct graph *g, const struct codec_rec *rec,
-		    const struct codec_capture *cap)
+		    const struct codec_capture *cap, uint8_t *rv)
 {
 	struct dec d;
 	struct graph_meta *m = &g->meta;
@@ -498,8 +696,9 @@ static int dec_meta(struct graph *g, const struct codec_rec *rec,
 	if (codec_get_u8(&d.r) != CODEC_META)
 		codec_rd_fail(&d.r);
 	version = codec_get_u8(&d.r);
-	if (version != 1 && version != CODEC_META_VERSION)
+	if (version < 1 || version > CODEC_META_FACTS)
 		codec_rd_fail(&d.r);
+	*rv = version == CODEC_META_FACTS ? CODEC_VERSION_FACTS : CODEC_VERSION;
 	if (version == 1) {
 		m->start_ns = codec_get_sv(&d.r, INT64_MIN, INT64_MAX);
 		m->end_ns = codec_get_sv(&d.r, INT64_MIN, INT64_MAX);
@@ -531,6 +730,8 @@ static int dec_meta(struct graph *g, const struct codec_rec *rec,
 		}
 		g->gaps[g->ngaps - 1].what = what;
 	}
+	if (version == CODEC_META_FACTS)
+		get_workloads(&d);
 	return dec_end(&d);
 }
 
@@ -540,15 +741,52 @@ struct ns_refs {
 	struct ns_key owner, parent;
 };
 
+/* A v2 namespace record's facts and interfaces, the interfaces appended
+ * for namespace IDX (the next one). */
+static void get_ns_facts(struct dec *d, struct graph_ns *ns, uint32_t idx)
+{
+	struct graph *g = d->g;
+
+	ns->hostname = get_gstr(d);
+	ns->domainname = get_gstr(d);
+	ns->setgroups = codec_get_u8(&d->r);
+	ns->timens_offsets = get_gstr(d);
+	ns->nsid = codec_get_i32(&d->r);
+	ns->first_iface = (uint32_t)g->nifaces;
+	/* Six fields of at least one byte each. */
+	size_t n = codec_get_count(&d->r, 6);
+	if (n >= GRAPH_NONE - g->nifaces)
+		codec_rd_fail(&d->r);
+	for (size_t k = 0; k < n && !d->r.err && !d->nomem; k++) {
+		struct graph_iface f = { .ns = idx };
+		f.ifindex = codec_get_i32(&d->r);
+		f.flags = codec_get_u32(&d->r);
+		f.operstate = codec_get_u8(&d->r);
+		f.name = get_gstr(d);
+		f.mac = get_gstr(d);
+		f.addrs = get_gstr(d);
+		if (d->r.err || d->nomem)
+			break;
+		struct graph_iface *nf = graph_iface_append(g);
+		if (!nf) {
+			d->nomem = -ENOMEM;
+			break;
+		}
+		*nf = f;
+	}
+	ns->nifaces = (uint32_t)(g->nifaces - ns->first_iface);
+}
+
 static int dec_ns(struct graph *g, const struct codec_rec *rec,
-		  struct ns_refs *refs)
+		  struct ns_refs *refs, uint8_t rv)
 {
 	struct dec d;
 	struct graph_ns ns = { 0 };
 	bool added;
 
 	dec_init(&d, g, rec);
-	codec_get_head(&d.r, CODEC_NS);
+	if (codec_get_head_v(&d.r, CODEC_NS, CODEC_VERSION_FACTS) != rv)
+		codec_rd_fail(&d.r);
 	ns.key.dev = codec_get_uv(&d.r, UINT64_MAX);
 	ns.key.ino = codec_get_uv(&d.r, UINT64_MAX);
 	ns.type = codec_get_u8(&d.r);
@@ -563,6 +801,9 @@ static int dec_ns(struct graph *g, const struct codec_rec *rec,
 	ns.kernel_id = codec_get_uv(&d.r, UINT64_MAX);
 	ns.uid_map = get_gstr(&d);
 	ns.gid_map = get_gstr(&d);
+	ns.first_iface = (uint32_t)g->nifaces;
+	if (rv >= CODEC_VERSION_FACTS)
+		get_ns_facts(&d, &ns, (uint32_t)g->nns);
 	int ret = dec_end(&d);
 	if (ret)
 		return ret;
@@ -584,7 +825,44 @@ static int resolve_ref(const struct graph *g, bool has, struct ns_key key,
 	return has && *idx == GRAPH_NONE ? -EBADMSG : 0;
 }
 
-static int dec_proc(struct graph *g, const struct codec_rec *rec, bool layout)
+/* A v2 process record's identity. */
+static void get_identity(struct dec *d, struct graph_proc *p)
+{
+	size_t len, rn, idn;
+	const uint8_t *cmd = codec_get_blob(&d->r, &len, GRAPH_CMDLINE_MAX);
+
+	if (cmd) {
+		p->cmdline = graph_strndup(d->g, (const char *)cmd, len);
+		p->cmdline_len = (uint32_t)len;
+		if (!p->cmdline)
+			d->nomem = -ENOMEM;
+	}
+	p->exe = get_gstr(d);
+	p->cgroup = get_gstr(d);
+	p->ruid = codec_get_u32(&d->r);
+	p->euid = codec_get_u32(&d->r);
+	p->rgid = codec_get_u32(&d->r);
+	p->egid = codec_get_u32(&d->r);
+	p->cap_eff = codec_get_uv(&d->r, UINT64_MAX);
+	p->no_new_privs = codec_get_u8(&d->r);
+	p->seccomp = codec_get_u8(&d->r);
+	p->loginuid = codec_get_u32(&d->r);
+	p->sessionid = codec_get_u32(&d->r);
+	const char *rt = codec_get_str(&d->r, &rn);
+	if (!rt || d->r.err)
+		return;
+	const char *id = codec_get_str(&d->r, &idn);
+	if (!id)
+		codec_rd_fail(&d->r);
+	if (d->r.err)
+		return;
+	p->workload = find_workload(d->g, rt, rn, id, idn);
+	if (p->workload == GRAPH_NONE)
+		codec_rd_fail(&d->r);
+}
+
+static int dec_proc(struct graph *g, const struct codec_rec *rec, bool layout,
+		    uint8_t rv)
 {
 	struct dec d;
 	struct graph_proc p = {
@@ -595,7 +873,9 @@ static int dec_proc(struct graph *g, const struct codec_rec *rec, bool layout)
 	size_t idx, n;
 
 	dec_init(&d, g, rec);
-	codec_get_head(&d.r, CODEC_PROC);
+	d.rv = rv;
+	if (codec_get_head_v(&d.r, CODEC_PROC, CODEC_VERSION_FACTS) != rv)
+		codec_rd_fail(&d.r);
 	p.pid = codec_get_i32(&d.r);
 	p.flags = codec_get_u32(&d.r);
 	p.ppid = codec_get_i32(&d.r);
@@ -607,6 +887,8 @@ static int dec_proc(struct graph *g, const struct codec_rec *rec, bool layout)
 	get_links(&d, &p.links, &blank);
 	p.task_err = codec_get_i32(&d.r);
 	p.fd_err = codec_get_i32(&d.r);
+	if (rv >= CODEC_VERSION_FACTS)
+		get_identity(&d, &p);
 	if (d.r.err || d.nomem)
 		return dec_end(&d);
 
@@ -625,7 +907,7 @@ static int dec_proc(struct graph *g, const struct codec_rec *rec, bool layout)
 		get_task(&d, &p.links);
 	p.ntasks = (uint32_t)(g->ntasks - p.first_task);
 
-	n = codec_get_count(&d.r, 2);
+	n = codec_get_count(&d.r, 2 + (rv >= CODEC_VERSION_FACTS));
 	if (layout && n)
 		codec_rd_fail(&d.r);
 	for (size_t k = 0; k < n && !d.r.err && !d.nomem; k++)
@@ -641,14 +923,16 @@ static bool slice_ok(uint32_t first, uint32_t n, size_t total)
 	return (uint64_t)first + n <= total;
 }
 
-static int dec_layout(struct graph *g, const struct codec_rec *rec)
+static int dec_layout(struct graph *g, const struct codec_rec *rec, uint8_t rv)
 {
 	struct dec d;
 	struct graph_links blank = blank_links();
 	size_t n;
 
 	dec_init(&d, g, rec);
-	codec_get_head(&d.r, CODEC_LAYOUT);
+	d.rv = rv;
+	if (codec_get_head_v(&d.r, CODEC_LAYOUT, CODEC_VERSION_FACTS) != rv)
+		codec_rd_fail(&d.r);
 	n = codec_get_count(&d.r, 4);
 	if (n != g->nprocs)
 		codec_rd_fail(&d.r);
@@ -662,7 +946,7 @@ static int dec_layout(struct graph *g, const struct codec_rec *rec)
 	n = codec_get_count(&d.r, 3);
 	for (size_t k = 0; k < n && !d.r.err && !d.nomem; k++)
 		get_task(&d, &blank);
-	n = codec_get_count(&d.r, 2);
+	n = codec_get_count(&d.r, 2 + (rv >= CODEC_VERSION_FACTS));
 	for (size_t k = 0; k < n && !d.r.err && !d.nomem; k++)
 		get_fd(&d);
 
@@ -718,6 +1002,7 @@ int codec_decode_graph(const struct codec_snapshot *s, struct graph **out)
 	struct graph *g;
 	struct ns_refs *refs = NULL;
 	bool layout = s->layout.len > 0;
+	uint8_t rv = 0;
 	int ret;
 
 	*out = NULL;
@@ -732,9 +1017,9 @@ int codec_decode_graph(const struct codec_snapshot *s, struct graph **out)
 		goto fail;
 	}
 
-	ret = dec_meta(g, &s->meta, &s->capture);
+	ret = dec_meta(g, &s->meta, &s->capture, &rv);
 	for (size_t i = 0; !ret && i < s->nns; i++)
-		ret = dec_ns(g, &s->ns[i], &refs[i]);
+		ret = dec_ns(g, &s->ns[i], &refs[i], rv);
 	for (size_t i = 0; !ret && i < s->nns; i++) {
 		ret = resolve_ref(g, refs[i].has_owner, refs[i].owner,
 				  &g->ns[i].owner);
@@ -743,15 +1028,20 @@ int codec_decode_graph(const struct codec_snapshot *s, struct graph **out)
 					  &g->ns[i].parent);
 	}
 	for (size_t i = 0; !ret && i < s->nprocs; i++)
-		ret = dec_proc(g, &s->procs[i], layout);
+		ret = dec_proc(g, &s->procs[i], layout, rv);
 	if (!ret && layout)
-		ret = dec_layout(g, &s->layout);
+		ret = dec_layout(g, &s->layout, rv);
 	for (size_t i = 0; !ret && i < s->nmounts; i++)
 		ret = dec_mounts(g, &s->mounts[i], i == 0,
 				 i ? g->mounts[g->nmounts - 1].mntns : 0);
 	/* Each record may be sound while the whole is not (a cycle of
 	 * owners across records, a chain deeper than the kernel nests). */
 	if (!ret && graph_check(g, NULL, 0))
+		ret = -EBADMSG;
+	/* The version is the graph's: old records decode into a graph that
+	 * claims only what they could hold (GRAPH_HAVE_V1), and a graph
+	 * that holds only that is written in the old records, never new. */
+	if (!ret && codec_graph_v1(g) != (rv == CODEC_VERSION))
 		ret = -EBADMSG;
 	if (ret)
 		goto fail;
@@ -770,7 +1060,7 @@ int codec_ns_key(const void *p, size_t n, struct ns_key *key)
 	struct codec_rd r;
 
 	codec_rd_init(&r, p, n);
-	codec_get_head(&r, CODEC_NS);
+	(void)codec_get_head_v(&r, CODEC_NS, CODEC_VERSION_FACTS);
 	key->dev = codec_get_uv(&r, UINT64_MAX);
 	key->ino = codec_get_uv(&r, UINT64_MAX);
 	return r.err ? -EBADMSG : 0;
@@ -783,7 +1073,7 @@ int codec_ns_brief(const void *p, size_t n, struct graph_ns *ns)
 
 	*ns = (struct graph_ns){ .owner = GRAPH_NONE, .parent = GRAPH_NONE };
 	codec_rd_init(&r, p, n);
-	codec_get_head(&r, CODEC_NS);
+	(void)codec_get_head_v(&r, CODEC_NS, CODEC_VERSION_FACTS);
 	ns->key.dev = codec_get_uv(&r, UINT64_MAX);
 	ns->key.ino = codec_get_uv(&r, UINT64_MAX);
 	ns->type = codec_get_u8(&r);
@@ -812,7 +1102,8 @@ int codec_meta_whole(const struct codec_rec *meta,
 		codec_put_bytes(out, meta->data, meta->len);
 		return out->err;
 	}
-	if (version != CODEC_META_VERSION || r.err)
+	if ((version != CODEC_META_VERSION && version != CODEC_META_FACTS) ||
+	    r.err)
 		return -EBADMSG;
 	/* The strings stay as they are; the capture goes around them. */
 	strs = r.p;
@@ -821,7 +1112,10 @@ int codec_meta_whole(const struct codec_rec *meta,
 	if (r.err)
 		return -EBADMSG;
 	codec_put_u8(out, CODEC_META);
-	codec_put_u8(out, 1);
+	/* Version 2 stands for the version 1 layout; version 3, never stored
+	 * whole, for the same with its workloads, marked apart. */
+	codec_put_u8(out, version == CODEC_META_FACTS ? CODEC_META_WHOLE_FACTS
+						      : 1);
 	codec_put_sv(out, cap->start_ns);
 	codec_put_sv(out, cap->end_ns);
 	codec_put_bytes(out, strs, (size_t)(r.p - strs));

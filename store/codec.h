@@ -15,8 +15,11 @@
  *     with every capture (its times and the capturer's PID: the capture,
  *     which the snapshot header carries), so that a snapshot of an
  *     unchanged system writes no new record;
- *   - one record per namespace ('N'), in graph order;
- *   - one record per process ('P') holding its threads and fds;
+ *     and, in version 3, the workloads (graph.workloads);
+ *   - one record per namespace ('N'), in graph order, holding a network
+ *     namespace's interfaces;
+ *   - one record per process ('P') holding its threads and fds, naming
+ *     its workload by (runtime, id);
  *   - one record per run of bind mounts of one mount namespace ('M');
  *   - a layout record ('Y') only when the task/fd slices of the processes
  *     are not the canonical back-to-back layout that capture produces.
@@ -41,11 +44,21 @@
 
 #include "graph.h"
 
-/* The version of every record layout but the meta record's. */
+/* The version of every record layout but the meta record's, for a graph
+ * of the facts snapshots held before workloads (codec_graph_v1()). */
 #define CODEC_VERSION 1
+/* Namespace, process and layout records of any other graph: the same with
+ * the workload facts (see codec.c).  Mount runs stay version 1. */
+#define CODEC_VERSION_FACTS 2
 /* The meta record without the capture; version 1 held it, and is still
  * read (see codec_meta_hash()). */
 #define CODEC_META_VERSION 2
+/* The meta record of a graph with the workload facts: version 2 and the
+ * workloads.  The meta record's version says which the other records are:
+ * 1 and 2 go with CODEC_VERSION, 3 with CODEC_VERSION_FACTS. */
+#define CODEC_META_FACTS 3
+/* The version byte of a version 3 meta record made whole (hashed only). */
+#define CODEC_META_WHOLE_FACTS 0x83
 
 enum codec_kind {
 	CODEC_META = 'G',
@@ -108,6 +121,15 @@ void codec_put_strn(struct codec_buf *b, const char *s, size_t len);
  * on anything else. */
 void codec_put_head(struct codec_buf *b, enum codec_kind kind);
 void codec_get_head(struct codec_rd *r, enum codec_kind kind);
+/* The same with VERSION; the reader accepts 1 to MAX and returns it (0
+ * when it failed). */
+void codec_put_head_v(struct codec_buf *b, enum codec_kind kind,
+		      uint8_t version);
+uint8_t codec_get_head_v(struct codec_rd *r, enum codec_kind kind,
+			 uint8_t max);
+/* Bytes as a string is laid out, inner NULs allowed (a command line), at
+ * most MAX of them: NULL with *len 0 for an absent one. */
+const uint8_t *codec_get_blob(struct codec_rd *r, size_t *len, size_t max);
 
 void codec_be64_write(uint8_t out[8], uint64_t v);
 uint64_t codec_be64_read(const uint8_t in[8]);
@@ -150,6 +172,18 @@ struct codec_snapshot {
  * range, two namespaces with one key, a cycle of owners...), -ENOMEM.
  */
 int codec_encode_graph(const struct graph *g, struct codec_snapshot *out);
+
+/*
+ * Whether G holds only what snapshots could before the workload facts:
+ * no GRAPH_HAVE_* bit beyond GRAPH_HAVE_V1, no flag beyond those of then,
+ * every new field blank (NULL, 0, loginuid and sessionid UINT32_MAX,
+ * workload GRAPH_NONE, fds of kind GRAPH_FD_NSFS), no interface and no
+ * workload.  Such a graph is written in the version 1 layouts, byte for
+ * byte as before, so that its records, hashes and digest stay what they
+ * were; any other in the new ones.  A decoder holds the records' version
+ * against this, and an export picks its document version by it.
+ */
+bool codec_graph_v1(const struct graph *g);
 void codec_snapshot_free(struct codec_snapshot *s);
 
 /*
@@ -175,7 +209,8 @@ int codec_ns_brief(const void *p, size_t n, struct graph_ns *ns);
 
 /*
  * The whole meta record META stands for: the same with the capture CAP in
- * it, laid out as version 1, appended to OUT.  A version 1 record is its
+ * it, laid out as version 1 (version 3: the same with its workloads, marked
+ * CODEC_META_WHOLE_FACTS), appended to OUT.  A version 1 record is its
  * own whole one.  0, -EBADMSG when META is no meta record, -ENOMEM.
  */
 int codec_meta_whole(const struct codec_rec *meta,

@@ -254,12 +254,46 @@ uint32_t codec_get_u32(struct codec_rd *r)
 
 void codec_put_head(struct codec_buf *b, enum codec_kind kind)
 {
-	codec_put_u8(b, (uint8_t)kind);
-	codec_put_u8(b, CODEC_VERSION);
+	codec_put_head_v(b, kind, CODEC_VERSION);
 }
 
 void codec_get_head(struct codec_rd *r, enum codec_kind kind)
 {
-	if (codec_get_u8(r) != kind || codec_get_u8(r) != CODEC_VERSION)
+	if (codec_get_head_v(r, kind, CODEC_VERSION) != CODEC_VERSION)
 		codec_rd_fail(r);
+}
+
+void codec_put_head_v(struct codec_buf *b, enum codec_kind kind,
+		      uint8_t version)
+{
+	codec_put_u8(b, (uint8_t)kind);
+	codec_put_u8(b, version);
+}
+
+uint8_t codec_get_head_v(struct codec_rd *r, enum codec_kind kind,
+			 uint8_t max)
+{
+	uint8_t k = codec_get_u8(r), v = codec_get_u8(r);
+
+	if (r->err || k != kind || v < 1 || v > max) {
+		codec_rd_fail(r);
+		return 0;
+	}
+	return v;
+}
+
+const uint8_t *codec_get_blob(struct codec_rd *r, size_t *len, size_t max)
+{
+	*len = 0;
+	uint64_t n = codec_get_uv(r, UINT64_MAX);
+	if (n == 0)
+		return NULL;
+	if (n - 1 > r->left || n - 1 > max) {
+		codec_rd_fail(r);
+		return NULL;
+	}
+	const uint8_t *p = codec_get_bytes(r, (size_t)(n - 1));
+	if (p)
+		*len = (size_t)(n - 1);
+	return p;
 }

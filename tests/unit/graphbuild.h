@@ -3,7 +3,9 @@
  * one comparison of two graphs.
  *
  * Owns: the builder every test file makes its graphs with (namespaces,
- * links, processes, threads, pins), the sample graphs the codec and export
+ * links, processes, threads, pins, and the workload facts: identities,
+ * command lines, workloads, interfaces, socket pins, hostnames), the
+ * sample graphs the codec and export
  * tests share, and gb_same_graph(), which says whether two graphs are the
  * same field for field (a field added to the model is added there, once).
  *
@@ -43,6 +45,12 @@
 /* The raw uid_map/gid_map of the initial user namespace, as the kernel
  * formats it ("%10u %10u %10u\n"). */
 #define GB_INIT_MAP "         0          0 4294967295\n"
+
+/* A == B, either of them possibly NULL (gb_str_eq(), for the builders). */
+static inline bool gb_str_eq_(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
 
 static inline void gb_die(const char *what)
 {
@@ -264,6 +272,142 @@ static inline void gb_fd(struct graph *g, struct graph_proc *p, int32_t fd,
 	f->ns = ns;
 }
 
+/* A socket pin: fd FD of P (the last process added) is a socket of network
+ * namespace NETNS (GRAPH_FD_SOCKET). */
+static inline void gb_socket_pin(struct graph *g, struct graph_proc *p,
+				 int32_t fd, uint32_t netns)
+{
+	gb_fd(g, p, fd, netns);
+	g->fds[g->nfds - 1].kind = GRAPH_FD_SOCKET;
+}
+
+/* ---- the workload facts -------------------------------------------------- */
+
+/* P's command line: the strings of ARGV (NULL-terminated), each followed
+ * by a NUL but the last, as /proc/PID/cmdline reads without its final NUL.
+ * ARGV NULL: unreadable (cmdline NULL). */
+static inline void gb_cmdline(struct graph *g, struct graph_proc *p,
+			      const char *const *argv)
+{
+	char buf[GRAPH_CMDLINE_MAX];
+	size_t n = 0;
+
+	p->cmdline = NULL;
+	p->cmdline_len = 0;
+	if (!argv)
+		return;
+	for (size_t i = 0; argv[i]; i++) {
+		size_t k = strlen(argv[i]);
+		if (n + k + (i > 0) > sizeof(buf))
+			gb_die("gb_cmdline (too long)");
+		if (i)
+			buf[n++] = '\0';
+		memcpy(buf + n, argv[i], k);
+		n += k;
+	}
+	p->cmdline = graph_strndup(g, buf, n);
+	if (!p->cmdline)
+		gb_die("graph_strndup");
+	p->cmdline_len = (uint32_t)n;
+}
+
+/* Who P is: its executable and cgroup (NULL: unreadable), real and
+ * effective uid UID and gid GID (GRAPH_PROC_HAS_CRED), no login. */
+static inline void gb_identity(struct graph *g, struct graph_proc *p,
+			       const char *exe, const char *cgroup,
+			       uint32_t uid, uint32_t gid)
+{
+	p->exe = exe ? graph_strdup(g, exe) : NULL;
+	p->cgroup = cgroup ? graph_strdup(g, cgroup) : NULL;
+	p->ruid = p->euid = uid;
+	p->rgid = p->egid = gid;
+	p->flags |= GRAPH_PROC_HAS_CRED;
+}
+
+/* P's login uid and session (GRAPH_PROC_HAS_LOGIN). */
+static inline void gb_login(struct graph_proc *p, uint32_t loginuid,
+			    uint32_t sessionid)
+{
+	p->loginuid = loginuid;
+	p->sessionid = sessionid;
+	p->flags |= GRAPH_PROC_HAS_LOGIN;
+}
+
+/*
+ * The workload (RUNTIME, ID) of KIND, named NAME (may be NULL), added when
+ * new, and P's workload when P is not NULL.  The workloads stay in
+ * (runtime, id) order, as graph_check() wants: an index returned here
+ * holds until the next gb_workload().
+ */
+static inline uint32_t gb_workload(struct graph *g, struct graph_proc *p,
+				   unsigned kind, const char *runtime,
+				   const char *id, const char *name)
+{
+	bool added;
+	uint32_t w = graph_workload_add(g, runtime, id, &added);
+
+	if (w == GRAPH_NONE)
+		gb_die("graph_workload_add");
+	g->workloads[w].kind = (uint8_t)kind;
+	if (name)
+		g->workloads[w].name = graph_strdup(g, name);
+	if (p)
+		p->workload = w;
+	if (graph_workloads_sort(g))
+		gb_die("graph_workloads_sort");
+	for (uint32_t i = 0; i < g->nworkloads; i++)
+		if (gb_str_eq_(g->workloads[i].runtime, runtime) &&
+		    gb_str_eq_(g->workloads[i].id, id))
+			return i;
+	gb_die("gb_workload (lost)");
+	return GRAPH_NONE;
+}
+
+/*
+ * Interface IFINDEX of network namespace NS, named NAME, with IFF_* FLAGS,
+ * OPERSTATE (IF_OPER_*), MAC and ADDRS (NULL: none).  Interfaces are
+ * appended namespace by namespace, in graph order (the slices are back to
+ * back).
+ */
+static inline void gb_iface(struct graph *g, uint32_t ns, int32_t ifindex,
+			    const char *name, uint32_t flags, uint8_t operstate,
+			    const char *mac, const char *addrs)
+{
+	struct graph_ns *n = &g->ns[ns];
+	struct graph_iface *f;
+
+	if (!n->nifaces)
+		n->first_iface = (uint32_t)g->nifaces;
+	else if (n->first_iface + n->nifaces != g->nifaces)
+		gb_die("gb_iface (interfaces of another namespace in between)");
+	f = graph_iface_append(g);
+	if (!f)
+		gb_die("graph_iface_append");
+	*f = (struct graph_iface){
+		.ns = ns, .ifindex = ifindex, .flags = flags,
+		.operstate = operstate,
+		.name = name ? graph_strdup(g, name) : NULL,
+		.mac = mac ? graph_strdup(g, mac) : NULL,
+		.addrs = addrs ? graph_strdup(g, addrs) : NULL,
+	};
+	n->nifaces++;
+}
+
+/* UTS namespace UTS's hostname and domain name (NULL: not read). */
+static inline void gb_hostname(struct graph *g, uint32_t uts,
+			       const char *host, const char *domain)
+{
+	g->ns[uts].hostname = host ? graph_strdup(g, host) : NULL;
+	g->ns[uts].domainname = domain ? graph_strdup(g, domain) : NULL;
+}
+
+/* Network namespace NS has NETNSID NSID (GRAPH_NS_HAS_NSID). */
+static inline void gb_nsid(struct graph *g, uint32_t ns, int32_t nsid)
+{
+	g->ns[ns].nsid = nsid;
+	g->ns[ns].flags |= GRAPH_NS_HAS_NSID;
+}
+
 /* An nsfs bind mount of NS on PATH in mount namespace MNTNS (NS GRAPH_NONE:
  * the path could not be opened). */
 static inline void gb_mount(struct graph *g, uint32_t mntns, uint32_t ns,
@@ -428,12 +572,72 @@ static inline struct graph_proc *gb_sample_pid1(struct graph *g,
 	return p;
 }
 
+/*
+ * Every workload fact on a sample graph made of gb_sample_namespaces() and
+ * processes (the first at least): hostnames, setgroups, time offsets,
+ * NETNSIDs, interfaces of two network namespaces, three workloads (one
+ * with no process), the identity of the first processes with extremes,
+ * and the fd of pid 1 on CONT's network namespace made a socket pin.
+ */
+static inline void gb_sample_facts(struct graph *g, const uint32_t *init,
+				   const uint32_t *cont)
+{
+	static const char *const argv[] = {
+		"/usr/bin/sleep", "", "with space", "\xff\xfe not UTF-8",
+		"tab\there", NULL,
+	};
+	struct graph_proc *p = &g->procs[0];
+
+	gb_hostname(g, init[NS_UTS], "host", NULL);
+	gb_hostname(g, cont[NS_UTS], "ux-db \xff", "");
+	g->ns[init[NS_USER]].setgroups = GRAPH_SETGROUPS_ALLOW;
+	g->ns[cont[NS_USER]].setgroups = GRAPH_SETGROUPS_DENY;
+	g->ns[cont[NS_TIME]].timens_offsets =
+		graph_strdup(g, "monotonic 0 0\nboottime -5 999999999\n");
+	gb_nsid(g, cont[NS_NET], 0);
+	gb_nsid(g, init[NS_NET], INT32_MIN);
+	g->ns[cont[NS_NET]].nsid = -1;
+	gb_iface(g, init[NS_NET], 1, "lo", 0x49, 0, NULL, "127.0.0.1/8 ::1/128");
+	gb_iface(g, init[NS_NET], INT32_MAX, "eth \xff", 0xffffffffu, 255,
+		 "aa:bb:cc:dd:ee:ff", "");
+	gb_iface(g, cont[NS_NET], 2, NULL, 0x1043, 6, "02:00:00:00:00:01",
+		 "10.88.0.5/16 fe80::1/64");
+
+	gb_cmdline(g, p, argv);
+	gb_identity(g, p, "/usr/lib/systemd/systemd", "/init.scope", 0,
+		    UINT32_MAX);
+	p->euid = UINT32_MAX;
+	p->cap_eff = UINT64_MAX;
+	p->no_new_privs = 1;
+	p->seccomp = 2;
+	gb_login(p, UINT32_MAX - 1, 0);
+	p->flags |= GRAPH_PROC_CMDLINE_CUT;
+	gb_workload(g, p, GRAPH_WL_SERVICE, "systemd", "init.scope", NULL);
+	if (g->nprocs > 1) {
+		p = &g->procs[1];
+		gb_identity(g, p, NULL, "/machine.slice/libpod-0123abcd.scope",
+			    100000, 100000);
+		static const char *const empty[] = { "", NULL };
+		gb_cmdline(g, p, empty);
+		uint32_t w = gb_workload(g, p, GRAPH_WL_CONTAINER, "podman",
+					 "0123abcd", "ux-db");
+		g->workloads[w].pod = graph_strdup(g, "default/ux \xff");
+		g->workloads[w].cgroup =
+			graph_strdup(g, "/machine.slice/libpod-0123abcd.scope");
+	}
+	/* Nobody's: a workload is kept even when no process names it. */
+	gb_workload(g, NULL, GRAPH_WL_CGROUP, "cgroup", "/", "");
+	struct graph_fd *pin = &g->fds[g->procs[0].first_fd];
+	if (g->procs[0].nfds && pin->ns == cont[NS_NET])
+		pin->kind = GRAPH_FD_SOCKET;
+}
+
 /* ---- comparing ------------------------------------------------------------ */
 
 /* A == B, either of them possibly NULL. */
 static inline bool gb_str_eq(const char *a, const char *b)
 {
-	return a == b || (a && b && strcmp(a, b) == 0);
+	return gb_str_eq_(a, b);
 }
 
 /* The same as a cmocka assertion. */
@@ -510,6 +714,15 @@ static inline bool gb_same_namespaces(const struct graph *a,
 		GB_SAME("ns", i, *x, *y, kernel_id);
 		GB_SAME_STR("ns", i, *x, *y, uid_map);
 		GB_SAME_STR("ns", i, *x, *y, gid_map);
+		GB_SAME_STR("ns", i, *x, *y, hostname);
+		GB_SAME_STR("ns", i, *x, *y, domainname);
+		GB_SAME("ns", i, *x, *y, setgroups);
+		GB_SAME_STR("ns", i, *x, *y, timens_offsets);
+		GB_SAME("ns", i, *x, *y, nsid);
+		GB_SAME("ns", i, *x, *y, nifaces);
+		/* Where an empty slice starts says nothing. */
+		if (x->nifaces)
+			GB_SAME("ns", i, *x, *y, first_iface);
 		/* B's namespace index finds it where A has it. */
 		if (graph_ns_find(b, y->key) != i)
 			return gb_differ("ns", i, "(index)", (long long)i,
@@ -539,6 +752,23 @@ static inline bool gb_same_processes(const struct graph *a,
 		GB_SAME("procs", i, *x, *y, first_fd);
 		GB_SAME("procs", i, *x, *y, nfds);
 		GB_SAME("procs", i, *x, *y, fd_err);
+		GB_SAME("procs", i, *x, *y, cmdline_len);
+		if ((!x->cmdline != !y->cmdline) ||
+		    (x->cmdline && memcmp(x->cmdline, y->cmdline, x->cmdline_len)))
+			return gb_differ_str("procs", i, "cmdline", x->cmdline,
+					     y->cmdline);
+		GB_SAME_STR("procs", i, *x, *y, exe);
+		GB_SAME_STR("procs", i, *x, *y, cgroup);
+		GB_SAME("procs", i, *x, *y, ruid);
+		GB_SAME("procs", i, *x, *y, euid);
+		GB_SAME("procs", i, *x, *y, rgid);
+		GB_SAME("procs", i, *x, *y, egid);
+		GB_SAME("procs", i, *x, *y, cap_eff);
+		GB_SAME("procs", i, *x, *y, no_new_privs);
+		GB_SAME("procs", i, *x, *y, seccomp);
+		GB_SAME("procs", i, *x, *y, loginuid);
+		GB_SAME("procs", i, *x, *y, sessionid);
+		GB_SAME("procs", i, *x, *y, workload);
 	}
 	for (size_t i = 0; i < a->ntasks; i++) {
 		GB_SAME("tasks", i, a->tasks[i], b->tasks[i], tid);
@@ -556,6 +786,7 @@ static inline bool gb_same_pins_and_gaps(const struct graph *a,
 	for (size_t i = 0; i < a->nfds; i++) {
 		GB_SAME("fds", i, a->fds[i], b->fds[i], fd);
 		GB_SAME("fds", i, a->fds[i], b->fds[i], ns);
+		GB_SAME("fds", i, a->fds[i], b->fds[i], kind);
 	}
 	for (size_t i = 0; i < a->nmounts; i++) {
 		GB_SAME("mounts", i, a->mounts[i], b->mounts[i], mntns);
@@ -569,6 +800,31 @@ static inline bool gb_same_pins_and_gaps(const struct graph *a,
 		GB_SAME("gaps", i, a->gaps[i], b->gaps[i], tid);
 		GB_SAME("gaps", i, a->gaps[i], b->gaps[i], err);
 		GB_SAME_STR("gaps", i, a->gaps[i], b->gaps[i], what);
+	}
+	return true;
+}
+
+static inline bool gb_same_facts(const struct graph *a, const struct graph *b)
+{
+	for (size_t i = 0; i < a->nifaces; i++) {
+		const struct graph_iface *x = &a->ifaces[i], *y = &b->ifaces[i];
+		GB_SAME("ifaces", i, *x, *y, ns);
+		GB_SAME("ifaces", i, *x, *y, ifindex);
+		GB_SAME("ifaces", i, *x, *y, flags);
+		GB_SAME("ifaces", i, *x, *y, operstate);
+		GB_SAME_STR("ifaces", i, *x, *y, name);
+		GB_SAME_STR("ifaces", i, *x, *y, mac);
+		GB_SAME_STR("ifaces", i, *x, *y, addrs);
+	}
+	for (size_t i = 0; i < a->nworkloads; i++) {
+		const struct graph_workload *x = &a->workloads[i];
+		const struct graph_workload *y = &b->workloads[i];
+		GB_SAME("workloads", i, *x, *y, kind);
+		GB_SAME_STR("workloads", i, *x, *y, runtime);
+		GB_SAME_STR("workloads", i, *x, *y, id);
+		GB_SAME_STR("workloads", i, *x, *y, name);
+		GB_SAME_STR("workloads", i, *x, *y, pod);
+		GB_SAME_STR("workloads", i, *x, *y, cgroup);
 	}
 	return true;
 }
@@ -599,8 +855,10 @@ static inline bool gb_same_graph(const struct graph *a, const struct graph *b)
 	GB_SAME("graph", 0, *a, *b, nfds);
 	GB_SAME("graph", 0, *a, *b, nmounts);
 	GB_SAME("graph", 0, *a, *b, ngaps);
+	GB_SAME("graph", 0, *a, *b, nifaces);
+	GB_SAME("graph", 0, *a, *b, nworkloads);
 	return gb_same_namespaces(a, b) && gb_same_processes(a, b) &&
-	       gb_same_pins_and_gaps(a, b);
+	       gb_same_pins_and_gaps(a, b) && gb_same_facts(a, b);
 }
 
 #undef GB_SAME

@@ -19,7 +19,8 @@
 
 /* ---- a graph with every field set ----------------------------------------- */
 
-static struct graph *full_graph(void)
+/* Every field of the facts snapshots held before workloads. */
+static struct graph *base_graph(void)
 {
 	struct graph *g = graph_new();
 	uint32_t init[NS_NTYPES], cont[NS_NTYPES], odd, odd2;
@@ -100,6 +101,34 @@ static struct graph *full_graph(void)
 	assert_int_equal(graph_gap_add(g, 123, 124, ENOENT, "fd"), 0);
 	assert_int_equal(graph_gap_add(g, 0, 0, 0, "x"), 0);
 	g->gaps[2].what = NULL;
+	return g;
+}
+
+/* And every workload fact: records of version 2. */
+static struct graph *full_graph(void)
+{
+	struct graph *g = base_graph();
+	uint32_t init[NS_NTYPES], cont[NS_NTYPES];
+
+	for (unsigned ty = 0; ty < NS_NTYPES; ty++) {
+		init[ty] = (uint32_t)ty;
+		cont[ty] = (uint32_t)(NS_NTYPES + ty);
+	}
+	gb_sample_facts(g, init, cont);
+	return g;
+}
+
+/* What a snapshot of before could hold: records of version 1. */
+static struct graph *v1_graph(void)
+{
+	struct graph *g = base_graph();
+
+	g->meta.collected = GRAPH_HAVE_V1;
+	for (size_t i = 0; i < g->nns; i++)
+		g->ns[i].flags &= GRAPH_NS_HAS_ID | GRAPH_NS_HAS_CREATOR;
+	for (size_t i = 0; i < g->nprocs; i++)
+		g->procs[i].flags &= GRAPH_PROC_LISTED;
+	assert_true(codec_graph_v1(g));
 	return g;
 }
 
@@ -570,9 +599,12 @@ static void test_malformed(void **state)
 
 	/* A newer record version, a trailing byte. */
 	uint8_t *meta = (uint8_t *)c.s.meta.data;
-	meta[1] = CODEC_META_VERSION + 1;
+	meta[1] = CODEC_META_FACTS + 1;
 	assert_int_equal(codec_decode_graph(&c.s, &out), -EBADMSG);
+	/* Records of one version with a meta record of the other. */
 	meta[1] = CODEC_META_VERSION;
+	assert_int_equal(codec_decode_graph(&c.s, &out), -EBADMSG);
+	meta[1] = CODEC_META_FACTS;
 	uint8_t *longer = malloc(c.s.meta.len + 1);
 	memcpy(longer, c.s.meta.data, c.s.meta.len);
 	longer[c.s.meta.len] = 0;
@@ -593,7 +625,7 @@ static void test_malformed(void **state)
 	struct codec_buf b;
 	codec_buf_init(&b);
 	codec_put_u8(&b, 'P');
-	codec_put_u8(&b, 1);
+	codec_put_u8(&b, CODEC_VERSION_FACTS);
 	codec_put_sv(&b, 5);     /* pid */
 	codec_put_uv(&b, 0);     /* flags */
 	codec_put_sv(&b, 0);     /* ppid */
@@ -605,6 +637,16 @@ static void test_malformed(void **state)
 	codec_put_uv(&b, 0x3ff); /* links: all blank */
 	codec_put_sv(&b, 0);
 	codec_put_sv(&b, 0);
+	codec_put_uv(&b, 0);     /* identity: no cmdline, exe, cgroup */
+	codec_put_uv(&b, 0);
+	codec_put_uv(&b, 0);
+	for (int k = 0; k < 5; k++)
+		codec_put_uv(&b, 0);     /* uids, gids, capabilities */
+	codec_put_u8(&b, 0);
+	codec_put_u8(&b, 0);
+	codec_put_uv(&b, UINT32_MAX);
+	codec_put_uv(&b, UINT32_MAX);
+	codec_put_str(&b, NULL); /* no workload */
 	codec_put_uv(&b, 1);     /* one task */
 	codec_put_sv(&b, 5);
 	codec_put_str(&b, NULL);
@@ -721,7 +763,7 @@ static void test_list(void **state)
 static void test_meta_versions(void **state)
 {
 	(void)state;
-	struct graph *g = full_graph(), *back;
+	struct graph *g = v1_graph(), *back;
 	struct codec_snapshot s, old;
 	struct codec_hash h1, h2, k;
 	struct codec_buf whole;
@@ -882,6 +924,125 @@ static void test_hash_digest(void **state)
 	codec_digest_free(&d);
 }
 
+
+/*
+ * The workload facts: a graph of before is written in the old layouts,
+ * byte for byte, and decodes with blank facts; one with any fact in the
+ * new ones; workloads by key, not index, so that one more workload leaves
+ * every other process's record as it was.
+ */
+static void test_facts_versions(void **state)
+{
+	(void)state;
+	struct graph *g = v1_graph(), *back;
+	struct codec_snapshot s, s2;
+
+	assert_int_equal(codec_encode_graph(g, &s), 0);
+	assert_int_equal(s.meta.data[1], CODEC_META_VERSION);
+	for (size_t i = 0; i < s.nns; i++)
+		assert_int_equal(s.ns[i].data[1], CODEC_VERSION);
+	for (size_t i = 0; i < s.nprocs; i++)
+		assert_int_equal(s.procs[i].data[1], CODEC_VERSION);
+	assert_int_equal(codec_decode_graph(&s, &back), 0);
+	assert_true(gb_same_graph(g, back));
+	assert_int_equal(back->meta.collected, GRAPH_HAVE_V1);
+	for (size_t i = 0; i < back->nprocs; i++) {
+		assert_int_equal(back->procs[i].loginuid, UINT32_MAX);
+		assert_int_equal(back->procs[i].sessionid, UINT32_MAX);
+		assert_int_equal(back->procs[i].workload, GRAPH_NONE);
+		assert_null(back->procs[i].cmdline);
+	}
+	graph_free(back);
+	codec_snapshot_free(&s);
+
+	/* One fact is enough for the new layouts. */
+	g->ns[0].hostname = graph_strdup(g, "h");
+	assert_false(codec_graph_v1(g));
+	assert_int_equal(codec_encode_graph(g, &s), 0);
+	assert_int_equal(s.meta.data[1], CODEC_META_FACTS);
+	assert_int_equal(s.procs[0].data[1], CODEC_VERSION_FACTS);
+	round_trip(g);
+	codec_snapshot_free(&s);
+	graph_free(g);
+
+	/* A workload more: only the meta record and its process change. */
+	g = full_graph();
+	assert_int_equal(codec_encode_graph(g, &s), 0);
+	gb_workload(g, &g->procs[2], GRAPH_WL_CONTAINER, "docker", "00ff", "a");
+	assert_int_equal(codec_encode_graph(g, &s2), 0);
+	assert_int_equal(s.nprocs, s2.nprocs);
+	for (size_t i = 0; i < s.nprocs; i++) {
+		bool same = s.procs[i].len == s2.procs[i].len &&
+			    !memcmp(s.procs[i].data, s2.procs[i].data,
+				    s.procs[i].len);
+		assert_true(same == (i != 2));
+	}
+	for (size_t i = 0; i < s.nns; i++)
+		assert_memory_equal(s.ns[i].data, s2.ns[i].data, s.ns[i].len);
+	round_trip(g);
+	codec_snapshot_free(&s2);
+	codec_snapshot_free(&s);
+
+	/* Refused by the encoder: a length without its bytes, or too long. */
+	g->procs[3].cmdline_len = 3;
+	assert_int_equal(codec_encode_graph(g, &s), -EINVAL);
+	g->procs[3].cmdline_len = 0;
+	static char big[GRAPH_CMDLINE_MAX + 1];
+	g->procs[3].cmdline = big;
+	g->procs[3].cmdline_len = sizeof(big);
+	assert_int_equal(codec_encode_graph(g, &s), -EINVAL);
+	g->procs[3].cmdline_len = GRAPH_CMDLINE_MAX;
+	round_trip(g);
+	graph_free(g);
+}
+
+/* Hand-made version 3 meta records: workloads out of order, twice, or
+ * without an id; a process naming a workload that is not there. */
+static void test_facts_malformed(void **state)
+{
+	(void)state;
+	struct graph *g = full_graph(), *out;
+	struct codec_snapshot s;
+	struct copy c;
+
+	assert_true(g->nworkloads >= 3);
+	assert_int_equal(codec_encode_graph(g, &s), 0);
+	copy_make(&c, &s);
+	assert_int_equal(codec_decode_graph(&c.s, &out), 0);
+	graph_free(out);
+
+	/* Two workloads swapped: not in (runtime, id) order. */
+	struct graph_workload w = g->workloads[0];
+	g->workloads[0] = g->workloads[1];
+	g->workloads[1] = w;
+	struct codec_snapshot bad;
+	/* graph_check() refuses it, so the encoder does too... */
+	assert_int_equal(codec_encode_graph(g, &bad), -EINVAL);
+	g->workloads[1] = g->workloads[0];
+	g->workloads[0] = w;
+
+	/* ...and a process naming a workload the meta record lacks: the
+	 * meta record of a graph with one workload fewer. */
+	struct graph *fewer = full_graph();
+	for (size_t i = 0; i < fewer->nprocs; i++)
+		if (fewer->procs[i].workload != GRAPH_NONE)
+			fewer->procs[i].workload = GRAPH_NONE;
+	fewer->nworkloads = 0;
+	fewer->ns[0].hostname = graph_strdup(fewer, "still facts");
+	struct codec_snapshot sf;
+	assert_int_equal(codec_encode_graph(fewer, &sf), 0);
+	struct codec_rec saved = c.s.meta;
+	c.s.meta = sf.meta;
+	assert_int_equal(codec_decode_graph(&c.s, &out), -EBADMSG);
+	c.s.meta = saved;
+	codec_snapshot_free(&sf);
+	graph_free(fewer);
+
+	copy_free(&c);
+	codec_snapshot_free(&s);
+	graph_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -899,6 +1060,8 @@ int main(void)
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_hash_digest),
 		cmocka_unit_test(test_meta_versions),
+		cmocka_unit_test(test_facts_versions),
+		cmocka_unit_test(test_facts_malformed),
 		cmocka_unit_test(test_header_versions),
 	};
 

@@ -123,6 +123,7 @@ static struct graph *full_graph(void)
 	assert_int_equal(graph_gap_add(g, 123, 124, ENOENT, "fd"), 0);
 	assert_int_equal(graph_gap_add(g, INT32_MIN, INT32_MAX, -1, "x"), 0);
 	g->gaps[2].what = NULL;
+	gb_sample_facts(g, init, cont);
 	return g;
 }
 
