@@ -3,7 +3,7 @@
  * document, and the record hashes that tie a document to its content.
  *
  * The schema is nsnap(5)'s; the members of each kind are export_fields.c's
- * tables.  In short, version 1:
+ * tables.  In short, version 1 (version 2 in brackets):
  *
  *   { "format": "nsnap-snapshot", "version": 1,
  *     "origin": { "id": "<u64>", "label": STR },
@@ -11,13 +11,22 @@
  *               "hostname", "kernel", "boot_id": STR, "capturer_pid": int,
  *               "collected": [names], "types_present": [names],
  *               "nsfs_dev": "<u64>" },
+ *     ["workloads": [ { "type", "runtime", "id", "name", "pod",
+ *                     "cgroup" } ],]
  *     "namespaces": [ { "index", "dev", "ino", "type", "flags", "owner",
  *                       "owner_err", "parent", "parent_err", "creator_uid",
- *                       "kernel_id", "uid_map", "gid_map" } ],
+ *                       "kernel_id", "uid_map", "gid_map", ["hostname",
+ *                       "domainname", "setgroups", "timens_offsets", "nsid",
+ *                       "interfaces": [ { "ifindex", "name", "flags",
+ *                       "operstate", "mac", "addrs" } ]] } ],
  *     "processes": [ { "pid", "flags", "ppid", "uid", "start_time", "comm",
  *                      "nstgid", "status_err", "ns", "ns_err", "task_err",
- *                      "fd_err", "tasks": [ { "tid", "comm", "ns",
- *                      "ns_err" } ], "fds": [ { "fd", "ns" } ] } ],
+ *                      "fd_err", ["cmdline": [argv], "exe", "cgroup",
+ *                      "ruid", "euid", "rgid", "egid", "cap_eff",
+ *                      "no_new_privs", "seccomp", "loginuid", "sessionid",
+ *                      "workload": index or null,] "tasks": [ { "tid",
+ *                      "comm", "ns", "ns_err" } ], "fds": [ { "fd", "ns",
+ *                      ["type"] } ] } ],
  *     "layout": { "tasks": [...], "fds": [...] }     (odd layouts only)
  *     "mounts": [ { "mntns", "ns", "open_err", "list_err", "path" } ],
  *     "gaps": [ { "pid", "tid", "err", "what" } ],
@@ -25,13 +34,19 @@
  *                  [...], "mounts": [...], "digest" } }
  *
  * NDJSON carries the same objects one per line, each with a "kind": a
- * header (format, version, origin, meta), the namespaces, processes, tasks
+ * header (format, version, origin, meta), [the workloads,] the namespaces, processes, tasks
  * and fds (odd layouts only), mounts, gaps, and a trailer with the records.
  *
  * Choices that matter:
  *   - Namespace references are indexes into "namespaces" (null for
  *     GRAPH_NONE); each namespace carries its (dev, ino) and index.  The
  *     key at every one of a thread's ten link slots would triple the size.
+ *     A process's workload is an index into "workloads" likewise.
+ *   - The version is the snapshot's: one that holds only what snapshots
+ *     could before the workload facts (codec_graph_v1()) is written as
+ *     version 1, member for member as it always was.
+ *   - A command line is the array of its arguments, each a string as
+ *     below: an argument holds any byte but NUL.
  *   - 64-bit values are decimal strings: JSON numbers are doubles to most
  *     readers, and 2^53 is well inside the range of inodes, ids and ns.
  *   - A string is null (NULL), a JSON string when its bytes are valid
@@ -188,6 +203,7 @@ struct wr {
 	int err;
 	const struct graph *g;
 	bool nested; /* threads and fds inside their processes (see XP_NESTED) */
+	int version; /* EXPORT_VERSION_V1 or EXPORT_VERSION */
 };
 
 /* jansson's setters take V even when they fail and accept NULL (a failed
@@ -225,11 +241,9 @@ static json_t *j_ref(uint32_t idx)
 	return idx == GRAPH_NONE ? json_null() : json_integer(idx);
 }
 
-static json_t *j_str(const char *s)
+/* N bytes at S (no NUL among them). */
+static json_t *j_strn(const char *s, size_t n)
 {
-	if (!s)
-		return json_null();
-	size_t n = strlen(s);
 	if (jscan_utf8_valid((const unsigned char *)s, n))
 		return json_stringn_nocheck(s, n);
 
@@ -242,6 +256,43 @@ static json_t *j_str(const char *s)
 	}
 	free(b64);
 	return o;
+}
+
+static json_t *j_str(const char *s)
+{
+	return s ? j_strn(s, strlen(s)) : json_null();
+}
+
+/* A command line: its arguments, the NULs between them the array's
+ * commas.  N bytes at S; NULL S: null. */
+static json_t *j_argv(const char *s, size_t n)
+{
+	json_t *arr;
+	struct wr w = { 0 };
+
+	if (!s)
+		return json_null();
+	arr = json_array();
+	for (size_t i = 0; arr && !w.err; ) {
+		const char *nul = memchr(s + i, '\0', n - i);
+		size_t k = nul ? (size_t)(nul - (s + i)) : n - i;
+		append(&w, arr, j_strn(s + i, k));
+		if (!nul)
+			break;
+		i += k + 1;
+	}
+	if (w.err) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+/* Value V of an enumeration: its name, or past the names the number. */
+static json_t *j_enum(uint8_t v, const struct xp_bits *names)
+{
+	return v < names->n ? json_string_nocheck(names->names[v])
+			    : json_integer(v);
 }
 
 /* Always nine digits of fraction, so that the text is a function of the
@@ -305,13 +356,15 @@ static json_t *j_hashes(const struct codec_hash *h, size_t n)
 static json_t *j_record(struct wr *w, const struct xp_table *t,
 			const void *rec, size_t index, const char *kind);
 
-/* Whether F is written in this document's layout. */
-static bool in_layout(const struct xp_field *f, bool nested)
+/* Whether F is written in this document's layout and version. */
+static bool in_layout(const struct wr *w, const struct xp_field *f)
 {
+	if ((f->flags & XP_V2) && w->version < EXPORT_VERSION)
+		return false;
 	if (f->flags & XP_NESTED)
-		return nested;
+		return w->nested;
 	if (f->flags & XP_SLICED)
-		return !nested;
+		return !w->nested;
 	return true;
 }
 
@@ -335,6 +388,7 @@ static json_t *j_field(struct wr *w, const struct xp_field *f,
 {
 	const void *p = (const char *)rec + f->off;
 	const struct graph_proc *proc = rec;
+	const struct graph_ns *ns = rec;
 
 	switch (f->type) {
 	case XP_I32:
@@ -366,6 +420,17 @@ static json_t *j_field(struct wr *w, const struct xp_field *f,
 	case XP_FDS:
 		return j_nested(w, &xp_fd, w->g->fds, sizeof(*w->g->fds),
 				proc->first_fd, proc->nfds);
+	case XP_U8:
+		return json_integer(*(const uint8_t *)p);
+	case XP_ENUM:
+		return j_enum(*(const uint8_t *)p, f->bits);
+	case XP_ARGV:
+		return j_argv(proc->cmdline, proc->cmdline_len);
+	case XP_WLREF:
+		return j_ref(*(const uint32_t *)p);
+	case XP_IFACES:
+		return j_nested(w, &xp_iface, w->g->ifaces, sizeof(*w->g->ifaces),
+				ns->first_iface, ns->nifaces);
 	}
 	return NULL;
 }
@@ -384,7 +449,7 @@ static json_t *j_record(struct wr *w, const struct xp_table *t,
 	if (kind)
 		put(w, o, "kind", json_string_nocheck(kind));
 	for (size_t i = 0; i < t->n && !w->err; i++)
-		if (in_layout(&t->f[i], w->nested))
+		if (in_layout(w, &t->f[i]))
 			put(w, o, t->f[i].name, j_field(w, &t->f[i], rec, index));
 	return o;
 }
@@ -502,19 +567,24 @@ static int write_doc(FILE *out, const struct graph *g,
 {
 	static const struct export_info none;
 	struct doc d = { .out = out, .lines = lines,
-			 .w = { .g = g, .nested = !h->layout } };
+			 .w = { .g = g, .nested = !h->layout,
+				.version = codec_graph_v1(g) ? EXPORT_VERSION_V1
+							     : EXPORT_VERSION } };
 	struct wr *w = &d.w;
 	json_t *o = j_object(w, lines ? "header" : NULL);
 	json_t *root = lines ? NULL : o;
 	int ret = 0;
 
 	put(w, o, "format", json_string_nocheck(EXPORT_FORMAT));
-	put(w, o, "version", json_integer(EXPORT_VERSION));
+	put(w, o, "version", json_integer(w->version));
 	put(w, o, "origin", j_record(w, &xp_origin, info ? info : &none, 0, NULL));
 	put(w, o, "meta", j_record(w, &xp_meta, &g->meta, 0, NULL));
 	if (lines)
 		ret = emit(out, o, JSON_COMPACT, w);
 
+	if (!ret && w->version >= EXPORT_VERSION)
+		ret = EACH(&d, root, "workloads", "workload", &xp_workload,
+			   g->workloads, g->nworkloads);
 	if (!ret)
 		ret = EACH(&d, root, "namespaces", "namespace", &xp_ns, g->ns,
 			   g->nns);

@@ -42,13 +42,49 @@ _Static_assert(GRAPH_HAVE_TASKS == 1u << 0 && GRAPH_HAVE_PINS == 1u << 1 &&
 	       GRAPH_HAVE_EVERYTHING == (1u << 13) - 1,
 	       "collected_names[] follows the GRAPH_HAVE_* bits");
 
-static const char *const ns_flag_names[] = { "id", "creator" };
-_Static_assert(GRAPH_NS_HAS_ID == 1u << 0 && GRAPH_NS_HAS_CREATOR == 1u << 1,
+static const char *const ns_flag_names[] = { "id", "creator", "nsid" };
+_Static_assert(GRAPH_NS_HAS_ID == 1u << 0 && GRAPH_NS_HAS_CREATOR == 1u << 1 &&
+	       GRAPH_NS_HAS_NSID == 1u << 2,
 	       "ns_flag_names[] follows the GRAPH_NS_* bits");
 
-static const char *const proc_flag_names[] = { "listed" };
-_Static_assert(GRAPH_PROC_LISTED == 1u << 0,
+static const char *const proc_flag_names[] = {
+	"listed", "cred", "login", "cmdline_cut", "zombie",
+};
+_Static_assert(GRAPH_PROC_LISTED == 1u << 0 && GRAPH_PROC_HAS_CRED == 1u << 1 &&
+	       GRAPH_PROC_HAS_LOGIN == 1u << 2 &&
+	       GRAPH_PROC_CMDLINE_CUT == 1u << 3 && GRAPH_PROC_ZOMBIE == 1u << 4,
 	       "proc_flag_names[] follows the GRAPH_PROC_* bits");
+
+static const char *const setgroups_names[] = { "unknown", "allow", "deny" };
+_Static_assert(GRAPH_SETGROUPS_UNKNOWN == 0 && GRAPH_SETGROUPS_ALLOW == 1 &&
+	       GRAPH_SETGROUPS_DENY == 2,
+	       "setgroups_names[] follows enum graph_setgroups");
+
+static const char *const fd_kind_names[] = { "nsfs", "socket" };
+_Static_assert(GRAPH_FD_NSFS == 0 && GRAPH_FD_SOCKET == 1,
+	       "fd_kind_names[] follows enum graph_fd_kind");
+
+/* enum graph_workload_kind, as graph_workload_kind_name() spells it. */
+static const char *const wl_kind_names[] = {
+	"container", "pod", "machine", "service", "session", "cgroup",
+};
+_Static_assert(GRAPH_WL_CONTAINER == 0 && GRAPH_WL_CGROUP == 5 &&
+	       GRAPH_WL_NKINDS == 6,
+	       "wl_kind_names[] follows enum graph_workload_kind");
+
+/* IF_OPER_* (RFC 2863 operational states, linux/if.h). */
+static const char *const operstate_names[] = {
+	"unknown", "notpresent", "down", "lowerlayerdown", "testing",
+	"dormant", "up",
+};
+
+/* IFF_* of linux/if.h, bit by bit. */
+static const char *const iff_names[] = {
+	"up", "broadcast", "debug", "loopback", "pointopoint", "notrailers",
+	"running", "noarp", "promisc", "allmulti", "master", "slave",
+	"multicast", "portsel", "automedia", "dynamic", "lower_up", "dormant",
+	"echo",
+};
 
 static const struct xp_bits collected_bits = {
 	collected_names, ARRAY_SIZE(collected_names), 32,
@@ -60,6 +96,13 @@ static const struct xp_bits ns_bits = {
 static const struct xp_bits proc_bits = {
 	proc_flag_names, ARRAY_SIZE(proc_flag_names), 32,
 };
+/* Enumerations: names for the values below n (width unused). */
+#define ENUM(names) { names, ARRAY_SIZE(names), 8 }
+static const struct xp_bits setgroups_enum = ENUM(setgroups_names);
+static const struct xp_bits fd_kind_enum = ENUM(fd_kind_names);
+static const struct xp_bits wl_kind_enum = ENUM(wl_kind_names);
+static const struct xp_bits operstate_enum = ENUM(operstate_names);
+static const struct xp_bits iff_bits = { iff_names, ARRAY_SIZE(iff_names), 32 };
 
 /* ---- the tables --------------------------------------------------------- */
 
@@ -103,6 +146,14 @@ static const struct xp_field ns_fields[] = {
 	{ "kernel_id", XP_U64, 0, AT(graph_ns, kernel_id), NULL, NULL },
 	{ "uid_map", XP_STR, 0, AT(graph_ns, uid_map), NULL, NULL },
 	{ "gid_map", XP_STR, 0, AT(graph_ns, gid_map), NULL, NULL },
+	{ "hostname", XP_STR, XP_V2, AT(graph_ns, hostname), NULL, NULL },
+	{ "domainname", XP_STR, XP_V2, AT(graph_ns, domainname), NULL, NULL },
+	{ "setgroups", XP_ENUM, XP_V2, AT(graph_ns, setgroups), &setgroups_enum,
+	  NULL },
+	{ "timens_offsets", XP_STR, XP_V2, AT(graph_ns, timens_offsets), NULL,
+	  NULL },
+	{ "nsid", XP_I32, XP_V2, AT(graph_ns, nsid), NULL, NULL },
+	{ "interfaces", XP_IFACES, XP_V2, 0, 0, NULL, NULL },
 };
 const struct xp_table xp_ns = TABLE(ns_fields);
 
@@ -162,6 +213,19 @@ static const struct xp_field proc_fields[] = {
 	{ "ns_err", XP_OBJECT, 0, AT(graph_proc, links), NULL, &links_err },
 	{ "task_err", XP_I32, 0, AT(graph_proc, task_err), NULL, NULL },
 	{ "fd_err", XP_I32, 0, AT(graph_proc, fd_err), NULL, NULL },
+	{ "cmdline", XP_ARGV, XP_V2, AT(graph_proc, cmdline), NULL, NULL },
+	{ "exe", XP_STR, XP_V2, AT(graph_proc, exe), NULL, NULL },
+	{ "cgroup", XP_STR, XP_V2, AT(graph_proc, cgroup), NULL, NULL },
+	{ "ruid", XP_U32, XP_V2, AT(graph_proc, ruid), NULL, NULL },
+	{ "euid", XP_U32, XP_V2, AT(graph_proc, euid), NULL, NULL },
+	{ "rgid", XP_U32, XP_V2, AT(graph_proc, rgid), NULL, NULL },
+	{ "egid", XP_U32, XP_V2, AT(graph_proc, egid), NULL, NULL },
+	{ "cap_eff", XP_U64, XP_V2, AT(graph_proc, cap_eff), NULL, NULL },
+	{ "no_new_privs", XP_U8, XP_V2, AT(graph_proc, no_new_privs), NULL, NULL },
+	{ "seccomp", XP_U8, XP_V2, AT(graph_proc, seccomp), NULL, NULL },
+	{ "loginuid", XP_U32, XP_V2, AT(graph_proc, loginuid), NULL, NULL },
+	{ "sessionid", XP_U32, XP_V2, AT(graph_proc, sessionid), NULL, NULL },
+	{ "workload", XP_WLREF, XP_V2, AT(graph_proc, workload), NULL, NULL },
 	{ "task_slice", XP_OBJECT, XP_SLICED, 0, 0, NULL, &task_slice },
 	{ "fd_slice", XP_OBJECT, XP_SLICED, 0, 0, NULL, &fd_slice },
 	{ "tasks", XP_TASKS, XP_NESTED, 0, 0, NULL, NULL },
@@ -180,6 +244,7 @@ const struct xp_table xp_task = TABLE(task_fields);
 static const struct xp_field fd_fields[] = {
 	{ "fd", XP_I32, 0, AT(graph_fd, fd), NULL, NULL },
 	{ "ns", XP_REF, 0, AT(graph_fd, ns), NULL, NULL },
+	{ "type", XP_ENUM, XP_V2, AT(graph_fd, kind), &fd_kind_enum, NULL },
 };
 const struct xp_table xp_fd = TABLE(fd_fields);
 
@@ -199,6 +264,29 @@ static const struct xp_field gap_fields[] = {
 	{ "what", XP_STR, 0, AT(graph_gap, what), NULL, NULL },
 };
 const struct xp_table xp_gap = TABLE(gap_fields);
+
+static const struct xp_field workload_fields[] = {
+	/* "type": NDJSON lines are told apart by "kind". */
+	{ "type", XP_ENUM, 0, AT(graph_workload, kind), &wl_kind_enum, NULL },
+	{ "runtime", XP_STR, 0, AT(graph_workload, runtime), NULL, NULL },
+	{ "id", XP_STR, 0, AT(graph_workload, id), NULL, NULL },
+	{ "name", XP_STR, 0, AT(graph_workload, name), NULL, NULL },
+	{ "pod", XP_STR, 0, AT(graph_workload, pod), NULL, NULL },
+	{ "cgroup", XP_STR, 0, AT(graph_workload, cgroup), NULL, NULL },
+};
+const struct xp_table xp_workload = TABLE(workload_fields);
+
+/* An interface's namespace is the one that holds it: not a member. */
+static const struct xp_field iface_fields[] = {
+	{ "ifindex", XP_I32, 0, AT(graph_iface, ifindex), NULL, NULL },
+	{ "name", XP_STR, 0, AT(graph_iface, name), NULL, NULL },
+	{ "flags", XP_FLAGS, 0, AT(graph_iface, flags), &iff_bits, NULL },
+	{ "operstate", XP_ENUM, 0, AT(graph_iface, operstate), &operstate_enum,
+	  NULL },
+	{ "mac", XP_STR, 0, AT(graph_iface, mac), NULL, NULL },
+	{ "addrs", XP_STR, 0, AT(graph_iface, addrs), NULL, NULL },
+};
+const struct xp_table xp_iface = TABLE(iface_fields);
 
 uint64_t xp_load(const void *p, size_t size)
 {

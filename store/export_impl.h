@@ -20,7 +20,10 @@
 #include "graph.h"
 
 #define EXPORT_FORMAT "nsnap-snapshot"
-#define EXPORT_VERSION 1
+/* Version 2 carries the workload facts; a snapshot without them
+ * (codec_graph_v1()) is still written as version 1, as it was. */
+#define EXPORT_VERSION 2
+#define EXPORT_VERSION_V1 1
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -46,6 +49,14 @@ enum xp_type {
 	XP_OBJECT,      /* an object of xp_field.sub, its struct at 'off' */
 	XP_TASKS,       /* a process's threads, nested */
 	XP_FDS,         /* a process's fds, nested */
+	XP_U8,          /* integer 0..255, uint8_t */
+	XP_ENUM,        /* a name of xp_field.bits (a value below its n), else
+			   an integer from n to 255; uint8_t */
+	XP_ARGV,        /* a process's command line: null or an array of at
+			   least one string (XP_STR's spellings, no NUL),
+			   cmdline_len at most GRAPH_CMDLINE_MAX */
+	XP_WLREF,       /* index into "workloads" or null (GRAPH_NONE) */
+	XP_IFACES,      /* a namespace's interfaces, nested */
 };
 
 /* xp_field.flags */
@@ -54,6 +65,8 @@ enum xp_type {
 #define XP_LATE   0x4u  /* a reference to any namespace, even one not yet
 			   read (namespaces name each other): checked once
 			   all are in */
+#define XP_V2     0x8u  /* only in documents of version 2 on: an unknown
+			   member of a version 1 document */
 
 /* Bit I of a flags word is NAMES[I], or "bitI" when I >= N; WIDTH bits. */
 struct xp_bits {
@@ -79,7 +92,7 @@ struct xp_table {
 	size_t n;                       /* at most XP_MAX_FIELDS */
 };
 
-#define XP_MAX_FIELDS 16
+#define XP_MAX_FIELDS 32
 
 /* The members of each kind, in the order they are written. */
 extern const struct xp_table xp_origin;    /* struct export_info */
@@ -90,6 +103,8 @@ extern const struct xp_table xp_task;      /* struct graph_task */
 extern const struct xp_table xp_fd;        /* struct graph_fd */
 extern const struct xp_table xp_mount;     /* struct graph_mount */
 extern const struct xp_table xp_gap;       /* struct graph_gap */
+extern const struct xp_table xp_workload;  /* struct graph_workload */
+extern const struct xp_table xp_iface;     /* struct graph_iface */
 
 /* "cgroup" ... "uts": the namespace type names, as the format spells them. */
 extern const char *const xp_type_names[NS_NTYPES];

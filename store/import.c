@@ -31,11 +31,12 @@
 
 /* The members of a document, of its NDJSON header (the first four) and of
  * its trailer (the last).  Only their names are used. */
-enum { D_FORMAT, D_VERSION, D_ORIGIN, D_META, D_NS, D_PROCS, D_LAYOUT,
-       D_MOUNTS, D_GAPS, D_RECORDS, D_N };
+enum { D_FORMAT, D_VERSION, D_ORIGIN, D_META, D_WORKLOADS, D_NS, D_PROCS,
+       D_LAYOUT, D_MOUNTS, D_GAPS, D_RECORDS, D_N };
 static const struct xp_field doc_fields[D_N] = {
 	[D_FORMAT] = { .name = "format" },     [D_VERSION] = { .name = "version" },
 	[D_ORIGIN] = { .name = "origin" },     [D_META] = { .name = "meta" },
+	[D_WORKLOADS] = { .name = "workloads" },
 	[D_NS] = { .name = "namespaces" },     [D_PROCS] = { .name = "processes" },
 	[D_LAYOUT] = { .name = "layout" },     [D_MOUNTS] = { .name = "mounts" },
 	[D_GAPS] = { .name = "gaps" },         [D_RECORDS] = { .name = "records" },
@@ -71,6 +72,8 @@ static void read_format(struct rd *r, struct jspan format, struct jspan version)
 	if (v > EXPORT_VERSION)
 		rd_fail(r, -EPROTONOSUPPORT, "version %lld is newer than this nsnap "
 		     "reads (%d)", (long long)v, EXPORT_VERSION);
+	else
+		r->version = (int)v;
 }
 
 /* The header's members (VALS by doc_table), then the unknown one. */
@@ -301,6 +304,13 @@ static void finish(struct rd *r)
 	if (!same_hash(&got.digest, &want->digest))
 		rd_fail(r, -EBADMSG, "records.digest does not match the record "
 		     "hashes");
+	/* One version per snapshot, as the export writes it: a document of
+	 * the new version that holds only what the old one could would be a
+	 * second spelling of it. */
+	else if ((r->version == EXPORT_VERSION_V1) != codec_graph_v1(r->g))
+		rd_fail(r, -EBADMSG, "version %d, but the snapshot is one that "
+		     "version %d carries", r->version, codec_graph_v1(r->g)
+		     ? EXPORT_VERSION_V1 : EXPORT_VERSION);
 out:
 	xp_hashes_free(&got);
 }
@@ -324,6 +334,10 @@ static void read_json(struct rd *r, const char *buf, size_t len)
 	if (!rd_members(r, root, &doc_table, 0, NULL, vals, &unknown))
 		return;
 	read_header(r, vals, unknown);
+	if (r->version >= EXPORT_VERSION)
+		rd_read_list(r, "workloads", vals[D_WORKLOADS], &rd_workload_kind);
+	else if (vals[D_WORKLOADS].p)
+		rd_fail(r, -EBADMSG, "unknown member \"workloads\"");
 	rd_read_list(r, "namespaces", vals[D_NS], &rd_ns_kind);
 	ns_close(r);
 
@@ -346,7 +360,8 @@ static void read_json(struct rd *r, const char *buf, size_t len)
 
 /* NDJSON lines come in this order; a kind never follows a later one. */
 enum section {
-	S_HEADER, S_NS, S_PROC, S_TASK, S_FD, S_MOUNT, S_GAP, S_TRAILER, S_END
+	S_HEADER, S_WORKLOAD, S_NS, S_PROC, S_TASK, S_FD, S_MOUNT, S_GAP,
+	S_TRAILER, S_END
 };
 
 static const struct {
@@ -355,6 +370,7 @@ static const struct {
 	const struct rd_kind *k;   /* records; NULL for header and trailer */
 } sections[] = {
 	[S_HEADER] = { "header", "header", NULL },
+	[S_WORKLOAD] = { "workload", "workloads", &rd_workload_kind },
 	[S_NS] = { "namespace", "namespaces", &rd_ns_kind },
 	[S_PROC] = { "process", "processes", &rd_proc_kind },
 	[S_TASK] = { "task", "layout.tasks", &rd_task_kind },
@@ -416,6 +432,11 @@ static void read_line(struct rd *r, struct ndjson *nd, struct jspan o)
 	if (s < nd->at || (s == S_HEADER && r->line != 1)) {
 		rd_fail(r, -EBADMSG, "a %s line after %s lines", sections[s].kind,
 		     sections[nd->at].kind);
+		return;
+	}
+	if (s == S_WORKLOAD && r->version < EXPORT_VERSION) {
+		rd_fail(r, -EBADMSG, "a workload line in a document of version %d",
+			r->version);
 		return;
 	}
 	if (s > S_NS)

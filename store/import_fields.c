@@ -547,6 +547,109 @@ static uint8_t get_nstype(struct rd *r, const char *key, struct jspan v)
 	return type < 0 ? 0 : (uint8_t)type;
 }
 
+/* A name of NAMES for a value below its n, else an integer from n on. */
+static uint8_t get_enum(struct rd *r, const char *key, struct jspan v,
+			const struct xp_bits *names)
+{
+	struct jstr s;
+	json_int_t x;
+
+	if (jscan_kind(v) == JK_INTEGER) {
+		if (rd_get_int(r, key, v, names->n, UINT8_MAX, &x))
+			return (uint8_t)x;
+		return 0;
+	}
+	if (!rd_need_kind(r, key, v, JK_STRING) || !rd_get_jstr(r, v, &s))
+		return 0;
+	unsigned k = 0;
+	while (k < names->n && (strlen(names->names[k]) != s.n ||
+				memcmp(names->names[k], s.s, s.n)))
+		k++;
+	if (k == names->n)
+		rd_mfail(r, key, "unknown name \"%.*s\"", (int)s.n, s.s);
+	jscan_str_free(&s);
+	return k < names->n ? (uint8_t)k : 0;
+}
+
+/* A command line being read: the arguments so far, NUL between them. */
+struct argv_buf {
+	const char *key;
+	char buf[GRAPH_CMDLINE_MAX];
+	size_t len;
+};
+
+static void get_arg(struct rd *r, struct jspan elem, size_t i, void *arg)
+{
+	struct argv_buf *a = arg;
+	const char *s;
+
+	if (jscan_kind(elem) == JK_NULL) {
+		rd_mfail(r, a->key, "an argument cannot be null");
+		return;
+	}
+	/* Into the arena, as any string: bounded by the document, and at
+	 * most GRAPH_CMDLINE_MAX bytes of them are taken. */
+	s = get_str(r, a->key, elem);
+	if (r->err)
+		return;
+	size_t n = strlen(s);
+	if (a->len + (i > 0) + n > sizeof(a->buf)) {
+		rd_mfail(r, a->key, "longer than %d bytes", GRAPH_CMDLINE_MAX);
+		return;
+	}
+	if (i)
+		a->buf[a->len++] = '\0';
+	memcpy(a->buf + a->len, s, n);
+	a->len += n;
+}
+
+/* null, or the arguments: at least one (an empty command line is [""]). */
+static void get_argv(struct rd *r, const char *key, struct jspan v,
+		     struct graph_proc *p)
+{
+	struct argv_buf *a;
+
+	p->cmdline = NULL;
+	p->cmdline_len = 0;
+	if (jscan_kind(v) == JK_NULL)
+		return;
+	a = malloc(sizeof(*a));
+	if (!a) {
+		rd_nomem(r);
+		return;
+	}
+	a->key = key;
+	a->len = 0;
+	size_t n = rd_each(r, key, v, get_arg, a);
+	if (!r->err && !n)
+		rd_mfail(r, key, "expected null or at least one argument");
+	if (!r->err) {
+		p->cmdline = graph_strndup(r->g, a->buf, a->len);
+		p->cmdline_len = (uint32_t)a->len;
+		if (!p->cmdline)
+			rd_nomem(r);
+	}
+	free(a);
+}
+
+/* A workload reference: null or an index into the workloads, which all
+ * come before the processes. */
+static uint32_t get_wlref(struct rd *r, const char *key, struct jspan v)
+{
+	json_int_t x;
+
+	if (jscan_kind(v) == JK_NULL)
+		return GRAPH_NONE;
+	if (!rd_get_int(r, key, v, 0, INT64_MAX, &x))
+		return GRAPH_NONE;
+	if ((uint64_t)x >= r->g->nworkloads) {
+		rd_mfail(r, key, "workload index %lld out of range (%zu workloads)",
+			 (long long)x, r->g->nworkloads);
+		return GRAPH_NONE;
+	}
+	return (uint32_t)x;
+}
+
 /* KEY must be the RFC 3339 text of NS, the number it stands beside. */
 static void check_time(struct rd *r, const char *key, struct jspan v,
 		       int64_t ns)
@@ -628,6 +731,23 @@ static void get_field(struct rd *r, const struct xp_field *f, struct jspan v,
 	case XP_TIME:
 		/* Held against its number, so after the other fields. */
 		break;
+	case XP_U8:
+		if (rd_get_int(r, f->name, v, 0, UINT8_MAX, &x))
+			*(uint8_t *)p = (uint8_t)x;
+		break;
+	case XP_ENUM:
+		*(uint8_t *)p = get_enum(r, f->name, v, f->bits);
+		break;
+	case XP_ARGV:
+		get_argv(r, f->name, v, rec);
+		break;
+	case XP_WLREF:
+		*(uint32_t *)p = get_wlref(r, f->name, v);
+		break;
+	case XP_IFACES:
+		/* Read once the namespace is in (commit_ns()). */
+		rd_need_kind(r, f->name, v, JK_ARRAY);
+		break;
 	}
 }
 
@@ -691,7 +811,20 @@ union record {
 	struct graph_fd fd;
 	struct graph_mount mount;
 	struct graph_gap gap;
+	struct graph_workload workload;
+	struct graph_iface iface;
 };
+
+/* The nested list of field type TYPE of table T, from VALS, as records
+ * of kind K. */
+static void read_nested(struct rd *r, const struct xp_table *t,
+			const struct jspan *vals, enum xp_type type,
+			const struct rd_kind *k)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->f[i].type == type && vals[i].p)
+			rd_read_list(r, t->f[i].name, vals[i], k);
+}
 
 static void commit_ns(struct rd *r, void *rec, const struct jspan *vals)
 {
@@ -699,7 +832,6 @@ static void commit_ns(struct rd *r, void *rec, const struct jspan *vals)
 	struct graph *g = r->g;
 	bool added;
 
-	(void)vals;
 	if (!room(r, g->nns, "namespaces"))
 		return;
 	uint32_t idx = graph_ns_add(g, ns->key, ns->type, &added);
@@ -712,7 +844,50 @@ static void commit_ns(struct rd *r, void *rec, const struct jspan *vals)
 		     idx);
 	} else {
 		g->ns[idx] = *ns;
+		/* Its interfaces follow it: the slice is what they took. */
+		g->ns[idx].first_iface = (uint32_t)g->nifaces;
+		read_nested(r, &xp_ns, vals, XP_IFACES, &rd_iface_kind);
+		g->ns[idx].nifaces = (uint32_t)(g->nifaces - g->ns[idx].first_iface);
 	}
+}
+
+static void commit_iface(struct rd *r, void *rec, const struct jspan *vals)
+{
+	struct graph_iface f = *(struct graph_iface *)rec;
+
+	(void)vals;
+	if (!room(r, r->g->nifaces, "interfaces"))
+		return;
+	struct graph_iface *nf = graph_iface_append(r->g);
+	if (!nf) {
+		rd_nomem(r);
+		return;
+	}
+	f.ns = (uint32_t)(r->g->nns - 1);
+	*nf = f;
+}
+
+/* Appended as they come: graph_workload_add() searches, which a hostile
+ * document of many workloads would make quadratic; graph_check() proves
+ * them unique (in order) at the end. */
+static void commit_workload(struct rd *r, void *rec, const struct jspan *vals)
+{
+	struct graph *g = r->g;
+
+	(void)vals;
+	if (!room(r, g->nworkloads, "workloads"))
+		return;
+	if (g->nworkloads == g->cap_workloads) {
+		size_t cap = g->cap_workloads ? 2 * g->cap_workloads : 8;
+		struct graph_workload *w = realloc(g->workloads, cap * sizeof(*w));
+		if (!w) {
+			rd_nomem(r);
+			return;
+		}
+		g->workloads = w;
+		g->cap_workloads = cap;
+	}
+	g->workloads[g->nworkloads++] = *(struct graph_workload *)rec;
 }
 
 static void commit_task(struct rd *r, void *rec, const struct jspan *vals)
@@ -780,12 +955,16 @@ const struct rd_kind rd_task_kind = { &xp_task, commit_task };
 const struct rd_kind rd_fd_kind = { &xp_fd, commit_fd };
 const struct rd_kind rd_mount_kind = { &xp_mount, commit_mount };
 const struct rd_kind rd_gap_kind = { &xp_gap, commit_gap };
+const struct rd_kind rd_workload_kind = { &xp_workload, commit_workload };
+const struct rd_kind rd_iface_kind = { &xp_iface, commit_iface };
 
-/* The fields of the other layout: unknown members here. */
+/* The fields of the other layout, and of a later version than the
+ * document's: unknown members here. */
 static unsigned layout_skip(const struct rd *r)
 {
-	return r->mode == MODE_SLICED ? XP_NESTED
-	       : r->mode == MODE_NESTED ? XP_SLICED : 0;
+	return (r->mode == MODE_SLICED ? XP_NESTED
+		: r->mode == MODE_NESTED ? XP_SLICED : 0) |
+	       (r->version < EXPORT_VERSION ? XP_V2 : 0);
 }
 
 /*
@@ -801,6 +980,12 @@ void rd_read_record(struct rd *r, const struct rd_kind *k, struct jspan v,
 	bool decide = r->mode == MODE_UNKNOWN && k == &rd_proc_kind;
 
 	memset(&rec, 0, sizeof(rec));
+	/* What the model says is none, for a document of version 1 (which
+	 * does not carry them) and as the start of any other. */
+	if (k == &rd_proc_kind) {
+		rec.proc.loginuid = rec.proc.sessionid = UINT32_MAX;
+		rec.proc.workload = GRAPH_NONE;
+	}
 	if (jscan_kind(v) != JK_OBJECT) {
 		rd_fail(r, -EBADMSG, "expected an object, not %s", rd_kind_name(v));
 		return;
@@ -813,7 +998,8 @@ void rd_read_record(struct rd *r, const struct rd_kind *k, struct jspan v,
 	if (decide && r->mode == MODE_UNKNOWN)
 		r->mode = MODE_NESTED;
 	for (size_t i = 0; decide && i < k->t->n && !r->err; i++)
-		if ((k->t->f[i].flags & layout_skip(r)) && vals[i].p)
+		if ((k->t->f[i].flags & layout_skip(r) & (XP_NESTED | XP_SLICED)) &&
+		    vals[i].p)
 			rd_fail(r, -EBADMSG, "unknown member \"%s\"", k->t->f[i].name);
 	read_fields(r, k->t, vals, layout_skip(r), &rec, index);
 	if (!r->err)
@@ -848,10 +1034,6 @@ static void commit_proc(struct rd *r, void *rec, const struct jspan *vals)
 {
 	struct graph_proc p = *(struct graph_proc *)rec;
 	struct graph *g = r->g;
-
-	/* Not carried by the document (yet): what the model says is none. */
-	p.workload = GRAPH_NONE;
-	p.loginuid = p.sessionid = UINT32_MAX;
 
 	if (!room(r, g->nprocs, "processes"))
 		return;

@@ -33,6 +33,7 @@ struct rd {
 	char ctx[160];          /* where: "processes[2].tasks[0]" */
 	size_t ctxlen;
 	enum rd_mode mode;      /* threads and fds nested or sliced */
+	int version;            /* the document's, once its header is read */
 	bool ns_closed;         /* every namespace is known */
 	bool have_records;
 	struct rec_hashes want; /* what the document says */
@@ -98,7 +99,8 @@ struct rd_kind {
 };
 
 extern const struct rd_kind rd_ns_kind, rd_proc_kind, rd_task_kind,
-	rd_fd_kind, rd_mount_kind, rd_gap_kind;
+	rd_fd_kind, rd_mount_kind, rd_gap_kind, rd_workload_kind,
+	rd_iface_kind;
 
 /* Member KEY, V: an object read by T into REC (context ".KEY"). */
 void rd_read_part(struct rd *r, const char *key, struct jspan v,
