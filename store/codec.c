@@ -34,8 +34,8 @@
  *                 [v2: u8 kind])
  *   identity      str cmdline (cmdline_len bytes, inner NULs kept),
  *                 str exe, str cgroup, uv ruid, uv euid, uv rgid, uv egid,
- *                 uv cap_eff, u8 no_new_privs, u8 seccomp, uv loginuid,
- *                 uv sessionid, str runtime of its workload (NULL: none)
+ *                 uv cap_eff, u8 no_new_privs, u8 seccomp, uv loginuid + 1,
+ *                 uv sessionid + 1 (mod 2^32: none is 0), str runtime of its workload (NULL: none)
  *                 and, when there is one, str id
  *   'M' mounts    ref mntns, uv n (>= 1), n x (ref ns, sv open_err, sv list_err,
  *                 str path)
@@ -227,8 +227,9 @@ static void put_identity(struct enc *e, const struct graph_proc *p)
 	codec_put_uv(e->b, p->cap_eff);
 	codec_put_u8(e->b, p->no_new_privs);
 	codec_put_u8(e->b, p->seccomp);
-	codec_put_uv(e->b, p->loginuid);
-	codec_put_uv(e->b, p->sessionid);
+	/* Plus one: "none" (UINT32_MAX) takes one byte, not five. */
+	codec_put_uv(e->b, (uint32_t)(p->loginuid + 1));
+	codec_put_uv(e->b, (uint32_t)(p->sessionid + 1));
 	if (p->workload == GRAPH_NONE) {
 		codec_put_str(e->b, NULL);
 		return;
@@ -846,8 +847,8 @@ static void get_identity(struct dec *d, struct graph_proc *p)
 	p->cap_eff = codec_get_uv(&d->r, UINT64_MAX);
 	p->no_new_privs = codec_get_u8(&d->r);
 	p->seccomp = codec_get_u8(&d->r);
-	p->loginuid = codec_get_u32(&d->r);
-	p->sessionid = codec_get_u32(&d->r);
+	p->loginuid = codec_get_u32(&d->r) - 1;
+	p->sessionid = codec_get_u32(&d->r) - 1;
 	const char *rt = codec_get_str(&d->r, &rn);
 	if (!rt || d->r.err)
 		return;

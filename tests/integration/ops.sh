@@ -40,6 +40,12 @@
 #   old-store    a store of an older format (fixtures/store-v2): lists,
 #                verifies and exports as the nsnap that wrote it did;
 #                renders and diffs as its exports imported do; records
+#   old-store-v3 a store of format 3 from before the workload facts
+#                (fixtures/store-v3): verifies, exports (version 1) and
+#                renders (nsshow --snapshot, default and --deep-scan
+#                --show-comm) as the nsnap that wrote it did; its version 1
+#                documents import and render and diff as the store does;
+#                a snapshot recorded into it now reads beside the old ones
 #   import-memory  hostile documents of ~20 MB (an unknown member of empty
 #                arrays; a million gaps, threads or fds): each refused, the
 #                unknown member as unknown, at a peak RSS (GNU time) of at
@@ -662,6 +668,60 @@ whole "$O" "$errs"
 cmp -s "$W/o1.json" "$FX/expect/export-1.json" || echo "export 1 differs after record" >>"$errs"
 san "$W"/o.err && cat "$W/o.err" >>"$errs"
 check old-store "$errs"
+
+# ---------------------------------------------------------------- old-store-v3
+# fixtures/store-v3 (see its make.sh): records of version 1, written
+# before the model held workloads, identities and namespace facts.
+errs=$W/old3.errs
+: >"$errs"
+FX=$(dirname "$(realpath "$0")")/../../fixtures/store-v3
+O=$W/old3 N=$W/old3-imported
+mkdir -m 0700 "$O"
+cp "$FX/data.mdb" "$O/"
+chmod 0600 "$O/data.mdb"
+TZ=UTC run "$W/o.out" "$W/o.err" "$NSNAP" list --json --store "$O"
+cmp -s "$W/o.out" "$FX/expect/list.json" ||
+    { echo "list --json differs:"; diff "$FX/expect/list.json" "$W/o.out" | head; } >>"$errs"
+run "$W/o.out" "$W/o.err" "$NSNAP" verify --store "$O"
+[ "$RC" = 0 ] && cmp -s "$W/o.out" "$FX/expect/verify.txt" ||
+    { echo "verify: $RC"; cat "$W/o.out" "$W/o.err"; } >>"$errs"
+for id in 1 2; do
+    "$NSNAP" export $id -o "$W/o$id.json" --store "$O" 2>>"$errs"
+    cmp -s "$W/o$id.json" "$FX/expect/export-$id.json" ||
+        { echo "export $id differs:"; diff "$FX/expect/export-$id.json" "$W/o$id.json" | head; } >>"$errs"
+    "$NSSHOW" --snapshot=$id "--store=$O" >"$W/a.show" 2>>"$errs"
+    cmp -s "$W/a.show" "$FX/expect/show-$id.txt" ||
+        { echo "snapshot $id renders otherwise:"; diff "$FX/expect/show-$id.txt" "$W/a.show" | head; } >>"$errs"
+    "$NSSHOW" --snapshot=$id "--store=$O" --deep-scan --show-comm >"$W/a.show" 2>>"$errs"
+    cmp -s "$W/a.show" "$FX/expect/show-$id-deep.txt" ||
+        { echo "snapshot $id (deep) renders otherwise:"; diff "$FX/expect/show-$id-deep.txt" "$W/a.show" | head; } >>"$errs"
+done
+"$NSNAP" export 2 --format=ndjson -o "$W/o2.ndjson" --store "$O" 2>>"$errs"
+cmp -s "$W/o2.ndjson" "$FX/expect/export-2.ndjson" || echo "export 2 (ndjson) differs" >>"$errs"
+run "$W/o.out" "$W/o.err" "$NSNAP" import -q "$FX/expect/export-1.json" \
+    "$FX/expect/export-2.ndjson" --store "$N"
+[ "$RC" = 0 ] || { echo "import: $RC"; cat "$W/o.err"; } >>"$errs"
+for id in 1 2; do
+    "$NSSHOW" --snapshot=$id "--store=$N" >"$W/b.show" 2>>"$errs"
+    cmp -s "$FX/expect/show-$id.txt" "$W/b.show" ||
+        { echo "imported snapshot $id renders otherwise:"; diff "$FX/expect/show-$id.txt" "$W/b.show" | head; } >>"$errs"
+done
+run "$W/a.diff" "$W/o.err" "$NSDIFF" --store "$O" 1 2
+[ "$RC" = 1 ] || { echo "nsdiff 1 2: $RC"; cat "$W/o.err"; } >>"$errs"
+"$NSDIFF" --store "$N" 1 2 >"$W/b.diff" 2>>"$errs"
+grep -q "uts " "$W/a.diff" && cmp -s "$W/a.diff" "$W/b.diff" ||
+    { echo "diffs differ:"; diff "$W/a.diff" "$W/b.diff" | head; } >>"$errs"
+# Recording into it: the new snapshot and the old ones read, side by side.
+run "$W/o.out" "$W/o.err" "$NSNAP" record --store "$O"
+[ "$RC" = 0 ] && [ "$(cat "$W/o.out")" = 3 ] ||
+    { echo "record: $RC"; cat "$W/o.out" "$W/o.err"; } >>"$errs"
+run "$W/o.out" "$W/o.err" "$NSDIFF" --store "$O" 1 3
+[ "$RC" -le 1 ] || { echo "nsdiff 1 3: $RC"; cat "$W/o.err"; } >>"$errs"
+whole "$O" "$errs"
+"$NSNAP" export 1 -o "$W/o1.json" --store "$O" 2>>"$errs"
+cmp -s "$W/o1.json" "$FX/expect/export-1.json" || echo "export 1 differs after record" >>"$errs"
+san "$W"/o.err && cat "$W/o.err" >>"$errs"
+check old-store-v3 "$errs"
 
 # ---------------------------------------------------------------- import memory
 # A reader that built a tree of the document took 45 bytes per byte of

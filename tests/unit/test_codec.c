@@ -644,8 +644,8 @@ static void test_malformed(void **state)
 		codec_put_uv(&b, 0);     /* uids, gids, capabilities */
 	codec_put_u8(&b, 0);
 	codec_put_u8(&b, 0);
-	codec_put_uv(&b, UINT32_MAX);
-	codec_put_uv(&b, UINT32_MAX);
+	codec_put_uv(&b, 0);     /* no login, no session */
+	codec_put_uv(&b, 0);
 	codec_put_str(&b, NULL); /* no workload */
 	codec_put_uv(&b, 1);     /* one task */
 	codec_put_sv(&b, 5);

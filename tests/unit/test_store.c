@@ -31,6 +31,7 @@
 #include "graphbuild.h"
 #include "tmpstore.h"
 #include "store.h"
+#include "export.h"
 
 /* ---- fixtures ----------------------------------------------------------- */
 
@@ -65,7 +66,10 @@ static struct graph *world(unsigned nprocs, unsigned ncont, const char *tag,
 		.kernel = graph_strdup(g, "6.1.0-test-amd64"),
 		.boot_id = graph_strdup(g, "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"),
 		.capturer_pid = 31337,
-		.collected = GRAPH_HAVE_EVERYTHING,
+		/* What snapshots held before workloads: the sizes and page
+		 * counts these tests measure are of records of version 1
+		 * (test_store_v3 stores graphs with the facts). */
+		.collected = GRAPH_HAVE_V1,
 		.types_present = NS_ALL_TYPES,
 		.nsfs_dev = 4,
 	};
@@ -1674,11 +1678,12 @@ static int headers_cb(const struct store_header *h, void *ctx)
 	return 0;
 }
 
-/* A copy of the fixture store in T (opening may write its lock file). */
-static void old_store_copy(struct tmp *t)
+/* A copy of the fixture store FIXTURE in T (opening may write its lock
+ * file). */
+static void fixture_copy(struct tmp *t, const char *fixture)
 {
 	char path[160];
-	FILE *f = fopen(OLD_STORE, "rb");
+	FILE *f = fopen(fixture, "rb");
 	static uint8_t buf[1 << 20];
 	size_t n;
 
@@ -1690,6 +1695,11 @@ static void old_store_copy(struct tmp *t)
 	assert_int_equal(mkdir(t->path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/data.mdb", t->path);
 	write_file(path, buf, n);
+}
+
+static void old_store_copy(struct tmp *t)
+{
+	fixture_copy(t, OLD_STORE);
 }
 
 /*
@@ -1780,6 +1790,123 @@ static void test_old_store(void **state)
 	tmp_free(&t);
 }
 
+/* ---- a store of before the workload facts -------------------------------- */
+
+#define V3_STORE "fixtures/store-v3/data.mdb"
+
+/* The file at PATH, NUL-terminated (free it); *len its size. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = malloc(1 << 20);
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	*len = fread(buf, 1, (1 << 20) - 1, f);
+	buf[*len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/*
+ * fixtures/store-v3 (see its make.sh), written by an nsnap whose model had
+ * no workload facts: its snapshots load as graphs that claim only what
+ * they hold (GRAPH_HAVE_V1, no identity, no workload, loginuid and
+ * sessionid UINT32_MAX), verify, export byte for byte as that nsnap
+ * exported them (version 1), get their digests again in a new store, and
+ * its version 1 documents import as the same graphs.
+ */
+static void test_store_v3(void **state)
+{
+	(void)state;
+	struct tmp t, fresh;
+	struct store *s, *n;
+	struct headers hs = { .n = 0 };
+	struct store_header h;
+	struct graph *g[2], *back;
+	uint64_t id, bad;
+	static const char *const labels[] = { "before", "after" };
+
+	fixture_copy(&t, V3_STORE);
+	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
+	assert_int_equal(store_list(s, headers_cb, &hs), 0);
+	assert_int_equal(hs.n, 2);
+	assert_int_equal(store_verify(s, 0, NULL, NULL, NULL, &bad), 0);
+	assert_int_equal(bad, 0);
+	for (size_t i = 0; i < 2; i++) {
+		char path[128], *want, *got;
+		size_t wlen, glen;
+		FILE *m;
+
+		assert_string_equal(hs.h[i].label, labels[i]);
+		assert_int_equal(store_load(s, i + 1, &g[i]), 0);
+		assert_true(codec_graph_v1(g[i]));
+		assert_int_equal(g[i]->meta.collected & ~GRAPH_HAVE_V1, 0);
+		assert_int_equal(g[i]->nworkloads, 0);
+		assert_int_equal(g[i]->nifaces, 0);
+		for (size_t k = 0; k < g[i]->nprocs; k++) {
+			assert_int_equal(g[i]->procs[k].loginuid, UINT32_MAX);
+			assert_int_equal(g[i]->procs[k].sessionid, UINT32_MAX);
+			assert_int_equal(g[i]->procs[k].workload, GRAPH_NONE);
+			assert_null(g[i]->procs[k].cmdline);
+		}
+		/* Exported as that nsnap did. */
+		struct export_info info = { i + 1, labels[i] };
+		m = open_memstream(&got, &glen);
+		assert_non_null(m);
+		assert_int_equal(export_write(m, g[i], &info, EXPORT_JSON), 0);
+		fclose(m);
+		snprintf(path, sizeof(path), "fixtures/store-v3/expect/export-%zu.json",
+			 i + 1);
+		want = slurp(path, &wlen);
+		assert_int_equal(glen, wlen);
+		assert_memory_equal(got, want, wlen);
+		/* And its document imports as the same graph. */
+		assert_int_equal(export_read(want, wlen, &back, NULL, NULL, 0), 0);
+		assert_true(gb_same_graph(g[i], back));
+		graph_free(back);
+		free(got);
+		free(want);
+	}
+	store_close(s);
+
+	/* In a new store: the same records, the same digests. */
+	tmp_make(&fresh);
+	assert_int_equal(store_open(fresh.path, STORE_CREATE, &n), 0);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(store_put_imported(n, g[i], NULL, i + 1, &id), 0);
+		assert_int_equal(store_header(n, id, &h), 0);
+		assert_memory_equal(h.digest, hs.h[i].digest, 16);
+		assert_true(h.size == hs.h[i].size);
+		assert_load_equal(n, id, g[i]);
+	}
+	store_close(n);
+	tmp_free(&fresh);
+
+	/* Recording a graph with the facts into it: both kinds read. */
+	assert_int_equal(store_open(t.path, 0, &s), 0);
+	struct graph *facts = gb_new();
+	struct gb_set w = gb_host(facts, 4026531835u);
+	struct graph_proc *p = gb_proc(facts, 1, &w);
+	static const char *const argv[] = { "sleep", "1000", NULL };
+	gb_cmdline(facts, p, argv);
+	gb_workload(facts, p, GRAPH_WL_SERVICE, "systemd", "a.service", NULL);
+	assert_int_equal(put(s, facts, NULL), 3);
+	assert_int_equal(put(s, facts, NULL), 4);
+	assert_int_equal(store_header(s, 4, &h), 0);
+	assert_int_equal(h.added, 0);
+	assert_load_equal(s, 3, facts);
+	for (size_t i = 0; i < 2; i++)
+		assert_load_equal(s, i + 1, g[i]);
+	assert_int_equal(store_verify(s, 0, NULL, NULL, NULL, &bad), 0);
+	assert_int_equal(bad, 0);
+	store_close(s);
+	graph_free(facts);
+	for (size_t i = 0; i < 2; i++)
+		graph_free(g[i]);
+	tmp_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1798,6 +1925,7 @@ int main(void)
 		cmocka_unit_test(test_verify_labels),
 		cmocka_unit_test(test_resolve_time_range),
 		cmocka_unit_test(test_prune),
+		cmocka_unit_test(test_store_v3),
 		cmocka_unit_test(test_prune_damaged),
 		cmocka_unit_test(test_prune_size),
 		cmocka_unit_test(test_copy),
