@@ -128,6 +128,32 @@ static struct graph *small_graph(bool layout)
 	m = graph_mount_append(g);
 	*m = (struct graph_mount){ GRAPH_NONE, GRAPH_NONE, ENOENT, EACCES, NULL };
 	graph_gap_add(g, 21, 0, EACCES, "ns/net");
+
+	/* The workload facts: records of version 2, a version 3 meta. */
+	g->ns[ns[NS_UTS]].hostname = graph_strdup(g, "fuzzhost");
+	g->ns[ns[NS_USER]].setgroups = GRAPH_SETGROUPS_ALLOW;
+	g->ns[cnet].flags |= GRAPH_NS_HAS_NSID;
+	g->ns[cnet].nsid = 3;
+	g->ns[cnet].first_iface = (uint32_t)g->nifaces;
+	struct graph_iface *f = graph_iface_append(g);
+	*f = (struct graph_iface){ .ns = cnet, .ifindex = 1, .flags = 0x49,
+				   .name = graph_strdup(g, "lo"),
+				   .addrs = graph_strdup(g, "127.0.0.1/8") };
+	g->ns[cnet].nifaces = 1;
+	uint32_t w = graph_workload_add(g, "podman", "0123abcd", &added);
+	g->workloads[w].kind = GRAPH_WL_CONTAINER;
+	g->workloads[w].name = graph_strdup(g, "db");
+	graph_workload_add(g, "systemd", "init.scope", &added);
+	g->procs[1].workload = w;
+	g->procs[1].cmdline = graph_strndup(g, "sleep\0" "1000", 10);
+	g->procs[1].cmdline_len = 10;
+	g->procs[1].exe = graph_strdup(g, "/bin/sleep");
+	g->procs[1].cgroup = graph_strdup(g, "/machine.slice/libpod-0123abcd.scope");
+	g->procs[1].flags |= GRAPH_PROC_HAS_CRED;
+	g->procs[1].ruid = g->procs[1].euid = 1000;
+	g->procs[1].cap_eff = 0x1ff;
+	g->fds[0].kind = GRAPH_FD_SOCKET;
+	graph_workloads_sort(g);
 	if (layout) {
 		/* Processes 0 and 1 swap thread slices. */
 		g->procs[0].first_task = 2;
