@@ -133,7 +133,7 @@ static int open_dbis(struct store *s, bool write)
 		rc = sto_lm_dbi_open(t.txn, "meta", MDB_CREATE, &s->meta);
 		if (rc)
 			goto out_rc;
-		format_value(fmt, STORE_FORMAT);
+		format_value(fmt, STORE_FORMAT_CAPTURE);
 		sto_txn_put(&t, s->meta, "format", 6, fmt, FORMAT_LEN, 0);
 		ret = t.ret;
 		if (ret)

@@ -633,7 +633,7 @@ static void test_not_a_store(void **state)
 	assert_true(nfmt > 0);
 #define FMT_SET(i, expr) \
 	for (size_t k_ = 0; k_ < nfmt; k_++) { uint8_t *fmt = fmts[k_]; fmt[i] expr; }
-	FMT_SET(11, = 4);        /* format version 4 */
+	FMT_SET(11, = 5);        /* format version 5 */
 	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), STORE_ENEWER);
 	assert_int_equal(store_open(t.path, STORE_CREATE, &s), STORE_ENEWER);
 	FMT_SET(11, = 1);
@@ -1891,7 +1891,10 @@ static void test_store_v3(void **state)
 	static const char *const argv[] = { "sleep", "1000", NULL };
 	gb_cmdline(facts, p, argv);
 	gb_workload(facts, p, GRAPH_WL_SERVICE, "systemd", "a.service", NULL);
+	assert_true(format_is(t.path, 3));
 	assert_int_equal(put(s, facts, NULL), 3);
+	/* Raised: an older nsnap refuses it rather than call it damaged. */
+	assert_true(format_is(t.path, 4));
 	assert_int_equal(put(s, facts, NULL), 4);
 	assert_int_equal(store_header(s, 4, &h), 0);
 	assert_int_equal(h.added, 0);
