@@ -860,6 +860,147 @@ static void test_edited_layout(void **state)
 	graph_free(g);
 }
 
+/*
+ * The members of version 2, malformed or out of range, each refused with
+ * a message naming it; a document of version 1 refuses them as unknown,
+ * and one whose version is not its snapshot's is refused.
+ */
+static void test_facts_refused(void **state)
+{
+	(void)state;
+	struct graph *g = full_graph();
+	size_t len;
+	char *doc = export_mem(g, NULL, EXPORT_JSON, &len);
+	json_error_t e;
+	json_t *root = json_loadb(doc, len, 0, &e);
+	char big[GRAPH_CMDLINE_MAX + 8];
+	static const struct { const char *path, *value, *sub; } bad[] = {
+		{ "processes.0.cmdline", "[]", "processes[0].cmdline: expected null or at least one" },
+		{ "processes.0.cmdline", "\"sleep\"", "processes[0].cmdline: expected an array" },
+		{ "processes.0.cmdline.0", "null", "an argument cannot be null" },
+		{ "processes.0.cmdline.0", "\"a\\u0000b\"", "NUL" },
+		{ "processes.0.cmdline.0", "{\"base64\": \"AA==\"}", "NUL" },
+		{ "processes.0.cmdline.0", "7", "processes[0].cmdline" },
+		{ "processes.0.workload", "3", "workload index 3 out of range (3 workloads)" },
+		{ "processes.0.workload", "-1", "processes[0].workload" },
+		{ "processes.0.workload", "\"0\"", "processes[0].workload" },
+		{ "processes.0.no_new_privs", "256", "processes[0].no_new_privs" },
+		{ "processes.0.loginuid", "4294967296", "processes[0].loginuid" },
+		{ "processes.0.cap_eff", "1", "processes[0].cap_eff" },
+		{ "processes.0.fds.0.type", "\"pipe\"", "unknown name \"pipe\"" },
+		{ "processes.0.fds.0.type", "1", "processes[0].fds[0].type" },
+		{ "processes.0.fds.1.type", "\"socket\"", "a socket pin of no network namespace" },
+		{ "processes.0.flags", "[\"bit3\"]", "unknown name \"bit3\"" },
+		{ "namespaces.6.setgroups", "\"maybe\"", "namespaces[6].setgroups: unknown name" },
+		{ "namespaces.6.setgroups", "300", "namespaces[6].setgroups" },
+		{ "namespaces.0.interfaces", "[{\"ifindex\": 1, \"name\": \"lo\", \"flags\": [], \"operstate\": \"up\", \"mac\": null, \"addrs\": null}]",
+		  "not a network namespace" },
+		{ "namespaces.3.interfaces.0.operstate", "\"sideways\"", "unknown name" },
+		{ "namespaces.3.interfaces.0.flags", "[\"up\", \"up\"]", "given twice" },
+		{ "namespaces.3.interfaces.0.ns", "3", "unknown member \"ns\"" },
+		{ "namespaces.3.nsid", "2147483648", "namespaces[3].nsid" },
+		{ "workloads.0.type", "\"vm\"", "workloads[0].type: unknown name" },
+		{ "workloads.0.id", "null", "workloads[0]: no runtime or id" },
+		{ "workloads.1", "{\"type\": \"pod\", \"runtime\": \"cgroup\", \"id\": \"/\", \"name\": null, \"pod\": null, \"cgroup\": null}",
+		  "not after" },
+		{ "workloads", "{}", "workloads: expected an array" },
+		{ "workloads", NULL, "workloads: missing" },
+		{ "processes.0.exe", NULL, "processes[0].exe: missing" },
+	};
+
+	assert_non_null(root);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_edit_refused(root, bad[i].path, bad[i].value, NULL, NULL,
+				    bad[i].sub);
+
+	/* Arguments longer than GRAPH_CMDLINE_MAX together. */
+	memset(big, 'x', sizeof(big));
+	big[0] = '"';
+	big[sizeof(big) - 2] = '"';
+	big[sizeof(big) - 1] = '\0';
+	expect_edit_refused(root, "processes.0.cmdline.0", big, NULL, NULL,
+			    "longer than 4096 bytes");
+
+	/* Version 1 does not know them; version 2 of a snapshot of before
+	 * is a second spelling of its version 1 document. */
+	expect_edit_refused(root, "version", "1", NULL, NULL, "unknown member");
+	free(doc);
+	json_decref(root);
+	graph_free(g);
+
+	g = full_graph();
+	for (size_t i = 0; i < g->nprocs; i++)
+		g->procs[i] = (struct graph_proc){
+			.pid = g->procs[i].pid, .first_task = g->procs[i].first_task,
+			.ntasks = g->procs[i].ntasks, .first_fd = g->procs[i].first_fd,
+			.nfds = g->procs[i].nfds, .comm = g->procs[i].comm,
+			.links = g->procs[i].links, .loginuid = UINT32_MAX,
+			.sessionid = UINT32_MAX, .workload = GRAPH_NONE,
+		};
+	for (size_t i = 0; i < g->nns; i++) {
+		struct graph_ns *ns = &g->ns[i];
+		ns->flags &= GRAPH_NS_HAS_ID | GRAPH_NS_HAS_CREATOR;
+		ns->hostname = ns->domainname = ns->timens_offsets = NULL;
+		ns->setgroups = 0;
+		ns->nsid = 0;
+		ns->nifaces = 0;
+	}
+	for (size_t i = 0; i < g->nfds; i++)
+		g->fds[i].kind = GRAPH_FD_NSFS;
+	g->nifaces = g->nworkloads = 0;
+	g->meta.collected = GRAPH_HAVE_V1;
+	assert_true(codec_graph_v1(g));
+	doc = export_mem(g, NULL, EXPORT_JSON, &len);
+	root = json_loadb(doc, len, 0, &e);
+	assert_non_null(root);
+	assert_int_equal(json_integer_value(json_object_get(root, "version")), 1);
+	assert_null(json_object_get(root, "workloads"));
+	expect_edit_refused(root, "workloads", "[]", NULL, NULL,
+			    "unknown member \"workloads\"");
+	expect_edit_refused(root, "processes.0.exe", "null", NULL, NULL,
+			    "unknown member \"exe\"");
+	/* Its version 2 spelling: every member, blank. */
+	json_t *v = json_deep_copy(root);
+	jset(v, "version", "2");
+	jset(v, "workloads", "[]");
+	json_t *procs = json_object_get(v, "processes"), *p;
+	size_t k;
+	json_array_foreach(procs, k, p) {
+		static const char *const blank[][2] = {
+			{ "cmdline", "null" }, { "exe", "null" }, { "cgroup", "null" },
+			{ "ruid", "0" }, { "euid", "0" }, { "rgid", "0" },
+			{ "egid", "0" }, { "cap_eff", "\"0\"" },
+			{ "no_new_privs", "0" }, { "seccomp", "0" },
+			{ "loginuid", "4294967295" }, { "sessionid", "4294967295" },
+			{ "workload", "null" },
+		};
+		for (size_t b = 0; b < sizeof(blank) / sizeof(blank[0]); b++)
+			json_object_set_new(p, blank[b][0],
+					    json_loads(blank[b][1], JSON_DECODE_ANY, &e));
+		json_t *fds = json_object_get(p, "fds"), *f;
+		size_t j;
+		json_array_foreach(fds, j, f)
+			json_object_set_new(f, "type", json_string("nsfs"));
+	}
+	json_t *nss = json_object_get(v, "namespaces"), *n;
+	json_array_foreach(nss, k, n) {
+		json_object_set_new(n, "hostname", json_null());
+		json_object_set_new(n, "domainname", json_null());
+		json_object_set_new(n, "setgroups", json_string("unknown"));
+		json_object_set_new(n, "timens_offsets", json_null());
+		json_object_set_new(n, "nsid", json_integer(0));
+		json_object_set_new(n, "interfaces", json_array());
+	}
+	char *s = jdump(v, JSON_INDENT(2));
+	expect_refused_str(s, -EBADMSG, "version 2, but the snapshot is one that "
+			   "version 1 carries");
+	free(s);
+	json_decref(v);
+	json_decref(root);
+	free(doc);
+	graph_free(g);
+}
+
 static void test_edited_ndjson(void **state)
 {
 	(void)state;
@@ -1460,6 +1601,7 @@ int main(void)
 		cmocka_unit_test(test_edited_json),
 		cmocka_unit_test(test_edited_layout),
 		cmocka_unit_test(test_edited_ndjson),
+		cmocka_unit_test(test_facts_refused),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_garbage),
