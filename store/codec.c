@@ -57,7 +57,7 @@
  * workloads themselves live in the meta record, which changes only when
  * one of them does.  Interfaces live in their namespace's record.
  */
-#include "codec.h"
+#include "codec_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -68,12 +68,6 @@
 #define SLOT_TFC (NS_NTYPES + 1)
 
 /* ---- encoding a graph --------------------------------------------------- */
-
-struct enc {
-	struct codec_buf *b;
-	const struct graph *g;
-	uint8_t rv;     /* CODEC_VERSION or CODEC_VERSION_FACTS */
-};
 
 /* IDX is GRAPH_NONE or in range: graph_check() vouched for it. */
 static void put_ref(struct enc *e, uint32_t idx)
@@ -167,18 +161,8 @@ static void put_meta(struct enc *e)
 		codec_put_sv(e->b, gap->err);
 		codec_put_str(e->b, gap->what);
 	}
-	if (e->rv < CODEC_VERSION_FACTS)
-		return;
-	codec_put_uv(e->b, g->nworkloads);
-	for (size_t i = 0; i < g->nworkloads; i++) {
-		const struct graph_workload *w = &g->workloads[i];
-		codec_put_u8(e->b, w->kind);
-		codec_put_str(e->b, w->runtime);
-		codec_put_str(e->b, w->id);
-		codec_put_str(e->b, w->name);
-		codec_put_str(e->b, w->pod);
-		codec_put_str(e->b, w->cgroup);
-	}
+	if (e->rv >= CODEC_VERSION_FACTS)
+		cdc_put_workloads(e);
 }
 
 static void put_ns(struct enc *e, const struct graph_ns *ns)
@@ -196,47 +180,8 @@ static void put_ns(struct enc *e, const struct graph_ns *ns)
 	codec_put_uv(e->b, ns->kernel_id);
 	codec_put_str(e->b, ns->uid_map);
 	codec_put_str(e->b, ns->gid_map);
-	if (e->rv < CODEC_VERSION_FACTS)
-		return;
-	codec_put_str(e->b, ns->hostname);
-	codec_put_str(e->b, ns->domainname);
-	codec_put_u8(e->b, ns->setgroups);
-	codec_put_str(e->b, ns->timens_offsets);
-	codec_put_sv(e->b, ns->nsid);
-	codec_put_uv(e->b, ns->nifaces);
-	for (uint32_t k = 0; k < ns->nifaces; k++) {
-		const struct graph_iface *f = &e->g->ifaces[ns->first_iface + k];
-		codec_put_sv(e->b, f->ifindex);
-		codec_put_uv(e->b, f->flags);
-		codec_put_u8(e->b, f->operstate);
-		codec_put_str(e->b, f->name);
-		codec_put_str(e->b, f->mac);
-		codec_put_str(e->b, f->addrs);
-	}
-}
-
-static void put_identity(struct enc *e, const struct graph_proc *p)
-{
-	codec_put_strn(e->b, p->cmdline, p->cmdline_len);
-	codec_put_str(e->b, p->exe);
-	codec_put_str(e->b, p->cgroup);
-	codec_put_uv(e->b, p->ruid);
-	codec_put_uv(e->b, p->euid);
-	codec_put_uv(e->b, p->rgid);
-	codec_put_uv(e->b, p->egid);
-	codec_put_uv(e->b, p->cap_eff);
-	codec_put_u8(e->b, p->no_new_privs);
-	codec_put_u8(e->b, p->seccomp);
-	/* Plus one: "none" (UINT32_MAX) takes one byte, not five. */
-	codec_put_uv(e->b, (uint32_t)(p->loginuid + 1));
-	codec_put_uv(e->b, (uint32_t)(p->sessionid + 1));
-	if (p->workload == GRAPH_NONE) {
-		codec_put_str(e->b, NULL);
-		return;
-	}
-	/* graph_check(): runtime and id are there. */
-	codec_put_str(e->b, e->g->workloads[p->workload].runtime);
-	codec_put_str(e->b, e->g->workloads[p->workload].id);
+	if (e->rv >= CODEC_VERSION_FACTS)
+		cdc_put_ns_facts(e, ns);
 }
 
 /* SLICES: the process's threads and fds go in its record (canonical
@@ -259,7 +204,7 @@ static void put_proc(struct enc *e, const struct graph_proc *p, bool slices)
 	codec_put_sv(e->b, p->task_err);
 	codec_put_sv(e->b, p->fd_err);
 	if (e->rv >= CODEC_VERSION_FACTS)
-		put_identity(e, p);
+		cdc_put_identity(e, p);
 	if (!slices) {
 		codec_put_uv(e->b, 0);
 		codec_put_uv(e->b, 0);
@@ -360,51 +305,6 @@ static struct codec_capture capture_of(const struct graph_meta *m)
 	};
 }
 
-static bool ns_v1(const struct graph_ns *ns)
-{
-	return !(ns->flags & ~(GRAPH_NS_HAS_ID | GRAPH_NS_HAS_CREATOR)) &&
-	       !ns->hostname && !ns->domainname && !ns->setgroups &&
-	       !ns->timens_offsets && !ns->nsid && !ns->nifaces;
-}
-
-static bool proc_v1(const struct graph_proc *p)
-{
-	return !(p->flags & ~GRAPH_PROC_LISTED) && !p->cmdline &&
-	       !p->cmdline_len && !p->exe && !p->cgroup && !p->ruid &&
-	       !p->euid && !p->rgid && !p->egid && !p->cap_eff &&
-	       !p->no_new_privs && !p->seccomp && p->loginuid == UINT32_MAX &&
-	       p->sessionid == UINT32_MAX && p->workload == GRAPH_NONE;
-}
-
-bool codec_graph_v1(const struct graph *g)
-{
-	if ((g->meta.collected & ~GRAPH_HAVE_V1) || g->nifaces || g->nworkloads)
-		return false;
-	for (size_t i = 0; i < g->nns; i++)
-		if (!ns_v1(&g->ns[i]))
-			return false;
-	for (size_t i = 0; i < g->nprocs; i++)
-		if (!proc_v1(&g->procs[i]))
-			return false;
-	for (size_t i = 0; i < g->nfds; i++)
-		if (g->fds[i].kind != GRAPH_FD_NSFS)
-			return false;
-	return true;
-}
-
-/* What the records cannot say: a command line's length without its bytes
- * or past the model's bound.  graph_check() vouches for the rest. */
-static bool cmdlines_fit(const struct graph *g)
-{
-	for (size_t i = 0; i < g->nprocs; i++) {
-		const struct graph_proc *p = &g->procs[i];
-		if ((!p->cmdline && p->cmdline_len) ||
-		    p->cmdline_len > GRAPH_CMDLINE_MAX)
-			return false;
-	}
-	return true;
-}
-
 int codec_encode_graph(const struct graph *g, struct codec_snapshot *out)
 {
 	struct codec_buf b;
@@ -416,7 +316,7 @@ int codec_encode_graph(const struct graph *g, struct codec_snapshot *out)
 
 	*out = (struct codec_snapshot){ 0 };
 	/* A record the decoder would refuse is never written. */
-	if (graph_check(g, NULL, 0) || !cmdlines_fit(g))
+	if (graph_check(g, NULL, 0) || !cdc_cmdlines_fit(g))
 		return -EINVAL;
 	e.rv = codec_graph_v1(g) ? CODEC_VERSION : CODEC_VERSION_FACTS;
 	canonical = layout_canonical(g);
@@ -498,13 +398,6 @@ void codec_snapshot_free(struct codec_snapshot *s)
 
 /* ---- decoding a graph --------------------------------------------------- */
 
-struct dec {
-	struct codec_rd r;
-	struct graph *g;
-	int nomem;
-	uint8_t rv;     /* the records' version, as the meta record says */
-};
-
 static void dec_init(struct dec *d, struct graph *g, const struct codec_rec *rec)
 {
 	codec_rd_init(&d->r, rec->data, rec->len);
@@ -517,8 +410,7 @@ static int dec_end(const struct dec *d)
 	return d->nomem ? -ENOMEM : codec_rd_end(&d->r);
 }
 
-/* A string copied into the graph's arena. */
-static const char *get_gstr(struct dec *d)
+const char *cdc_get_str(struct dec *d)
 {
 	size_t len;
 	const char *s = codec_get_str(&d->r, &len);
@@ -584,7 +476,7 @@ static void get_task(struct dec *d, const struct graph_links *base)
 {
 	int32_t tid = codec_get_i32(&d->r);
 	struct graph_task *t;
-	const char *comm = get_gstr(d);
+	const char *comm = cdc_get_str(d);
 
 	if (d->r.err || d->nomem)
 		return;
@@ -617,73 +509,6 @@ static void get_fd(struct dec *d)
 	f->kind = kind;
 }
 
-/* (runtime, id) of a workload against RT[0..rn) and ID[0..idn), as
- * graph_workloads_sort() orders them; the spans hold no NUL. */
-static int span_cmp(const char *s, const char *p, size_t n)
-{
-	int c = strncmp(s, p, n);
-	return c ? c : s[n] != '\0';
-}
-
-static int workload_key_cmp(const struct graph_workload *w, const char *rt,
-			    size_t rn, const char *id, size_t idn)
-{
-	int c = span_cmp(w->runtime, rt, rn);
-	return c ? c : span_cmp(w->id, id, idn);
-}
-
-/* The workload named by (runtime, id): the table is sorted (dec_meta()
- * made sure), so a hostile record costs a binary search, not a scan. */
-static uint32_t find_workload(const struct graph *g, const char *rt,
-			      size_t rn, const char *id, size_t idn)
-{
-	size_t lo = 0, hi = g->nworkloads;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = workload_key_cmp(&g->workloads[mid], rt, rn, id, idn);
-		if (!c)
-			return (uint32_t)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return GRAPH_NONE;
-}
-
-/* The workloads of a version 3 meta record, in strictly ascending
- * (runtime, id) order: that makes them unique and searchable. */
-static void get_workloads(struct dec *d)
-{
-	struct graph *g = d->g;
-	/* kind and five strings: at least 6 bytes each. */
-	size_t n = codec_get_count(&d->r, 6);
-
-	if (n && (g->workloads = calloc(n, sizeof(*g->workloads))) == NULL) {
-		d->nomem = -ENOMEM;
-		return;
-	}
-	g->cap_workloads = n;
-	for (size_t i = 0; i < n && !d->r.err && !d->nomem; i++) {
-		struct graph_workload *w = &g->workloads[i];
-		w->kind = codec_get_u8(&d->r);
-		w->runtime = get_gstr(d);
-		w->id = get_gstr(d);
-		w->name = get_gstr(d);
-		w->pod = get_gstr(d);
-		w->cgroup = get_gstr(d);
-		if (d->r.err || d->nomem)
-			break;
-		g->nworkloads = i + 1;
-		if (!w->runtime || !w->id ||
-		    (i && workload_key_cmp(&g->workloads[i - 1], w->runtime,
-					   strlen(w->runtime), w->id,
-					   strlen(w->id)) >= 0))
-			codec_rd_fail(&d->r);
-	}
-}
-
 /* Versions 2 and 3 take their capture from CAP, version 1 holds its own.
  * *RV: the version of the other records. */
 static int dec_meta(struct graph *g, const struct codec_rec *rec,
@@ -708,9 +533,9 @@ static int dec_meta(struct graph *g, const struct codec_rec *rec,
 		m->end_ns = cap->end_ns;
 		m->capturer_pid = cap->capturer_pid;
 	}
-	m->hostname = get_gstr(&d);
-	m->kernel = get_gstr(&d);
-	m->boot_id = get_gstr(&d);
+	m->hostname = cdc_get_str(&d);
+	m->kernel = cdc_get_str(&d);
+	m->boot_id = cdc_get_str(&d);
 	if (version == 1)
 		m->capturer_pid = codec_get_i32(&d.r);
 	m->collected = codec_get_u32(&d.r);
@@ -721,7 +546,7 @@ static int dec_meta(struct graph *g, const struct codec_rec *rec,
 		int32_t pid = codec_get_i32(&d.r);
 		int32_t tid = codec_get_i32(&d.r);
 		int32_t err = codec_get_i32(&d.r);
-		const char *what = get_gstr(&d);
+		const char *what = cdc_get_str(&d);
 		if (d.r.err || d.nomem)
 			break;
 		/* graph_gap_add() copies WHAT and cannot store NULL. */
@@ -732,7 +557,7 @@ static int dec_meta(struct graph *g, const struct codec_rec *rec,
 		g->gaps[g->ngaps - 1].what = what;
 	}
 	if (version == CODEC_META_FACTS)
-		get_workloads(&d);
+		cdc_get_workloads(&d);
 	return dec_end(&d);
 }
 
@@ -741,42 +566,6 @@ struct ns_refs {
 	bool has_owner, has_parent;
 	struct ns_key owner, parent;
 };
-
-/* A v2 namespace record's facts and interfaces, the interfaces appended
- * for namespace IDX (the next one). */
-static void get_ns_facts(struct dec *d, struct graph_ns *ns, uint32_t idx)
-{
-	struct graph *g = d->g;
-
-	ns->hostname = get_gstr(d);
-	ns->domainname = get_gstr(d);
-	ns->setgroups = codec_get_u8(&d->r);
-	ns->timens_offsets = get_gstr(d);
-	ns->nsid = codec_get_i32(&d->r);
-	ns->first_iface = (uint32_t)g->nifaces;
-	/* Six fields of at least one byte each. */
-	size_t n = codec_get_count(&d->r, 6);
-	if (n >= GRAPH_NONE - g->nifaces)
-		codec_rd_fail(&d->r);
-	for (size_t k = 0; k < n && !d->r.err && !d->nomem; k++) {
-		struct graph_iface f = { .ns = idx };
-		f.ifindex = codec_get_i32(&d->r);
-		f.flags = codec_get_u32(&d->r);
-		f.operstate = codec_get_u8(&d->r);
-		f.name = get_gstr(d);
-		f.mac = get_gstr(d);
-		f.addrs = get_gstr(d);
-		if (d->r.err || d->nomem)
-			break;
-		struct graph_iface *nf = graph_iface_append(g);
-		if (!nf) {
-			d->nomem = -ENOMEM;
-			break;
-		}
-		*nf = f;
-	}
-	ns->nifaces = (uint32_t)(g->nifaces - ns->first_iface);
-}
 
 static int dec_ns(struct graph *g, const struct codec_rec *rec,
 		  struct ns_refs *refs, uint8_t rv)
@@ -800,11 +589,11 @@ static int dec_ns(struct graph *g, const struct codec_rec *rec,
 	ns.parent_err = codec_get_i32(&d.r);
 	ns.creator_uid = codec_get_u32(&d.r);
 	ns.kernel_id = codec_get_uv(&d.r, UINT64_MAX);
-	ns.uid_map = get_gstr(&d);
-	ns.gid_map = get_gstr(&d);
+	ns.uid_map = cdc_get_str(&d);
+	ns.gid_map = cdc_get_str(&d);
 	ns.first_iface = (uint32_t)g->nifaces;
 	if (rv >= CODEC_VERSION_FACTS)
-		get_ns_facts(&d, &ns, (uint32_t)g->nns);
+		cdc_get_ns_facts(&d, &ns, (uint32_t)g->nns);
 	int ret = dec_end(&d);
 	if (ret)
 		return ret;
@@ -824,42 +613,6 @@ static int resolve_ref(const struct graph *g, bool has, struct ns_key key,
 {
 	*idx = has ? graph_ns_find(g, key) : GRAPH_NONE;
 	return has && *idx == GRAPH_NONE ? -EBADMSG : 0;
-}
-
-/* A v2 process record's identity. */
-static void get_identity(struct dec *d, struct graph_proc *p)
-{
-	size_t len, rn, idn;
-	const uint8_t *cmd = codec_get_blob(&d->r, &len, GRAPH_CMDLINE_MAX);
-
-	if (cmd) {
-		p->cmdline = graph_strndup(d->g, (const char *)cmd, len);
-		p->cmdline_len = (uint32_t)len;
-		if (!p->cmdline)
-			d->nomem = -ENOMEM;
-	}
-	p->exe = get_gstr(d);
-	p->cgroup = get_gstr(d);
-	p->ruid = codec_get_u32(&d->r);
-	p->euid = codec_get_u32(&d->r);
-	p->rgid = codec_get_u32(&d->r);
-	p->egid = codec_get_u32(&d->r);
-	p->cap_eff = codec_get_uv(&d->r, UINT64_MAX);
-	p->no_new_privs = codec_get_u8(&d->r);
-	p->seccomp = codec_get_u8(&d->r);
-	p->loginuid = codec_get_u32(&d->r) - 1;
-	p->sessionid = codec_get_u32(&d->r) - 1;
-	const char *rt = codec_get_str(&d->r, &rn);
-	if (!rt || d->r.err)
-		return;
-	const char *id = codec_get_str(&d->r, &idn);
-	if (!id)
-		codec_rd_fail(&d->r);
-	if (d->r.err)
-		return;
-	p->workload = find_workload(d->g, rt, rn, id, idn);
-	if (p->workload == GRAPH_NONE)
-		codec_rd_fail(&d->r);
 }
 
 static int dec_proc(struct graph *g, const struct codec_rec *rec, bool layout,
@@ -882,14 +635,14 @@ static int dec_proc(struct graph *g, const struct codec_rec *rec, bool layout,
 	p.ppid = codec_get_i32(&d.r);
 	p.uid = codec_get_u32(&d.r);
 	p.start_time = codec_get_uv(&d.r, UINT64_MAX);
-	p.comm = get_gstr(&d);
-	p.nstgid = get_gstr(&d);
+	p.comm = cdc_get_str(&d);
+	p.nstgid = cdc_get_str(&d);
 	p.status_err = codec_get_i32(&d.r);
 	get_links(&d, &p.links, &blank);
 	p.task_err = codec_get_i32(&d.r);
 	p.fd_err = codec_get_i32(&d.r);
 	if (rv >= CODEC_VERSION_FACTS)
-		get_identity(&d, &p);
+		cdc_get_identity(&d, &p);
 	if (d.r.err || d.nomem)
 		return dec_end(&d);
 
@@ -982,7 +735,7 @@ static int dec_mounts(struct graph *g, const struct codec_rec *rec,
 		uint32_t ns = get_ref(&d);
 		int32_t err = codec_get_i32(&d.r);
 		int32_t list_err = codec_get_i32(&d.r);
-		const char *path = get_gstr(&d);
+		const char *path = cdc_get_str(&d);
 		if (d.r.err || d.nomem)
 			break;
 		struct graph_mount *m = graph_mount_append(g);

@@ -2,7 +2,9 @@
  * codec.h — the bytes of a stored snapshot: graph <-> records.
  *
  * Files: codec_prim.c (the primitives), codec.c (a graph as records and
- * back), codec_header.c (hashes, the digest, the header, list chunks).
+ * back), codec_facts.c (the parts of records holding the workload facts;
+ * codec_int.h is what the two share), codec_header.c (hashes, the digest,
+ * the header, list chunks).
  *
  * Owns every byte layout the store writes: the primitives (LEB128 varints,
  * zigzag, big-endian words, length-prefixed nullable strings), the records

@@ -4,7 +4,7 @@
  * Not built by the Makefile (the corpus is kept in the tree); to redo it:
  *
  *   cc -std=c11 -D_GNU_SOURCE -Ilibcore -Istore tests/fuzz/gen_corpus_graph.c \
- *      store/codec.c libcore/graph.c -lxxhash -o build/gen_corpus_graph &&
+ *      store/codec*.c libcore/graph.c -lxxhash -o build/gen_corpus_graph &&
  *   build/gen_corpus_graph tests/fuzz/corpus/graph
  *
  * Each seed is fuzz_graph's input: four option bytes, then the records of
