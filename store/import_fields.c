@@ -418,7 +418,7 @@ static const char *keep_bytes(struct rd *r, const char *key, const char *s,
  * A string member: null (NULL), a JSON string, or {"base64": "..."} for
  * bytes that are not UTF-8.  Copied into the graph's arena.
  */
-static const char *get_str(struct rd *r, const char *key, struct jspan v)
+const char *rd_get_str(struct rd *r, const char *key, struct jspan v)
 {
 	const char *copy = NULL;
 	struct jspan b64;
@@ -547,109 +547,6 @@ static uint8_t get_nstype(struct rd *r, const char *key, struct jspan v)
 	return type < 0 ? 0 : (uint8_t)type;
 }
 
-/* A name of NAMES for a value below its n, else an integer from n on. */
-static uint8_t get_enum(struct rd *r, const char *key, struct jspan v,
-			const struct xp_bits *names)
-{
-	struct jstr s;
-	json_int_t x;
-
-	if (jscan_kind(v) == JK_INTEGER) {
-		if (rd_get_int(r, key, v, names->n, UINT8_MAX, &x))
-			return (uint8_t)x;
-		return 0;
-	}
-	if (!rd_need_kind(r, key, v, JK_STRING) || !rd_get_jstr(r, v, &s))
-		return 0;
-	unsigned k = 0;
-	while (k < names->n && (strlen(names->names[k]) != s.n ||
-				memcmp(names->names[k], s.s, s.n)))
-		k++;
-	if (k == names->n)
-		rd_mfail(r, key, "unknown name \"%.*s\"", (int)s.n, s.s);
-	jscan_str_free(&s);
-	return k < names->n ? (uint8_t)k : 0;
-}
-
-/* A command line being read: the arguments so far, NUL between them. */
-struct argv_buf {
-	const char *key;
-	char buf[GRAPH_CMDLINE_MAX];
-	size_t len;
-};
-
-static void get_arg(struct rd *r, struct jspan elem, size_t i, void *arg)
-{
-	struct argv_buf *a = arg;
-	const char *s;
-
-	if (jscan_kind(elem) == JK_NULL) {
-		rd_mfail(r, a->key, "an argument cannot be null");
-		return;
-	}
-	/* Into the arena, as any string: bounded by the document, and at
-	 * most GRAPH_CMDLINE_MAX bytes of them are taken. */
-	s = get_str(r, a->key, elem);
-	if (r->err)
-		return;
-	size_t n = strlen(s);
-	if (a->len + (i > 0) + n > sizeof(a->buf)) {
-		rd_mfail(r, a->key, "longer than %d bytes", GRAPH_CMDLINE_MAX);
-		return;
-	}
-	if (i)
-		a->buf[a->len++] = '\0';
-	memcpy(a->buf + a->len, s, n);
-	a->len += n;
-}
-
-/* null, or the arguments: at least one (an empty command line is [""]). */
-static void get_argv(struct rd *r, const char *key, struct jspan v,
-		     struct graph_proc *p)
-{
-	struct argv_buf *a;
-
-	p->cmdline = NULL;
-	p->cmdline_len = 0;
-	if (jscan_kind(v) == JK_NULL)
-		return;
-	a = malloc(sizeof(*a));
-	if (!a) {
-		rd_nomem(r);
-		return;
-	}
-	a->key = key;
-	a->len = 0;
-	size_t n = rd_each(r, key, v, get_arg, a);
-	if (!r->err && !n)
-		rd_mfail(r, key, "expected null or at least one argument");
-	if (!r->err) {
-		p->cmdline = graph_strndup(r->g, a->buf, a->len);
-		p->cmdline_len = (uint32_t)a->len;
-		if (!p->cmdline)
-			rd_nomem(r);
-	}
-	free(a);
-}
-
-/* A workload reference: null or an index into the workloads, which all
- * come before the processes. */
-static uint32_t get_wlref(struct rd *r, const char *key, struct jspan v)
-{
-	json_int_t x;
-
-	if (jscan_kind(v) == JK_NULL)
-		return GRAPH_NONE;
-	if (!rd_get_int(r, key, v, 0, INT64_MAX, &x))
-		return GRAPH_NONE;
-	if ((uint64_t)x >= r->g->nworkloads) {
-		rd_mfail(r, key, "workload index %lld out of range (%zu workloads)",
-			 (long long)x, r->g->nworkloads);
-		return GRAPH_NONE;
-	}
-	return (uint32_t)x;
-}
-
 /* KEY must be the RFC 3339 text of NS, the number it stands beside. */
 static void check_time(struct rd *r, const char *key, struct jspan v,
 		       int64_t ns)
@@ -697,7 +594,7 @@ static void get_field(struct rd *r, const struct xp_field *f, struct jspan v,
 		*(int64_t *)p = get_i64s(r, f->name, v);
 		break;
 	case XP_STR:
-		*(const char **)p = get_str(r, f->name, v);
+		*(const char **)p = rd_get_str(r, f->name, v);
 		break;
 	case XP_REF:
 		/* XP_LATE: any index for now, graph_check() has the last word. */
@@ -736,13 +633,13 @@ static void get_field(struct rd *r, const struct xp_field *f, struct jspan v,
 			*(uint8_t *)p = (uint8_t)x;
 		break;
 	case XP_ENUM:
-		*(uint8_t *)p = get_enum(r, f->name, v, f->bits);
+		*(uint8_t *)p = rd_get_enum(r, f->name, v, f->bits);
 		break;
 	case XP_ARGV:
-		get_argv(r, f->name, v, rec);
+		rd_get_argv(r, f->name, v, rec);
 		break;
 	case XP_WLREF:
-		*(uint32_t *)p = get_wlref(r, f->name, v);
+		*(uint32_t *)p = rd_get_wlref(r, f->name, v);
 		break;
 	case XP_IFACES:
 		/* Read once the namespace is in (commit_ns()). */
@@ -796,7 +693,7 @@ void rd_read_part(struct rd *r, const char *key, struct jspan v,
 
 /* Whether one more element fits a graph array of N: indexes are 32-bit
  * and GRAPH_NONE is taken. */
-static bool room(struct rd *r, size_t n, const char *what)
+bool rd_room(struct rd *r, size_t n, const char *what)
 {
 	if (n < GRAPH_NONE - 1)
 		return true;
@@ -832,7 +729,7 @@ static void commit_ns(struct rd *r, void *rec, const struct jspan *vals)
 	struct graph *g = r->g;
 	bool added;
 
-	if (!room(r, g->nns, "namespaces"))
+	if (!rd_room(r, g->nns, "namespaces"))
 		return;
 	uint32_t idx = graph_ns_add(g, ns->key, ns->type, &added);
 	if (idx == GRAPH_NONE) {
@@ -851,51 +748,12 @@ static void commit_ns(struct rd *r, void *rec, const struct jspan *vals)
 	}
 }
 
-static void commit_iface(struct rd *r, void *rec, const struct jspan *vals)
-{
-	struct graph_iface f = *(struct graph_iface *)rec;
-
-	(void)vals;
-	if (!room(r, r->g->nifaces, "interfaces"))
-		return;
-	struct graph_iface *nf = graph_iface_append(r->g);
-	if (!nf) {
-		rd_nomem(r);
-		return;
-	}
-	f.ns = (uint32_t)(r->g->nns - 1);
-	*nf = f;
-}
-
-/* Appended as they come: graph_workload_add() searches, which a hostile
- * document of many workloads would make quadratic; graph_check() proves
- * them unique (in order) at the end. */
-static void commit_workload(struct rd *r, void *rec, const struct jspan *vals)
-{
-	struct graph *g = r->g;
-
-	(void)vals;
-	if (!room(r, g->nworkloads, "workloads"))
-		return;
-	if (g->nworkloads == g->cap_workloads) {
-		size_t cap = g->cap_workloads ? 2 * g->cap_workloads : 8;
-		struct graph_workload *w = realloc(g->workloads, cap * sizeof(*w));
-		if (!w) {
-			rd_nomem(r);
-			return;
-		}
-		g->workloads = w;
-		g->cap_workloads = cap;
-	}
-	g->workloads[g->nworkloads++] = *(struct graph_workload *)rec;
-}
-
 static void commit_task(struct rd *r, void *rec, const struct jspan *vals)
 {
 	const struct graph_task *t = rec;
 
 	(void)vals;
-	if (!room(r, r->g->ntasks, "threads"))
+	if (!rd_room(r, r->g->ntasks, "threads"))
 		return;
 	struct graph_task *nt = graph_task_append(r->g, t->tid);
 	if (!nt)
@@ -909,7 +767,7 @@ static void commit_fd(struct rd *r, void *rec, const struct jspan *vals)
 	const struct graph_fd *f = rec;
 
 	(void)vals;
-	if (!room(r, r->g->nfds, "fds"))
+	if (!rd_room(r, r->g->nfds, "fds"))
 		return;
 	struct graph_fd *nf = graph_fd_append(r->g);
 	if (!nf)
@@ -923,7 +781,7 @@ static void commit_mount(struct rd *r, void *rec, const struct jspan *vals)
 	const struct graph_mount *m = rec;
 
 	(void)vals;
-	if (!room(r, r->g->nmounts, "mounts"))
+	if (!rd_room(r, r->g->nmounts, "mounts"))
 		return;
 	struct graph_mount *nm = graph_mount_append(r->g);
 	if (!nm)
@@ -938,7 +796,7 @@ static void commit_gap(struct rd *r, void *rec, const struct jspan *vals)
 	struct graph *g = r->g;
 
 	(void)vals;
-	if (!room(r, g->ngaps, "gaps"))
+	if (!rd_room(r, g->ngaps, "gaps"))
 		return;
 	/* graph_gap_add() copies WHAT and cannot store NULL: set it after. */
 	if (graph_gap_add(g, gap->pid, gap->tid, gap->err, ""))
@@ -955,8 +813,6 @@ const struct rd_kind rd_task_kind = { &xp_task, commit_task };
 const struct rd_kind rd_fd_kind = { &xp_fd, commit_fd };
 const struct rd_kind rd_mount_kind = { &xp_mount, commit_mount };
 const struct rd_kind rd_gap_kind = { &xp_gap, commit_gap };
-const struct rd_kind rd_workload_kind = { &xp_workload, commit_workload };
-const struct rd_kind rd_iface_kind = { &xp_iface, commit_iface };
 
 /* The fields of the other layout, and of a later version than the
  * document's: unknown members here. */
@@ -1035,7 +891,7 @@ static void commit_proc(struct rd *r, void *rec, const struct jspan *vals)
 	struct graph_proc p = *(struct graph_proc *)rec;
 	struct graph *g = r->g;
 
-	if (!room(r, g->nprocs, "processes"))
+	if (!rd_room(r, g->nprocs, "processes"))
 		return;
 	struct graph_proc *np = graph_proc_append(g, p.pid);
 	if (!np) {

@@ -90,6 +90,20 @@ typedef void rd_each_fn(struct rd *r, struct jspan elem, size_t i, void *arg);
 size_t rd_each(struct rd *r, const char *key, struct jspan v,
 	       rd_each_fn *fn, void *arg);
 
+/* A string member: null, a JSON string or {"base64": ...}, no NUL; in the
+ * graph's arena. */
+const char *rd_get_str(struct rd *r, const char *key, struct jspan v);
+/* Whether one more element fits a graph array of N (else the error). */
+bool rd_room(struct rd *r, size_t n, const char *what);
+
+/* The workload facts' values (import_facts.c), by export_impl.h's types:
+ * XP_ENUM of NAMES, XP_ARGV into P's cmdline and cmdline_len, XP_WLREF. */
+uint8_t rd_get_enum(struct rd *r, const char *key, struct jspan v,
+		    const struct xp_bits *names);
+void rd_get_argv(struct rd *r, const char *key, struct jspan v,
+		 struct graph_proc *p);
+uint32_t rd_get_wlref(struct rd *r, const char *key, struct jspan v);
+
 /* ---- records ------------------------------------------------------------ */
 
 /* One kind of record: its table, and how a read one joins the graph. */
