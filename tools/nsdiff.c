@@ -482,12 +482,13 @@ static int timeline_step(struct timeline *t, struct diff_timeline *out,
 		st.kind = DIFF_STEP_REBOOT;
 		changed = 1;
 	} else if (is_quiet(t, l->last, snap)) {
-		/* The same processes as the one before: its count. */
+		/* The same processes as the one before: its count; nothing
+		 * to load, nothing to compare. */
 		st.nprocs = l->nprocs;
-		st.nns = snap->nns;
 	}
+	struct graph *g = NULL;
 	if (st.kind != DIFF_STEP_DIFF || !is_quiet(t, l->last, snap)) {
-		struct graph *g = load_id(t, snap->id);
+		g = load_id(t, snap->id);
 		st.at.g = g;
 		st.nns = g->nns;
 		st.nprocs = diff_scanned_procs(g);
@@ -502,13 +503,15 @@ static int timeline_step(struct timeline *t, struct diff_timeline *out,
 			st.d = &d;
 			changed = d.nchanges != 0;
 		}
-		lineage_keep(l, snap, g);
 	}
 	rc = diff_timeline_add(out, &st);
 	if (have_d)
 		diff_release(&d);
 	if (rc)
 		errx(EXIT_TROUBLE, "write error: %s", strerror(-rc));
+	/* The base of the next step, once this one no longer needs its own. */
+	if (g)
+		lineage_keep(l, snap, g);
 	l->last = snap;
 	l->nprocs = st.nprocs;
 	return changed;
