@@ -89,8 +89,9 @@ static char *members_text(const struct graph *g, uint32_t ns, bool threads)
 }
 
 /* What keeps NS of G alive besides its members, blank-separated:
- * "fd:PID:FD" for an open fd, "mount:PATH" for a bind mount; "" for
- * nothing, NULL on ENOMEM. */
+ * "fd:PID:FD" for an open fd, "pid_for_children:PID" and
+ * "time_for_children:PID" for a link that is not the process's own,
+ * "mount:PATH" for a bind mount; "" for nothing, NULL on ENOMEM. */
 static char *pins_text(const struct graph *g, uint32_t ns)
 {
 	char *text = NULL;
@@ -111,6 +112,22 @@ static char *pins_text(const struct graph *g, uint32_t ns)
 				fprintf(out, "%sfd:%d:%d", sep, (int)p->pid, (int)f->fd);
 				sep = " ";
 			}
+		}
+	}
+	for (size_t i = 0; i < g->nprocs; i++) {
+		const struct graph_proc *p = &g->procs[i];
+		const struct graph_links *l = &p->links;
+
+		if (!view_scans_proc(g, &scan_opts, p))
+			continue;
+		/* Only where it is not the process's own: then it pins. */
+		if (l->pid_for_children == ns && l->ns[NS_PID] != ns) {
+			fprintf(out, "%spid_for_children:%d", sep, (int)p->pid);
+			sep = " ";
+		}
+		if (l->time_for_children == ns && l->ns[NS_TIME] != ns) {
+			fprintf(out, "%stime_for_children:%d", sep, (int)p->pid);
+			sep = " ";
 		}
 	}
 	for (size_t i = 0; i < g->nmounts; i++) {
@@ -155,6 +172,7 @@ struct diff_history {
 	size_t cur;               /* the life of the last sighting */
 	bool alive;               /* the current life goes on */
 	size_t nrows;             /* JSON rows written */
+	bool head;                /* the JSON document's head is written */
 	/* The graph of the latest sighting and the namespace's index in it:
 	 * what the next step compares with. */
 	const struct graph *base;
@@ -208,18 +226,22 @@ static struct diff_row_at row_at(const struct diff_history *h,
 	};
 }
 
+/* The JSON document's head, once, before its first row. */
+static void doc_head(struct diff_history *h)
+{
+	if (h->fmt != DIFF_SERIES_JSON || h->head)
+		return;
+	fputs("{\"schema\":\"nsshow-history/1\",\"namespace\":", h->out);
+	text_json_string(h->out, h->spec_text);
+	fputs(",\"events\":[", h->out);
+	h->head = true;
+}
+
 static void row_begin(struct diff_history *h)
 {
-	if (h->fmt == DIFF_SERIES_JSON && !h->nrows)
-		fputs("{\"schema\":\"nsshow-history/1\",\"namespace\":", h->out);
-	if (h->fmt == DIFF_SERIES_JSON) {
-		if (!h->nrows) {
-			text_json_string(h->out, h->spec_text);
-			fputs(",\"events\":[\n", h->out);
-		} else {
-			fputs(",\n", h->out);
-		}
-	}
+	doc_head(h);
+	if (h->fmt == DIFF_SERIES_JSON)
+		fputs(h->nrows ? ",\n" : "\n", h->out);
 	h->nrows++;
 }
 
@@ -531,8 +553,7 @@ static void lives_json(struct diff_history *h)
 {
 	FILE *out = h->out;
 
-	if (!h->nrows)
-		row_begin(h);       /* the document's head, without a row */
+	doc_head(h);
 	fputs("\n],\"lives\":[", out);
 	for (size_t k = 0; k < h->nlives; k++) {
 		const struct life *l = &h->lives[k];

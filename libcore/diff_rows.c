@@ -46,7 +46,7 @@ void diff_row_put(FILE *out, const struct diff_row_at *at,
 	put_str(out, "host", at->host);
 	put_str(out, "boot", at->boot);
 	put_str(out, "time", text_rfc3339(at->time_ns, true, time, sizeof(time)));
-	put_u64(out, "time_ns", true, (uint64_t)at->time_ns);
+	fprintf(out, ",\"time_ns\":\"%" PRId64 "\"", at->time_ns);
 	put_str(out, "snapshot", at->snapshot);
 	put_str(out, "base", at->base);
 	put_str(out, "action", r->action);

@@ -24,7 +24,8 @@ struct qsnap {
 	bool named;      /* an index entry names it */
 };
 
-static int qsnap_find(const struct qsnap *v, size_t n, uint64_t id)
+/* The snapshot ID of V, or NULL. */
+static struct qsnap *qsnap_find(struct qsnap *v, size_t n, uint64_t id)
 {
 	size_t lo = 0, hi = n;
 
@@ -35,7 +36,7 @@ static int qsnap_find(const struct qsnap *v, size_t n, uint64_t id)
 		else
 			hi = mid;
 	}
-	return lo < n && v[lo].id == id ? (int)(lo + 1) : 0;
+	return lo < n && v[lo].id == id ? &v[lo] : NULL;
 }
 
 /* Every snapshot of the table, in id order: which the index covers. */
@@ -107,11 +108,11 @@ int store_quiet(struct store *s, struct store_quiet **out, size_t *nout)
 	for (rc = ret ? MDB_NOTFOUND : sto_lm_cursor_get(c, &key, &val, MDB_FIRST);
 	     !rc && !ret; rc = sto_lm_cursor_get(c, &key, &val, MDB_NEXT)) {
 		struct nsx_ent e;
-		int at;
+		struct qsnap *at;
 
 		ret = nsx_ent_read(&t, &key, &val, &e);
 		if (!ret && e.kind != NSX_OTHER && (at = qsnap_find(v, n, e.id)))
-			v[at - 1].named = true;
+			at->named = true;
 	}
 	if (!ret && rc != MDB_NOTFOUND)
 		ret = sto_mdb_err(rc);

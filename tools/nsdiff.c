@@ -379,6 +379,7 @@ static int collect(const struct store_header *h, void *ctx)
  * of another host that happens to lie between them in time.
  */
 struct lineage {
+	const char *host;
 	const struct tl_snap *last;   /* NULL: none yet */
 	struct graph *g;              /* the graph of LOADED, or NULL */
 	const struct tl_snap *loaded;
@@ -390,7 +391,6 @@ struct timeline {
 	struct store *s;
 	struct range r;
 	struct lineage *lin;          /* one per host seen */
-	const char **lin_host;
 	size_t nlin;
 	struct store_quiet *quiet;    /* the index's quiet snapshots */
 	size_t nquiet;
@@ -399,17 +399,13 @@ struct timeline {
 static struct lineage *lineage_of(struct timeline *t, const char *host)
 {
 	for (size_t i = 0; i < t->nlin; i++)
-		if (!strcmp(t->lin_host[i], host))
+		if (!strcmp(t->lin[i].host, host))
 			return &t->lin[i];
 	struct lineage *l = realloc(t->lin, (t->nlin + 1) * sizeof(*l));
-	const char **h = l ? realloc(t->lin_host, (t->nlin + 1) * sizeof(*h)) : NULL;
-	if (l)
-		t->lin = l;
-	if (!h)
+	if (!l)
 		errx(EXIT_TROUBLE, "out of memory");
-	t->lin_host = h;
-	t->lin_host[t->nlin] = host;
-	t->lin[t->nlin] = (struct lineage){ 0 };
+	t->lin = l;
+	t->lin[t->nlin] = (struct lineage){ .host = host };
 	return &t->lin[t->nlin++];
 }
 
@@ -560,7 +556,6 @@ static int run_timeline(struct options *o, size_t nargs, char **args)
 	for (size_t i = 0; i < t.nlin; i++)
 		graph_free(t.lin[i].g);
 	free(t.lin);
-	free(t.lin_host);
 	free(t.quiet);
 	free(t.r.v);
 	store_close(t.s);
