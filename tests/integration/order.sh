@@ -29,7 +29,7 @@ done
 command -v python3 >/dev/null || { notok "setup: python3 not found"; finish; }
 
 T=$(mktemp -d /tmp/nsnap-order.XXXXXX)
-trap 'work_cleanup "$T"' EXIT
+trap 'work_cleanup "$T" "$T/netpin"' EXIT
 cd "$T" || exit 1
 S1=$T/s1 S2=$T/s2 S3=$T/s3
 
@@ -70,6 +70,8 @@ NETNS=$(readlink /proc/$NETPID/ns/net)
 INO=${NETNS#net:[}
 INO=${INO%]}
 DEV=$(stat -L -c %d /proc/$NETPID/ns/net)
+# A bind mount pins it too: the history's first sighting names it.
+touch "$T/netpin" && mount --bind "/proc/$NETPID/ns/net" "$T/netpin"
 "$NSNAP" record -q --store "$S1" >/dev/null
 "$NSNAP" export --store "$S1" 1 -o before.ndjson --format=ndjson &&
     "$NSNAP" export --store "$S1" 2 -o after.json ||
@@ -94,6 +96,11 @@ if grep -q "^[^ ]* 1 first-seen net:\[$INO\]" h && ! grep -q " gone " h &&
     ok "history: a bare inode, first seen in the newer capture, never gone"
 else
     notok "history: bare inode" h
+fi
+if grep -q "first-seen net:\[$INO\] .* members=$NETPID pins=\"\?mount:$T/netpin\"\?$" h; then
+    ok "history: the first sighting shows its pins"
+else
+    notok "history: pins" h
 fi
 
 # ------------------------------------------------------ double import
