@@ -254,10 +254,61 @@ const char *diff_format_time(int64_t time_ns, char *buf, size_t len);
 int diff_print_events(FILE *out, const struct diff *d,
 		      const struct diff_snapshot *at);
 
+/* How a timeline or history is written: the text lines above, a JSON
+ * document, or NDJSON rows (one event a line). */
+enum diff_series_format { DIFF_SERIES_TEXT, DIFF_SERIES_JSON, DIFF_SERIES_NDJSON };
+
+/* What a step of a timeline is, as the caller's lineages make it. */
+enum diff_step_kind {
+	DIFF_STEP_NEW,      /* first snapshot of its lineage: nothing before */
+	DIFF_STEP_REBOOT,   /* the one before it in its lineage is of another
+			       boot: not compared */
+	DIFF_STEP_DIFF,     /* compared with the one before in its lineage */
+};
+
+/*
+ * One step: snapshot AT (AT.g may be NULL when D is), its host and boot,
+ * its namespaces and scanned processes (diff_scanned_procs()), BASE the
+ * id of the snapshot before it in its lineage (NULL: none), of boot
+ * BASE_BOOT, and D the comparison of the two (NULL with DIFF_STEP_DIFF:
+ * the caller knows nothing changed).  LINEAGE: the step before in the
+ * series was of another lineage (host), so that this one is compared with
+ * BASE, not with the line above it.
+ */
+struct diff_step {
+	struct diff_snapshot at;
+	const char *host, *boot;
+	size_t nns, nprocs;
+	enum diff_step_kind kind;
+	const char *base, *base_boot;
+	bool lineage;
+	const struct diff *d;
+};
+
+/*
+ * A timeline, a step at a time.  Text as diff_print_events() prints it,
+ * with "TIME ID lineage host=H base=ID|-" where the lineage changes; JSON:
+ * {"schema": "nsdiff-timeline/1", "events": [ROW, ...]}; NDJSON: one ROW a
+ * line.  A ROW is a flat object of schema "nsnap-event/1" (nsdiff(1)):
+ * action "snapshot", "lineage", "reboot", or a change kind, one process a
+ * row.  begin: 0 or -ENOMEM; add: 0 or -EIO; end (also frees): 0 or the
+ * write error.
+ */
+struct diff_timeline;
+int diff_timeline_begin(FILE *out, enum diff_series_format fmt,
+			struct diff_timeline **t);
+int diff_timeline_add(struct diff_timeline *t, const struct diff_step *s);
+int diff_timeline_end(struct diff_timeline *t);
+
+/* The processes of G every comparison looks at (the capturer left out). */
+size_t diff_scanned_procs(const struct graph *g);
+
 /*
  * History of one namespace across SNAPS (chronological, N of them), for
- * nsshow --history.  SPEC names it as "type:[inode]" (any device),
- * "dev:inode" (both decimal) or a decimal kernel namespace ID.  Printed:
+ * nsshow --history.  SPEC names it as diff_ns_spec_parse() reads it: an
+ * inode ("4026532184", any type), "type:inode" or "type:[inode]" (any
+ * device), "dev:inode" (both decimal) or "id:N" (a kernel namespace ID).
+ * Printed:
  *   TIME ID first-seen net:[I] id=.. owner=.. members=1,2     (a new life)
  *   TIME ID joined|left net:[I] pids=..      (members between snapshots)
  *   TIME ID owner|parent|creator|uid_map|gid_map net:[I] ...  (as list)
@@ -300,12 +351,19 @@ int diff_history_add(struct diff_history *h, const struct diff_snapshot *s,
 		     bool unchanged);
 int diff_history_end(struct diff_history *h);
 void diff_history_free(struct diff_history *h);
+/* Before the first add: write FMT (DIFF_SERIES_JSON: a document
+ * {"schema": "nsshow-history/1", "namespace": SPEC, "events": [ROW, ...],
+ * "lives": [...]} of the timeline's rows; NDJSON: the rows alone). */
+void diff_history_set_format(struct diff_history *h, enum diff_series_format fmt);
 
-/* What SPEC names (see diff_history()). */
+/* What SPEC names (diff_spec.c has the grammar and why). */
 enum diff_spec_kind {
-	DIFF_SPEC_NAME,     /* type:[inode], any device: type, key.ino */
+	DIFF_SPEC_NAME,     /* type:inode or type:[inode], any device: type,
+			       key.ino */
 	DIFF_SPEC_KEY,      /* dev:inode: key */
-	DIFF_SPEC_ID,       /* a kernel namespace ID: id */
+	DIFF_SPEC_ID,       /* id:N, a kernel namespace ID: id */
+	DIFF_SPEC_INO,      /* a bare inode, as lsns prints it: key.ino, any
+			       type and device */
 };
 
 struct diff_ns_spec {

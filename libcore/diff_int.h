@@ -226,4 +226,48 @@ bool diff_put_attr_change(FILE *out, const struct diff *d,
 int diff_tree_write(FILE *out, const struct diff_hier *h);
 int diff_dot_write(FILE *out, const struct diff_hier *h);
 
+/* ---- series (diff_series.c, diff_history.c, diff_rows.c) --------------- */
+
+/* Which changes of a step to print. */
+typedef bool diff_change_filter(const struct diff_change *c, const void *ctx);
+/* D's changes kept by KEEP (NULL: all) as event lines "TIME ID ...",
+ * joined/left of one namespace grouped into one line. */
+void diff_put_events(FILE *out, const struct diff *d, const char *time,
+		     const char *id, diff_change_filter *keep, const void *ctx);
+
+
+/* Where an event was seen: its snapshot, and the one it was compared with
+ * (BASE NULL: none).  SOURCE is "timeline" or "history". */
+struct diff_row_at {
+	const char *source;
+	const char *host, *boot;
+	int64_t time_ns;
+	const char *snapshot, *base;
+};
+
+/* One row's columns; NULL / 0 / -1 where a column does not apply. */
+struct diff_row {
+	const char *action;
+	const struct graph_ns *ns;     /* the namespace */
+	int32_t pid, tid;              /* pid 0: no process */
+	uint64_t start;
+	const char *comm;
+	const char *pin;               /* "fd", "mount", ... */
+	bool has_fd;
+	int32_t fd;
+	const struct graph_ns *mntns;  /* mount pins */
+	const char *path;
+	const char *old, *new;         /* what changed, as text */
+	const char *members, *pins;    /* first-seen: "1,2", "fd:1:3 ..." */
+	long long namespaces, processes; /* snapshot rows; -1 elsewhere */
+	bool weak;
+};
+
+/* One row, "{...}" without a newline. */
+void diff_row_put(FILE *out, const struct diff_row_at *at,
+		  const struct diff_row *r);
+/* The row of change C of D. */
+void diff_row_change(FILE *out, const struct diff_row_at *at,
+		     const struct diff *d, const struct diff_change *c);
+
 #endif

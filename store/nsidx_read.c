@@ -475,6 +475,17 @@ static int points_make(const struct snaps *sn, const struct ns_key *key, const s
 	return 0;
 }
 
+/* Capture order (store_list_ordered()); the index's values are each
+ * snapshot's own, so that points compare in any order. */
+static int point_cmp(const void *x, const void *y)
+{
+	const struct store_ns_point *a = x, *b = y;
+
+	if (a->start_ns != b->start_ns)
+		return a->start_ns < b->start_ns ? -1 : 1;
+	return (a->id > b->id) - (a->id < b->id);
+}
+
 int store_ns_changes(struct store *s, const struct ns_key *key,
 		     struct store_ns_point **out, size_t *n)
 {
@@ -504,6 +515,7 @@ int store_ns_changes(struct store *s, const struct ns_key *key,
 		*n = 0;
 		return ret;
 	}
+	qsort(pts, *n, sizeof(*pts), point_cmp);
 	*out = pts;
 	return 0;
 }

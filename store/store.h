@@ -47,6 +47,7 @@ enum {
 	STORE_EMAPMAX,            /* the map cannot grow any further */
 	STORE_ETIME,              /* a time outside what a snapshot can hold */
 	STORE_EROLLBACK,          /* data.mdb is older than its last write */
+	STORE_EEXIST,             /* the snapshot is in the store already */
 };
 
 /* Human text for any code this module returns (and for -errno).  For
@@ -109,6 +110,9 @@ int store_put(struct store *s, const struct graph *g, const char *label,
  * namespace index (see store_ns_history()): its namespaces belong to
  * another machine or another time, and their (dev, inode) numbers would be
  * taken for this machine's: a history loads an imported snapshot whole.
+ * A snapshot the store holds already (the same digest: the same records,
+ * capture times included) is not stored twice: STORE_EEXIST, with *id_out
+ * the id it has.
  */
 int store_put_imported(struct store *s, const struct graph *g,
 		       const char *label, uint64_t original_id,
@@ -145,9 +149,11 @@ int store_sel_parse(const char *selector, struct store_sel *out);
  * Selector -> snapshot id.  Forms: a decimal id; "latest"; "latest~N"
  * (N snapshots before the latest); YYYY-MM-DDTHH:MM[:SS] local time, or
  * with a trailing Z for UTC: the latest snapshot whose capture began
- * within or before that minute (or second); else a label: the latest
- * snapshot carrying it, checked against that snapshot's header
- * (STORE_ECORRUPT when the label table says another).
+ * within or before that minute (or second); else a label: the newest
+ * snapshot carrying it (the last one given it), checked against that
+ * snapshot's header (STORE_ECORRUPT when the label table says another).
+ * "Latest" is capture order (store_list_ordered()), not id order: ids
+ * tell the order snapshots arrived in, and an import brings an old one.
  */
 int store_resolve(struct store *s, const char *selector, uint64_t *id_out);
 
@@ -183,6 +189,14 @@ int store_header(struct store *s, uint64_t id, struct store_header *out);
  */
 int store_list(struct store *s, int (*cb)(const struct store_header *, void *),
 	       void *ctx);
+
+/*
+ * As store_list(), in capture order: by the time the capture began
+ * (start_ns), snapshots captured in the same nanosecond by id.  This is
+ * the order of timelines, histories, "latest" and time selectors.
+ */
+int store_list_ordered(struct store *s,
+		       int (*cb)(const struct store_header *, void *), void *ctx);
 
 /* ---- one namespace across the store (the namespace index) ----------------- */
 
@@ -228,8 +242,8 @@ struct store_ns_point {
 };
 
 /*
- * For every snapshot whose header reads, in id order, what the index says
- * of namespace KEY (NULL: one no snapshot recorded here holds) into *out
+ * For every snapshot whose header reads, in capture order
+ * (store_list_ordered()), what the index says of namespace KEY (NULL: one no snapshot recorded here holds) into *out
  * (malloc'd, *n of them).  The entries read are checked as
  * store_ns_history() checks them, and context entries for covering their
  * snapshot and for changing where they are: STORE_ECORRUPT names the first
@@ -254,7 +268,7 @@ int store_ns_load(struct store *s, const struct store_ns_point *p,
 
 /*
  * The three above as a history wants them: CB for every snapshot whose
- * header reads, in id order, with G the snapshot's graph where a history
+ * header reads, in capture order, with G the snapshot's graph where a history
  * needs it and NULL elsewhere, and UNCHANGED when it holds the namespace
  * as the one before does, or both lack it (so that a history need not
  * compare them; see diff_history_add()).  A graph is loaded for every snapshot that is not
@@ -270,6 +284,23 @@ typedef int store_ns_walk_fn(const struct store_ns_point *p,
 			     const struct graph *g, bool unchanged, void *ctx);
 int store_ns_walk(struct store *s, const struct ns_key *key,
 		  store_ns_walk_fn *cb, void *ctx);
+
+/*
+ * The snapshots where, by the namespace index, nothing a comparison
+ * without threads looks at changed: *out (malloc'd, *n of them, in id
+ * order) each quiet snapshot ID with PREV, the snapshot recorded here
+ * before it, which holds every namespace alike (the same record, members,
+ * pins and surroundings; nsidx_quiet.c says why that is enough).  A
+ * comparison of PREV and ID under diff_opts without search_tasks finds no
+ * change, but for host and boot, which the caller compares from the
+ * headers.  Only snapshots recorded here by an nsnap that writes context
+ * entries can be quiet.  The index is trusted as it stands (verify checks
+ * it).
+ */
+struct store_quiet {
+	uint64_t id, prev;
+};
+int store_quiet(struct store *s, struct store_quiet **out, size_t *n);
 
 struct store_stat {
 	uint64_t map_size;     /* current LMDB map */

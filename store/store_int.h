@@ -305,7 +305,19 @@ int sto_snaps_walk(struct store *s, sto_walk_fn *cb, void *ctx);
  * given before and pruned since (meta "next"). */
 uint64_t sto_next_id(struct sto_txn *t, uint64_t last);
 
-/* ---- labels (resolve.c) ------------------------------------------------- */
+/* ---- capture order and labels (resolve.c) ------------------------------- */
+
+/* A snapshot's place in capture order: by start_ns, then id. */
+struct sto_when {
+	int64_t start_ns;
+	uint64_t id;
+};
+int sto_when_cmp(const void *a, const void *b);
+/* Every snapshot whose header decodes, in capture order (*out malloc'd,
+ * *n of them; *bad the error of one that does not, else 0). */
+int sto_capture_order(struct store *s, struct sto_when **out, size_t *n,
+		      int *bad);
+
 
 /* The id a label table entry's value VAL names: 0 or STORE_ECORRUPT. */
 int sto_label_id(const struct sto_txn *t, const MDB_val *val, uint64_t *id);

@@ -268,6 +268,32 @@ static void put_header(struct sto_txn *t, const struct plan *p, uint64_t id,
 	codec_buf_free(&hb);
 }
 
+/* The snapshot in T whose digest is DIGEST, into *id: 1, 0 for none, or
+ * an error.  A header that does not decode is no such snapshot. */
+static int find_digest(struct sto_txn *t, const struct codec_hash *digest,
+		       uint64_t *id)
+{
+	struct codec_header h;
+	MDB_cursor *c;
+	MDB_val key, val;
+	int rc, ret = 0;
+
+	if (sto_cursor_open(t, t->s->snaps, &c))
+		return t->ret;
+	for (rc = sto_lm_cursor_get(c, &key, &val, MDB_FIRST); !rc && !ret;
+	     rc = sto_lm_cursor_get(c, &key, &val, MDB_NEXT)) {
+		if (sto_key_id(t, &key, id) || sto_header_decode(t, *id, &val, &h)) {
+			sto_corrupt_clear();
+			continue;
+		}
+		ret = !memcmp(h.digest.b, digest->b, sizeof(digest->b));
+	}
+	if (!ret && rc != MDB_NOTFOUND)
+		ret = sto_mdb_err(rc);
+	mdb_cursor_close(c);
+	return ret;
+}
+
 /* One attempt at the write transaction: all of it, or nothing. */
 static int put_txn(struct store *s, const struct plan *p, const char *label,
 		   bool imported, uint64_t original_id, uint64_t *id_out)
@@ -285,6 +311,13 @@ static int put_txn(struct store *s, const struct plan *p, const char *label,
 	ret = sto_txn_begin(s, &t, true);
 	if (ret)
 		return ret;
+	/* An export imported twice is one snapshot: it keeps its id. */
+	if (imported && (ret = find_digest(&t, &p->digest, &id)) != 0) {
+		sto_txn_abort(&t);
+		if (ret == 1)
+			*id_out = id;
+		return ret == 1 ? STORE_EEXIST : ret;
+	}
 	id = t.last_id = put_id(&t);
 	put_records(&t, p, id, &h.added);
 	sto_format_raise(&t, codec_graph_v1(p->g) ? STORE_FORMAT_CAPTURE
@@ -323,7 +356,7 @@ static int put_any(struct store *s, const struct graph *g, const char *label,
 		ret = sto_grow_map(s);
 	}
 	plan_free(&p);
-	if (!ret && id_out)
+	if ((!ret || ret == STORE_EEXIST) && id_out)
 		*id_out = id;
 	return ret;
 }

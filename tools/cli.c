@@ -3,12 +3,16 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "export.h"
 #include "fsafe.h"
 #include "text.h"
 
@@ -168,4 +172,101 @@ struct graph *cli_load(struct store *s, const char *selector, uint64_t *id,
 	if (id)
 		*id = got;
 	return g;
+}
+
+/* ---- export files in place of snapshots ------------------------------- */
+
+int cli_read_file(const char *file, char **out, size_t *len)
+{
+	/* A document of a gigabyte is a mistake, not a snapshot. */
+	const size_t limit = (size_t)1 << 30;
+	bool in = !strcmp(file, "-");
+	int fd = in ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC);
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	struct stat st;
+	int rc = 0;
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		rc = -EISDIR;
+		goto out;
+	}
+	for (;;) {
+		if (n == cap) {
+			if (cap >= limit) {
+				rc = -EFBIG;
+				break;
+			}
+			cap = cap ? 2 * cap : 65536;
+			char *more = realloc(buf, cap + 1);
+			if (!more) {
+				rc = -ENOMEM;
+				break;
+			}
+			buf = more;
+		}
+		ssize_t got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = -errno;
+			break;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+out:
+	if (!in)
+		close(fd);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	if (!buf && !(buf = malloc(1)))
+		return -ENOMEM;
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+
+	return n > k && !strcmp(s + n - k, tail);
+}
+
+bool cli_is_file(const char *selector)
+{
+	struct stat st;
+
+	if (!strchr(selector, '/') && !ends_with(selector, ".json") &&
+	    !ends_with(selector, ".ndjson"))
+		return false;
+	return stat(selector, &st) == 0;
+}
+
+struct graph *cli_load_file(const char *path, int status)
+{
+	struct graph *g;
+	char errbuf[256] = "", *buf, *text;
+	size_t len;
+	int rc = cli_read_file(path, &buf, &len);
+
+	if (!rc) {
+		rc = export_read(buf, len, &g, NULL, errbuf, sizeof(errbuf));
+		free(buf);
+	}
+	if (!rc)
+		return g;
+	text = cli_term_text(path, SIZE_MAX, status);
+	errx(status, "%s: %s", text, errbuf[0] ? errbuf :
+	     rc == -EPROTONOSUPPORT ? "written by a newer nsnap (unknown version)"
+				    : strerror(-rc));
 }

@@ -95,4 +95,22 @@ uint64_t cli_resolve(struct store *s, const char *selector, int status);
 struct graph *cli_load(struct store *s, const char *selector, uint64_t *id,
 		       int status);
 
+/* The whole of FILE ("-": standard input) in a malloc'd buffer, *LEN
+ * bytes and a NUL after them: 0, or -errno (-EISDIR for a directory,
+ * -EFBIG past 1 GiB). */
+int cli_read_file(const char *file, char **out, size_t *len);
+
+/*
+ * Does SELECTOR name an export file (nsnap export) rather than a snapshot
+ * of the store?  It does when it holds a '/' or ends in ".json" or
+ * ".ndjson", and a file of that name exists: "./before.json",
+ * "/tmp/x.ndjson", "after.json".  A label of that shape is then out of
+ * reach unless no such file exists.
+ */
+bool cli_is_file(const char *selector);
+
+/* The snapshot in export file PATH, read as nsnap import reads it, into
+ * memory only; on failure "PATH: why" and exit STATUS. */
+struct graph *cli_load_file(const char *path, int status);
+
 #endif

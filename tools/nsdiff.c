@@ -27,7 +27,7 @@
 #define EXIT_DIFFERENT 1
 #define EXIT_TROUBLE 2
 
-enum format { FORMAT_LIST, FORMAT_TREE, FORMAT_JSON, FORMAT_DOT };
+enum format { FORMAT_LIST, FORMAT_TREE, FORMAT_JSON, FORMAT_DOT, FORMAT_NDJSON };
 
 struct options {
 	const char *store_path;
@@ -50,14 +50,16 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 "Show what changed in the namespaces of the system between two snapshots\n"
 "recorded by nsnap(8), or between a snapshot and the live system.\n"
 "<A> and <B> are snapshot selectors (an id, \"latest\", \"latest~N\", a label,\n"
-"a time YYYY-MM-DDTHH:MM) or \"live\"; <B> defaults to \"live\".\n"
+"a time YYYY-MM-DDTHH:MM), export files (a path with a '/' or ending in .json\n"
+"or .ndjson) or \"live\"; <B> defaults to \"live\".\n"
 "\n"
 "Options:\n"
 "     --store <path>         the snapshot store (default: $NSNAP_STORE,\n"
 "                              /var/lib/nsnap for root, else $XDG_STATE_HOME/nsnap)\n"
 "     --foreign=copy         read a store another user controls from a\n"
 "                              private copy (see nsnap(8), FOREIGN STORES)\n"
-"     --format <format>      tree (default), list, json or dot (Graphviz)\n"
+"     --format <format>      tree (default), list, json or dot (Graphviz);\n"
+"                              with --timeline: text (default), json or ndjson\n"
 "     --all                  tree, dot: also show unchanged namespaces\n"
 "     --color[=<when>]       auto (default), always or never\n"
 "     --pidns                only PID namespaces, in their parent hierarchy\n"
@@ -139,9 +141,11 @@ static void parse_options(int argc, char **argv, struct options *o,
 				o->format = FORMAT_JSON;
 			else if (strcmp(optarg, "dot") == 0)
 				o->format = FORMAT_DOT;
+			else if (strcmp(optarg, "ndjson") == 0)
+				o->format = FORMAT_NDJSON;
 			else
-				errx(EXIT_TROUBLE, "unknown --format '%s' (list, tree, json or dot)",
-				     optarg);
+				errx(EXIT_TROUBLE, "unknown --format '%s' (list, tree, json, "
+				     "ndjson or dot)", optarg);
 			break;
 		case OPT_ALL:
 			o->all = true;
@@ -185,8 +189,11 @@ static void parse_options(int argc, char **argv, struct options *o,
 	}
 	if (o->namespaces && o->diff.pidns)
 		errx(EXIT_TROUBLE, "--namespaces and --pidns cannot be combined");
-	if (o->timeline && o->format_given)
-		errx(EXIT_TROUBLE, "--timeline prints events; --format does not apply");
+	if (o->timeline && o->format_given && o->format != FORMAT_JSON &&
+	    o->format != FORMAT_NDJSON)
+		errx(EXIT_TROUBLE, "--timeline prints events, as text, json or ndjson");
+	if (!o->timeline && o->format == FORMAT_NDJSON)
+		errx(EXIT_TROUBLE, "--format=ndjson is for --timeline");
 }
 
 /* ---- the two sides ---------------------------------------------------- */
@@ -228,6 +235,12 @@ static void load_side(struct options *o, struct store **s, struct side *side)
 			errx(EXIT_TROUBLE, "cannot capture the live system: %s",
 			     strerror(-rc));
 		snprintf(side->name, sizeof(side->name), "live");
+		side->time_ns = side->g->meta.start_ns;
+		return;
+	}
+	if (cli_is_file(side->selector)) {
+		side->g = cli_load_file(side->selector, EXIT_TROUBLE);
+		snprintf(side->name, sizeof(side->name), "file");
 		side->time_ns = side->g->meta.start_ns;
 		return;
 	}
@@ -306,6 +319,8 @@ static int run_diff(struct options *o, size_t nargs, char **args)
 	case FORMAT_DOT:
 		rc = diff_print_dot(stdout, &d, &po);
 		break;
+	case FORMAT_NDJSON:     /* refused without --timeline */
+		break;
 	}
 	/* Only the hierarchy (tree, dot) needs more than the changes. */
 	if (rc == -ENODATA)
@@ -323,10 +338,17 @@ static int run_diff(struct options *o, size_t nargs, char **args)
 
 /* ---- timeline ----------------------------------------------------------- */
 
+/* A snapshot of the timeline, as its header tells it. */
+struct tl_snap {
+	uint64_t id;
+	int64_t start_ns;
+	uint64_t nns;
+	char host[256];
+	char boot[64];
+};
+
 struct range {
-	uint64_t from, to;
-	uint64_t *ids;
-	int64_t *times;
+	struct tl_snap *v;
 	size_t n, cap;
 };
 
@@ -334,76 +356,209 @@ static int collect(const struct store_header *h, void *ctx)
 {
 	struct range *r = ctx;
 
-	if (h->id < r->from || h->id > r->to)
-		return 0;
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 64;
-		uint64_t *ids = realloc(r->ids, cap * sizeof(*ids));
-		if (!ids)
+		struct tl_snap *more = realloc(r->v, cap * sizeof(*more));
+		if (!more)
 			return -ENOMEM;
-		r->ids = ids;
-		int64_t *times = realloc(r->times, cap * sizeof(*times));
-		if (!times)
-			return -ENOMEM;
-		r->times = times;
+		r->v = more;
 		r->cap = cap;
 	}
-	r->ids[r->n] = h->id;
-	r->times[r->n++] = h->start_ns;
+	struct tl_snap *t = &r->v[r->n++];
+	t->id = h->id;
+	t->start_ns = h->start_ns;
+	t->nns = h->nns;
+	memcpy(t->host, h->host, sizeof(t->host));
+	memcpy(t->boot, h->boot_id, sizeof(t->boot));
 	return 0;
+}
+
+/*
+ * A lineage: the snapshots of one host, in capture order.  A step is
+ * compared with the one before it in its lineage, never with a snapshot
+ * of another host that happens to lie between them in time.
+ */
+struct lineage {
+	const char *host;
+	const struct tl_snap *last;   /* NULL: none yet */
+	struct graph *g;              /* the graph of LOADED, or NULL */
+	const struct tl_snap *loaded;
+	size_t nprocs;                /* LAST's scanned processes */
+};
+
+struct timeline {
+	struct options *o;
+	struct store *s;
+	struct range r;
+	struct lineage *lin;          /* one per host seen */
+	size_t nlin;
+	struct store_quiet *quiet;    /* the index's quiet snapshots */
+	size_t nquiet;
+};
+
+static struct lineage *lineage_of(struct timeline *t, const char *host)
+{
+	for (size_t i = 0; i < t->nlin; i++)
+		if (!strcmp(t->lin[i].host, host))
+			return &t->lin[i];
+	struct lineage *l = realloc(t->lin, (t->nlin + 1) * sizeof(*l));
+	if (!l)
+		errx(EXIT_TROUBLE, "out of memory");
+	t->lin = l;
+	t->lin[t->nlin] = (struct lineage){ .host = host };
+	return &t->lin[t->nlin++];
+}
+
+/* Does the index say nothing changed from PREV to SNAP? */
+static bool is_quiet(const struct timeline *t, const struct tl_snap *prev,
+		     const struct tl_snap *snap)
+{
+	size_t lo = 0, hi = t->nquiet;
+
+	if (t->o->diff.search_tasks)
+		return false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->quiet[mid].id < snap->id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < t->nquiet && t->quiet[lo].id == snap->id &&
+	       t->quiet[lo].prev == prev->id;
+}
+
+static struct graph *load_id(struct timeline *t, uint64_t id)
+{
+	struct graph *g;
+	int rc = store_load(t->s, id, &g);
+
+	if (rc)
+		errx(EXIT_TROUBLE, "snapshot %" PRIu64 ": %s", id, store_strerror(rc));
+	return g;
+}
+
+/* L's graph is now that of SNAP (G, or loaded). */
+static void lineage_keep(struct lineage *l, const struct tl_snap *snap,
+			 struct graph *g)
+{
+	if (l->loaded != snap) {
+		graph_free(l->g);
+		l->g = g;
+		l->loaded = snap;
+	}
+}
+
+/* One snapshot into the timeline: 1 when it tells of a change. */
+static int timeline_step(struct timeline *t, struct diff_timeline *out,
+			 size_t i)
+{
+	const struct tl_snap *snap = &t->r.v[i];
+	struct lineage *l = lineage_of(t, snap->host);
+	char id[32], base[32];
+	struct diff d;
+	bool have_d = false;
+	int changed = 0, rc;
+
+	snprintf(id, sizeof(id), "%" PRIu64, snap->id);
+	struct diff_step st = {
+		.at = { .time_ns = snap->start_ns, .id = id },
+		.host = snap->host, .boot = snap->boot, .nns = snap->nns,
+		.lineage = i > 0 && strcmp(t->r.v[i - 1].host, snap->host),
+		.kind = DIFF_STEP_DIFF,
+	};
+	if (l->last) {
+		snprintf(base, sizeof(base), "%" PRIu64, l->last->id);
+		st.base = base;
+		st.base_boot = l->last->boot;
+	}
+	if (!l->last) {
+		st.kind = DIFF_STEP_NEW;
+	} else if (strcmp(l->last->boot, snap->boot)) {
+		st.kind = DIFF_STEP_REBOOT;
+		changed = 1;
+	} else if (is_quiet(t, l->last, snap)) {
+		/* The same processes as the one before: its count; nothing
+		 * to load, nothing to compare. */
+		st.nprocs = l->nprocs;
+	}
+	struct graph *g = NULL;
+	if (st.kind != DIFF_STEP_DIFF || !is_quiet(t, l->last, snap)) {
+		g = load_id(t, snap->id);
+		st.at.g = g;
+		st.nns = g->nns;
+		st.nprocs = diff_scanned_procs(g);
+		if (st.kind == DIFF_STEP_DIFF) {
+			if (l->loaded != l->last)
+				lineage_keep(l, l->last, load_id(t, l->last->id));
+			rc = diff_graphs(l->g, g, &t->o->diff, &d);
+			if (rc)
+				errx(EXIT_TROUBLE, "snapshot %s: cannot compare: %s", id,
+				     rc == -EBADMSG ? "inconsistent graph" : strerror(-rc));
+			have_d = true;
+			st.d = &d;
+			changed = d.nchanges != 0;
+		}
+	}
+	rc = diff_timeline_add(out, &st);
+	if (have_d)
+		diff_release(&d);
+	if (rc)
+		errx(EXIT_TROUBLE, "write error: %s", strerror(-rc));
+	/* The base of the next step, once this one no longer needs its own. */
+	if (g)
+		lineage_keep(l, snap, g);
+	l->last = snap;
+	l->nprocs = st.nprocs;
+	return changed;
+}
+
+/* The position of snapshot ID in capture order. */
+static size_t position(const struct range *r, uint64_t id)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].id == id)
+			return i;
+	return SIZE_MAX;
 }
 
 static int run_timeline(struct options *o, size_t nargs, char **args)
 {
-	struct store *s = NULL;
-	struct range r = { .from = 0, .to = UINT64_MAX };
-	struct graph *prev = NULL;
+	struct timeline t = { .o = o };
+	struct diff_timeline *out;
+	size_t from = 0, to = SIZE_MAX;
 	bool changed = false;
 	int rc;
 
-	open_store(o, &s);
-	if (nargs > 0)
-		r.from = cli_resolve(s, args[0], EXIT_TROUBLE);
-	if (nargs > 1)
-		r.to = cli_resolve(s, args[1], EXIT_TROUBLE);
-	if (r.from > r.to)
-		errx(EXIT_TROUBLE, "'%s' comes after '%s'", args[0], args[1]);
-	rc = store_list(s, collect, &r);
+	open_store(o, &t.s);
+	rc = store_list_ordered(t.s, collect, &t.r);
 	if (rc)
 		errx(EXIT_TROUBLE, "%s: %s", o->store_path, store_strerror(rc));
-
-	for (size_t i = 0; i < r.n; i++) {
-		struct graph *g;
-		struct diff d;
-		char id[32];
-
-		snprintf(id, sizeof(id), "%" PRIu64, r.ids[i]);
-		rc = store_load(s, r.ids[i], &g);
-		if (rc)
-			errx(EXIT_TROUBLE, "snapshot %s: %s", id, store_strerror(rc));
-		struct diff_snapshot at = { .time_ns = r.times[i], .id = id, .g = g };
-		if (prev) {
-			rc = diff_graphs(prev, g, &o->diff, &d);
-			if (rc)
-				errx(EXIT_TROUBLE, "snapshot %s: cannot compare: %s", id,
-				     rc == -EBADMSG ? "inconsistent graph" : strerror(-rc));
-			if (d.flags)
-				warn_not_comparable(&d);
-			changed |= d.nchanges != 0 || d.flags != 0;
-			rc = diff_print_events(stdout, &d, &at);
-			diff_release(&d);
-		} else {
-			rc = diff_print_events(stdout, NULL, &at);
-		}
-		if (rc)
-			errx(EXIT_TROUBLE, "write error: %s", strerror(-rc));
-		graph_free(prev);
-		prev = g;
-	}
-	graph_free(prev);
-	free(r.ids);
-	free(r.times);
-	store_close(s);
+	if (nargs > 0)
+		from = position(&t.r, cli_resolve(t.s, args[0], EXIT_TROUBLE));
+	if (nargs > 1)
+		to = position(&t.r, cli_resolve(t.s, args[1], EXIT_TROUBLE));
+	if (from != SIZE_MAX && to != SIZE_MAX && from > to)
+		errx(EXIT_TROUBLE, "'%s' comes after '%s'", args[0], args[1]);
+	rc = store_quiet(t.s, &t.quiet, &t.nquiet);
+	if (rc)
+		errx(EXIT_TROUBLE, "%s: %s", o->store_path, store_strerror(rc));
+	rc = diff_timeline_begin(stdout, o->format == FORMAT_JSON ? DIFF_SERIES_JSON :
+				 o->format == FORMAT_NDJSON ? DIFF_SERIES_NDJSON :
+				 DIFF_SERIES_TEXT, &out);
+	if (rc)
+		errx(EXIT_TROUBLE, "%s", strerror(-rc));
+	for (size_t i = from; i < t.r.n && i <= to; i++)
+		changed |= timeline_step(&t, out, i);
+	rc = diff_timeline_end(out);
+	if (rc)
+		errx(EXIT_TROUBLE, "write error: %s", strerror(-rc));
+	for (size_t i = 0; i < t.nlin; i++)
+		graph_free(t.lin[i].g);
+	free(t.lin);
+	free(t.quiet);
+	free(t.r.v);
+	store_close(t.s);
 	return changed ? EXIT_DIFFERENT : EXIT_SAME;
 }
 

@@ -105,66 +105,6 @@ int cmd_export(const struct run *r)
 	return 0;
 }
 
-/* The whole of FILE ("-": standard input) in a malloc'd buffer. */
-static int read_whole(const char *file, char **out, size_t *len)
-{
-	/* A document of a gigabyte is a mistake, not a snapshot. */
-	const size_t limit = (size_t)1 << 30;
-	bool in = !strcmp(file, "-");
-	int fd = in ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC);
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-	struct stat st;
-	int rc = 0;
-
-	*out = NULL;
-	*len = 0;
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		rc = -EISDIR;
-		goto out;
-	}
-	for (;;) {
-		if (n == cap) {
-			if (cap >= limit) {
-				rc = -EFBIG;
-				break;
-			}
-			cap = cap ? 2 * cap : 65536;
-			char *more = realloc(buf, cap + 1);
-			if (!more) {
-				rc = -ENOMEM;
-				break;
-			}
-			buf = more;
-		}
-		ssize_t got = read(fd, buf + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			rc = -errno;
-			break;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-out:
-	if (!in)
-		close(fd);
-	if (rc) {
-		free(buf);
-		return rc;
-	}
-	if (!buf && !(buf = malloc(1)))
-		return -ENOMEM;
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 int cmd_import(const struct run *r)
 {
 	char **files = r->words;
@@ -183,7 +123,7 @@ int cmd_import(const struct run *r)
 
 		nsnap_progress(i + 1 == nfiles, "import: %zu/%zu files", i + 1,
 			       nfiles);
-		int rc = read_whole(file, &buf, &len);
+		int rc = cli_read_file(file, &buf, &len);
 		if (rc) {
 			nsnap_warn("%s: %s", file, strerror(-rc));
 			refused++;
@@ -203,6 +143,14 @@ int cmd_import(const struct run *r)
 		/* The label lives in the graph: store before freeing it. */
 		rc = store_put_imported(s, g, info.label, info.id, &id);
 		graph_free(g);
+		if (rc == STORE_EEXIST) {
+			/* Nothing added: the id the snapshot has, as for a
+			 * new one, and why on stderr. */
+			nsnap_warn("%s: already in the store as snapshot %" PRIu64
+				   "; not imported again", file, id);
+			printf("%" PRIu64 "\n", id);
+			continue;
+		}
 		if (rc) {
 			nsnap_warn("%s: cannot import: %s", file,
 				   store_strerror(rc));

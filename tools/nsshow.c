@@ -56,11 +56,14 @@ static const char usage_text[] =
 "\t\twidth of the terminal on stdout, else 80).\n"
 "-S, --snapshot=<selector>\n"
 "\t\tShow a stored snapshot instead of the live system: an id,\n"
-"\t\t\"latest\", \"latest~N\", a label, or a time (YYYY-MM-DDTHH:MM).\n"
+"\t\t\"latest\", \"latest~N\", a label, a time (YYYY-MM-DDTHH:MM), or an\n"
+"\t\texport file (a path with a '/' or ending in .json or .ndjson).\n"
 "--format=<fmt>\ttree (the default), json (the view as data) or dot (the\n"
 "\t\thierarchy for Graphviz).\n"
-"--history=<ns>\tThe life of one namespace across every stored snapshot;\n"
-"\t\t<ns> is type:[inode], dev:inode or a namespace ID.\n"
+"--history=<ns>\tThe life of one namespace across every stored snapshot, in\n"
+"\t\tcapture order; <ns> is an inode (as lsns prints it), type:inode,\n"
+"\t\ttype:[inode], dev:inode or id:N (a kernel namespace ID); text,\n"
+"\t\tor --format=json.\n"
 "--store=<path>\tThe snapshot store (default: $NSNAP_STORE, /var/lib/nsnap\n"
 "\t\tfor root, else $XDG_STATE_HOME/nsnap).\n"
 "--foreign=copy\tRead a store another user controls from a private copy\n"
@@ -365,6 +368,9 @@ static struct graph *capture_for(const struct view_opts *vo, bool as_data)
 
 static struct graph *load_snapshot(const char *store_path, const char *selector)
 {
+	if (cli_is_file(selector))
+		return cli_load_file(selector, 1);
+
 	struct store *s = cli_store_open(store_path, STORE_RDONLY, 1);
 	struct graph *g = cli_load(s, selector, NULL, 1);
 
@@ -416,7 +422,7 @@ static int history_key(struct store *s, const struct diff_ns_spec *spec,
 		*have = true;
 		return 0;
 	}
-	rc = store_ns_keys(s, spec->kind == DIFF_SPEC_NAME ? &spec->key.ino : NULL,
+	rc = store_ns_keys(s, spec->kind == DIFF_SPEC_ID ? NULL : &spec->key.ino,
 			   found_one, &f);
 	*have = f.have;
 	*key = f.key;
@@ -440,8 +446,8 @@ static int history_point(const struct store_ns_point *p, const struct graph *g,
  * (*index_bad: because the index or a snapshot is damaged, which was
  * said).
  */
-static int history_indexed(struct store *s, const char *spec, FILE *out,
-			   bool *index_bad)
+static int history_indexed(struct store *s, const char *spec, bool json,
+			   FILE *out, bool *index_bad)
 {
 	struct diff_ns_spec sp;
 	struct diff_history *h;
@@ -453,6 +459,8 @@ static int history_indexed(struct store *s, const char *spec, FILE *out,
 		return -EINVAL;
 	rc = history_key(s, &sp, &key, &have);
 	if (!rc && !(rc = diff_history_begin(out, spec, NULL, &h))) {
+		if (json)
+			diff_history_set_format(h, DIFF_SERIES_JSON);
 		rc = store_ns_walk(s, have ? &key : NULL, history_point, h);
 		if (!rc)
 			return diff_history_end(h);
@@ -466,7 +474,7 @@ static int history_indexed(struct store *s, const char *spec, FILE *out,
 	return HISTORY_SLOW;
 }
 
-/* Every snapshot of the store, oldest first: the history without the
+/* Every snapshot of the store, in capture order: the history without the
  * index. */
 struct series {
 	struct store *store;
@@ -498,14 +506,16 @@ static int add_to_series(const struct store_header *hd, void *ctx)
 	return se->rc;
 }
 
-static int history_slow(struct store *s, const char *spec, int *err)
+static int history_slow(struct store *s, const char *spec, bool json, int *err)
 {
 	struct series se = { .store = s };
 	int rc = diff_history_begin(stdout, spec, NULL, &se.h);
 
 	if (rc)
 		return rc;
-	rc = store_list(s, add_to_series, &se);
+	if (json)
+		diff_history_set_format(se.h, DIFF_SERIES_JSON);
+	rc = store_list_ordered(s, add_to_series, &se);
 	graph_free(se.kept);
 	*err = se.err;
 	if (se.rc) {
@@ -525,24 +535,26 @@ static int show_history(const struct options *o)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&text, &len);
-	bool index_bad = false;
+	bool index_bad = false, json = o->format == FORMAT_JSON;
 	int left_out = 0, rc;
 
 	if (!mem)
 		err(1, "out of memory");
+	if (o->format == FORMAT_DOT)
+		errx(1, "--history prints text or --format=json, not dot");
 	/* Into memory first: if the index fails half-way, nothing of it was
 	 * printed. */
-	rc = history_indexed(s, o->history, mem, &index_bad);
+	rc = history_indexed(s, o->history, json, mem, &index_bad);
 	if (fclose(mem))
 		rc = -ENOMEM;
 	if (rc == HISTORY_SLOW)
-		rc = history_slow(s, o->history, &left_out);
+		rc = history_slow(s, o->history, json, &left_out);
 	else if (!rc || rc == -ENOENT)
 		fwrite(text, 1, len, stdout);
 	free(text);
 	if (rc == -EINVAL)
-		warnx("bad namespace '%s': use type:[inode], dev:inode or a namespace ID",
-		      o->history);
+		warnx("bad namespace '%s': use an inode, type:inode, type:[inode], "
+		      "dev:inode or id:N", o->history);
 	else if (rc == -ENOENT)
 		warnx("namespace %s is in no snapshot", o->history);
 	else if (rc)

@@ -214,6 +214,18 @@ static void compare(FILE *out, const struct graph *a, const struct graph *b,
 		expect_refusal(rc);
 	if ((rc = diff_print_events(out, &d, &snaps[1])))
 		expect_refusal(rc);
+	/* The timeline's rows, of any graph's strings and indexes. */
+	struct diff_timeline *tl;
+	if (diff_timeline_begin(out, opt[3] & 8 ? DIFF_SERIES_NDJSON : DIFF_SERIES_JSON, &tl))
+		abort();
+	struct diff_step step = {
+		.at = snaps[1], .host = b->meta.hostname, .boot = b->meta.boot_id,
+		.nns = b->nns, .nprocs = diff_scanned_procs(b),
+		.kind = DIFF_STEP_DIFF, .base = "1", .base_boot = a->meta.boot_id,
+		.d = &d,
+	};
+	if (diff_timeline_add(tl, &step) || diff_timeline_end(tl))
+		abort();
 	diff_release(&d);
 
 	if (b->nns == 0)
@@ -222,6 +234,22 @@ static void compare(FILE *out, const struct graph *a, const struct graph *b,
 	snprintf(spec, sizeof(spec), "%llu:%llu", (unsigned long long)n->key.dev,
 		 (unsigned long long)n->key.ino);
 	rc = diff_history(out, snaps, 2, spec, &o);
+	if (rc && rc != -ENOENT)
+		expect_refusal(rc);
+	/* The same as JSON, by a bare inode. */
+	struct diff_history *h;
+	snprintf(spec, sizeof(spec), "%llu", (unsigned long long)n->key.ino);
+	if (diff_history_begin(out, spec, &o, &h))
+		abort();
+	diff_history_set_format(h, DIFF_SERIES_JSON);
+	for (size_t i = 0; i < 2 && !(rc = diff_history_add(h, &snaps[i], false)); i++)
+		;
+	if (rc) {
+		diff_history_free(h);
+		expect_refusal(rc);
+		return;
+	}
+	rc = diff_history_end(h);
 	if (rc && rc != -ENOENT)
 		expect_refusal(rc);
 }

@@ -1278,7 +1278,7 @@ static void history(void **state)
 	assert_int_equal(diff_history(cap_open(&c), s, 4, "4:4026532300", NULL), 0);
 	expect_text(cap_close(&c), expected);
 	/* By ID: only the first life. */
-	assert_int_equal(diff_history(cap_open(&c), s, 4, "301", NULL), 0);
+	assert_int_equal(diff_history(cap_open(&c), s, 4, "id:301", NULL), 0);
 	expect_text(cap_close(&c),
 		"2023-11-14T22:15:20Z 3 first-seen uts:[4026532300] id=301 "
 		"owner=user:[4026531837] members=310\n"

@@ -2,8 +2,10 @@
  * test_select.c — selectors read without a store: every form, its edges
  * (the largest id, one past it, latest~N, dates that do not exist, the
  * second and minute forms, UTC and local time, the range of capture
- * times), what falls through to a label, and which labels are acceptable.
+ * times), what falls through to a label, and which labels are acceptable;
+ * and the namespace selectors of nsshow --history (diff_ns_spec_parse()).
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "diff.h"
 #include "store.h"
 
 #define NS 1000000000LL
@@ -329,6 +332,88 @@ static void test_label_check(void **state)
 	assert_int_equal(store_label_check(name), STORE_ELABEL);
 }
 
+/* ---- namespace selectors ------------------------------------------------ */
+
+static struct diff_ns_spec spec_ok(const char *text)
+{
+	struct diff_ns_spec sp;
+
+	assert_int_equal(diff_ns_spec_parse(text, &sp), 0);
+	return sp;
+}
+
+static void spec_bad(const char *text)
+{
+	struct diff_ns_spec sp;
+
+	assert_int_equal(diff_ns_spec_parse(text, &sp), -EINVAL);
+}
+
+static void test_ns_specs(void **state)
+{
+	(void)state;
+	struct diff_ns_spec sp;
+	struct graph_ns ns = {
+		.key = { 4, 4026532606 }, .type = NS_NET,
+		.flags = GRAPH_NS_HAS_ID, .kernel_id = 12288,
+	};
+
+	/* A bare number is an inode, as lsns prints it: any type. */
+	sp = spec_ok("4026532606");
+	assert_int_equal(sp.kind, DIFF_SPEC_INO);
+	assert_true(sp.key.ino == 4026532606u);
+	assert_true(diff_ns_spec_match(&sp, &ns));
+	/* type:ino and type:[ino] alike. */
+	sp = spec_ok("net:4026532606");
+	assert_int_equal(sp.kind, DIFF_SPEC_NAME);
+	assert_int_equal(sp.type, NS_NET);
+	assert_true(diff_ns_spec_match(&sp, &ns));
+	sp = spec_ok("net:[4026532606]");
+	assert_int_equal(sp.kind, DIFF_SPEC_NAME);
+	assert_true(sp.key.ino == 4026532606u);
+	sp = spec_ok("uts:[4026532606]");
+	assert_false(diff_ns_spec_match(&sp, &ns));
+	/* dev:ino, both numbers. */
+	sp = spec_ok("4:4026532606");
+	assert_int_equal(sp.kind, DIFF_SPEC_KEY);
+	assert_true(sp.key.dev == 4 && sp.key.ino == 4026532606u);
+	assert_true(diff_ns_spec_match(&sp, &ns));
+	sp = spec_ok("5:4026532606");
+	assert_false(diff_ns_spec_match(&sp, &ns));
+	/* id:N, the kernel's namespace ID; never an inode. */
+	sp = spec_ok("id:12288");
+	assert_int_equal(sp.kind, DIFF_SPEC_ID);
+	assert_true(sp.id == 12288);
+	assert_true(diff_ns_spec_match(&sp, &ns));
+	sp = spec_ok("12288");
+	assert_false(diff_ns_spec_match(&sp, &ns));
+	ns.flags = 0;       /* without IDs nothing answers to id:N */
+	sp = spec_ok("id:12288");
+	assert_false(diff_ns_spec_match(&sp, &ns));
+	/* The edges: 2^64 - 1 is a number, 2^64 none. */
+	sp = spec_ok("18446744073709551615");
+	assert_true(sp.key.ino == UINT64_MAX);
+	spec_bad("18446744073709551616");
+	spec_bad("id:18446744073709551616");
+	spec_bad("");
+	spec_bad("net:");
+	spec_bad("net:[]");
+	spec_bad("net:[12");
+	spec_bad("net:12]");
+	spec_bad("bogus:[1]");
+	spec_bad("4:");
+	spec_bad(":5");
+	spec_bad("id:");
+	spec_bad("id:x");
+	spec_bad("-1");
+	spec_bad("+1");
+	spec_bad(" 1");
+	spec_bad("0x10");
+	spec_bad("net:[1]x");
+	spec_bad("4:5:6");
+	assert_int_equal(diff_ns_spec_parse(NULL, &sp), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_time_shapes),
 		cmocka_unit_test(test_labels),
 		cmocka_unit_test(test_label_check),
+		cmocka_unit_test(test_ns_specs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

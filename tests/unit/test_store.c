@@ -549,9 +549,10 @@ static void test_damage(void **state)
 	assert_int_equal(store_list(s, count_cb, &c), STORE_ECORRUPT);
 	assert_int_equal(c.n, 2);
 	assert_load_equal(s, 2, b);
-	/* Time selectors look past it. */
-	assert_int_equal(resolve(s, "2100-01-01T00:00Z"), 3);
-	assert_int_equal(resolve(s, "1970-01-01T00:00Z"), 3);
+	/* Time selectors look past it, in capture order: 3 holds A again,
+	 * captured before B (2). */
+	assert_int_equal(resolve(s, "2100-01-01T00:00Z"), 2);
+	assert_int_equal(resolve(s, "1970-01-01T00:00Z"), 2);
 	store_close(s);
 
 	graph_free(a);
@@ -1542,8 +1543,16 @@ static void test_put_imported(void **state)
 	assert_int_equal(store_header(s, 3, &h), 0);
 	assert_false(h.imported);
 	assert_int_equal(h.original_id, 0);
+	/* The same snapshot again is not stored twice: the store names the
+	 * id it has. */
+	id = 0;
+	assert_int_equal(store_put_imported(s, foreign, NULL, 0, &id), STORE_EEXIST);
+	assert_int_equal(id, 2);
+	assert_non_null(strstr(store_strerror(STORE_EEXIST), "already"));
 	/* A graph that never was in a store: imported all the same. */
+	foreign->meta.start_ns += 1;
 	assert_int_equal(store_put_imported(s, foreign, NULL, 0, &id), 0);
+	foreign->meta.start_ns -= 1;
 	assert_int_equal(id, 4);
 	assert_int_equal(store_header(s, 4, &h), 0);
 	assert_true(h.imported);
@@ -1733,7 +1742,10 @@ static void test_old_store(void **state)
 	assert_memory_equal(hs.h[0].digest, hs.h[2].digest, 16);
 	assert_int_equal(hs.h[1].nns, 10);
 	assert_int_equal(resolve(s, "before"), 3);
-	assert_int_equal(resolve(s, "latest~1"), 2);
+	/* Capture order: 3 is an import of 1, captured when 1 was, so
+	 * before 2. */
+	assert_int_equal(resolve(s, "latest"), 2);
+	assert_int_equal(resolve(s, "latest~1"), 3);
 	assert_int_equal(store_verify(s, 0, NULL, NULL, NULL, &bad), 0);
 	assert_int_equal(bad, 0);
 	for (size_t i = 0; i < 3; i++) {
@@ -1759,7 +1771,10 @@ static void test_old_store(void **state)
 	tmp_make(&fresh);
 	assert_int_equal(store_open(fresh.path, STORE_CREATE, &n), 0);
 	for (size_t i = 0; i < 3; i++) {
-		assert_int_equal(store_put_imported(n, g[i], NULL, i + 1, &id), 0);
+		/* 3 is 1 imported again: it is not stored twice. */
+		assert_int_equal(store_put_imported(n, g[i], NULL, i + 1, &id),
+				 i == 2 ? STORE_EEXIST : 0);
+		assert_int_equal(id, i == 2 ? 1 : i + 1);
 		assert_int_equal(store_header(n, id, &h), 0);
 		assert_memory_equal(h.digest, hs.h[i].digest, 16);
 		/* The capture is in the header now, not in a record. */
