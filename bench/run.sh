@@ -64,7 +64,7 @@ if [ "${1-}" != --inner ]; then
 			-o "$BUILD/bench/walk" || die "cannot compile bench/walk.c"
 	fi
 
-	TMP=$(mktemp -d /tmp/nsnap-bench.XXXXXX) || die "mktemp failed"
+	TMP=$(mktemp -d "${TMPDIR:-/tmp}/nsnap-bench.XXXXXX") || die "mktemp failed"
 	trap 'rm -rf "$TMP"' EXIT
 	# Every sleep in the world runs "sleep $MARK": a number no other
 	# process uses, so leftovers would be recognisable after teardown.

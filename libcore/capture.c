@@ -26,8 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "view.h"
+
 /* The GRAPH_HAVE_* bits this capture fills. */
-#define CAPTURE_CAN GRAPH_HAVE_V1
+#define CAPTURE_CAN (GRAPH_HAVE_V1 | GRAPH_HAVE_IDENTITY)
 
 /* ---- errors ----------------------------------------------------------- */
 
@@ -155,26 +157,44 @@ static int capture_listing(struct capture *c, DIR *listing)
 	}
 }
 
+/*
+ * The process or thread WORD names, as /proc/WORD would (0: none).  The
+ * view reads a word with the same rule and the same "self", the PID this
+ * /proc gives the capturer, so it finds what was captured for it.
+ */
+static int32_t word_id(const struct capture *c, const char *word)
+{
+	int32_t pid, tid;
+
+	if (view_word_target(word, c->g->meta.capturer_pid, &pid, &tid))
+		return 0;
+	return tid ? tid : pid;
+}
+
+/* opts->ids, then opts->words: each ID once, and not again if listed. */
 static int capture_ids(struct capture *c)
 {
 	const struct capture_opts *opts = c->opts;
+	size_t n = opts->nids + opts->nwords;
 	struct idset seen;
 	int rc;
 
-	if (!opts->nids)
+	if (!n)
 		return 0;
-	rc = idset_init(&seen, c->g->nprocs + opts->nids);
+	rc = idset_init(&seen, c->g->nprocs + n);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < c->g->nprocs; i++)
 		idset_insert(&seen, c->g->procs[i].pid);
-	for (size_t i = 0; i < opts->nids && !rc; i++) {
+	for (size_t i = 0; i < n && !rc; i++) {
+		int32_t id = i < opts->nids ? opts->ids[i] :
+			     word_id(c, opts->words[i - opts->nids]);
 		char name[16];
 
-		if (!idset_insert(&seen, opts->ids[i]))
+		if (id <= 0 || !idset_insert(&seen, id))
 			continue;
-		snprintf(name, sizeof(name), "%" PRId32, opts->ids[i]);
-		rc = capture_process(c, name, opts->ids[i], 0);
+		snprintf(name, sizeof(name), "%" PRId32, id);
+		rc = capture_process(c, name, id, 0);
 	}
 	free(seen.slot);
 	return rc;
@@ -209,7 +229,7 @@ static int capture_meta(struct capture *c)
 		if (!m->hostname || !m->kernel)
 			return -ENOMEM;
 	}
-	ssize_t n = procfs_read_line(c->procfd, "sys/kernel/random/boot_id",
+	ssize_t n = procfs_read_small(c->procfd, "sys/kernel/random/boot_id",
 				      buf, sizeof(buf));
 	if (n > 0) {
 		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
@@ -290,6 +310,16 @@ int capture_live(const struct capture_opts *opts, struct graph **out)
 	rc = capture_ids(&c);
 	if (rc)
 		goto fail;
+
+	/*
+	 * After the scan: what is read of the namespaces it found and what
+	 * is derived from its processes.  Each part's hook goes here, in
+	 * this order, and widens CAPTURE_CAN by its bit:
+	 *	if (c.collect & GRAPH_HAVE_NSFACTS) rc = nsfacts_collect(...);
+	 *	if (!rc && (c.collect & GRAPH_HAVE_WORKLOADS))
+	 *		rc = workload_attribute(c.g, &env);
+	 *	if (rc) goto fail;
+	 */
 
 	c.g->meta.end_ns = realtime_ns();
 	*out = c.g;

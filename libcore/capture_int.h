@@ -10,6 +10,8 @@
  *                    status, maps, its task/ entries
  *   capture_pins.c   what holds a namespace beyond its members: fds and
  *                    nsfs bind mounts
+ *   capture_ident.c  who and what a process is: command line, executable,
+ *                    cgroup, login (GRAPH_HAVE_IDENTITY)
  * Every function here takes the one struct capture of a run; nothing is
  * global, so that two captures may run at once.
  */
@@ -89,6 +91,12 @@ int capture_links(struct capture *c, int nsfd, int32_t tid,
  * with FLAGS (GRAPH_PROC_*). */
 int capture_process(struct capture *c, const char *name, int32_t pid,
 		    uint32_t flags);
+
+/* ---- capture_ident.c: who and what ---- */
+
+/* cmdline, exe, cgroup, loginuid and sessionid of the process below DIRFD,
+ * graph.procs[pi] (its credentials come with status). */
+int capture_identity(struct capture *c, int dirfd, size_t pi);
 
 /* ---- capture_pins.c: fds and bind mounts ---- */
 

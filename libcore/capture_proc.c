@@ -22,7 +22,7 @@ static int capture_comm(struct capture *c, int dirfd, int32_t tid,
 			const char **out)
 {
 	char buf[128];
-	ssize_t n = procfs_read_line(dirfd, "comm", buf, sizeof(buf));
+	ssize_t n = procfs_read_small(dirfd, "comm", buf, sizeof(buf));
 
 	*out = NULL;
 	if (n < 0)
@@ -33,46 +33,90 @@ static int capture_comm(struct capture *c, int dirfd, int32_t tid,
 	return *out ? 0 : -ENOMEM;
 }
 
+/*
+ * The owner of /proc/PID, and stat: ppid, start time, whether a zombie,
+ * and with GRAPH_HAVE_COMM the comm, which stat spells exactly as comm
+ * does (a read saved; capture_process reads comm itself when stat could
+ * not be read).
+ */
 static int capture_stat(struct capture *c, int dirfd, size_t pi)
 {
+	struct graph_proc *p = &c->g->procs[pi];
+	struct procfs_stat ps;
 	struct stat st;
 	/* The longest stat line is ~1 KiB: 52 numbers after a 64-byte comm. */
 	char buf[2048];
-	int32_t ppid;
-	uint64_t start_time;
 
 	if (fstat(dirfd, &st) == 0)
-		c->g->procs[pi].uid = st.st_uid;
-	ssize_t n = procfs_read_line(dirfd, "stat", buf, sizeof(buf));
+		p->uid = st.st_uid;
+	ssize_t n = procfs_read_small(dirfd, "stat", buf, sizeof(buf));
 	if (n < 0)
 		return capture_gap(c, 0, (int)-n, "stat");
-	if (procfs_parse_stat(buf, (size_t)n, &ppid, &start_time) < 0)
+	if (procfs_parse_stat(buf, (size_t)n, &ps) < 0)
 		return capture_gap(c, 0, EINVAL, "stat");
-	c->g->procs[pi].ppid = ppid;
-	c->g->procs[pi].start_time = start_time;
+	p->ppid = ps.ppid;
+	p->start_time = ps.start_time;
+	if (ps.state == 'Z' || ps.state == 'X')
+		p->flags |= GRAPH_PROC_ZOMBIE;
+	if (c->collect & GRAPH_HAVE_COMM) {
+		const char *comm = graph_strndup(c->g, ps.comm, ps.comm_len);
+		if (!comm)
+			return -ENOMEM;
+		c->g->procs[pi].comm = comm;
+	}
 	return 0;
 }
 
-static int capture_nstgid(struct capture *c, int dirfd, size_t pi)
+/*
+ * /proc/PID/status, read and parsed once for all that wants it: NStgid,
+ * the credentials (GRAPH_HAVE_IDENTITY), and whether task/ can hold only
+ * the leader (*single: a listed leader, alive, one thread), which saves
+ * listing it.
+ */
+static int capture_status(struct capture *c, int dirfd, size_t pi, bool *single)
 {
-	size_t vlen;
-	int rc = procfs_read_upto(dirfd, "status", &c->text, "NStgid:");
+	struct graph_proc *p = &c->g->procs[pi];
+	struct procfs_status st;
+	int rc = procfs_read_whole(dirfd, "status", &c->text);
 
+	*single = false;
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc < 0) {
-		c->g->procs[pi].status_err = -rc;
+		if (c->collect & GRAPH_HAVE_NSTGID)
+			p->status_err = -rc;
 		return capture_gap(c, 0, -rc, "status");
 	}
-	c->g->procs[pi].status_err = 0;
-	const char *v = procfs_status_value(c->text.data, c->text.len,
-					    "NStgid:", &vlen);
-	if (v) {
-		const char *s = graph_strndup(c->g, v, vlen);
-		if (!s)
-			return -ENOMEM;
-		c->g->procs[pi].nstgid = s;
+	procfs_parse_status(c->text.data, c->text.len, &st);
+	*single = (p->flags & GRAPH_PROC_LISTED) &&
+		  (st.have & PROCFS_ST_STATE) && st.state != 'Z' &&
+		  st.state != 'X' && (st.have & PROCFS_ST_THREADS) &&
+		  st.threads == 1;
+	if (c->collect & GRAPH_HAVE_NSTGID) {
+		p->status_err = 0;
+		if (st.have & PROCFS_ST_NSTGID) {
+			const char *s = graph_strndup(c->g, st.nstgid, st.nstgid_len);
+			if (!s)
+				return -ENOMEM;
+			c->g->procs[pi].nstgid = s;
+		}
 	}
+	const uint32_t cred = PROCFS_ST_UID | PROCFS_ST_GID | PROCFS_ST_CAPEFF;
+	if (!(c->collect & GRAPH_HAVE_IDENTITY))
+		return 0;
+	if ((st.have & cred) != cred)
+		return capture_gap(c, 0, EINVAL, "status");
+	/* NoNewPrivs (4.10) and Seccomp (CONFIG_SECCOMP) may be absent:
+	 * then neither is in force. */
+	p = &c->g->procs[pi];
+	p->ruid = st.ruid;
+	p->euid = st.euid;
+	p->rgid = st.rgid;
+	p->egid = st.egid;
+	p->cap_eff = st.cap_eff;
+	p->no_new_privs = st.no_new_privs;
+	p->seccomp = st.seccomp;
+	p->flags |= GRAPH_PROC_HAS_CRED;
 	return 0;
 }
 
@@ -165,8 +209,12 @@ out:
 	return rc;
 }
 
-/* /proc/PID/task, appended as graph.procs[pi]'s slice of graph.tasks. */
-static int capture_tasks(struct capture *c, int dirfd, size_t pi)
+/*
+ * /proc/PID/task, appended as graph.procs[pi]'s slice of graph.tasks.
+ * SINGLE: status said the leader is its only thread, which it then is
+ * without a listing.
+ */
+static int capture_tasks(struct capture *c, int dirfd, size_t pi, bool single)
 {
 	struct graph *g = c->g;
 	struct procfs_dir dir;
@@ -174,6 +222,13 @@ static int capture_tasks(struct capture *c, int dirfd, size_t pi)
 	size_t first = g->ntasks;
 	int rc, err = 0;
 
+	if (single) {
+		if (!graph_task_append(g, g->procs[pi].pid))
+			return -ENOMEM;
+		g->tasks[first].links = g->procs[pi].links;
+		g->tasks[first].comm = g->procs[pi].comm;
+		goto out;
+	}
 	rc = procfs_dir_open(&dir, dirfd, "task", dents, sizeof(dents));
 	if (rc < 0) {
 		err = -rc;
@@ -240,7 +295,7 @@ static bool wants_process_dir(const struct capture *c, const struct graph_links 
 {
 	const uint32_t needs_dir = GRAPH_HAVE_STAT | GRAPH_HAVE_COMM |
 				   GRAPH_HAVE_NSTGID | GRAPH_HAVE_PINS |
-				   GRAPH_HAVE_TASKS;
+				   GRAPH_HAVE_TASKS | GRAPH_HAVE_IDENTITY;
 
 	if (c->collect & needs_dir)
 		return true;
@@ -258,6 +313,7 @@ int capture_process(struct capture *c, const char *name, int32_t pid,
 	struct graph_links links;
 	const char *comm;
 	char path[32];
+	bool single = false;
 	int rc;
 
 	if (!graph_proc_append(g, pid))
@@ -296,14 +352,19 @@ int capture_process(struct capture *c, const char *name, int32_t pid,
 		if (rc)
 			goto out;
 	}
-	if (c->collect & GRAPH_HAVE_COMM) {
+	if ((c->collect & GRAPH_HAVE_COMM) && !g->procs[pi].comm) {
 		rc = capture_comm(c, dirfd, 0, &comm);
 		if (rc)
 			goto out;
 		g->procs[pi].comm = comm;
 	}
-	if (c->collect & GRAPH_HAVE_NSTGID) {
-		rc = capture_nstgid(c, dirfd, pi);
+	if (c->collect & (GRAPH_HAVE_NSTGID | GRAPH_HAVE_IDENTITY)) {
+		rc = capture_status(c, dirfd, pi, &single);
+		if (rc)
+			goto out;
+	}
+	if (c->collect & GRAPH_HAVE_IDENTITY) {
+		rc = capture_identity(c, dirfd, pi);
 		if (rc)
 			goto out;
 	}
@@ -320,7 +381,7 @@ int capture_process(struct capture *c, const char *name, int32_t pid,
 			goto out;
 	}
 	if (c->collect & GRAPH_HAVE_TASKS)
-		rc = capture_tasks(c, dirfd, pi);
+		rc = capture_tasks(c, dirfd, pi, single);
 out:
 	close(dirfd);
 	return rc;
