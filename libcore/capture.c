@@ -81,12 +81,12 @@ int capture_gap(struct capture *c, int32_t tid, int err, const char *what)
  * have seen ENOENT then.  Tell the two apart by looking the process up
  * again.
  */
-int capture_link_errno(int nsfd, int err)
+int capture_link_errno(int dirfd, const char *probe, int err)
 {
 	struct stat st;
 
 	/* Looking a link up needs no ptrace access, only a live task. */
-	if (err == EACCES && fstatat(nsfd, "user", &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+	if (err == EACCES && fstatat(dirfd, probe, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
 	    capture_vanished(errno))
 		return ENOENT;
 	return err;

@@ -63,8 +63,9 @@ static inline bool capture_vanished(int err)
  * process unless it vanished.  0 or -ENOMEM.
  */
 int capture_gap(struct capture *c, int32_t tid, int err, const char *what);
-/* The errno a link below DIRFD (an ns/ or fd/ directory) really means. */
-int capture_link_errno(int dirfd, int err);
+/* The errno ERR of a link below DIRFD really means; PROBE, below DIRFD,
+ * names the ns/user link of the same process. */
+int capture_link_errno(int dirfd, const char *probe, int err);
 
 /* ---- capture_ns.c: namespaces ---- */
 
@@ -80,9 +81,13 @@ int capture_adopt(struct capture *c, int fd, int type,
  * opened with OFLAGS and queried the first time it is seen. */
 int capture_named_ns(struct capture *c, int type, uint64_t ino, int dirfd,
 		     const char *name, int oflags, uint32_t *out);
-/* The links of the ns directory NSFD of /proc/PID (TID 0) or of
- * /proc/PID/task/TID. */
-int capture_links(struct capture *c, int nsfd, int32_t tid,
+/*
+ * The ns/ links of /proc/PID (TID 0) or of /proc/PID/task/TID: FD is that
+ * directory when IN_PID_DIR (links "ns/net", ... : a capture that reads
+ * more of the process spares opening ns/), else its ns directory (links
+ * "net", ...: one path component per link, when only links are read).
+ */
+int capture_links(struct capture *c, int fd, bool in_pid_dir, int32_t tid,
 		  struct graph_links *out);
 
 /* ---- capture_proc.c: one process ---- */

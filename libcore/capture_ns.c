@@ -236,12 +236,16 @@ static int capture_child_link(struct capture *c, int dirfd, const char *name,
 				out);
 }
 
-/* The links in NSFD, the ns directory of /proc/PID (TID 0) or of
- * /proc/PID/task/TID.  Read relative to the ns directory itself: one path
- * component per link instead of two, on the hottest loop of a scan. */
-int capture_links(struct capture *c, int nsfd, int32_t tid,
+/* The *_for_children links below the ns directory, and below its parent. */
+static const char *const child_link[2][2] = {
+	{ "pid_for_children", "time_for_children" },
+	{ "ns/pid_for_children", "ns/time_for_children" },
+};
+
+int capture_links(struct capture *c, int fd, bool in_pid_dir, int32_t tid,
 		  struct graph_links *out)
 {
+	const char *probe = in_pid_dir ? "ns/user" : "user";
 	struct graph_links links;
 	int rc;
 
@@ -253,9 +257,10 @@ int capture_links(struct capture *c, int nsfd, int32_t tid,
 
 		if (!(c->link_types & NS_TYPE_BIT(t)))
 			continue;
-		ssize_t n = readlinkat(nsfd, ns_type_name(t), buf, sizeof(buf));
+		const char *name = in_pid_dir ? ns_link_path[t] : ns_type_name(t);
+		ssize_t n = readlinkat(fd, name, buf, sizeof(buf));
 		if (n < 0)
-			err = capture_link_errno(nsfd, errno);
+			err = capture_link_errno(fd, probe, errno);
 		else if ((size_t)n >= sizeof(buf) ||
 			 procfs_parse_nslink(buf, (size_t)n, &ino) != (int)t)
 			err = EINVAL;
@@ -266,17 +271,17 @@ int capture_links(struct capture *c, int nsfd, int32_t tid,
 				return rc;
 			continue;
 		}
-		rc = capture_named_ns(c, (int)t, ino, nsfd, ns_type_name(t),
+		rc = capture_named_ns(c, (int)t, ino, fd, name,
 				      O_RDONLY | O_CLOEXEC, &links.ns[t]);
 		if (rc)
 			return rc;
 		links.err[t] = 0;
 	}
 	if (c->collect & GRAPH_HAVE_PINS) {
-		rc = capture_child_link(c, nsfd, "pid_for_children", NS_PID,
-					&links.pid_for_children);
+		rc = capture_child_link(c, fd, child_link[in_pid_dir][0],
+					NS_PID, &links.pid_for_children);
 		if (!rc)
-			rc = capture_child_link(c, nsfd, "time_for_children",
+			rc = capture_child_link(c, fd, child_link[in_pid_dir][1],
 						NS_TIME, &links.time_for_children);
 		if (rc)
 			return rc;

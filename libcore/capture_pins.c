@@ -188,7 +188,7 @@ int capture_fds(struct capture *c, int dirfd, size_t pi)
 		/* A namespace reads "net:[INO]"; sockets, pipes, anon inodes
 		 * and paths do not, and closed fds are gone: all skipped. */
 		ssize_t n = readlinkat(dir.fd, name, buf, sizeof(buf));
-		int lerr = n < 0 ? capture_link_errno(dirfd, errno) : 0;
+		int lerr = n < 0 ? capture_link_errno(dirfd, "ns/user", errno) : 0;
 		if (lerr == EACCES) {
 			/* The ptrace check is per process: the directory
 			 * listed, but none of its links will read. */

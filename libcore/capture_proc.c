@@ -174,17 +174,7 @@ static int capture_task(struct capture *c, int taskfd, const char *name,
 				g->tasks[ti].links.err[t] = err;
 		return capture_gap(c, tid, err, "");
 	}
-	int nsfd = openat(dirfd, "ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (nsfd < 0) {
-		int err = errno;
-		for (unsigned t = 0; t < NS_NTYPES; t++)
-			if (c->link_types & NS_TYPE_BIT(t))
-				g->tasks[ti].links.err[t] = err;
-		rc = capture_gap(c, tid, err, "ns");
-		goto out;
-	}
-	rc = capture_links(c, nsfd, tid, &links);
-	close(nsfd);
+	rc = capture_links(c, dirfd, true, tid, &links);
 	if (rc)
 		goto out;
 	g->tasks[ti].links = links;
@@ -205,7 +195,8 @@ static int capture_task(struct capture *c, int taskfd, const char *name,
 	if (c->collect & GRAPH_HAVE_MAPS)
 		rc = capture_maps(c, dirfd, tid, links.ns[NS_USER]);
 out:
-	close(dirfd);
+	if (dirfd >= 0)
+		close(dirfd);
 	return rc;
 }
 
@@ -290,20 +281,9 @@ static int capture_missing(struct capture *c, size_t pi, int err)
 	return capture_gap(c, 0, err, "");
 }
 
-/* Whether anything beyond the ns links is wanted of a process. */
-static bool wants_process_dir(const struct capture *c, const struct graph_links *l)
-{
-	const uint32_t needs_dir = GRAPH_HAVE_STAT | GRAPH_HAVE_COMM |
-				   GRAPH_HAVE_NSTGID | GRAPH_HAVE_PINS |
-				   GRAPH_HAVE_TASKS | GRAPH_HAVE_IDENTITY;
-
-	if (c->collect & needs_dir)
-		return true;
-	/* Maps are read once per user namespace, from its first member. */
-	uint32_t u = l->ns[NS_USER];
-	return (c->collect & GRAPH_HAVE_MAPS) && u != GRAPH_NONE &&
-	       (!c->g->ns[u].uid_map || !c->g->ns[u].gid_map);
-}
+/* What needs a process's directory beyond its ns links. */
+#define NEEDS_DIR (GRAPH_HAVE_STAT | GRAPH_HAVE_COMM | GRAPH_HAVE_NSTGID | \
+		   GRAPH_HAVE_PINS | GRAPH_HAVE_TASKS | GRAPH_HAVE_IDENTITY)
 
 /* One process (or thread, by TID) named NAME in /proc. */
 int capture_process(struct capture *c, const char *name, int32_t pid,
@@ -323,29 +303,44 @@ int capture_process(struct capture *c, const char *name, int32_t pid,
 	c->pid = pid;
 	c->warned = false;
 
-	/* Links first: they are what the reference reads, and the sooner
-	 * after the listing, the fewer processes have vanished.  The ns
-	 * directory is opened straight away: a default view needs nothing
-	 * else of most processes. */
-	snprintf(path, sizeof(path), "%s/ns", name);
-	int nsfd = openat(c->procfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (nsfd < 0)
-		return capture_missing(c, pi, errno);
-	rc = capture_links(c, nsfd, 0, &links);
-	close(nsfd);
+	/*
+	 * Links first: they are what the reference reads, and the sooner
+	 * after the listing, the fewer processes have vanished.  A capture
+	 * that wants only links (a default view) opens the ns directory
+	 * alone; one that reads more opens /proc/PID and reads the links
+	 * below it, which spares opening and closing ns/.
+	 */
+	int dirfd = -1;
+	if (c->collect & NEEDS_DIR) {
+		dirfd = openat(c->procfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0)
+			return capture_missing(c, pi, errno);
+		rc = capture_links(c, dirfd, true, 0, &links);
+	} else {
+		snprintf(path, sizeof(path), "%s/ns", name);
+		int nsfd = openat(c->procfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (nsfd < 0)
+			return capture_missing(c, pi, errno);
+		rc = capture_links(c, nsfd, false, 0, &links);
+		close(nsfd);
+	}
 	if (rc)
-		return rc;
+		goto out;
 	g->procs[pi].links = links;
-	if (!wants_process_dir(c, &links))
-		return 0;
-
-	int dirfd = openat(c->procfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
-		/* Gone between its links and the rest: keep the links. */
-		struct graph_links kept = g->procs[pi].links;
-		rc = capture_missing(c, pi, errno);
-		g->procs[pi].links = kept;
-		return rc;
+		/* Maps are read once per user namespace, from its first
+		 * member: only that one needs its directory. */
+		uint32_t u = links.ns[NS_USER];
+		if (!(c->collect & GRAPH_HAVE_MAPS) || u == GRAPH_NONE ||
+		    (g->ns[u].uid_map && g->ns[u].gid_map))
+			return 0;
+		dirfd = openat(c->procfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0) {
+			/* Gone between its links and the rest: keep them. */
+			rc = capture_missing(c, pi, errno);
+			g->procs[pi].links = links;
+			return rc;
+		}
 	}
 	if (c->collect & GRAPH_HAVE_STAT) {
 		rc = capture_stat(c, dirfd, pi);
@@ -383,6 +378,7 @@ int capture_process(struct capture *c, const char *name, int32_t pid,
 	if (c->collect & GRAPH_HAVE_TASKS)
 		rc = capture_tasks(c, dirfd, pi, single);
 out:
-	close(dirfd);
+	if (dirfd >= 0)
+		close(dirfd);
 	return rc;
 }
