@@ -3,9 +3,11 @@
  *
  * Every per-process read goes through one O_PATH fd of /proc/PID, so the
  * kernel resolves short relative names and the hot loop builds no paths.
- * The ns directory is read first and alone: the links are what the
- * reference reads, and a default view needs nothing else of most
- * processes.
+ * The links are read first: they are what the reference reads, and a
+ * default view needs nothing else of most processes.  Each file is read
+ * once however many facts it gives (stat: ppid, start time, state and
+ * comm; status: NStgid, credentials, thread count), since the reads, not
+ * the parsing, are what a scan costs.
  */
 #include "capture_int.h"
 
