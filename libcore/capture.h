@@ -25,6 +25,15 @@ struct capture_opts {
 	 */
 	const int32_t *ids;
 	size_t nids;
+	/*
+	 * Words naming IDs as /proc/WORD does (see view_word_target: "1234",
+	 * "1234/task/1235", "self", "thread-self"), captured after IDS like
+	 * them.  Capture resolves them against proc_root, whose "self" is
+	 * not getpid() when /proc belongs to another PID namespace than the
+	 * caller's; a word that names nothing is left out (the view says so).
+	 */
+	const char *const *words;
+	size_t nwords;
 	const char *proc_root;   /* "/proc" unless testing */
 	/*
 	 * Leave the capturing process itself out of the listing (its PID is

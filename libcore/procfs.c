@@ -12,35 +12,24 @@
 
 #include "graph.h"
 
-/* read(2) until SIZE bytes, end of file, or (with AT_NEWLINE) a newline at
- * the end of what was read; procfs seq files may return less than asked
- * before the end. */
-static ssize_t read_fully(int fd, char *buf, size_t size, bool at_newline)
+/* One read(2) of up to SIZE bytes, retried when interrupted. */
+static ssize_t read_once(int fd, char *buf, size_t size)
 {
-	size_t done = 0;
-
-	while (done < size && !(at_newline && done && buf[done - 1] == '\n')) {
-		ssize_t n = read(fd, buf + done, size - done);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		done += (size_t)n;
+	for (;;) {
+		ssize_t n = read(fd, buf, size);
+		if (n >= 0 || errno != EINTR)
+			return n < 0 ? -errno : n;
 	}
-	return (ssize_t)done;
 }
 
-ssize_t procfs_read_line(int dirfd, const char *name, char *buf, size_t size)
+ssize_t procfs_read_small(int dirfd, const char *name, char *buf, size_t size)
 {
 	if (size == 0)
 		return -EINVAL;
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	ssize_t n = read_fully(fd, buf, size - 1, true);
+	ssize_t n = read_once(fd, buf, size - 1);
 	close(fd);
 	if (n < 0)
 		return n;
@@ -50,22 +39,10 @@ ssize_t procfs_read_line(int dirfd, const char *name, char *buf, size_t size)
 
 #define PROCFS_BUF_MIN 4096
 
-/* Whether the LEN bytes at BUF hold a whole line starting with KEY. */
-static bool has_key_line(const char *buf, size_t len, const char *key)
-{
-	size_t vlen;
-	const char *v = procfs_status_value(buf, len, key, &vlen);
-
-	return v && v + vlen < buf + len; /* ended by a newline */
-}
-
-int procfs_read_all(int dirfd, const char *name, struct procfs_buf *b)
-{
-	return procfs_read_upto(dirfd, name, b, NULL);
-}
-
-int procfs_read_upto(int dirfd, const char *name, struct procfs_buf *b,
-		     const char *key)
+/* Read NAME into B; WHOLE: stop at the first read that does not fill the
+ * room it was given (see procfs.h), else at the read that returns 0. */
+static int read_into(int dirfd, const char *name, struct procfs_buf *b,
+		     bool whole)
 {
 	int rc = 0;
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -85,23 +62,30 @@ int procfs_read_upto(int dirfd, const char *name, struct procfs_buf *b,
 			b->data = p;
 			b->cap = ncap;
 		}
-		ssize_t n = read(fd, b->data + b->len, b->cap - b->len - 1);
+		size_t room = b->cap - b->len - 1;
+		ssize_t n = read_once(fd, b->data + b->len, room);
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
+			rc = (int)n;
 			goto out;
 		}
-		if (n == 0)
-			break;
 		b->len += (size_t)n;
-		if (key && has_key_line(b->data, b->len, key))
+		if (n == 0 || (whole && (size_t)n < room))
 			break;
 	}
 	b->data[b->len] = '\0';
 out:
 	close(fd);
 	return rc;
+}
+
+int procfs_read_all(int dirfd, const char *name, struct procfs_buf *b)
+{
+	return read_into(dirfd, name, b, false);
+}
+
+int procfs_read_whole(int dirfd, const char *name, struct procfs_buf *b)
+{
+	return read_into(dirfd, name, b, true);
 }
 
 void procfs_buf_free(struct procfs_buf *b)
@@ -221,21 +205,26 @@ static int parse_field(const char **p, const char *end, uint64_t *out)
 	return 0;
 }
 
-int procfs_parse_stat(const char *buf, size_t len, int32_t *ppid,
-		      uint64_t *start_time)
+int procfs_parse_stat(const char *buf, size_t len, struct procfs_stat *st)
 {
 	const char *end = buf + len;
+	const char *open = memchr(buf, '(', len);
 	const char *p = NULL;
 
-	for (const char *q = buf; q < end; q++)
+	if (!open)
+		return -EINVAL;
+	for (const char *q = open; q < end; q++)
 		if (*q == ')')
 			p = q;
 	if (!p)
 		return -EINVAL;
+	st->comm = open + 1;
+	st->comm_len = (size_t)(p - open - 1);
 	p++;
 	/* Field 3, the state: one character. */
 	if (end - p < 2 || p[0] != ' ')
 		return -EINVAL;
+	st->state = p[1];
 	p += 2;
 
 	uint64_t v;
@@ -243,9 +232,9 @@ int procfs_parse_stat(const char *buf, size_t len, int32_t *ppid,
 		if (parse_field(&p, end, &v) < 0)
 			return -EINVAL;
 		if (field == 4)
-			*ppid = v > INT32_MAX ? 0 : (int32_t)v;
+			st->ppid = v > INT32_MAX ? 0 : (int32_t)v;
 	}
-	*start_time = v;
+	st->start_time = v;
 	return 0;
 }
 
@@ -269,6 +258,124 @@ const char *procfs_status_value(const char *buf, size_t len, const char *key,
 		line = nl ? nl + 1 : end;
 	}
 	return NULL;
+}
+
+/* Digits in base BASE (10 or 16) from *P up to END, at least one, no
+ * overflow of MAX; *P is moved past them. */
+static bool parse_number(const char **p, const char *end, unsigned base,
+			 uint64_t max, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+
+	for (; s < end; s++) {
+		unsigned d;
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else
+			break;
+		if (d > max || v > (max - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	if (s == *p)
+		return false;
+	*p = s;
+	*out = v;
+	return true;
+}
+
+/* The first two tab-separated numbers of a Uid: or Gid: value. */
+static bool parse_id_pair(const char *v, const char *eol, uint32_t *real,
+			  uint32_t *eff)
+{
+	uint64_t r, e;
+
+	if (!parse_number(&v, eol, 10, UINT32_MAX, &r) || v >= eol || *v != '\t')
+		return false;
+	v++;
+	if (!parse_number(&v, eol, 10, UINT32_MAX, &e))
+		return false;
+	*real = (uint32_t)r;
+	*eff = (uint32_t)e;
+	return true;
+}
+
+/* One status line's key, for the one-pass parse. */
+static bool key_is(const char *line, size_t klen, const char *key)
+{
+	return strlen(key) == klen && memcmp(line, key, klen) == 0;
+}
+
+void procfs_parse_status(const char *buf, size_t len, struct procfs_status *st)
+{
+	const char *end = buf + len;
+	uint64_t n;
+
+	*st = (struct procfs_status){ 0 };
+	for (const char *line = buf; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *eol = nl ? nl : end;
+		const char *colon = memchr(line, ':', (size_t)(eol - line));
+		const char *key = line;
+
+		line = nl ? nl + 1 : end;
+		if (!colon)
+			continue;
+		size_t klen = (size_t)(colon - key);
+		const char *v = colon + 1;
+		while (v < eol && (*v == ' ' || *v == '\t'))
+			v++;
+		if (key_is(key, klen, "State")) {
+			if (v < eol) {
+				st->state = *v;
+				st->have |= PROCFS_ST_STATE;
+			}
+		} else if (key_is(key, klen, "Threads")) {
+			if (parse_number(&v, eol, 10, UINT32_MAX, &n)) {
+				st->threads = (uint32_t)n;
+				st->have |= PROCFS_ST_THREADS;
+			}
+		} else if (key_is(key, klen, "Uid")) {
+			if (parse_id_pair(v, eol, &st->ruid, &st->euid))
+				st->have |= PROCFS_ST_UID;
+		} else if (key_is(key, klen, "Gid")) {
+			if (parse_id_pair(v, eol, &st->rgid, &st->egid))
+				st->have |= PROCFS_ST_GID;
+		} else if (key_is(key, klen, "CapEff")) {
+			if (parse_number(&v, eol, 16, UINT64_MAX, &st->cap_eff))
+				st->have |= PROCFS_ST_CAPEFF;
+		} else if (key_is(key, klen, "NoNewPrivs")) {
+			if (parse_number(&v, eol, 10, 1, &n)) {
+				st->no_new_privs = (uint8_t)n;
+				st->have |= PROCFS_ST_NNP;
+			}
+		} else if (key_is(key, klen, "Seccomp")) {
+			if (parse_number(&v, eol, 10, 2, &n)) {
+				st->seccomp = (uint8_t)n;
+				st->have |= PROCFS_ST_SECCOMP;
+			}
+		} else if (key_is(key, klen, "NStgid")) {
+			st->nstgid = v;
+			st->nstgid_len = (size_t)(eol - v);
+			st->have |= PROCFS_ST_NSTGID;
+		}
+	}
+}
+
+bool procfs_parse_u32(const char *s, size_t len, uint32_t *out)
+{
+	const char *p = s, *end = s + len;
+	uint64_t v;
+
+	if (len && end[-1] == '\n')
+		end--;
+	if (!parse_number(&p, end, 10, UINT32_MAX, &v) || p != end)
+		return false;
+	*out = (uint32_t)v;
+	return true;
 }
 
 int procfs_parse_mountinfo_line(const char *line, size_t len,

@@ -16,12 +16,22 @@
 #include <sys/types.h>
 
 /*
- * Read the one-line file NAME (below DIRFD: stat, comm, boot_id) into BUF of
- * SIZE bytes, NUL-terminated.  Returns the length, or -errno.  Stops at the
- * newline that ends the line, which saves the read(2) that would only
- * confirm the end of the file; a longer line is truncated to SIZE - 1.
+ * Most procfs files are produced whole by the first read(2) that asks for
+ * enough: the single_open seq files (stat, status, comm, cgroup), the
+ * sysctls, loginuid, cmdline.  For those a read shorter than asked is the
+ * end of the file, and the read(2) that would return 0 to confirm it is
+ * saved: one read per file, on the hottest path of a scan.  Files of many
+ * seq records (mountinfo, uid_map) may stop short before their end and are
+ * read to the end (procfs_read_all).
  */
-ssize_t procfs_read_line(int dirfd, const char *name, char *buf, size_t size);
+
+/*
+ * Read the small file NAME (below DIRFD) into BUF of SIZE bytes,
+ * NUL-terminated: one read(2), more only after an interrupted one.
+ * Returns the length, or -errno; a longer file is cut to SIZE - 1 bytes
+ * (a return of SIZE - 1 says it may have been).
+ */
+ssize_t procfs_read_small(int dirfd, const char *name, char *buf, size_t size);
 
 /* A growable buffer, reused across reads so that steady state allocates
  * nothing. */
@@ -31,15 +41,12 @@ struct procfs_buf {
 	size_t cap;
 };
 
-/* Read the whole of NAME (below DIRFD) into B, NUL-terminated: 0 or -errno. */
+/* Read the whole of NAME (below DIRFD) into B, NUL-terminated, up to the
+ * read(2) that returns 0: 0 or -errno. */
 int procfs_read_all(int dirfd, const char *name, struct procfs_buf *b);
-/*
- * Like procfs_read_all, but stop early once B holds a complete line that
- * starts with KEY (see procfs_status_value): /proc/PID/status is produced
- * whole by the first read, so that spares the read(2) that returns 0.
- */
-int procfs_read_upto(int dirfd, const char *name, struct procfs_buf *b,
-		     const char *key);
+/* The same for a file produced whole at the first read: stops at the
+ * first read that does not fill B (growing B while reads fill it). */
+int procfs_read_whole(int dirfd, const char *name, struct procfs_buf *b);
 void procfs_buf_free(struct procfs_buf *b);
 
 /*
@@ -79,12 +86,20 @@ bool procfs_parse_int32(const char *name, int32_t *out);
 bool procfs_parse_pid(const char *name, int32_t *pid);
 
 /*
- * From the text of /proc/PID/stat, ppid (field 4) and starttime (field 22).
- * The comm (field 2) may hold spaces and parentheses, so fields are counted
- * after the last ')'.  0 or -EINVAL.
+ * What capture keeps of /proc/PID/stat.  The comm (field 2) may hold
+ * spaces and parentheses, so it runs from the first '(' to the last ')'
+ * and fields are counted after that.  It is the very text /proc/PID/comm
+ * holds (both print the task's name the same way), without the newline.
  */
-int procfs_parse_stat(const char *buf, size_t len, int32_t *ppid,
-		      uint64_t *start_time);
+struct procfs_stat {
+	const char *comm;       /* points into the parsed text */
+	size_t comm_len;
+	char state;             /* field 3: R, S, D, Z, X, ... */
+	int32_t ppid;           /* field 4; 0 when negative or too large */
+	uint64_t start_time;    /* field 22 */
+};
+/* 0 or -EINVAL. */
+int procfs_parse_stat(const char *buf, size_t len, struct procfs_stat *st);
 
 /*
  * In the text of /proc/PID/status, the value of the line starting with KEY
@@ -93,6 +108,36 @@ int procfs_parse_stat(const char *buf, size_t len, int32_t *ppid,
  */
 const char *procfs_status_value(const char *buf, size_t len, const char *key,
 				size_t *vlen);
+
+/*
+ * What capture keeps of /proc/PID/status, in one pass over its lines.
+ * 'have' says which lines were there and well formed (PROCFS_ST_*).
+ */
+#define PROCFS_ST_STATE    0x01u
+#define PROCFS_ST_THREADS  0x02u
+#define PROCFS_ST_UID      0x04u
+#define PROCFS_ST_GID      0x08u
+#define PROCFS_ST_CAPEFF   0x10u
+#define PROCFS_ST_NNP      0x20u
+#define PROCFS_ST_SECCOMP  0x40u
+#define PROCFS_ST_NSTGID   0x80u
+
+struct procfs_status {
+	uint32_t have;
+	char state;                 /* "State:" first character */
+	uint32_t threads;
+	uint32_t ruid, euid, rgid, egid;
+	uint64_t cap_eff;           /* "CapEff:", hexadecimal */
+	uint8_t no_new_privs;
+	uint8_t seccomp;
+	const char *nstgid;         /* as procfs_status_value gives it */
+	size_t nstgid_len;
+};
+void procfs_parse_status(const char *buf, size_t len, struct procfs_status *st);
+
+/* A decimal unsigned 32-bit number, LEN bytes, optionally followed by one
+ * newline (loginuid, sessionid): true and *out, or false. */
+bool procfs_parse_u32(const char *s, size_t len, uint32_t *out);
 
 /*
  * Split one mountinfo line (without its newline) into the fields capture

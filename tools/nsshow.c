@@ -324,43 +324,32 @@ static int terminal_width(void)
 	return ws.ws_col;
 }
 
-/* The processes or threads WORDS name (see view_word_target). */
-static size_t ids_of(char *const *words, size_t n, int32_t *ids)
-{
-	size_t k = 0;
-	int32_t pid, tid;
-
-	for (size_t i = 0; i < n; i++)
-		if (view_word_target(words[i], getpid(), &pid, &tid) == 0)
-			ids[k++] = tid ? tid : pid;
-	return k;
-}
-
 static struct graph *capture_for(const struct view_opts *vo, bool as_data)
 {
 	/* The view warns about what it leaves out, live or replayed alike;
 	 * capture's own warnings would say the same thing twice. */
 	struct capture_opts co = { .proc_root = "/proc" };
-	int32_t *ids = calloc(vo->npids + 1, sizeof(*ids));
 	struct graph *g;
 	int rc;
 
-	if (!ids)
-		err(1, "out of memory");
 	view_capture_needs(vo, &co.collect, &co.types);
 	/* Data formats carry each member's comm and NStgid. */
 	if (as_data)
 		co.collect |= GRAPH_HAVE_COMM | GRAPH_HAVE_NSTGID;
+	/*
+	 * PID words ("self" too) are resolved by capture against the /proc
+	 * it reads, which is not getpid()'s PID namespace under `unshare -p
+	 * -f` without a /proc of its own.  The subtree's PID may be a
+	 * thread the listing hides.
+	 */
 	if (vo->npids) {
-		co.nids = ids_of(vo->pids, vo->npids, ids);
+		co.words = (const char *const *)vo->pids;
+		co.nwords = vo->npids;
 	} else if (vo->subtree) {
-		/* The subtree's PID may be a thread the listing hides. */
-		char *const word = (char *)vo->subtree;
-		co.nids = ids_of(&word, 1, ids);
+		co.words = &vo->subtree;
+		co.nwords = 1;
 	}
-	co.ids = ids;
 	rc = capture_live(&co, &g);
-	free(ids);
 	if (rc)
 		errx(1, "cannot capture the live system: %s", strerror(-rc));
 	return g;

@@ -308,6 +308,35 @@ phase_host() {
     fi
 }
 
+# ============================================================ phase: foreign /proc
+# `unshare -p -f` without --mount-proc: the tool is PID 1 of its own PID
+# namespace, but /proc is the host's and numbers it otherwise.  "self" and
+# "thread-self" must name what /proc/self names (capture resolves them
+# against its /proc, not with getpid()): the namespaces listed are those
+# /proc/self/ns shows for a process beside it, and the run succeeds.
+phase_foreign_proc() {
+    local nsshow=$NSNAP_BIN/nsshow b=$TMPD/run/foreign-proc word
+    for word in self thread-self; do
+        unshare --pid --fork sh -c '
+            for l in /proc/self/ns/*; do
+                case $l in *_for_children) ;; *) readlink "$l" ;; esac
+            done | sed "s/.*:\[\(.*\)\]/\1/" | sort >"$2.want"
+            "$1" --color=never "$3" >"$2.raw" 2>"$2.err"; echo $? >"$2.rc"' \
+            sh "$nsshow" "$b" "$word"
+        : >"$b.diff"
+        [ "$(cat "$b.rc")" = 0 ] || echo "exit status $(cat "$b.rc")" >>"$b.diff"
+        sed -n 's/.*{[0-9]* \([0-9]*\)}.*/\1/p' "$b.raw" | sort >"$b.got"
+        [ -s "$b.want" ] && cmp -s "$b.want" "$b.got" ||
+            { echo "namespaces listed differ from /proc/self/ns:"; diff "$b.want" "$b.got"; } >>"$b.diff"
+        [ -s "$b.err" ] && { echo "stderr:"; head -n 5 "$b.err"; } >>"$b.diff"
+        if [ -s "$b.diff" ]; then
+            result not-ok "foreign-proc/$word: nsshow $word under unshare -p -f" "$b.diff"
+        else
+            result ok "foreign-proc/$word: nsshow $word under unshare -p -f"
+        fi
+    done
+}
+
 # ============================================================ main
 case ${1:-} in
 --phase=world)
@@ -375,4 +404,5 @@ fi
 unshare --pid --fork --mount-proc "$INTEG_DIR/run.sh" --phase=after "$TMPD" "$NSNAP_BIN" ||
     result not-ok "after: phase failed (status $?)"
 phase_host
+phase_foreign_proc
 finish

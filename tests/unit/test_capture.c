@@ -18,6 +18,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -27,6 +29,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -104,6 +107,99 @@ static char *slurp(const char *path)
 
 	assert_int_equal(procfs_read_all(AT_FDCWD, path, &b), 0);
 	return b.data;
+}
+
+/* The whole of PATH and its length (it may hold NULs); the caller frees. */
+static char *slurp_len(const char *path, size_t *len)
+{
+	struct procfs_buf b = { 0 };
+
+	assert_int_equal(procfs_read_all(AT_FDCWD, path, &b), 0);
+	*len = b.len;
+	return b.data;
+}
+
+/*
+ * The cgroup path /proc/PID/cgroup gives, by the rule capture states: the
+ * name=systemd line's, else the v2 line's, else the first line's.
+ */
+static char *cgroup_oracle(const char *path)
+{
+	char *text = slurp(path);
+	const char *line = strstr(text, ":name=systemd:");
+	char *out;
+
+	if (line) {
+		line += strlen(":name=systemd:");
+	} else if (strncmp(text, "0::", 3) == 0) {
+		line = text + 3;
+	} else if ((line = strstr(text, "\n0::"))) {
+		line += 4;
+	} else {
+		line = strchr(strchr(text, ':') + 1, ':') + 1;
+	}
+	out = strndup(line, strcspn(line, "\n"));
+	free(text);
+	return out;
+}
+
+/*
+ * A child that runs ARGV (argv[0] a path) with a pipe as stdin and says
+ * it started by writing one byte to stdout: "/bin/sh -c 'echo r; read x'"
+ * waits until *hold is closed.  Its PID.
+ */
+static pid_t spawn(char *const argv[], int *hold)
+{
+	int in[2], out[2];
+	char c;
+
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
+			_exit(126);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	assert_int_equal(read(out[0], &c, 1), 1);
+	close(out[0]);
+	*hold = in[1];
+	return pid;
+}
+
+static void reap(pid_t pid, int hold)
+{
+	int status;
+
+	if (hold >= 0)
+		close(hold);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
+/* State field of /proc/PID/stat, by sscanf after the last ')'. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], state = '?';
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	ssize_t n = procfs_read_small(AT_FDCWD, path, buf, sizeof(buf));
+	char *close_paren = n > 0 ? strrchr(buf, ')') : NULL;
+
+	if (close_paren)
+		sscanf(close_paren + 1, " %c", &state);
+	return state;
+}
+
+/* A number file of ours such as /proc/self/loginuid. */
+static uint32_t self_number(const char *path)
+{
+	char buf[32];
+
+	assert_true(procfs_read_small(AT_FDCWD, path, buf, sizeof(buf)) > 0);
+	return (uint32_t)strtoul(buf, NULL, 10);
 }
 
 struct warnings {
@@ -194,8 +290,10 @@ static void helper_stop(struct helper *h)
 static void test_procfs_parsers(void **state)
 {
 	uint64_t ino = 0;
-	int32_t pid = 0, ppid = -1;
-	uint64_t start = 0;
+	int32_t pid = 0;
+	uint32_t u = 0;
+	struct procfs_stat ps;
+	struct procfs_status st;
 	size_t vlen = 0;
 	char out[64];
 	(void)state;
@@ -226,10 +324,18 @@ static void test_procfs_parsers(void **state)
 		"42 (a) b (c) S 7 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 "
 		"1 0 123456 1000 10 18446744073709551615 1 1 0 0 0 0 0 0 0 0 "
 		"0 0 17 0 0 0 0 0 0\n";
-	assert_int_equal(procfs_parse_stat(stat, sizeof(stat) - 1, &ppid, &start), 0);
-	assert_int_equal(ppid, 7);
-	assert_int_equal(start, 123456);
-	assert_int_equal(procfs_parse_stat("1 (x S 0", 8, &ppid, &start), -EINVAL);
+	assert_int_equal(procfs_parse_stat(stat, sizeof(stat) - 1, &ps), 0);
+	assert_int_equal(ps.ppid, 7);
+	assert_int_equal(ps.start_time, 123456);
+	assert_int_equal(ps.state, 'S');
+	assert_int_equal(ps.comm_len, 7);
+	assert_memory_equal(ps.comm, "a) b (c", 7);
+	assert_int_equal(procfs_parse_stat("1 (x S 0", 8, &ps), -EINVAL);
+	static const char zombie[] =
+		"9 (z) Z 1 9 9 0 -1 4227084 0 0 0 0 0 0 0 0 20 0 1 0 77 0 0";
+	assert_int_equal(procfs_parse_stat(zombie, sizeof(zombie) - 1, &ps), 0);
+	assert_int_equal(ps.state, 'Z');
+	assert_int_equal(ps.start_time, 77);
 
 	static const char status[] = "Name:\tx\nNStgid:\t12\t1\nNSpid:\t12\t1\n";
 	const char *v = procfs_status_value(status, sizeof(status) - 1,
@@ -238,6 +344,39 @@ static void test_procfs_parsers(void **state)
 	assert_int_equal(vlen, 4);
 	assert_memory_equal(v, "12\t1", 4);
 	assert_null(procfs_status_value(status, sizeof(status) - 1, "Nope:", &vlen));
+
+	/* One pass over status: what capture keeps, and lines that only
+	 * look like them ignored. */
+	static const char full[] =
+		"Name:\tx\nState:\tS (sleeping)\nUid:\t1\t2\t3\t4\n"
+		"Gid:\t5\t6\t7\t8\nNStgid:\t12\t1\nThreads:\t3\n"
+		"CapEff:\t000001ffffffffff\nNoNewPrivs:\t1\nSeccomp:\t2\n"
+		"Seccomp_filters:\t1\nUidx:\t9\t9\n";
+	procfs_parse_status(full, sizeof(full) - 1, &st);
+	assert_int_equal(st.have, PROCFS_ST_STATE | PROCFS_ST_THREADS |
+			 PROCFS_ST_UID | PROCFS_ST_GID | PROCFS_ST_CAPEFF |
+			 PROCFS_ST_NNP | PROCFS_ST_SECCOMP | PROCFS_ST_NSTGID);
+	assert_int_equal(st.state, 'S');
+	assert_int_equal(st.threads, 3);
+	assert_int_equal(st.ruid, 1);
+	assert_int_equal(st.euid, 2);
+	assert_int_equal(st.rgid, 5);
+	assert_int_equal(st.egid, 6);
+	assert_int_equal(st.cap_eff, 0x1ffffffffffull);
+	assert_int_equal(st.no_new_privs, 1);
+	assert_int_equal(st.seccomp, 2);
+	assert_int_equal(st.nstgid_len, 4);
+	assert_memory_equal(st.nstgid, "12\t1", 4);
+	static const char bad[] = "Uid:\t1\nGid:\tx\t1\nCapEff:\t1ffffffffffffffff\n"
+				  "Seccomp:\t7\nThreads:\n";
+	procfs_parse_status(bad, sizeof(bad) - 1, &st);
+	assert_int_equal(st.have, 0);
+
+	assert_true(procfs_parse_u32("4294967295", 10, &u) && u == UINT32_MAX);
+	assert_true(procfs_parse_u32("1000\n", 5, &u) && u == 1000);
+	assert_false(procfs_parse_u32("4294967296", 10, &u));
+	assert_false(procfs_parse_u32("", 0, &u));
+	assert_false(procfs_parse_u32("12 ", 3, &u));
 
 	struct procfs_mountinfo mi;
 	static const char line[] = "612 29 0:4 net:[4026532417] /run/netns/a\\040b "
@@ -269,8 +408,15 @@ static void test_whole_proc(void **state)
 {
 	char saved_comm[17] = { 0 };
 	struct warnings w = { 0 };
+	struct helper h;
+	int hold;
 	(void)state;
 
+	/* A child of one thread, and a second thread of ours: status says
+	 * when task/ need not be listed, and only then. */
+	char *const argv[] = { "/bin/sh", "-c", "echo r; read x", NULL };
+	pid_t child = spawn(argv, &hold);
+	helper_start(&h, false);
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	int64_t before = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
@@ -278,11 +424,15 @@ static void test_whole_proc(void **state)
 	prctl(PR_SET_NAME, "t) s (x");
 	struct graph *g = capture(GRAPH_HAVE_EVERYTHING, NS_ALL_TYPES, NULL, 0, &w);
 	prctl(PR_SET_NAME, saved_comm);
+	helper_stop(&h);
+	reap(child, hold);
 
 	const struct graph_meta *m = &g->meta;
 	assert_true(m->start_ns >= before && m->end_ns >= m->start_ns);
 	assert_int_equal(m->capturer_pid, getpid());
-	assert_int_equal(m->collected, GRAPH_HAVE_V1);
+	/* All that capture fills so far: the model's bits beyond these
+	 * (namespace facts, sockets, workloads) are not claimed. */
+	assert_int_equal(m->collected, GRAPH_HAVE_V1 | GRAPH_HAVE_IDENTITY);
 	assert_int_equal(m->types_present, capture_types_present(NULL));
 	assert_int_equal(m->nsfs_dev, nsfs_dev());
 	assert_non_null(m->hostname);
@@ -320,16 +470,63 @@ static void test_whole_proc(void **state)
 	assert_memory_equal(p->nstgid, v, vlen);
 	free(status);
 
-	/* Our only thread is the leader; it carries our links. */
+	/* Our leader carries our links; the helper is listed beside it. */
 	assert_int_equal(p->task_err, 0);
-	assert_true(p->ntasks >= 1);
-	const struct graph_task *leader = graph_task_find(g, getpid(), NULL);
+	assert_true(p->ntasks >= 2);
+	const struct graph_proc *owner = NULL;
+	const struct graph_task *leader = graph_task_find(g, getpid(), &owner);
 	assert_non_null(leader);
+	assert_ptr_equal(owner, p);
 	assert_memory_equal(&leader->links, &p->links, sizeof(p->links));
+	assert_non_null(graph_task_find(g, h.tid, &owner));
+	assert_ptr_equal(owner, p);
+	/* The child's one thread is its leader, with its links and comm. */
+	const struct graph_proc *cp = proc_of(g, child);
+	assert_int_equal(cp->task_err, 0);
+	assert_int_equal(cp->ntasks, 1);
+	assert_int_equal(g->tasks[cp->first_task].tid, child);
+	assert_memory_equal(&g->tasks[cp->first_task].links, &cp->links,
+			    sizeof(cp->links));
+	assert_string_equal(g->tasks[cp->first_task].comm, "sh");
+	assert_string_equal(cp->comm, "sh");
+
+	/* Who and what we are, as our own files and calls say. */
+	size_t clen;
+	char *cmdline = slurp_len("/proc/self/cmdline", &clen);
+	assert_true(clen > 0 && cmdline[clen - 1] == '\0');
+	assert_non_null(p->cmdline);
+	assert_int_equal(p->cmdline_len, clen - 1);
+	assert_memory_equal(p->cmdline, cmdline, clen - 1);
+	free(cmdline);
+	char exe[PATH_MAX];
+	assert_non_null(realpath(program_invocation_name, exe));
+	assert_non_null(p->exe);
+	assert_string_equal(p->exe, exe);
+	char *cgroup = cgroup_oracle("/proc/self/cgroup");
+	assert_non_null(p->cgroup);
+	assert_string_equal(p->cgroup, cgroup);
+	assert_non_null(cp->cgroup);
+	assert_string_equal(cp->cgroup, cgroup);
+	free(cgroup);
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct caps[2];
+	assert_int_equal(syscall(SYS_capget, &hdr, caps), 0);
+	assert_true(p->flags & GRAPH_PROC_HAS_CRED);
+	assert_int_equal(p->ruid, getuid());
+	assert_int_equal(p->euid, geteuid());
+	assert_int_equal(p->rgid, getgid());
+	assert_int_equal(p->egid, getegid());
+	assert_int_equal(p->cap_eff, (uint64_t)caps[1].effective << 32 | caps[0].effective);
+	assert_int_equal(p->no_new_privs, prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+	assert_int_equal(p->seccomp, prctl(PR_GET_SECCOMP, 0, 0, 0, 0));
+	assert_true(p->flags & GRAPH_PROC_HAS_LOGIN);
+	assert_int_equal(p->loginuid, self_number("/proc/self/loginuid"));
+	assert_int_equal(p->sessionid, self_number("/proc/self/sessionid"));
+	assert_false(p->flags & (GRAPH_PROC_ZOMBIE | GRAPH_PROC_CMDLINE_CUT));
 
 	/* Every PID the listing showed appears once, and only there. */
 	for (size_t i = 0; i < g->nprocs; i++)
-		assert_int_equal(g->procs[i].flags, GRAPH_PROC_LISTED);
+		assert_true(g->procs[i].flags & GRAPH_PROC_LISTED);
 
 	/* Tasks slices tile graph.tasks in order. */
 	size_t next = 0;
@@ -660,8 +857,8 @@ static void test_missing_id(void **state)
 	char buf[32];
 	(void)state;
 
-	ssize_t n = procfs_read_line(AT_FDCWD, "/proc/sys/kernel/pid_max", buf,
-				     sizeof(buf));
+	ssize_t n = procfs_read_small(AT_FDCWD, "/proc/sys/kernel/pid_max", buf,
+				      sizeof(buf));
 	assert_true(n > 0);
 	int32_t missing = (int32_t)atol(buf) + 1;
 	int32_t ids[3] = { missing, getpid(), missing };
@@ -755,6 +952,167 @@ static void test_types_present_and_bad_root(void **state)
 	assert_int_equal(capture_live(NULL, &g), -EINVAL);
 }
 
+/* ---- identity --------------------------------------------------------- */
+
+/*
+ * Command lines as the kernel holds them: NUL separators kept, the last
+ * NUL dropped, bytes that are no UTF-8 kept as they are; one longer than
+ * GRAPH_CMDLINE_MAX cut there and marked.  The executable is the
+ * interpreter's real path.
+ */
+static void test_cmdline(void **state)
+{
+	static const char want[] = "/bin/sh\0-c\0echo r; read x\0nsnap-\xff\xfe\x80-arg\0two words\n";
+	char *const argv[] = { "/bin/sh", "-c", "echo r; read x",
+			       "nsnap-\xff\xfe\x80-arg", "two words\n", NULL };
+	char *big = malloc(2 * GRAPH_CMDLINE_MAX);
+	int hold[2];
+	char exe[PATH_MAX];
+	(void)state;
+
+	assert_non_null(big);
+	memset(big, 'x', 2 * GRAPH_CMDLINE_MAX - 1);
+	big[2 * GRAPH_CMDLINE_MAX - 1] = '\0';
+	big[100] = '\xc3'; /* a lone UTF-8 lead byte inside the kept part */
+	char *const long_argv[] = { "/bin/sh", "-c", "echo r; read x", big, NULL };
+	int32_t ids[2];
+	ids[0] = spawn(argv, &hold[0]);
+	ids[1] = spawn(long_argv, &hold[1]);
+
+	struct graph *g = capture(GRAPH_HAVE_IDENTITY, 0, ids, 2, NULL);
+	reap(ids[0], hold[0]);
+	reap(ids[1], hold[1]);
+	assert_non_null(realpath("/bin/sh", exe));
+
+	const struct graph_proc *p = proc_of(g, ids[0]);
+	assert_int_equal(p->cmdline_len, sizeof(want) - 1);
+	assert_memory_equal(p->cmdline, want, sizeof(want) - 1);
+	assert_false(p->flags & GRAPH_PROC_CMDLINE_CUT);
+	assert_string_equal(p->exe, exe);
+	assert_true(p->flags & GRAPH_PROC_HAS_CRED);
+
+	const struct graph_proc *q = proc_of(g, ids[1]);
+	assert_true(q->flags & GRAPH_PROC_CMDLINE_CUT);
+	assert_int_equal(q->cmdline_len, GRAPH_CMDLINE_MAX);
+	size_t head = sizeof("/bin/sh\0-c\0echo r; read x");
+	assert_memory_equal(q->cmdline, "/bin/sh\0-c\0echo r; read x", head);
+	assert_memory_equal(q->cmdline + head, big, GRAPH_CMDLINE_MAX - head);
+	assert_string_equal(q->exe, exe);
+	/* Nothing unreadable: no gap. */
+	assert_int_equal(g->ngaps, 0);
+	free(big);
+	graph_free(g);
+}
+
+/*
+ * Credentials of a child that set distinct real and effective IDs, no new
+ * privileges and strict seccomp (root only: it must be allowed to set
+ * them); its login is inherited from us.
+ */
+static void test_credentials(void **state)
+{
+	int ready[2], go[2];
+	char c = 0;
+	(void)state;
+
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		c = setresgid(1111, 2222, 2222) == 0 &&
+		    setresuid(3333, 4444, 4444) == 0 &&
+		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0) == 0 ?
+			'y' : 'n';
+		/* Only read, write and exit are left. */
+		if (write(ready[1], &c, 1) == 1)
+			(void)!read(go[0], &c, 1);
+		syscall(SYS_exit, 0);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	int32_t id = child;
+	struct graph *g = c == 'y' ? capture(GRAPH_HAVE_IDENTITY, 0, &id, 1, NULL) : NULL;
+	assert_int_equal(write(go[1], &c, 1), 1);
+	reap(child, -1);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+	if (!g)
+		skip(); /* seccomp or setresuid refused here */
+
+	const struct graph_proc *p = proc_of(g, child);
+	assert_true(p->flags & GRAPH_PROC_HAS_CRED);
+	assert_int_equal(p->ruid, 3333);
+	assert_int_equal(p->euid, 4444);
+	assert_int_equal(p->rgid, 1111);
+	assert_int_equal(p->egid, 2222);
+	assert_int_equal(p->cap_eff, 0);
+	assert_int_equal(p->no_new_privs, 1);
+	assert_int_equal(p->seccomp, 1);
+	assert_true(p->flags & GRAPH_PROC_HAS_LOGIN);
+	assert_int_equal(p->loginuid, self_number("/proc/self/loginuid"));
+	assert_int_equal(p->sessionid, self_number("/proc/self/sessionid"));
+	graph_free(g);
+}
+
+/* A zombie child: marked, no command line or executable, no failure. */
+static void test_zombie(void **state)
+{
+	(void)state;
+
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	for (int i = 0; i < 2000 && proc_state(child) != 'Z'; i++)
+		usleep(1000);
+	assert_int_equal(proc_state(child), 'Z');
+
+	int32_t id = child;
+	struct graph *g = capture(GRAPH_HAVE_STAT | GRAPH_HAVE_IDENTITY |
+				  GRAPH_HAVE_TASKS | GRAPH_HAVE_NSTGID,
+				  NS_ALL_TYPES, &id, 1, NULL);
+	reap(child, -1);
+	const struct graph_proc *p = proc_of(g, child);
+	assert_true(p->flags & GRAPH_PROC_ZOMBIE);
+	assert_int_equal(p->ppid, getpid());
+	assert_null(p->cmdline);
+	assert_int_equal(p->cmdline_len, 0);
+	assert_null(p->exe);
+	graph_free(g);
+}
+
+/*
+ * PID words are capture's to resolve, against its /proc: "self",
+ * "thread-self" and "PID/task/PID" all name the capturer, once; a word
+ * that names nothing is left out.
+ */
+static void test_words(void **state)
+{
+	char task[64];
+	(void)state;
+
+	snprintf(task, sizeof(task), "%d/task/%d", (int)getpid(), (int)getpid());
+	const char *const words[] = { "self", "thread-self", "bogus", task, "./self/" };
+	struct capture_opts o = {
+		.collect = GRAPH_HAVE_STAT, .types = NS_TYPE_BIT(NS_NET),
+		.words = words, .nwords = 5,
+	};
+	struct graph *g = NULL;
+
+	assert_int_equal(capture_live(&o, &g), 0);
+	assert_int_equal(g->nprocs, 1);
+	assert_int_equal(g->procs[0].pid, g->meta.capturer_pid);
+	assert_int_equal(g->procs[0].pid, getpid());
+	assert_int_equal(g->procs[0].ppid, getppid());
+	assert_int_equal(g->procs[0].links.ns[NS_NET], ns_of(g, self_ino(NS_NET)));
+	graph_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -768,6 +1126,10 @@ int main(void)
 		cmocka_unit_test(test_missing_id),
 		cmocka_unit_test(test_collect_honoured),
 		cmocka_unit_test(test_types_present_and_bad_root),
+		cmocka_unit_test(test_cmdline),
+		cmocka_unit_test(test_credentials),
+		cmocka_unit_test(test_zombie),
+		cmocka_unit_test(test_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

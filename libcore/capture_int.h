@@ -1,0 +1,114 @@
+/*
+ * capture_int.h — what the files of live capture share.
+ *
+ * capture.h is the module's one public header; this one joins its parts:
+ *   capture.c        the scan driver: capture_live(), the /proc listing and
+ *                    the IDs asked for, capture metadata, gaps and warnings
+ *   capture_ns.c     namespaces: the ns/ links, opening and adopting a
+ *                    namespace file, the nsfs ioctls (owners, parents, IDs)
+ *   capture_proc.c   one process or thread: its directory, stat, comm,
+ *                    status, maps, its task/ entries
+ *   capture_pins.c   what holds a namespace beyond its members: fds and
+ *                    nsfs bind mounts
+ *   capture_ident.c  who and what a process is: command line, executable,
+ *                    cgroup, login (GRAPH_HAVE_IDENTITY)
+ * Every function here takes the one struct capture of a run; nothing is
+ * global, so that two captures may run at once.
+ */
+#ifndef NSNAP_CAPTURE_INT_H
+#define NSNAP_CAPTURE_INT_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture.h"
+#include "graph.h"
+#include "procfs.h"
+
+/* Capture's own bookkeeping per graph namespace, parallel to graph.ns. */
+#define NS_QUERIED     0x01u /* opened and asked the ioctls */
+#define NS_MOUNTS_READ 0x02u /* a member's mountinfo was read (mnt only) */
+
+struct capture {
+	const struct capture_opts *opts;
+	struct graph *g;
+	const char *proc_root;
+	int procfd;
+	uint32_t collect;          /* GRAPH_HAVE_* */
+	uint32_t link_types;       /* NS_TYPE_BIT set read from every ns/ */
+	uint64_t nsfs_dev;
+	bool lacks_ns_get_id;      /* the kernel said ENOTTY/EINVAL once */
+	bool lacks_openat2;
+	uint8_t *ns_state;         /* NS_QUERIED | NS_MOUNTS_READ */
+	size_t ns_state_cap;
+	struct procfs_buf text;    /* status, uid_map, gid_map */
+	struct procfs_buf mountinfo;
+	int32_t pid;               /* the process being captured */
+	bool warned;               /* about it, already */
+};
+
+/* ---- capture.c: errors ---- */
+
+/* What a process that exits under our feet produces: normal, silent. */
+static inline bool capture_vanished(int err)
+{
+	return err == ENOENT || err == ESRCH;
+}
+
+/*
+ * Record that WHAT (below /proc/PID, or /proc/PID/task/TID when TID is not
+ * 0; "" for the directory itself) could not be read, warning once per
+ * process unless it vanished.  0 or -ENOMEM.
+ */
+int capture_gap(struct capture *c, int32_t tid, int err, const char *what);
+/* The errno ERR of a link below DIRFD really means; PROBE, below DIRFD,
+ * names the ns/user link of the same process. */
+int capture_link_errno(int dirfd, const char *probe, int err);
+
+/* ---- capture_ns.c: namespaces ---- */
+
+/*
+ * FD (closed here) was opened where a namespace of TYPE (-1: unknown) was
+ * named, with inode *EXPECT_INO when the name said: index the namespace FD
+ * really is in *idx, querying it if new; GRAPH_NONE and *why when FD is no
+ * namespace.  0 or -ENOMEM.
+ */
+int capture_adopt(struct capture *c, int fd, int type,
+		  const uint64_t *expect_ino, uint32_t *idx, int32_t *why);
+/* The namespace that NAME, a link below DIRFD, named as TYPE:[INO],
+ * opened with OFLAGS and queried the first time it is seen. */
+int capture_named_ns(struct capture *c, int type, uint64_t ino, int dirfd,
+		     const char *name, int oflags, uint32_t *out);
+/*
+ * The ns/ links of /proc/PID (TID 0) or of /proc/PID/task/TID: FD is that
+ * directory when IN_PID_DIR (links "ns/net", ... : a capture that reads
+ * more of the process spares opening ns/), else its ns directory (links
+ * "net", ...: one path component per link, when only links are read).
+ */
+int capture_links(struct capture *c, int fd, bool in_pid_dir, int32_t tid,
+		  struct graph_links *out);
+
+/* ---- capture_proc.c: one process ---- */
+
+/* The process (or thread, by TID) NAME of /proc, appended to graph.procs
+ * with FLAGS (GRAPH_PROC_*). */
+int capture_process(struct capture *c, const char *name, int32_t pid,
+		    uint32_t flags);
+
+/* ---- capture_ident.c: who and what ---- */
+
+/* cmdline, exe, cgroup, loginuid and sessionid of the process below DIRFD,
+ * graph.procs[pi] (its credentials come with status). */
+int capture_identity(struct capture *c, int dirfd, size_t pi);
+
+/* ---- capture_pins.c: fds and bind mounts ---- */
+
+/* The namespace fds of the process below DIRFD: graph.procs[pi]'s slice. */
+int capture_fds(struct capture *c, int dirfd, size_t pi);
+/* The nsfs bind mounts of mount namespace MNTNS, from the mountinfo below
+ * DIRFD (of thread TID, or 0), once per mount namespace. */
+int capture_mounts(struct capture *c, int dirfd, int32_t tid, uint32_t mntns);
+
+#endif
