@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "workload.h"
 
 /*
  * The nsfs ioctls (ioctl_ns(2)), spelled out so that the build does not
@@ -43,7 +44,7 @@
 #define NSIOC_GET_ID        _IOR(0xb7, 13, uint64_t)
 
 /* The GRAPH_HAVE_* bits this capture fills. */
-#define CAPTURE_CAN GRAPH_HAVE_V1
+#define CAPTURE_CAN (GRAPH_HAVE_V1 | GRAPH_HAVE_WORKLOADS)
 
 /* Link paths below /proc/PID, which are also the gaps' "what". */
 static const char *const ns_link_path[NS_NTYPES] = {
@@ -1123,6 +1124,14 @@ int capture_live(const struct capture_opts *opts, struct graph **out)
 	rc = capture_ids(&c);
 	if (rc)
 		goto fail;
+	/* Workloads: derived from the processes' cgroups and command lines
+	 * and the runtimes' state files (workload.h). */
+	if (c.collect & GRAPH_HAVE_WORKLOADS) {
+		struct workload_env env = { .root = "/" };
+		rc = workload_attribute(c.g, &env);
+		if (rc)
+			goto fail;
+	}
 
 	c.g->meta.end_ns = realtime_ns();
 	*out = c.g;

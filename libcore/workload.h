@@ -14,6 +14,7 @@
 #ifndef NSNAP_WORKLOAD_H
 #define NSNAP_WORKLOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,14 @@ struct workload_match {
 	char id[256];
 	char cgroup[1024];       /* the part of the path the rule matched */
 	char pod_uid[64];        /* Kubernetes pod UID, "" otherwise */
+	/* What the path or the command line itself says, beyond the id: */
+	char name[256];          /* a name (LXC, nspawn, conmon's -n); "" */
+	uint32_t owner_uid;      /* the user manager (user@UID.service) the
+				    path lies under: whose state files name
+				    a rootless container; UINT32_MAX: none */
+	bool monitor;            /* a runtime's monitor (conmon, the LXC
+				    monitor): it watches the workload from
+				    a cgroup that is not the workload's */
 };
 
 /*
