@@ -9,6 +9,7 @@
  * (a hash on the path) and each state file is read at most once.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,8 +66,16 @@ static int set_str(struct graph *g, const char **dst, const char *s)
 static uint32_t workload_of(struct wl_run *r, const struct workload_match *m)
 {
 	struct graph *g = r->g;
+	char runtime[sizeof(m->runtime) + 16];
 	bool added;
-	uint32_t i = graph_workload_add(g, m->runtime, m->id, &added);
+
+	/* A user names the cgroups below their manager as they like: their
+	 * "libpod-ID.scope" is theirs, not the system's container ID. */
+	if (m->owner_uid != UINT32_MAX && strcmp(m->runtime, "systemd"))
+		snprintf(runtime, sizeof(runtime), "%s@%u", m->runtime, m->owner_uid);
+	else
+		snprintf(runtime, sizeof(runtime), "%s", m->runtime);
+	uint32_t i = graph_workload_add(g, runtime, m->id, &added);
 
 	if (i == GRAPH_NONE)
 		return GRAPH_NONE;

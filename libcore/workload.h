@@ -55,6 +55,9 @@ int workload_classify(const char *cgroup, const char *cmdline,
  * Attribute every process of G that has a cgroup: fill g->workloads (in
  * graph_workloads_sort() order), graph_proc.workload, and the names found
  * in local state below ENV->root.  Unreadable state files are not errors.
+ * A workload below a user's manager (workload_match.owner_uid) is that
+ * user's: its runtime is spelled RUNTIME@UID ("podman@1000"), so that a
+ * user's cgroup named like a system container's is not taken for it.
  * 0 or -ENOMEM.
  */
 int workload_attribute(struct graph *g, const struct workload_env *env);
