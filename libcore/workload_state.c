@@ -262,6 +262,8 @@ static int names_read(struct wl_state *s, const char *path, struct wl_names *out
 /* Copy S into DST (SIZE bytes) when it fits, else leave DST "". */
 static void put(char *dst, size_t size, const char *s, size_t len)
 {
+	if (size)
+		dst[0] = '\0';
 	if (len < size && !memchr(s, '\0', len)) {
 		memcpy(dst, s, len);
 		dst[len] = '\0';
@@ -270,9 +272,13 @@ static void put(char *dst, size_t size, const char *s, size_t len)
 
 /* ---- user homes ------------------------------------------------------- */
 
-/* The home directory of UID, from ROOT/etc/passwd (then, on the real
- * root, the system's user database), into HOME: 0 or -ENOENT. */
-static int home_of(struct wl_state *s, uint32_t uid, char *home, size_t size)
+/*
+ * The login name and home directory of UID (either may be NULL), from
+ * ROOT/etc/passwd, then, on the real root, the system's user database
+ * (NSS: LDAP users have rootless containers too).  0 or -ENOENT.
+ */
+static int user_of(struct wl_state *s, uint32_t uid, char *name, size_t nsize,
+		   char *home, size_t hsize)
 {
 	if (!s->passwd_read) {
 		s->passwd_read = true;
@@ -294,9 +300,12 @@ static int home_of(struct wl_state *s, uint32_t uid, char *home, size_t size)
 			if (*c == ':')
 				f[nf++] = c + 1;
 		if (nf == 7 && f[3] - f[2] - 1 == wl && !memcmp(f[2], want, (size_t)wl) &&
-		    *f[5] == '/') {
-			put(home, size, f[5], (size_t)(f[6] - f[5] - 1));
-			return home[0] ? 0 : -ENOENT;
+		    *f[5] == '/' && f[1] > f[0] + 1) {
+			if (name)
+				put(name, nsize, f[0], (size_t)(f[1] - f[0] - 1));
+			if (home)
+				put(home, hsize, f[5], (size_t)(f[6] - f[5] - 1));
+			return (!name || name[0]) && (!home || home[0]) ? 0 : -ENOENT;
 		}
 		l = e + 1;
 	}
@@ -304,9 +313,12 @@ static int home_of(struct wl_state *s, uint32_t uid, char *home, size_t size)
 		struct passwd pw, *res = NULL;
 		char buf[4096];
 		if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res &&
-		    pw.pw_dir && pw.pw_dir[0] == '/') {
-			put(home, size, pw.pw_dir, strlen(pw.pw_dir));
-			return home[0] ? 0 : -ENOENT;
+		    pw.pw_dir && pw.pw_dir[0] == '/' && pw.pw_name && pw.pw_name[0]) {
+			if (name)
+				put(name, nsize, pw.pw_name, strlen(pw.pw_name));
+			if (home)
+				put(home, hsize, pw.pw_dir, strlen(pw.pw_dir));
+			return (!name || name[0]) && (!home || home[0]) ? 0 : -ENOENT;
 		}
 	}
 	return -ENOENT;
@@ -322,7 +334,7 @@ static int read_state(struct wl_state *s, uint32_t owner, const char *path,
 	*buf = NULL;
 	if (owner == UINT32_MAX)
 		return wl_read_file(s->rootfd, path, false, UINT32_MAX, buf, len);
-	if (s->rootfd < 0 || home_of(s, owner, home, sizeof(home)))
+	if (s->rootfd < 0 || user_of(s, owner, NULL, 0, home, sizeof(home)))
 		return -ENOENT;
 	/* The home itself is the administrator's choice: followed. */
 	int hfd = openat(s->rootfd, home[1] ? home + 1 : ".",
@@ -349,22 +361,24 @@ static int store_parse(struct wl_store *st, const char *text, size_t len)
 		return 0;
 	if (!json_is_array(root))
 		goto out;
+	/* Room for every entry at once: one allocation per file. */
+	size_t want = st->n + json_array_size(root);
+	char **ni = realloc(st->ids, (want ? want : 1) * sizeof(*ni));
+	if (ni)
+		st->ids = ni;
+	char **nn = realloc(st->names, (want ? want : 1) * sizeof(*nn));
+	if (nn)
+		st->names = nn;
+	if (!ni || !nn) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	json_array_foreach(root, i, c) {
 		const char *id = json_string_value(json_object_get(c, "id"));
 		const char *name = json_string_value(
 			json_array_get(json_object_get(c, "names"), 0));
 		if (!id || !name)
 			continue;
-		char **ni = realloc(st->ids, (st->n + 1) * sizeof(*ni));
-		if (ni)
-			st->ids = ni;
-		char **nn = realloc(st->names, (st->n + 1) * sizeof(*nn));
-		if (nn)
-			st->names = nn;
-		if (!ni || !nn) {
-			rc = -ENOMEM;
-			break;
-		}
 		st->ids[st->n] = strdup(id);
 		st->names[st->n] = strdup(name);
 		if (!st->ids[st->n] || !st->names[st->n]) {
@@ -550,6 +564,20 @@ static int kube_name(struct wl_state *s, const struct workload_match *m,
 	return 0;
 }
 
+/* ---- systemd: a user manager's user ------------------------------------ */
+
+/* user@UID.service: the session of the user UID names. */
+static int user_name(struct wl_state *s, const struct workload_match *m,
+		     char *name, size_t size, char *pod, size_t psize)
+{
+	(void)pod;
+	(void)psize;
+	if (m->kind == GRAPH_WL_SESSION && m->owner_uid != UINT32_MAX &&
+	    user_of(s, m->owner_uid, name, size, NULL, 0))
+		name[0] = '\0';
+	return 0;
+}
+
 /* ---- the rows ---------------------------------------------------------- */
 
 typedef int wl_lookup_fn(struct wl_state *s, const struct workload_match *m,
@@ -567,6 +595,7 @@ static const struct {
 	{ "cri-o", kube_name },
 	{ "kubernetes", kube_name },
 	{ "docker", kube_name },
+	{ "systemd", user_name },
 };
 
 int wl_state_lookup(struct wl_state *s, const struct workload_match *m,

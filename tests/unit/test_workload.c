@@ -693,6 +693,11 @@ static void test_docker_kube_state(void **state)
 		{ .cgroup = "/lxc.payload.web1" },
 		{ .cgroup = "/machine.slice/machine-deb\\x2dbox.scope" },
 		{ .cgroup = "/system.slice/nginx.service" },
+		/* a user manager: its user's login name */
+		{ .cgroup = "/user.slice/user-1000.slice/user@1000.service/app.slice/"
+		  "dbus.service" },
+		{ .cgroup = "/user.slice/user-2000.slice/user@2000.service/init.scope" },
+		{ .cgroup = "/user.slice/user-1000.slice/session-3.scope" },
 	};
 	struct graph *g = attributed(ps, N(ps));
 
@@ -710,6 +715,12 @@ static void test_docker_kube_state(void **state)
 	assert_int_equal(wl_of(g, 10)->kind, GRAPH_WL_MACHINE);
 	expect_wl(g, 11, "systemd", "nginx.service", NULL, NULL);
 	assert_int_equal(wl_of(g, 11)->kind, GRAPH_WL_SERVICE);
+	expect_wl(g, 12, "systemd", "user@1000.service", "alice", NULL);
+	assert_int_equal(wl_of(g, 12)->kind, GRAPH_WL_SESSION);
+	assert_string_equal(wl_of(g, 12)->cgroup,
+			    "/user.slice/user-1000.slice/user@1000.service");
+	expect_wl(g, 13, "systemd", "user@2000.service", NULL, NULL);
+	expect_wl(g, 14, "systemd", "session-3.scope", NULL, NULL);
 	graph_free(g);
 }
 
