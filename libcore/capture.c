@@ -27,9 +27,10 @@
 #include <unistd.h>
 
 #include "view.h"
+#include "workload.h"
 
 /* The GRAPH_HAVE_* bits this capture fills. */
-#define CAPTURE_CAN (GRAPH_HAVE_V1 | GRAPH_HAVE_IDENTITY)
+#define CAPTURE_CAN (GRAPH_HAVE_V1 | GRAPH_HAVE_IDENTITY | GRAPH_HAVE_WORKLOADS)
 
 /* ---- errors ----------------------------------------------------------- */
 
@@ -273,6 +274,9 @@ int capture_live(const struct capture_opts *opts, struct graph **out)
 	/* What this capture can collect; a bit it cannot fill is not
 	 * claimed, so a view never trusts an empty field. */
 	c.collect = opts->collect & CAPTURE_CAN;
+	/* Workloads are derived from cgroups and command lines. */
+	if (c.collect & GRAPH_HAVE_WORKLOADS)
+		c.collect |= GRAPH_HAVE_IDENTITY;
 	c.proc_root = opts->proc_root ? opts->proc_root : "/proc";
 	c.g = graph_new();
 	if (!c.g)
@@ -310,16 +314,14 @@ int capture_live(const struct capture_opts *opts, struct graph **out)
 	rc = capture_ids(&c);
 	if (rc)
 		goto fail;
-
-	/*
-	 * After the scan: what is read of the namespaces it found and what
-	 * is derived from its processes.  Each part's hook goes here, in
-	 * this order, and widens CAPTURE_CAN by its bit:
-	 *	if (c.collect & GRAPH_HAVE_NSFACTS) rc = nsfacts_collect(...);
-	 *	if (!rc && (c.collect & GRAPH_HAVE_WORKLOADS))
-	 *		rc = workload_attribute(c.g, &env);
-	 *	if (rc) goto fail;
-	 */
+	/* Workloads: derived from the processes' cgroups and command lines
+	 * and the runtimes' state files (workload.h). */
+	if (c.collect & GRAPH_HAVE_WORKLOADS) {
+		struct workload_env env = { .root = "/" };
+		rc = workload_attribute(c.g, &env);
+		if (rc)
+			goto fail;
+	}
 
 	c.g->meta.end_ns = realtime_ns();
 	*out = c.g;

@@ -14,6 +14,7 @@
 #ifndef NSNAP_WORKLOAD_H
 #define NSNAP_WORKLOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,14 @@ struct workload_match {
 	char id[256];
 	char cgroup[1024];       /* the part of the path the rule matched */
 	char pod_uid[64];        /* Kubernetes pod UID, "" otherwise */
+	/* What the path or the command line itself says, beyond the id: */
+	char name[256];          /* a name (LXC, nspawn, conmon's -n); "" */
+	uint32_t owner_uid;      /* the user manager (user@UID.service) the
+				    path lies under: whose state files name
+				    a rootless container; UINT32_MAX: none */
+	bool monitor;            /* a runtime's monitor (conmon, the LXC
+				    monitor): it watches the workload from
+				    a cgroup that is not the workload's */
 };
 
 /*
@@ -46,6 +55,9 @@ int workload_classify(const char *cgroup, const char *cmdline,
  * Attribute every process of G that has a cgroup: fill g->workloads (in
  * graph_workloads_sort() order), graph_proc.workload, and the names found
  * in local state below ENV->root.  Unreadable state files are not errors.
+ * A workload below a user's manager (workload_match.owner_uid) is that
+ * user's: its runtime is spelled RUNTIME@UID ("podman@1000"), so that a
+ * user's cgroup named like a system container's is not taken for it.
  * 0 or -ENOMEM.
  */
 int workload_attribute(struct graph *g, const struct workload_env *env);
