@@ -30,7 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nsfacts.h"
 #include "procfs.h"
+#include "sockpin.h"
 
 /*
  * The nsfs ioctls (ioctl_ns(2)), spelled out so that the build does not
@@ -43,7 +45,7 @@
 #define NSIOC_GET_ID        _IOR(0xb7, 13, uint64_t)
 
 /* The GRAPH_HAVE_* bits this capture fills. */
-#define CAPTURE_CAN GRAPH_HAVE_V1
+#define CAPTURE_CAN (GRAPH_HAVE_V1 | GRAPH_HAVE_NSFACTS | GRAPH_HAVE_SOCKETS)
 
 /* Link paths below /proc/PID, which are also the gaps' "what". */
 static const char *const ns_link_path[NS_NTYPES] = {
@@ -72,6 +74,7 @@ struct capture {
 	struct procfs_buf mountinfo;
 	int32_t pid;               /* the process being captured */
 	bool warned;               /* about it, already */
+	struct sockpin *sockpin;   /* GRAPH_HAVE_SOCKETS (sockpin.h) */
 };
 
 static int capture_query(struct capture *c, uint32_t idx, int fd);
@@ -325,6 +328,14 @@ static int capture_named_ns(struct capture *c, int type, uint64_t ino,
 	}
 	*out = idx;
 	return 0;
+}
+
+/* sockpin_ops.adopt: a socket's network namespace, as any other. */
+static int capture_adopt_netns(void *ctx, int nsfd, uint32_t *idx)
+{
+	int32_t why;
+
+	return capture_adopt(ctx, nsfd, NS_NET, NULL, idx, &why);
 }
 
 /* ---- links ------------------------------------------------------------ */
@@ -680,6 +691,10 @@ static int capture_fds(struct capture *c, int dirfd, size_t pi)
 		if (lerr || (size_t)n >= sizeof(buf))
 			continue;
 		int type = procfs_parse_nslink(buf, (size_t)n, &ino);
+		if (type < 0 && c->sockpin) /* sockets: sockpin.h */
+			rc = sockpin_note(c->sockpin, fdnum, buf, (size_t)n);
+		if (rc)
+			break;
 		if (type < 0)
 			continue;
 		rc = capture_named_ns(c, type, ino, dir.fd, name,
@@ -698,6 +713,11 @@ static int capture_fds(struct capture *c, int dirfd, size_t pi)
 		last = fdnum;
 	}
 	procfs_dir_close(&dir);
+	if (!rc && c->sockpin) { /* socket pins join the slice: re-sort */
+		size_t nsfs_end = g->nfds;
+		rc = sockpin_flush(c->sockpin, g, pi, dirfd);
+		sorted = sorted && g->nfds == nsfs_end;
+	}
 	if (rc)
 		return rc;
 out:
@@ -1097,6 +1117,18 @@ int capture_live(const struct capture_opts *opts, struct graph **out)
 		rc = -errno;
 		goto fail;
 	}
+	/* Socket pins are pins: found while reading fds (sockpin.h). */
+	if (!(c.collect & GRAPH_HAVE_PINS))
+		c.collect &= ~GRAPH_HAVE_SOCKETS;
+	if (c.collect & GRAPH_HAVE_SOCKETS) {
+		struct sockpin_ops so = { capture_adopt_netns, &c, opts->warn,
+					  opts->warn_ctx };
+		c.sockpin = sockpin_new(&so);
+		if (!c.sockpin) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+	}
 	rc = capture_meta(&c);
 	if (rc)
 		goto fail;
@@ -1121,6 +1153,8 @@ int capture_live(const struct capture_opts *opts, struct graph **out)
 			goto fail;
 	}
 	rc = capture_ids(&c);
+	if (!rc && (c.collect & GRAPH_HAVE_NSFACTS)) /* nsfacts.h */
+		rc = nsfacts_collect(c.g, c.proc_root, opts->warn, opts->warn_ctx);
 	if (rc)
 		goto fail;
 
@@ -1135,6 +1169,7 @@ fail:
 	procfs_buf_free(&c.text);
 	procfs_buf_free(&c.mountinfo);
 	free(c.ns_state);
+	sockpin_free(c.sockpin);
 	graph_free(c.g);
 	return rc;
 }
