@@ -189,7 +189,8 @@ static int plan(struct facts *f)
 	for (size_t i = 0; i < g->nmounts; i++) {
 		const struct graph_mount *m = &g->mounts[i];
 		struct job *j = job_for(f, m->ns);
-		if (!j || m->mntns >= g->nns || !f->mnt_member[m->mntns] ||
+		if (!j || !m->path || m->mntns >= g->nns ||
+		    !f->mnt_member[m->mntns] ||
 		    (g->ns[m->ns].type != NS_UTS && g->ns[m->ns].type != NS_NET) ||
 		    j->nsrc == NSF_MAX_SRC)
 			continue;
@@ -568,10 +569,16 @@ int nsfacts_collect(struct graph *g, const char *proc_root,
 	f.mnt_member = calloc(g->nns + 1, sizeof(*f.mnt_member));
 	if (!f.job_of || !f.mnt_member)
 		goto out;
+	size_t count[K_N] = { 0 };
+	for (size_t i = 0; i < g->nns; i++) {
+		int k = kind_of_type(g->ns[i].type);
+		if (k >= 0)
+			count[k]++;
+	}
 	for (int k = 0; k < K_N; k++) {
 		f.k[k] = (struct kind){ .type = kind_type[k], .procfd = f.procfd,
 					.nsfs_dev = g->meta.nsfs_dev };
-		f.k[k].jobs = calloc(g->nns + 1, sizeof(struct job));
+		f.k[k].jobs = calloc(count[k] + 1, sizeof(struct job));
 		if (!f.k[k].jobs)
 			goto out;
 	}

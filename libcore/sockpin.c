@@ -152,11 +152,11 @@ static int table_put(struct sockpin *s, uint64_t ino, uint32_t ns)
 /* ---- the kernel's side ------------------------------------------------ */
 
 /*
- * The network namespace of socket FD of the process PIDFD refers to.  With
- * INO not 0, the copy must be that socket inode: the fd may have been
- * closed and reused, or the PID reused, since /proc/PID/fd was read.
+ * A copy of socket FD of the process PIDFD refers to.  With INO not 0, it
+ * must be that socket inode: the fd may have been closed and reused, or
+ * the PID reused, since /proc/PID/fd was read.  An fd or -errno.
  */
-static int netns_of(int pidfd, int32_t fd, uint64_t ino)
+static int copy_socket(int pidfd, int32_t fd, uint64_t ino)
 {
 	struct stat st;
 	int sk = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
@@ -167,11 +167,18 @@ static int netns_of(int pidfd, int32_t fd, uint64_t ino)
 		close(sk);
 		return -EBADF;   /* not the socket we saw: as if closed */
 	}
+	return sk;
+}
+
+/* The network namespace of socket SK, opened (and SK closed). */
+static int netns_of(int sk)
+{
 	int nsfd = ioctl(sk, SIOCGSKNS);
 	int err = nsfd < 0 ? errno : 0;
+
 	close(sk);
-	/* SIOCGSKNS is asked of a socket we did not create: the fd may have
-	 * been replaced by a non-socket since /proc/PID/fd was read. */
+	/* The fd may have been replaced by a non-socket since /proc/PID/fd
+	 * was read: ENOTTY from a file, EINVAL from a device. */
 	return nsfd < 0 ? -(err == ENOTTY || err == EINVAL ? ENOTSOCK : err)
 			: nsfd;
 }
@@ -189,9 +196,9 @@ int sockpin_netns_fd(int32_t pid, int32_t fd)
 
 	if (pidfd < 0)
 		return pidfd;
-	int nsfd = netns_of(pidfd, fd, 0);
+	int sk = copy_socket(pidfd, fd, 0);
 	close(pidfd);
-	return nsfd;
+	return sk < 0 ? sk : netns_of(sk);
 }
 
 /* ---- per process ------------------------------------------------------ */
@@ -282,10 +289,18 @@ int sockpin_flush(struct sockpin *s, struct graph *g, size_t pi, int dirfd)
 					break;
 				}
 			}
-			int nsfd = netns_of(pidfd, n->fd, n->ino);
-			if (nsfd == -ENOSYS)
+			int sk = copy_socket(pidfd, n->fd, n->ino);
+			if (sk == -ENOSYS)
 				s->lacks_pidfd = true;
-			if (nsfd < 0) {
+			if (sk < 0) {
+				rc = gap(s, g, pid, n->fd, -sk);
+				/* Refused for one fd, refused for all. */
+				if (sk == -EPERM || sk == -EACCES || sk == -ENOSYS)
+					break;
+				continue;
+			}
+			int nsfd = netns_of(sk);
+			if (nsfd < 0) {   /* EPERM: no CAP_NET_ADMIN over it */
 				rc = gap(s, g, pid, n->fd, -nsfd);
 				continue;
 			}

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -532,6 +533,74 @@ static void test_socket_pin(void **state)
 	reap(&k);
 }
 
+/* ---- bind mounts --------------------------------------------------------- */
+
+/*
+ * What `ip netns add` makes, in a private mount namespace: a network
+ * namespace that only an nsfs bind mount holds (its maker has exited), on a
+ * path with a blank.  Entered through the mount, as its member sees it.
+ */
+static char mount_file[64];
+
+static int setup_netns_mount(struct report *r, int go)
+{
+	struct stat st;
+	int status;
+	(void)go;
+
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return setup_failed(r);
+	int fd = open(mount_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return setup_failed(r);
+	close(fd);
+	pid_t gc = fork();
+	if (gc < 0)
+		return setup_failed(r);
+	if (gc == 0)
+		_exit(unshare(CLONE_NEWNET) == 0 &&
+		      mount("/proc/self/ns/net", mount_file, NULL, MS_BIND,
+			    NULL) == 0 ? 0 : 1);
+	if (waitpid(gc, &status, 0) != gc || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0 || stat(mount_file, &st) < 0)
+		return setup_failed(r);
+	r->netns_ino = st.st_ino;
+	r->ok = 1;
+	return 0;
+}
+
+static void test_netns_mount(void **state)
+{
+	struct warnings w = { 0 };
+	char dir[] = "/tmp/nsfacts mount.XXXXXX";
+	struct kid k;
+	(void)state;
+
+	if (geteuid() != 0)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(mount_file, sizeof(mount_file), "%s/blue", dir);
+	spawn(&k, setup_netns_mount);
+	assert_int_equal(k.r.err, 0);
+	assert_true(k.r.ok);
+	struct graph *g = capture(GRAPH_HAVE_PINS | GRAPH_HAVE_NSFACTS, &k.pid,
+				  1, &w);
+	uint32_t net = graph_ns_find(g, (struct ns_key){ g->meta.nsfs_dev,
+							 k.r.netns_ino });
+	assert_int_not_equal(net, GRAPH_NONE);
+	assert_int_not_equal(net, graph_proc_find(g, k.pid)->links.ns[NS_NET]);
+	const struct graph_iface *lo = iface_named(g, net, "lo");
+	assert_non_null(lo);
+	assert_int_equal(lo->ifindex, 1);
+	assert_int_equal(w.count, 0);
+	graph_free(g);
+	reap(&k);
+	/* The mount died with the child's mount namespace. */
+	unlink(mount_file);
+	rmdir(dir);
+}
+
 /* ---- without privileges ------------------------------------------------ */
 
 /*
@@ -593,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_uts_and_net),
 		cmocka_unit_test(test_user_and_time),
 		cmocka_unit_test(test_socket_pin),
+		cmocka_unit_test(test_netns_mount),
 		cmocka_unit_test(test_unprivileged),
 	};
 
