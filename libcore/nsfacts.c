@@ -314,11 +314,11 @@ static void run_uts(struct job *j, int fd)
 	j->done = true;
 }
 
-static void run_net(struct job *j, int fd, int nsid_sock)
+static void run_net(struct job *j, int fd, int nsid_sock, uint32_t seq)
 {
 	/* Asked from the capturer's namespace, before leaving it. */
 	if (nsid_sock >= 0)
-		(void)nsfacts_net_nsid(nsid_sock, fd, &j->nsid);
+		(void)nsfacts_net_nsid(nsid_sock, fd, seq, &j->nsid);
 	if (setns(fd, CLONE_NEWNET) < 0) {
 		j->err = errno;
 		j->err_src = 0;
@@ -346,7 +346,7 @@ static void *worker(void *arg)
 		if (k->type == NS_UTS)
 			run_uts(j, fd);
 		else
-			run_net(j, fd, nsid_sock);
+			run_net(j, fd, nsid_sock, (uint32_t)i + 1);
 		close(fd);
 	}
 	if (nsid_sock >= 0)

@@ -44,9 +44,10 @@ int nsfacts_rtnl_open(void);
 /*
  * RTM_GETNSID: the NETNSID that RTNL's network namespace gave the network
  * namespace open on NSFD, as lsns asks it (never assigns one): 0 and
- * *nsid (-1: none assigned), or -errno.
+ * *nsid (-1: none assigned), or -errno.  SEQ tells this answer from a
+ * late one to an earlier request on RTNL: a new number each call.
  */
-int nsfacts_net_nsid(int rtnl, int nsfd, int32_t *nsid);
+int nsfacts_net_nsid(int rtnl, int nsfd, uint32_t seq, int32_t *nsid);
 
 /*
  * RTM_GETLINK and RTM_GETADDR dumps of the calling thread's network

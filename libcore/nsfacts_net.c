@@ -170,9 +170,8 @@ static int on_nsid(const struct nlmsghdr *h, void *ctx)
 	return 1;
 }
 
-int nsfacts_net_nsid(int rtnl, int nsfd, int32_t *nsid)
+int nsfacts_net_nsid(int rtnl, int nsfd, uint32_t seq, int32_t *nsid)
 {
-	static uint32_t seq;
 	struct {
 		struct nlmsghdr h;
 		struct rtgenmsg g;
@@ -180,7 +179,7 @@ int nsfacts_net_nsid(int rtnl, int nsfd, int32_t *nsid)
 	} req = {
 		.h = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct rtgenmsg)),
 		       .nlmsg_type = RTM_GETNSID, .nlmsg_flags = NLM_F_REQUEST,
-		       .nlmsg_seq = ++seq },
+		       .nlmsg_seq = seq },
 		.g = { .rtgen_family = AF_UNSPEC },
 	};
 	uint32_t fd = (uint32_t)nsfd;
