@@ -66,6 +66,7 @@ struct job {
 	/* answers, written by whoever runs the job */
 	int err;             /* the last refusal (not a vanishing), or 0 */
 	unsigned err_src;    /* where it came from */
+	unsigned used;       /* the place that opened */
 	bool done;
 	char host[sizeof(((struct utsname *)0)->nodename)];
 	char domain[sizeof(((struct utsname *)0)->domainname)];
@@ -287,8 +288,10 @@ static int open_job(const struct kind *k, struct job *j)
 {
 	for (unsigned i = 0; i < j->nsrc; i++) {
 		int fd = open_src(k, &j->src[i], j->ino);
-		if (fd >= 0)
+		if (fd >= 0) {
+			j->used = i;
 			return fd;
+		}
 		if (!vanished(-fd)) {
 			j->err = -fd;
 			j->err_src = i;
@@ -305,7 +308,7 @@ static void run_uts(struct job *j, int fd)
 
 	if (setns(fd, CLONE_NEWUTS) < 0 || uname(&u) < 0) {
 		j->err = errno;
-		j->err_src = 0;
+		j->err_src = j->used;
 		return;
 	}
 	memcpy(j->host, u.nodename, sizeof(j->host));
@@ -321,13 +324,13 @@ static void run_net(struct job *j, int fd, int nsid_sock, uint32_t seq)
 		(void)nsfacts_net_nsid(nsid_sock, fd, seq, &j->nsid);
 	if (setns(fd, CLONE_NEWNET) < 0) {
 		j->err = errno;
-		j->err_src = 0;
+		j->err_src = j->used;
 		return;
 	}
 	int rc = nsfacts_net_ifaces(&j->ifs);
 	if (rc < 0) {
 		j->err = -rc;
-		j->err_src = 0;
+		j->err_src = j->used;
 	}
 	j->done = true;
 }
@@ -439,7 +442,7 @@ static void read_members(const struct kind *k, struct job *j, const char *link,
 /* ---- into the graph ---------------------------------------------------- */
 
 static const char *const kind_what[K_N] = {
-	"hostnames", "network interfaces", "setgroups", "time offsets",
+	"hostname", "interfaces", "setgroups", "time offsets",
 };
 
 /* J could not be read: a gap naming where, and the kind's one warning. */

@@ -12,7 +12,11 @@
  * A namespace is entered through a member's /proc/PID/ns link, else
  * through what pins it (an nsfs fd, a bind mount, a socket).  Whatever the
  * kernel refuses (EPERM when not root, members that exit) leaves the fact
- * unread and a gap; the warn callback is told once per kind of fact.
+ * unread and a gap; the warn callback is told once per kind of fact.  The
+ * gap names the process and what of it was used: "ns/uts" or "ns/net"
+ * (setns refused), "fd/N" (a pin), "root" (a bind mount seen through the
+ * process's root), "setgroups", "timens_offsets".  A place that vanished
+ * is no gap: the next one is tried.
  */
 #ifndef NSNAP_NSFACTS_H
 #define NSNAP_NSFACTS_H
