@@ -7,7 +7,9 @@
  * it over a pipe; the expected values are what they set and what they
  * read themselves (ioctls, their own /proc files), never capture's
  * answers.  A socket-only network namespace is made by a child that
- * unshares CLONE_NEWNET, opens sockets and setns()es back.  Everything
+ * unshares CLONE_NEWNET, opens sockets and setns()es back; a rootless one
+ * by a grandchild of nobody that passes its socket over SCM_RIGHTS.
+ * Refusals (nobody) must be gaps and a warning, never failures.  Everything
  * needs root; without it the cases skip.  The one tool used, ip(8) for a
  * veth pair, is optional: without it that part prints a SKIP line.
  */
@@ -656,6 +658,113 @@ static void test_unprivileged(void **state)
 	reap(&k);
 }
 
+/*
+ * Rootless: as nobody, a socket of a network namespace that a user
+ * namespace of ours owns, made by a grandchild that passed it over
+ * SCM_RIGHTS and exited.  The pin is found (pidfd_getfd on ourselves and
+ * SIOCGSKNS need nothing more), but entering the namespace needs
+ * CAP_SYS_ADMIN where we are: its interfaces are a gap.
+ */
+static int receive_foreign_socket(uint64_t *ino)
+{
+	int sp[2];
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { ino, sizeof(*ino) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	int status, fd = -1;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return -1;
+	pid_t gc = fork();
+	if (gc < 0)
+		return -1;
+	if (gc == 0) {
+		struct stat st;
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0 ||
+		    stat("/proc/self/ns/net", &st) < 0)
+			_exit(2);
+		int s = socket(AF_INET, SOCK_DGRAM, 0);
+		uint64_t v = st.st_ino;
+		struct iovec giov = { &v, sizeof(v) };
+		struct msghdr gmsg = { .msg_iov = &giov, .msg_iovlen = 1,
+				       .msg_control = cbuf,
+				       .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&gmsg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &s, sizeof(int));
+		_exit(s >= 0 && sendmsg(sp[1], &gmsg, 0) == sizeof(v) ? 0 : 1);
+	}
+	if (waitpid(gc, &status, 0) == gc && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0 && recvmsg(sp[0], &msg, 0) == sizeof(*ino)) {
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		if (c && c->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+		fd = -2;   /* no unprivileged user namespaces here */
+	}
+	close(sp[0]);
+	close(sp[1]);
+	return fd;
+}
+
+static void test_rootless_socket(void **state)
+{
+	int status;
+	(void)state;
+
+	if (geteuid() != 0)
+		skip();
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct warnings w = { 0 };
+		struct graph *g = NULL;
+		uint64_t ino = 0;
+		if (setresgid(65534, 65534, 65534) < 0 ||
+		    setresuid(65534, 65534, 65534) < 0 ||
+		    prctl(PR_SET_DUMPABLE, 1) < 0)
+			_exit(10);
+		int fd = receive_foreign_socket(&ino);
+		if (fd == -2)
+			_exit(77);
+		int32_t self = getpid();
+		struct capture_opts o = {
+			.collect = GRAPH_HAVE_PINS | GRAPH_HAVE_SOCKETS |
+				   GRAPH_HAVE_NSFACTS,
+			.types = NS_ALL_TYPES, .ids = &self, .nids = 1,
+			.warn = count_warning, .warn_ctx = &w,
+		};
+		if (fd < 0 || capture_live(&o, &g) != 0 || graph_check(g, NULL, 0))
+			_exit(11);
+		uint32_t net = graph_ns_find(g, (struct ns_key){ g->meta.nsfs_dev,
+								 ino });
+		const struct graph_proc *p = graph_proc_find(g, self);
+		const struct graph_fd *pin = NULL;
+		for (uint32_t i = 0; p && i < p->nfds; i++)
+			if (g->fds[p->first_fd + i].kind == GRAPH_FD_SOCKET)
+				pin = &g->fds[p->first_fd + i];
+		if (net == GRAPH_NONE || !pin || pin->fd != fd || pin->ns != net)
+			_exit(12);
+		bool gap = false;
+		for (size_t i = 0; i < g->ngaps; i++)
+			gap |= g->gaps[i].err == EPERM;
+		if (g->ns[net].nifaces || !gap || !w.count)
+			_exit(13);
+		graph_free(g);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77) {
+		print_message("SKIP: no unprivileged user namespaces here\n");
+		skip();
+	}
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -664,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_socket_pin),
 		cmocka_unit_test(test_netns_mount),
 		cmocka_unit_test(test_unprivileged),
+		cmocka_unit_test(test_rootless_socket),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
