@@ -26,11 +26,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nsfacts.h"
+#include "sockpin.h"
 #include "view.h"
 #include "workload.h"
 
-/* The GRAPH_HAVE_* bits this capture fills. */
-#define CAPTURE_CAN (GRAPH_HAVE_V1 | GRAPH_HAVE_IDENTITY | GRAPH_HAVE_WORKLOADS)
+/* The GRAPH_HAVE_* bits this capture fills: all of them. */
+#define CAPTURE_CAN GRAPH_HAVE_EVERYTHING
+
+/* sockpin_ops.adopt: a socket's network namespace, as any other. */
+static int capture_adopt_netns(void *ctx, int nsfd, uint32_t *idx)
+{
+	int32_t why;
+
+	return capture_adopt(ctx, nsfd, NS_NET, NULL, idx, &why);
+}
 
 /* ---- errors ----------------------------------------------------------- */
 
@@ -288,6 +298,18 @@ int capture_live(const struct capture_opts *opts, struct graph **out)
 		rc = -errno;
 		goto fail;
 	}
+	/* Socket pins are pins: found while reading fds (sockpin.h). */
+	if (!(c.collect & GRAPH_HAVE_PINS))
+		c.collect &= ~GRAPH_HAVE_SOCKETS;
+	if (c.collect & GRAPH_HAVE_SOCKETS) {
+		struct sockpin_ops so = { capture_adopt_netns, &c, opts->warn,
+					  opts->warn_ctx };
+		c.sockpin = sockpin_new(&so);
+		if (!c.sockpin) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+	}
 	rc = capture_meta(&c);
 	if (rc)
 		goto fail;
@@ -312,6 +334,8 @@ int capture_live(const struct capture_opts *opts, struct graph **out)
 			goto fail;
 	}
 	rc = capture_ids(&c);
+	if (!rc && (c.collect & GRAPH_HAVE_NSFACTS)) /* nsfacts.h */
+		rc = nsfacts_collect(c.g, c.proc_root, opts->warn, opts->warn_ctx);
 	if (rc)
 		goto fail;
 	/* Workloads: derived from the processes' cgroups and command lines
@@ -334,6 +358,7 @@ fail:
 	procfs_buf_free(&c.text);
 	procfs_buf_free(&c.mountinfo);
 	free(c.ns_state);
+	sockpin_free(c.sockpin);
 	graph_free(c.g);
 	return rc;
 }

@@ -47,6 +47,7 @@ struct capture {
 	struct procfs_buf mountinfo;
 	int32_t pid;               /* the process being captured */
 	bool warned;               /* about it, already */
+	struct sockpin *sockpin;   /* GRAPH_HAVE_SOCKETS (sockpin.h) */
 };
 
 /* ---- capture.c: errors ---- */

@@ -21,6 +21,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sockpin.h"
+
 /*
  * Open PATH (absolute, unescaped) as the process below DIRFD sees it: in
  * its mount namespace, through its root, with absolute symlinks kept inside
@@ -207,6 +209,10 @@ int capture_fds(struct capture *c, int dirfd, size_t pi)
 		if (lerr || (size_t)n >= sizeof(buf))
 			continue;
 		int type = procfs_parse_nslink(buf, (size_t)n, &ino);
+		if (type < 0 && c->sockpin) /* sockets: sockpin.h */
+			rc = sockpin_note(c->sockpin, fdnum, buf, (size_t)n);
+		if (rc)
+			break;
 		if (type < 0)
 			continue;
 		rc = capture_named_ns(c, type, ino, dir.fd, name,
@@ -225,6 +231,11 @@ int capture_fds(struct capture *c, int dirfd, size_t pi)
 		last = fdnum;
 	}
 	procfs_dir_close(&dir);
+	if (!rc && c->sockpin) { /* socket pins join the slice: re-sort */
+		size_t nsfs_end = g->nfds;
+		rc = sockpin_flush(c->sockpin, g, pi, dirfd);
+		sorted = sorted && g->nfds == nsfs_end;
+	}
 	if (rc)
 		return rc;
 out:

@@ -156,8 +156,12 @@ int workload_attribute(struct graph *g, const struct workload_env *env)
 	if (!rc)
 		rc = wl_state_new(env ? env->root : NULL, &r.state);
 	for (size_t i = 0; !rc && i < g->nprocs; i++) {
+		const char *cg = g->procs[i].cgroup;
 		g->procs[i].workload = GRAPH_NONE;
-		if (g->procs[i].cgroup)
+		/* The root cgroup is the host itself (kernel threads, an
+		 * init without systemd): naming it would tag every host
+		 * namespace with a workload that says nothing. */
+		if (cg && strcmp(cg, "/"))
 			rc = attribute_proc(&r, &g->procs[i]);
 	}
 	if (!rc)

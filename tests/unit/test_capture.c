@@ -430,8 +430,7 @@ static void test_whole_proc(void **state)
 	const struct graph_meta *m = &g->meta;
 	assert_true(m->start_ns >= before && m->end_ns >= m->start_ns);
 	assert_int_equal(m->capturer_pid, getpid());
-	assert_int_equal(m->collected, GRAPH_HAVE_V1 | GRAPH_HAVE_IDENTITY |
-			 GRAPH_HAVE_WORKLOADS);
+	assert_int_equal(m->collected, GRAPH_HAVE_EVERYTHING);
 	assert_int_equal(m->types_present, capture_types_present(NULL));
 	assert_int_equal(m->nsfs_dev, nsfs_dev());
 	assert_non_null(m->hostname);
