@@ -84,6 +84,8 @@ enum diff_pin {
 	DIFF_PIN_PID_FOR_CHILDREN,   /* a process's pid_for_children link
 					that differs from its own PID ns */
 	DIFF_PIN_TIME_FOR_CHILDREN,  /* likewise for time */
+	DIFF_PIN_SOCKET,             /* a socket of another network
+					namespace (--deep-scan): pid, fd */
 };
 
 /* diff_change.flags */
@@ -108,6 +110,8 @@ struct diff_change {
 	int32_t pid, tid;
 	uint64_t start;
 	const char *comm;
+	uint32_t proc;           /* the process's index in the graph of the
+				    change's side; GRAPH_NONE for none */
 	/* Pins. */
 	enum diff_pin pin;
 	int32_t fd;
@@ -143,7 +147,11 @@ void diff_release(struct diff *d);
 
 struct diff_print_opts {
 	bool color;          /* tree: ANSI colors */
-	bool all;            /* tree, DOT: unchanged namespaces too */
+	bool all;            /* tree, DOT: unchanged namespaces too (and
+				everything verbose shows) */
+	bool verbose;        /* tree: the whole hierarchy with every member
+				change; tree, list: pins in copied mount
+				namespaces one by one */
 	const char *a_name;  /* the sides as the user named them (selector,
 				snapshot id); NULL = "a" / "b" */
 	const char *b_name;

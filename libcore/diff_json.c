@@ -127,7 +127,7 @@ static void json_pin(FILE *out, const struct graph *g,
 		json_str(out, c->path);
 	} else {
 		json_proc(out, c);
-		if (c->pin == DIFF_PIN_FD)
+		if (c->pin == DIFF_PIN_FD || c->pin == DIFF_PIN_SOCKET)
 			fprintf(out, ", \"fd\": %d", (int)c->fd);
 	}
 }

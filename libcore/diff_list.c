@@ -15,11 +15,12 @@ static const char *const pin_names[] = {
 	[DIFF_PIN_MOUNT] = "mount",
 	[DIFF_PIN_PID_FOR_CHILDREN] = "pid_for_children",
 	[DIFF_PIN_TIME_FOR_CHILDREN] = "time_for_children",
+	[DIFF_PIN_SOCKET] = "socket",
 };
 
 const char *diff_pin_name(enum diff_pin pin)
 {
-	return (unsigned)pin <= DIFF_PIN_TIME_FOR_CHILDREN ? pin_names[pin] : "?";
+	return (unsigned)pin <= DIFF_PIN_SOCKET ? pin_names[pin] : "?";
 }
 
 const char *diff_format_time(int64_t time_ns, char *buf, size_t len)
@@ -272,7 +273,7 @@ void diff_put_change(FILE *out, const struct diff *d,
 			diff_put_value(out, c->path);
 		} else {
 			put_proc(out, c);
-			if (c->pin == DIFF_PIN_FD)
+			if (c->pin == DIFF_PIN_FD || c->pin == DIFF_PIN_SOCKET)
 				fprintf(out, " fd=%d", (int)c->fd);
 		}
 		break;

@@ -100,6 +100,8 @@ static void tree_pin(FILE *out, const struct diff *d,
 	}
 	if (c->pin == DIFF_PIN_FD)
 		fprintf(out, "fd %d of ", (int)c->fd);
+	else if (c->pin == DIFF_PIN_SOCKET)
+		fprintf(out, "socket fd %d of ", (int)c->fd);
 	else
 		fprintf(out, "%s of ", diff_pin_name(c->pin));
 	tree_proc(out, c);
