@@ -646,6 +646,11 @@ static void small_case(struct world *a, struct world *b)
 	proc_add(b, 200, 2000, "unshare me", links);
 }
 
+#define SMALL_SUMMARY "summary: 1 process started, 1 ended; 2 namespaces born " \
+	"(net, user), 1 gone (uts)\n"
+
+static const struct diff_print_opts verbose_po = { .verbose = true };
+
 static const struct diff_opts small_opts = {
 	.types = NS_TYPE_BIT(NS_NET) | NS_TYPE_BIT(NS_UTS),
 };
@@ -766,7 +771,8 @@ static void format_tree(void **state)
 {
 	struct world a, b;
 	struct diff d;
-	struct diff_print_opts po = { .a_name = "3", .b_name = "live" };
+	struct diff_print_opts po = { .a_name = "3", .b_name = "live",
+				      .verbose = true };
 
 	(void)state;
 	small_case(&a, &b);
@@ -774,6 +780,7 @@ static void format_tree(void **state)
 	expect_text(print_with(diff_print_tree, &d, &po),
 		"--- 3 2023-11-14T22:13:20Z host=host1\n"
 		"+++ live 2023-11-14T22:14:50Z host=host1\n"
+		SMALL_SUMMARY
 		"~ user {4 4026531837} <UID: 0;  u: 0 0 4294967295;   g: 0 0 4294967295>\n"
 		"-         150 old (ended)\n"
 		"~     net {4 4026531840}\n"
@@ -795,14 +802,24 @@ static void format_tree(void **state)
 	free(text);
 	diff_release(&d);
 
-	/* Nothing changed: nothing printed, unless everything is asked for. */
+	/* Nothing changed: the header and "no differences", and with
+	 * --all the whole hierarchy. */
 	assert_int_equal(diff_graphs(a.g, a.g, &small_opts, &d), 0);
 	po.color = false;
-	expect_text(print_with(diff_print_tree, &d, &po), "");
+	expect_text(print_with(diff_print_tree, &d, &po),
+		"--- 3 2023-11-14T22:13:20Z host=host1\n"
+		"+++ live 2023-11-14T22:13:20Z host=host1\n"
+		"no differences\n");
+	po.verbose = false;
+	expect_text(print_with(diff_print_tree, &d, &po),
+		"--- 3 2023-11-14T22:13:20Z host=host1\n"
+		"+++ live 2023-11-14T22:13:20Z host=host1\n"
+		"no differences\n");
 	po.all = true;
 	expect_text(print_with(diff_print_tree, &d, &po),
 		"--- 3 2023-11-14T22:13:20Z host=host1\n"
 		"+++ live 2023-11-14T22:13:20Z host=host1\n"
+		"no differences\n"
 		"  user {4 4026531837} <UID: 0;  u: 0 0 4294967295;   g: 0 0 4294967295>\n"
 		"      net {4 4026531840}\n"
 		"      uts {4 4026531838}\n"
@@ -851,7 +868,7 @@ static void format_hostile_text(void **state)
 	assert_plain_text(text);
 	snprintf(want, sizeof(want), "host=%s\n", spelled);
 	assert_non_null(strstr(text, want));
-	snprintf(want, sizeof(want), "200 %s (started)\n", spelled);
+	snprintf(want, sizeof(want), "200 %s (started) in ", spelled);
 	assert_non_null(strstr(text, want));
 	free(text);
 
@@ -888,6 +905,12 @@ static void format_tree_replaced(void **state)
 	expect_text(print_with(diff_print_tree, &d, NULL),
 		"--- a 2023-11-14T22:13:20Z host=host1\n"
 		"+++ b 2023-11-14T22:13:20Z host=host1\n"
+		"summary: 1 namespace replaced (uts)\n"
+		"~ uts {4 4026532300} replaced, id 300 -> 301\n");
+	expect_text(print_with(diff_print_tree, &d, &verbose_po),
+		"--- a 2023-11-14T22:13:20Z host=host1\n"
+		"+++ b 2023-11-14T22:13:20Z host=host1\n"
+		"summary: 1 namespace replaced (uts)\n"
 		"  user {4 4026531837} <UID: 0;  u: 0 0 4294967295;   g: 0 0 4294967295>\n"
 		"+     uts {4 4026532300}  [new, id 301]\n"
 		"-     uts {4 4026532300}  [old, id 300]\n"
@@ -1087,9 +1110,10 @@ static void format_outside(void **state)
 	assert_int_equal(diff_graphs(a.g, b.g, &o, &d), 0);
 
 	/* The other root's tree, unchanged, folded; the rest after it. */
-	expect_text(print_with(diff_print_tree, &d, NULL),
+	expect_text(print_with(diff_print_tree, &d, &verbose_po),
 		"--- a 2023-11-14T22:13:20Z host=host1\n"
 		"+++ b 2023-11-14T22:13:20Z host=host1\n"
+		"summary: 1 process started; 1 namespace born (uts)\n"
 		"  (1 unchanged)\n"
 		"+ born uts:[4026532901] id=91 owner=user:[4026531837]\n"
 		"+ joined user:[4026531837] pid=150 start=1500 comm=\"two words\"\n"
@@ -1459,7 +1483,7 @@ static void deep_pictures(void **state)
 	f = lines_open(&l);
 	assert_int_equal(diff_tree_write(f, &h), 0);
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(l.n, 2 + (DEEP + 1) + 3 + 6);
+	assert_int_equal(l.n, 2 + 1 + (DEEP + 1) + 3 + 6);
 	assert_true(l.longest <= 2 + 4 * 64 + 8 + 80);
 	assert_string_equal(l.last, "+ joined uts:[4026531838] pid=601 start=6010 "
 			    "comm=deeper match=weak");
@@ -1505,9 +1529,13 @@ static void deep_printers_at(uint32_t depth)
 	if (!legal)
 		assert_int_equal(diff_compare(a.g, b.g, NULL, &d), 0);
 	f = lines_open(&l);
-	assert_int_equal(diff_print_tree(f, &d, NULL), want);
+	assert_int_equal(diff_print_tree(f, &d, &verbose_po), want);
 	assert_int_equal(fclose(f), 0);
 	assert_true(legal ? l.n > depth : l.n == 0);
+	f = lines_open(&l);
+	assert_int_equal(diff_print_tree(f, &d, NULL), want);
+	assert_int_equal(fclose(f), 0);
+	assert_true(legal ? l.n > 3 : l.n == 0);
 	assert_true(l.longest <= 2 + 4 * 64 + 8 + 80);
 	f = lines_open(&l);
 	assert_int_equal(diff_print_dot(f, &d, NULL), want);
