@@ -156,7 +156,9 @@ void diff_put_ns_facts(FILE *out, const struct diff_facts *f,
 		fact_key(out, tree, &first, "hostname");
 		list_names(out, &n->hostname, 1, "");
 	}
-	if (n->type == NS_NET) {
+	/* Names are a workload fact: a snapshot from before workloads
+	 * diffs as it always has. */
+	if (n->type == NS_NET && (g->meta.collected & GRAPH_HAVE_WORKLOADS)) {
 		size_t k = workload_netns_names(g, ns, names, NETNS_NAMES_MAX);
 
 		if (k > NETNS_NAMES_MAX)
