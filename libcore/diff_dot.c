@@ -26,6 +26,13 @@ struct dot {
 	const struct diff_hier *h;
 	const struct diff *d;
 	unsigned level;           /* clusters open, plus one */
+	struct owned *owned;      /* scratch: room for every node */
+};
+
+/* A node and the workload that owns its namespace. */
+struct owned {
+	const struct graph_workload *w;
+	uint32_t node;
 };
 
 /* Data from a graph (a map, a host name), as nsshow's DOT shows it. */
@@ -182,7 +189,81 @@ static void nodes_enter(void *ctx, uint32_t node, unsigned depth)
 		dot_node(t, node, t->level);
 }
 
-/* After its children: the fold of the unchanged ones, the cluster's end. */
+static const struct graph_workload *node_owner(const struct dot *t,
+					       const struct diff_hnode *n)
+{
+	if (n->invisible)
+		return NULL;
+	if (n->b_ns != GRAPH_NONE)
+		return diff_ns_owner(&t->h->facts, t->d->b, n->b_ns);
+	return diff_ns_owner(&t->h->facts, t->d->a, n->a_ns);
+}
+
+static int cmp_owned(const void *x, const void *y)
+{
+	const struct owned *a = x, *b = y;
+	int r = strcmp(a->w->runtime ? a->w->runtime : "",
+		       b->w->runtime ? b->w->runtime : "");
+
+	if (!r)
+		r = strcmp(a->w->id ? a->w->id : "", b->w->id ? b->w->id : "");
+	if (r)
+		return r;
+	DIFF_CMP(a->node, b->node);
+	return 0;
+}
+
+static bool same_workload(const struct graph_workload *a,
+			  const struct graph_workload *b)
+{
+	return diff_str_eq(a->runtime, b->runtime) && diff_str_eq(a->id, b->id);
+}
+
+/*
+ * A cluster per workload around the shown namespaces of NODE's cluster
+ * that the workload owns (nested in it: a node may be in a cluster and in
+ * one inside it), labeled with the workload, so that a container's
+ * namespaces are one box in the picture.
+ */
+static void workload_clusters(const struct dot *t, uint32_t node)
+{
+	const struct diff_hier *h = t->h;
+	size_t n = 0;
+
+	for (uint32_t c = h->nodes[node].first; c != GRAPH_NONE; c = h->nodes[c].next) {
+		const struct graph_workload *w;
+
+		if (diff_hier_shown(h, c) && !dot_is_user(t, &h->nodes[c]) &&
+		    (w = node_owner(t, &h->nodes[c])))
+			t->owned[n++] = (struct owned){ .w = w, .node = c };
+	}
+	qsort(t->owned, n, sizeof(*t->owned), cmp_owned);
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || !same_workload(t->owned[i - 1].w, t->owned[i].w)) {
+			dot_indent(t->out, t->level);
+			fprintf(t->out, "subgraph cluster_w%u_n%u {\n", node,
+				t->owned[i].node);
+			dot_indent(t->out, t->level + 1);
+			fputs("label=\"", t->out);
+			diff_put_workload(t->out, t->owned[i].w, text_dot_data);
+			fputs("\";\n", t->out);
+			dot_indent(t->out, t->level + 1);
+			fputs("style=dashed;\n", t->out);
+			dot_indent(t->out, t->level + 1);
+		}
+		fprintf(t->out, "n%u;", t->owned[i].node);
+		if (i + 1 == n || !same_workload(t->owned[i].w, t->owned[i + 1].w)) {
+			fputc('\n', t->out);
+			dot_indent(t->out, t->level);
+			fputs("}\n", t->out);
+		} else {
+			fputc(' ', t->out);
+		}
+	}
+}
+
+/* After its children: the fold of the unchanged ones, the workloads'
+ * clusters, the cluster's end. */
 static void nodes_leave(void *ctx, uint32_t node, unsigned depth, size_t folded,
 			size_t nfolded)
 {
@@ -195,6 +276,7 @@ static void nodes_leave(void *ctx, uint32_t node, unsigned depth, size_t folded,
 		fprintf(t->out, "f%u [label=\"%zu unchanged\", style=dotted];\n",
 			node, folded);
 	}
+	workload_clusters(t, node);
 	if (dot_is_cluster(t, node)) {
 		t->level--;
 		dot_indent(t->out, t->level);
@@ -243,6 +325,40 @@ static void dot_replacements(const struct dot *t)
 		if (na != GRAPH_NONE && nb != GRAPH_NONE)
 			fprintf(t->out, "  n%u -> n%u [style=dotted, constraint=false, "
 				"label=\"replaced by\"];\n", na, nb);
+	}
+}
+
+/*
+ * A node's shown children in rows: without this, what one user namespace
+ * owns (every namespace of every container, often) sits on one rank, a
+ * picture tens of thousands of pixels wide and one box high.  Invisible
+ * edges from each child to the one a row further on stack them in a
+ * square-ish grid, ceil(sqrt(N)) wide, in hierarchy order.
+ */
+static void dot_rows(const struct dot *t)
+{
+	const struct diff_hier *h = t->h;
+
+	for (uint32_t node = 0; node < h->nnodes; node++) {
+		size_t n = 0, width = 1;
+
+		for (uint32_t c = h->nodes[node].first; c != GRAPH_NONE; c = h->nodes[c].next)
+			n += diff_hier_shown(h, c);
+		while (width * width < n)
+			width++;
+		if (n <= width)
+			continue;
+		/* t->owned as a ring of the last WIDTH children. */
+		size_t k = 0;
+		for (uint32_t c = h->nodes[node].first; c != GRAPH_NONE; c = h->nodes[c].next) {
+			if (!diff_hier_shown(h, c))
+				continue;
+			if (k >= width)
+				fprintf(t->out, "  n%u -> n%u [style=invis];\n",
+					t->owned[k % width].node, c);
+			t->owned[k % width].node = c;
+			k++;
+		}
 	}
 }
 
@@ -343,8 +459,13 @@ int diff_dot_write(FILE *out, const struct diff_hier *h)
 
 	/* Made before the first byte is written, so that running out of
 	 * memory leaves OUT untouched. */
-	if ((rc = dot_outside_text(h, &outside)))
+	t.owned = malloc((h->nnodes + 1) * sizeof(*t.owned));
+	if (!t.owned)
+		return -ENOMEM;
+	if ((rc = dot_outside_text(h, &outside))) {
+		free(t.owned);
 		return rc;
+	}
 	fputs("digraph nsdiff {\n  label=\"", out);
 	dot_side(out, "from", p->a_name ? p->a_name : "a", t.d->a);
 	dot_side(out, "to", p->b_name ? p->b_name : "b", t.d->b);
@@ -358,9 +479,11 @@ int diff_dot_write(FILE *out, const struct diff_hier *h)
 		dot_outside(out, outside);
 	dot_legend(out);
 	diff_hier_walk(h, &edges, &t);
+	dot_rows(&t);
 	dot_replacements(&t);
 	fputs("}\n", out);
 	free(outside);
+	free(t.owned);
 	return diff_write_status(out);
 }
 

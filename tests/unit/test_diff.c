@@ -987,6 +987,9 @@ static void format_dot(void **state)
 		"  n1 -> n4;\n"
 		"  n4 -> n5 [style=dashed];\n"
 		"  n1 -> n6 [style=dashed];\n"
+		/* four children of n1: two rows of two */
+		"  n2 -> n4 [style=invis];\n"
+		"  n3 -> n6 [style=invis];\n"
 		"}\n");
 	diff_release(&d);
 	world_free(&a);
