@@ -27,6 +27,7 @@ struct dot {
 	const struct diff *d;
 	unsigned level;           /* clusters open, plus one */
 	struct owned *owned;      /* scratch: room for every node */
+	uint32_t *units;          /* scratch: where each unit starts */
 };
 
 /* A node and the workload that owns its namespace. */
@@ -328,37 +329,83 @@ static void dot_replacements(const struct dot *t)
 	}
 }
 
+/* Owned children grouped by workload, after the others, each group and
+ * the others in hierarchy order. */
+static int cmp_units(const void *x, const void *y)
+{
+	const struct owned *a = x, *b = y;
+
+	if (!a->w || !b->w) {
+		DIFF_CMP(a->w != NULL, b->w != NULL);
+		DIFF_CMP(a->node, b->node);
+		return 0;
+	}
+	return cmp_owned(x, y);
+}
+
+/*
+ * How many boxes (or units) a row holds: the boxes are some four times as
+ * wide as high, and a rank has a gap about as high as a box, so rows of
+ * about sqrt(N/2) make a picture about as wide as high.
+ */
+static size_t grid_width(size_t n)
+{
+	size_t width = 1;
+
+	while (2 * width * width < n)
+		width++;
+	return width;
+}
+
+/* Invisible edges that stack N nodes of OWNED[] (from FIRST) in rows of
+ * grid_width(N). */
+static void dot_grid(const struct dot *t, size_t first, size_t n)
+{
+	size_t width = grid_width(n);
+
+	for (size_t k = width; k < n; k++)
+		fprintf(t->out, "  n%u -> n%u [style=invis];\n",
+			t->owned[first + k - width].node, t->owned[first + k].node);
+}
+
 /*
  * A node's shown children in rows: without this, what one user namespace
  * owns (every namespace of every container, often) sits on one rank, a
- * picture tens of thousands of pixels wide and one box high.  Invisible
- * edges from each child to the one a row further on stack them in a
- * square-ish grid, ceil(sqrt(N)) wide, in hierarchy order.
+ * picture tens of thousands of pixels wide and one box high.  The
+ * children are cut into units (a workload's namespaces, which its cluster
+ * keeps together, or one namespace of no workload); a unit's namespaces
+ * are stacked in a grid (grid_width()), and the units too, by invisible edges
+ * from each unit's last node to the first of the unit a row further on.
  */
 static void dot_rows(const struct dot *t)
 {
 	const struct diff_hier *h = t->h;
 
 	for (uint32_t node = 0; node < h->nnodes; node++) {
-		size_t n = 0, width = 1;
+		size_t n = 0, nunits = 0, width;
 
 		for (uint32_t c = h->nodes[node].first; c != GRAPH_NONE; c = h->nodes[c].next)
-			n += diff_hier_shown(h, c);
-		while (width * width < n)
-			width++;
-		if (n <= width)
+			if (diff_hier_shown(h, c))
+				t->owned[n++] = (struct owned){
+					.node = c,
+					.w = dot_is_user(t, &h->nodes[c]) ? NULL
+						: node_owner(t, &h->nodes[c]),
+				};
+		if (n < 2)
 			continue;
-		/* t->owned as a ring of the last WIDTH children. */
-		size_t k = 0;
-		for (uint32_t c = h->nodes[node].first; c != GRAPH_NONE; c = h->nodes[c].next) {
-			if (!diff_hier_shown(h, c))
-				continue;
-			if (k >= width)
-				fprintf(t->out, "  n%u -> n%u [style=invis];\n",
-					t->owned[k % width].node, c);
-			t->owned[k % width].node = c;
-			k++;
-		}
+		qsort(t->owned, n, sizeof(*t->owned), cmp_units);
+		for (size_t i = 0; i < n; i++)
+			if (i == 0 || !t->owned[i].w || !t->owned[i - 1].w ||
+			    !same_workload(t->owned[i - 1].w, t->owned[i].w))
+				t->units[nunits++] = (uint32_t)i;
+		t->units[nunits] = (uint32_t)n;
+		for (size_t u = 0; u < nunits; u++)
+			dot_grid(t, t->units[u], t->units[u + 1] - t->units[u]);
+		width = grid_width(nunits);
+		for (size_t u = width; u < nunits; u++)
+			fprintf(t->out, "  n%u -> n%u [style=invis];\n",
+				t->owned[t->units[u - width + 1] - 1].node,
+				t->owned[t->units[u]].node);
 	}
 }
 
@@ -460,11 +507,11 @@ int diff_dot_write(FILE *out, const struct diff_hier *h)
 	/* Made before the first byte is written, so that running out of
 	 * memory leaves OUT untouched. */
 	t.owned = malloc((h->nnodes + 1) * sizeof(*t.owned));
-	if (!t.owned)
-		return -ENOMEM;
-	if ((rc = dot_outside_text(h, &outside))) {
+	t.units = malloc((h->nnodes + 1) * sizeof(*t.units));
+	if (!t.owned || !t.units || (rc = dot_outside_text(h, &outside))) {
 		free(t.owned);
-		return rc;
+		free(t.units);
+		return t.owned && t.units ? rc : -ENOMEM;
 	}
 	fputs("digraph nsdiff {\n  label=\"", out);
 	dot_side(out, "from", p->a_name ? p->a_name : "a", t.d->a);
@@ -484,6 +531,7 @@ int diff_dot_write(FILE *out, const struct diff_hier *h)
 	fputs("}\n", out);
 	free(outside);
 	free(t.owned);
+	free(t.units);
 	return diff_write_status(out);
 }
 

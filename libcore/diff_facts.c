@@ -111,24 +111,26 @@ static void fact_key(FILE *out, bool tree, bool *first, const char *key)
 	fprintf(out, "%s=", key);
 }
 
-/* A list value made of several strings: bare when all are plain words. */
+/* A value made of several strings: for the list (QUOTE) bare when all
+ * are plain words, else quoted; the tree's brackets need no quotes. */
 static void list_names(FILE *out, const char *const *names, size_t n,
-		       const char *sep)
+		       const char *sep, bool quote)
 {
 	bool plain = true;
 
-	for (size_t i = 0; i < n && plain; i++)
+	for (size_t i = 0; i < n && plain && quote; i++)
 		for (const char *p = names[i]; *p && plain; p++)
 			plain = *p > ' ' && *p < 0x7f && *p != '"' &&
 				*p != '\\' && *p != ',';
-	if (!plain)
+	quote = quote && !plain;
+	if (quote)
 		fputc('"', out);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			fputs(sep, out);
 		diff_put_escaped(out, names[i], strlen(names[i]));
 	}
-	if (!plain)
+	if (quote)
 		fputc('"', out);
 }
 
@@ -154,7 +156,7 @@ void diff_put_ns_facts(FILE *out, const struct diff_facts *f,
 	}
 	if (n->type == NS_UTS && n->hostname) {
 		fact_key(out, tree, &first, "hostname");
-		list_names(out, &n->hostname, 1, "");
+		list_names(out, &n->hostname, 1, "", !tree);
 	}
 	/* Names are a workload fact: a snapshot from before workloads
 	 * diffs as it always has. */
@@ -165,7 +167,7 @@ void diff_put_ns_facts(FILE *out, const struct diff_facts *f,
 			k = NETNS_NAMES_MAX;
 		if (k) {
 			fact_key(out, tree, &first, "netns");
-			list_names(out, names, k, ",");
+			list_names(out, names, k, ",", !tree);
 		}
 	}
 	if (tree && !first)
