@@ -80,28 +80,27 @@ static int cmp_procs(const void *x, const void *y)
 }
 
 /*
- * Is P a process that is no more, though listed?  A zombie (its links read
- * ENOENT), or one that vanished while it was read: every link collected
- * answered ENOENT or ESRCH.  Either has left all its namespaces, so the
- * diff treats it as absent from its snapshot: the snapshot where that
- * became visible reports the end and the leaves, with the comm and start
- * time the other side recorded, and the next one reports nothing more.
+ * Is P a process that is no more, though listed?  A zombie (marked so, or
+ * known by its links: a zombie's read ENOENT, but for its PID and user
+ * namespaces), or one that vanished while it was read (links that read
+ * ENOENT or ESRCH, no comm).  A live process has every link of a type its
+ * kernel has.  Either has left all its namespaces, so the diff treats it
+ * as absent from its snapshot: the snapshot where that became visible
+ * reports the end and the leaves, with the comm and start time the other
+ * side recorded, and the next one reports nothing more.
  */
-static bool proc_gone(const struct graph_proc *p)
+static bool proc_gone(const struct graph *g, const struct graph_proc *p)
 {
-	unsigned gone = 0;
+	uint32_t present = g->meta.types_present ? g->meta.types_present
+						 : NS_ALL_TYPES;
 
 	if (p->flags & GRAPH_PROC_ZOMBIE)
 		return true;
-	for (unsigned t = 0; t < NS_NTYPES; t++) {
-		int32_t e = p->links.err[t];
-
-		if (e == ENOENT || e == ESRCH)
-			gone++;
-		else if (e != ENODATA)
-			return false;
-	}
-	return gone != 0;
+	for (unsigned t = 0; t < NS_NTYPES; t++)
+		if ((present & NS_TYPE_BIT(t)) &&
+		    (p->links.err[t] == ENOENT || p->links.err[t] == ESRCH))
+			return true;
+	return false;
 }
 
 static int side_build(struct side *s, const struct graph *g,
@@ -118,7 +117,7 @@ static int side_build(struct side *s, const struct graph *g,
 	if (!s->scope || !s->procs)
 		return -ENOMEM;
 	for (size_t i = 0; i < g->nprocs; i++)
-		if ((s->r.procs[i] & VIEW_SCANNED) && !proc_gone(&g->procs[i]))
+		if ((s->r.procs[i] & VIEW_SCANNED) && !proc_gone(g, &g->procs[i]))
 			s->procs[s->nprocs++] = &g->procs[i];
 	for (size_t i = 0; i < g->nns; i++)
 		if (s->r.ns[i] & VIEW_REACHED)
