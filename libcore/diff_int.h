@@ -2,7 +2,8 @@
  * diff_int.h — what the files of libcore/diff share, and nothing else sees.
  *
  * Owns the seams between the comparison engine (diff.c), its printers
- * (diff_list.c, diff_json.c, diff_tree.c, diff_dot.c), the merged
+ * (diff_list.c, diff_json.c, diff_report.c, diff_tree.c, diff_dot.c), what
+ * they add to the engine's facts (diff_facts.c), the merged
  * hierarchy the tree and DOT printers both draw (diff_hier.c) and the
  * series code (diff_series.c): the nsshow options a comparison stands
  * for, the list's words, which every text printer reuses, and the merged
