@@ -232,7 +232,23 @@ static void collapse_pins(struct diff_facts *f, uint32_t *idx, size_t n)
 	}
 }
 
-/* The namespaces of G's lowest PID: what a process line need not repeat. */
+/* Could every link of P of a type G's kernel has be read? */
+static bool links_read(const struct graph *g, const struct graph_proc *p)
+{
+	uint32_t present = g->meta.types_present ? g->meta.types_present
+						 : NS_ALL_TYPES;
+
+	for (unsigned t = 0; t < NS_NTYPES; t++)
+		if ((present & NS_TYPE_BIT(t)) && p->links.err[t] != 0)
+			return false;
+	return true;
+}
+
+/*
+ * The namespaces of G's lowest PID whose links could all be read (PID 1's,
+ * or PID 2's where PID 1 is unreadable, as on some hosts): what a process
+ * line need not repeat.
+ */
 static void base_of(const struct graph *g, uint32_t *base)
 {
 	const struct graph_proc *low = NULL;
@@ -240,14 +256,14 @@ static void base_of(const struct graph *g, uint32_t *base)
 	for (size_t i = 0; i < g->nprocs; i++) {
 		const struct graph_proc *p = &g->procs[i];
 
-		if (p->pid == g->meta.capturer_pid || (p->flags & GRAPH_PROC_ZOMBIE))
+		if (p->pid == g->meta.capturer_pid || (p->flags & GRAPH_PROC_ZOMBIE) ||
+		    !links_read(g, p))
 			continue;
 		if (!low || p->pid < low->pid)
 			low = p;
 	}
 	for (unsigned t = 0; t < NS_NTYPES; t++)
-		base[t] = low && low->links.err[t] == 0 ? low->links.ns[t]
-							: GRAPH_NONE;
+		base[t] = low ? low->links.ns[t] : GRAPH_NONE;
 }
 
 int diff_facts_build(struct diff_facts *f, const struct diff *d)

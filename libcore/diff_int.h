@@ -148,7 +148,8 @@ const struct graph_workload *diff_ns_owner(const struct diff_facts *f,
 const struct graph_workload *diff_proc_workload(const struct diff *d,
 						const struct diff_change *c);
 /* Is the member change C worth naming beside its process: a namespace
- * that is not that of its side's lowest PID (the host's, normally)? */
+ * that is not that of its side's lowest PID with readable links (the
+ * host's, normally)? */
 bool diff_facts_beside(const struct diff_facts *f, const struct diff_change *c);
 
 /* "RUNTIME KIND NAME (ID12)", bytes spelled by WRITE. */
