@@ -319,7 +319,7 @@ void diff_tree_pin(FILE *out, const struct diff *d, const struct diff_change *c)
 
 /* ---- the report (diff_report.c) ------------------------------------------ */
 
-/* "summary: ..." or "no differences", one line. */
-void diff_put_summary(FILE *out, const struct diff_facts *f);
+/* "summary: ..." or "no differences", one line; 0 or -ENOMEM. */
+int diff_put_summary(FILE *out, const struct diff_facts *f);
 
 #endif

@@ -139,17 +139,19 @@ static void type_list(FILE *out, const size_t *types)
 	fputc(')', out);
 }
 
-void diff_put_summary(FILE *out, const struct diff_facts *f)
+int diff_put_summary(FILE *out, const struct diff_facts *f)
 {
 	static const char *const ns_words[] = { " born", " gone", " replaced" };
 	struct counts n;
 	const char *group = "summary: ", *sep;
+	int rc;
 
-	if (!f->d->nchanges || count(&n, f)) {
-		fputs(f->d->nchanges ? "summary: (out of memory)\n"
-				     : "no differences\n", out);
-		return;
+	if (!f->d->nchanges) {
+		fputs("no differences\n", out);
+		return 0;
 	}
+	if ((rc = count(&n, f)))
+		return rc;
 	if (n.wl_started || n.wl_ended) {
 		sep = group;
 		piece(out, &sep, n.wl_started, "workload", "workloads", " started");
@@ -188,6 +190,7 @@ void diff_put_summary(FILE *out, const struct diff_facts *f)
 		fputs(" changed", out);
 	}
 	fputc('\n', out);
+	return 0;
 }
 
 /* ---- the report ------------------------------------------------------------ */
@@ -425,8 +428,8 @@ static int report_write(FILE *out, const struct diff *d,
 		return rc;
 	if ((rc = report_items(&r)) == 0) {
 		diff_tree_header(out, d, po);
-		diff_put_summary(out, &f);
-		for (size_t i = 0; i < r.nitems; i++) {
+		rc = diff_put_summary(out, &f);
+		for (size_t i = 0; !rc && i < r.nitems; i++) {
 			const struct item *it = &r.items[i];
 			bool new_group = i == 0 ||
 				cmp_workloads(r.items[i - 1].wl, it->wl) != 0;
@@ -438,7 +441,8 @@ static int report_write(FILE *out, const struct diff *d,
 			else
 				report_ns_line(&r, &d->changes[it->change], it->wl ? 4 : 0);
 		}
-		rc = diff_write_status(out);
+		if (!rc)
+			rc = diff_write_status(out);
 	}
 	free(r.order);
 	free(r.items);

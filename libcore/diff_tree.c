@@ -219,8 +219,11 @@ int diff_tree_write(FILE *out, const struct diff_hier *h)
 	};
 	struct tree t = { .out = out, .h = h, .d = h->d, .color = h->po->color };
 
+	int rc;
+
 	diff_tree_header(out, t.d, h->po);
-	diff_put_summary(out, &h->facts);
+	if ((rc = diff_put_summary(out, &h->facts)))
+		return rc;
 	if (t.d->nchanges || h->po->all)
 		diff_hier_walk(h, &visit, &t);
 	/* What the views do not show. */
