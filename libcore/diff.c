@@ -79,6 +79,30 @@ static int cmp_procs(const void *x, const void *y)
 	return (a->start_time > b->start_time) - (a->start_time < b->start_time);
 }
 
+/*
+ * Is P a process that is no more, though listed?  A zombie (marked so, or
+ * known by its links: a zombie's read ENOENT, but for its PID and user
+ * namespaces), or one that vanished while it was read (links that read
+ * ENOENT or ESRCH, no comm).  A live process has every link of a type its
+ * kernel has.  Either has left all its namespaces, so the diff treats it
+ * as absent from its snapshot: the snapshot where that became visible
+ * reports the end and the leaves, with the comm and start time the other
+ * side recorded, and the next one reports nothing more.
+ */
+static bool proc_gone(const struct graph *g, const struct graph_proc *p)
+{
+	uint32_t present = g->meta.types_present ? g->meta.types_present
+						 : NS_ALL_TYPES;
+
+	if (p->flags & GRAPH_PROC_ZOMBIE)
+		return true;
+	for (unsigned t = 0; t < NS_NTYPES; t++)
+		if ((present & NS_TYPE_BIT(t)) &&
+		    (p->links.err[t] == ENOENT || p->links.err[t] == ESRCH))
+			return true;
+	return false;
+}
+
 static int side_build(struct side *s, const struct graph *g,
 		      const struct diff_opts *o)
 {
@@ -93,7 +117,7 @@ static int side_build(struct side *s, const struct graph *g,
 	if (!s->scope || !s->procs)
 		return -ENOMEM;
 	for (size_t i = 0; i < g->nprocs; i++)
-		if (s->r.procs[i] & VIEW_SCANNED)
+		if ((s->r.procs[i] & VIEW_SCANNED) && !proc_gone(g, &g->procs[i]))
 			s->procs[s->nprocs++] = &g->procs[i];
 	for (size_t i = 0; i < g->nns; i++)
 		if (s->r.ns[i] & VIEW_REACHED)
@@ -258,7 +282,7 @@ static struct diff_change *add_change(struct differ *x, enum diff_kind kind)
 	struct diff_change *c = &d->changes[d->nchanges++];
 	*c = (struct diff_change){
 		.kind = kind, .a_ns = GRAPH_NONE, .b_ns = GRAPH_NONE,
-		.mntns = GRAPH_NONE,
+		.mntns = GRAPH_NONE, .proc = GRAPH_NONE,
 	};
 	return c;
 }
@@ -365,6 +389,7 @@ struct member {
 	int32_t pid, tid;
 	uint64_t start;
 	const char *comm;
+	uint32_t proc;        /* index in its side's graph, or GRAPH_NONE */
 	unsigned flags;       /* DIFF_C_NEWPROC / DIFF_C_ENDPROC */
 };
 
@@ -379,6 +404,7 @@ static struct diff_change *member_change(struct differ *x, enum diff_kind kind,
 		c->tid = m->tid;
 		c->start = m->start;
 		c->comm = m->comm;
+		c->proc = m->proc;
 		c->flags |= m->flags;
 	}
 	return c;
@@ -445,12 +471,39 @@ static void links_diff(struct differ *x, const struct graph_links *la,
 		child_pins(x, la, lb, ma, mb);
 }
 
-static struct member proc_member(const struct graph_proc *p, unsigned flags)
+/* The index of P in whichever graph of X holds it. */
+static uint32_t proc_index(const struct differ *x, const struct graph_proc *p)
+{
+	const struct graph *g = x->a.g;
+
+	if (!p)
+		return GRAPH_NONE;
+	if (p < g->procs || p >= g->procs + g->nprocs)
+		g = x->b.g;
+	return (uint32_t)(p - g->procs);
+}
+
+static struct member proc_member(const struct differ *x,
+				 const struct graph_proc *p, unsigned flags)
 {
 	return (struct member){
 		.pid = p ? p->pid : 0, .start = p ? p->start_time : 0,
+		.proc = proc_index(x, p),
 		.comm = p ? p->comm : NULL, .flags = flags,
 	};
+}
+
+/* What names a process present on both sides: each side's own comm and
+ * start time, or the other side's where one is unknown (a process read
+ * while it exited, a stat that could not be read). */
+static void member_fill(struct member *m, const struct graph_proc *other)
+{
+	if (!other)
+		return;
+	if (!m->comm)
+		m->comm = other->comm;
+	if (!m->start)
+		m->start = other->start_time;
 }
 
 static int cmp_tasks(const void *x, const void *y)
@@ -495,9 +548,11 @@ static void tasks_diff(struct differ *x, const struct graph_proc *pa,
 	while (i < na || j < nb) {
 		const struct graph_task *a = i < na ? ta[i] : NULL;
 		const struct graph_task *b = j < nb ? tb[j] : NULL;
-		struct member ma = proc_member(pa, pb ? 0 : DIFF_C_ENDPROC);
-		struct member mb = proc_member(pb, pa ? 0 : DIFF_C_NEWPROC);
+		struct member ma = proc_member(x, pa, pb ? 0 : DIFF_C_ENDPROC);
+		struct member mb = proc_member(x, pb, pa ? 0 : DIFF_C_NEWPROC);
 
+		member_fill(&ma, pb);
+		member_fill(&mb, pa);
 		if (a && b && a->tid != b->tid) {
 			if (a->tid < b->tid)
 				b = NULL;
@@ -527,7 +582,8 @@ static bool fd_in(const struct differ *x, const struct graph_fd *f,
 	for (uint32_t k = 0; p && k < p->nfds; k++) {
 		const struct graph_fd *o = &g->fds[p->first_fd + k];
 
-		if (o->fd == f->fd && (in_b ? same_ns(x, f->ns, o->ns)
+		if (o->fd == f->fd && o->kind == f->kind &&
+		    (in_b ? same_ns(x, f->ns, o->ns)
 					    : same_ns(x, o->ns, f->ns)))
 			return true;
 	}
@@ -555,11 +611,12 @@ static void fd_pin_changes(struct differ *x, const struct graph_proc *pa,
 			if (f->ns == GRAPH_NONE || !(sides[s]->scope[f->ns] & SC_REPORTED) ||
 			    fd_in(x, f, sides[!s]->g, other, s == 0))
 				continue;
-			struct member m = proc_member(p, 0);
+			struct member m = proc_member(x, p, 0);
 			struct diff_change *c = member_change(
 				x, s ? DIFF_PINNED : DIFF_UNPINNED, g, f->ns, &m);
 			if (c) {
-				c->pin = DIFF_PIN_FD;
+				c->pin = f->kind == GRAPH_FD_SOCKET ? DIFF_PIN_SOCKET
+								    : DIFF_PIN_FD;
 				c->fd = f->fd;
 			}
 		}
@@ -577,13 +634,16 @@ static void proc_pair(struct differ *x, const struct graph_proc *pa,
 			c->pid = p->pid;
 			c->start = p->start_time;
 			c->comm = p->comm;
+			c->proc = proc_index(x, p);
 		}
 	}
 	if (x->o->search_tasks) {
 		tasks_diff(x, pa, pb);
 	} else {
-		struct member ma = proc_member(pa, pb ? 0 : DIFF_C_ENDPROC);
-		struct member mb = proc_member(pb, pa ? 0 : DIFF_C_NEWPROC);
+		struct member ma = proc_member(x, pa, pb ? 0 : DIFF_C_ENDPROC);
+		struct member mb = proc_member(x, pb, pa ? 0 : DIFF_C_NEWPROC);
+		member_fill(&ma, pb);
+		member_fill(&mb, pa);
 		links_diff(x, pa ? &pa->links : NULL, pb ? &pb->links : NULL, &ma, &mb);
 	}
 	if (x->o->deep_scan)

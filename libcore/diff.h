@@ -8,10 +8,12 @@
  * JSON, tree, Graphviz DOT), the timeline of a series of snapshots and the
  * history of one namespace.  It reads graphs only: no /proc, no store.
  *
- * Rooms: diff.c the engine; diff_list.c, diff_json.c, diff_tree.c and
- * diff_dot.c the printers, the last two drawing the merged hierarchy of
- * diff_hier.c; diff_series.c the timeline and history.  diff_int.h joins
- * them; this header is the face the tools see.
+ * Rooms: diff.c the engine; diff_list.c, diff_json.c, diff_report.c (the
+ * tree's default), diff_tree.c (its --verbose hierarchy) and diff_dot.c
+ * the printers, the last two drawing the merged hierarchy of diff_hier.c,
+ * all of them saying what diff_facts.c adds (workloads, names, command
+ * lines, copies of a pin); diff_series.c the timeline and history.
+ * diff_int.h joins them; this header is the face the tools see.
  *
  * Identity rules.  A namespace is looked up by its nsfs (dev, inode); the
  * kernel reuses inode numbers once a namespace dies, so a same-key pair is
@@ -22,7 +24,11 @@
  * children replaced too), PID parent and creator UID must agree, else the
  * namespace counts as replaced.  A process is its PID plus its start time;
  * a PID with another start time is another process.  With --search-tasks a
- * member is a thread: TID plus the start time of its process.
+ * member is a thread: TID plus the start time of its process.  A process
+ * that is gone, or a zombie, or one read while it exited (links that read
+ * ENOENT or ESRCH), has left all its namespaces: it is absent from its
+ * snapshot, so the comparison that first sees it so reports its end and
+ * leaves, named by the other side's comm and start time.
  *
  * What is compared is what nsshow would discover with the same options,
  * by construction: each graph's scope is view_reach() (view.h), the scan
@@ -84,6 +90,8 @@ enum diff_pin {
 	DIFF_PIN_PID_FOR_CHILDREN,   /* a process's pid_for_children link
 					that differs from its own PID ns */
 	DIFF_PIN_TIME_FOR_CHILDREN,  /* likewise for time */
+	DIFF_PIN_SOCKET,             /* a socket of another network
+					namespace (--deep-scan): pid, fd */
 };
 
 /* diff_change.flags */
@@ -108,6 +116,8 @@ struct diff_change {
 	int32_t pid, tid;
 	uint64_t start;
 	const char *comm;
+	uint32_t proc;           /* the process's index in the graph of the
+				    change's side; GRAPH_NONE for none */
 	/* Pins. */
 	enum diff_pin pin;
 	int32_t fd;
@@ -143,7 +153,11 @@ void diff_release(struct diff *d);
 
 struct diff_print_opts {
 	bool color;          /* tree: ANSI colors */
-	bool all;            /* tree, DOT: unchanged namespaces too */
+	bool all;            /* tree, DOT: unchanged namespaces too (and
+				everything verbose shows) */
+	bool verbose;        /* tree: the whole hierarchy with every member
+				change; tree, list: pins in copied mount
+				namespaces one by one */
 	const char *a_name;  /* the sides as the user named them (selector,
 				snapshot id); NULL = "a" / "b" */
 	const char *b_name;
@@ -154,10 +168,15 @@ struct diff_print_opts {
  * and the namespace ("type:[inode]"), for example
  *   born user:[4026532180] id=4100 owner=user:[4026531837] creator=0 ...
  *   joined net:[4026532190] pid=123 start=456 comm=sleep
- * Nothing at all when there is no change.  Values with blanks, quotes,
- * backslashes or control characters are double-quoted with C escapes.
- * PO is not used by the list (NULL is fine).  The print functions return 0
- * or -errno (a write error).
+ * then what the snapshot knew (workload=, hostname=, netns= of born, gone
+ * and replaced namespaces; cmdline= of started and ended processes).  The
+ * copies of one mount pin in several mount namespaces are one line with
+ * mntns_count=N, none when all those mount namespaces came or went (see
+ * diff_int.h, struct diff_facts), unless PO asks for verbose or all (PO
+ * may be NULL).  Nothing at all when there is no change.  Values with
+ * blanks, quotes, backslashes or control characters are double-quoted
+ * with C escapes.  The print functions return 0 or -errno (a write error,
+ * -ENOMEM).
  */
 int diff_print_list(FILE *out, const struct diff *d,
 		    const struct diff_print_opts *po);
@@ -171,14 +190,21 @@ int diff_print_json(FILE *out, const struct diff *d,
 		    const struct diff_print_opts *po);
 
 /*
- * The nsshow hierarchy (view.h's order and depth, indent 4 per level) of
- * both graphs merged, with a marker column: '+' born/joined/pinned,
- * '-' gone/left/unpinned, '~' changed, ' ' unchanged context.  Unchanged
- * subtrees are folded into one "(N unchanged)" line unless po->all.
- * Nothing when there is no change and not po->all.  -ENODATA when a graph
- * lacks what the view needs (e.g. threads with search_tasks).  Levels
- * deeper than 64, which no kernel makes (it nests 32 deep at most), are
- * indented as level 64, so that the text stays linear in the graphs' size.
+ * The tree format.  Two header lines naming the sides, then one line:
+ * "summary: ..." (what changed, counted) or "no differences".  By default
+ * a report follows: the changes grouped by owning workload (those of no
+ * workload first), namespace changes before processes, each process once
+ * with the namespaces it joined or left beside it (but not the host's:
+ * those of its snapshot's lowest PID), copies of a mount pin as one line
+ * (diff_print_list).  With po->verbose or po->all, the nsshow hierarchy
+ * (view.h's order and depth, indent 4 per level) of both graphs merged,
+ * with a marker column: '+' born/joined/pinned, '-' gone/left/unpinned,
+ * '~' changed, ' ' unchanged context; unchanged subtrees folded into one
+ * "(N unchanged)" line unless po->all.  -EBADMSG for graphs graph_check()
+ * refuses; -ENODATA when a graph lacks what the hierarchy's view needs
+ * (e.g. threads with search_tasks).  Levels deeper than 64, which no
+ * kernel makes (it nests 32 deep at most), are indented as level 64, so
+ * that the text stays linear in the graphs' size.
  */
 int diff_print_tree(FILE *out, const struct diff *d,
 		    const struct diff_print_opts *po);
@@ -213,6 +239,11 @@ int diff_print_tree(FILE *out, const struct diff *d,
  *   - unchanged children are folded, per parent, into one dotted node
  *     "fI" (I: the parent's node, 0 at the top) labeled "N unchanged",
  *     unless po->all;
+ *   - the namespaces a workload owns in one user namespace's cluster are
+ *     also in a dashed cluster "cluster_wP_nI" labeled with the workload;
+ *   - invisible edges (at the end) stack a node's shown children in rows,
+ *     a workload's namespaces together, so that what one user namespace
+ *     owns is not one rank tens of thousands of pixels wide;
  *   - changes the hierarchy does not show (the tree's trailing list lines)
  *     go in a note "outside", one list line each with its marker;
  *   - the graph's label names the sides, "from: NAME (TIME, host H)" and

@@ -26,6 +26,14 @@ struct dot {
 	const struct diff_hier *h;
 	const struct diff *d;
 	unsigned level;           /* clusters open, plus one */
+	struct owned *owned;      /* scratch: room for every node */
+	uint32_t *units;          /* scratch: where each unit starts */
+};
+
+/* A node and the workload that owns its namespace. */
+struct owned {
+	const struct graph_workload *w;
+	uint32_t node;
 };
 
 /* Data from a graph (a map, a host name), as nsshow's DOT shows it. */
@@ -182,7 +190,81 @@ static void nodes_enter(void *ctx, uint32_t node, unsigned depth)
 		dot_node(t, node, t->level);
 }
 
-/* After its children: the fold of the unchanged ones, the cluster's end. */
+static const struct graph_workload *node_owner(const struct dot *t,
+					       const struct diff_hnode *n)
+{
+	if (n->invisible)
+		return NULL;
+	if (n->b_ns != GRAPH_NONE)
+		return diff_ns_owner(&t->h->facts, t->d->b, n->b_ns);
+	return diff_ns_owner(&t->h->facts, t->d->a, n->a_ns);
+}
+
+static int cmp_owned(const void *x, const void *y)
+{
+	const struct owned *a = x, *b = y;
+	int r = strcmp(a->w->runtime ? a->w->runtime : "",
+		       b->w->runtime ? b->w->runtime : "");
+
+	if (!r)
+		r = strcmp(a->w->id ? a->w->id : "", b->w->id ? b->w->id : "");
+	if (r)
+		return r;
+	DIFF_CMP(a->node, b->node);
+	return 0;
+}
+
+static bool same_workload(const struct graph_workload *a,
+			  const struct graph_workload *b)
+{
+	return diff_str_eq(a->runtime, b->runtime) && diff_str_eq(a->id, b->id);
+}
+
+/*
+ * A cluster per workload around the shown namespaces of NODE's cluster
+ * that the workload owns (nested in it: a node may be in a cluster and in
+ * one inside it), labeled with the workload, so that a container's
+ * namespaces are one box in the picture.
+ */
+static void workload_clusters(const struct dot *t, uint32_t node)
+{
+	const struct diff_hier *h = t->h;
+	size_t n = 0;
+
+	for (uint32_t c = h->nodes[node].first; c != GRAPH_NONE; c = h->nodes[c].next) {
+		const struct graph_workload *w;
+
+		if (diff_hier_shown(h, c) && !dot_is_user(t, &h->nodes[c]) &&
+		    (w = node_owner(t, &h->nodes[c])))
+			t->owned[n++] = (struct owned){ .w = w, .node = c };
+	}
+	qsort(t->owned, n, sizeof(*t->owned), cmp_owned);
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || !same_workload(t->owned[i - 1].w, t->owned[i].w)) {
+			dot_indent(t->out, t->level);
+			fprintf(t->out, "subgraph cluster_w%u_n%u {\n", node,
+				t->owned[i].node);
+			dot_indent(t->out, t->level + 1);
+			fputs("label=\"", t->out);
+			diff_put_workload(t->out, t->owned[i].w, text_dot_data);
+			fputs("\";\n", t->out);
+			dot_indent(t->out, t->level + 1);
+			fputs("style=dashed;\n", t->out);
+			dot_indent(t->out, t->level + 1);
+		}
+		fprintf(t->out, "n%u;", t->owned[i].node);
+		if (i + 1 == n || !same_workload(t->owned[i].w, t->owned[i + 1].w)) {
+			fputc('\n', t->out);
+			dot_indent(t->out, t->level);
+			fputs("}\n", t->out);
+		} else {
+			fputc(' ', t->out);
+		}
+	}
+}
+
+/* After its children: the fold of the unchanged ones, the workloads'
+ * clusters, the cluster's end. */
 static void nodes_leave(void *ctx, uint32_t node, unsigned depth, size_t folded,
 			size_t nfolded)
 {
@@ -195,6 +277,7 @@ static void nodes_leave(void *ctx, uint32_t node, unsigned depth, size_t folded,
 		fprintf(t->out, "f%u [label=\"%zu unchanged\", style=dotted];\n",
 			node, folded);
 	}
+	workload_clusters(t, node);
 	if (dot_is_cluster(t, node)) {
 		t->level--;
 		dot_indent(t->out, t->level);
@@ -243,6 +326,86 @@ static void dot_replacements(const struct dot *t)
 		if (na != GRAPH_NONE && nb != GRAPH_NONE)
 			fprintf(t->out, "  n%u -> n%u [style=dotted, constraint=false, "
 				"label=\"replaced by\"];\n", na, nb);
+	}
+}
+
+/* Owned children grouped by workload, after the others, each group and
+ * the others in hierarchy order. */
+static int cmp_units(const void *x, const void *y)
+{
+	const struct owned *a = x, *b = y;
+
+	if (!a->w || !b->w) {
+		DIFF_CMP(a->w != NULL, b->w != NULL);
+		DIFF_CMP(a->node, b->node);
+		return 0;
+	}
+	return cmp_owned(x, y);
+}
+
+/*
+ * How many boxes (or units) a row holds: the boxes are some four times as
+ * wide as high, and a rank has a gap about as high as a box, so rows of
+ * about sqrt(N/2) make a picture about as wide as high.
+ */
+static size_t grid_width(size_t n)
+{
+	size_t width = 1;
+
+	while (2 * width * width < n)
+		width++;
+	return width;
+}
+
+/* Invisible edges that stack N nodes of OWNED[] (from FIRST) in rows of
+ * grid_width(N). */
+static void dot_grid(const struct dot *t, size_t first, size_t n)
+{
+	size_t width = grid_width(n);
+
+	for (size_t k = width; k < n; k++)
+		fprintf(t->out, "  n%u -> n%u [style=invis];\n",
+			t->owned[first + k - width].node, t->owned[first + k].node);
+}
+
+/*
+ * A node's shown children in rows: without this, what one user namespace
+ * owns (every namespace of every container, often) sits on one rank, a
+ * picture tens of thousands of pixels wide and one box high.  The
+ * children are cut into units (a workload's namespaces, which its cluster
+ * keeps together, or one namespace of no workload); a unit's namespaces
+ * are stacked in a grid (grid_width()), and the units too, by invisible edges
+ * from each unit's last node to the first of the unit a row further on.
+ */
+static void dot_rows(const struct dot *t)
+{
+	const struct diff_hier *h = t->h;
+
+	for (uint32_t node = 0; node < h->nnodes; node++) {
+		size_t n = 0, nunits = 0, width;
+
+		for (uint32_t c = h->nodes[node].first; c != GRAPH_NONE; c = h->nodes[c].next)
+			if (diff_hier_shown(h, c))
+				t->owned[n++] = (struct owned){
+					.node = c,
+					.w = dot_is_user(t, &h->nodes[c]) ? NULL
+						: node_owner(t, &h->nodes[c]),
+				};
+		if (n < 2)
+			continue;
+		qsort(t->owned, n, sizeof(*t->owned), cmp_units);
+		for (size_t i = 0; i < n; i++)
+			if (i == 0 || !t->owned[i].w || !t->owned[i - 1].w ||
+			    !same_workload(t->owned[i - 1].w, t->owned[i].w))
+				t->units[nunits++] = (uint32_t)i;
+		t->units[nunits] = (uint32_t)n;
+		for (size_t u = 0; u < nunits; u++)
+			dot_grid(t, t->units[u], t->units[u + 1] - t->units[u]);
+		width = grid_width(nunits);
+		for (size_t u = width; u < nunits; u++)
+			fprintf(t->out, "  n%u -> n%u [style=invis];\n",
+				t->owned[t->units[u - width + 1] - 1].node,
+				t->owned[t->units[u]].node);
 	}
 }
 
@@ -343,8 +506,13 @@ int diff_dot_write(FILE *out, const struct diff_hier *h)
 
 	/* Made before the first byte is written, so that running out of
 	 * memory leaves OUT untouched. */
-	if ((rc = dot_outside_text(h, &outside)))
-		return rc;
+	t.owned = malloc((h->nnodes + 1) * sizeof(*t.owned));
+	t.units = malloc((h->nnodes + 1) * sizeof(*t.units));
+	if (!t.owned || !t.units || (rc = dot_outside_text(h, &outside))) {
+		free(t.owned);
+		free(t.units);
+		return t.owned && t.units ? rc : -ENOMEM;
+	}
 	fputs("digraph nsdiff {\n  label=\"", out);
 	dot_side(out, "from", p->a_name ? p->a_name : "a", t.d->a);
 	dot_side(out, "to", p->b_name ? p->b_name : "b", t.d->b);
@@ -358,9 +526,12 @@ int diff_dot_write(FILE *out, const struct diff_hier *h)
 		dot_outside(out, outside);
 	dot_legend(out);
 	diff_hier_walk(h, &edges, &t);
+	dot_rows(&t);
 	dot_replacements(&t);
 	fputs("}\n", out);
 	free(outside);
+	free(t.owned);
+	free(t.units);
 	return diff_write_status(out);
 }
 

@@ -174,6 +174,7 @@ static void hier_sum(struct diff_hier *h)
 
 void diff_hier_release(struct diff_hier *h)
 {
+	diff_facts_release(&h->facts);
 	free(h->frames);
 	free(h->orphans);
 	free(h->refs);
@@ -218,7 +219,10 @@ int diff_hier_merge(struct diff_hier *h, const struct diff *d,
 	free(stack);
 	hier_attach(h);
 	hier_sum(h);
-	return 0;
+	int rc = diff_facts_build(&h->facts, d);
+	if (rc)
+		diff_hier_release(h);
+	return rc;
 }
 
 int diff_hier_build(struct diff_hier *h, const struct diff *d,

@@ -2,7 +2,8 @@
  * diff_int.h — what the files of libcore/diff share, and nothing else sees.
  *
  * Owns the seams between the comparison engine (diff.c), its printers
- * (diff_list.c, diff_json.c, diff_tree.c, diff_dot.c), the merged
+ * (diff_list.c, diff_json.c, diff_report.c, diff_tree.c, diff_dot.c), what
+ * they add to the engine's facts (diff_facts.c), the merged
  * hierarchy the tree and DOT printers both draw (diff_hier.c) and the
  * series code (diff_series.c): the nsshow options a comparison stands
  * for, the list's words, which every text printer reuses, and the merged
@@ -21,6 +22,7 @@
 #include "diff.h"
 #include "text.h"
 #include "view.h"
+#include "workload.h"
 
 /*
  * diff_graphs() without its graph_check(): the engine itself, which needs
@@ -102,6 +104,72 @@ const struct graph *diff_change_graph(const struct diff *d,
 void diff_put_change(FILE *out, const struct diff *d,
 		     const struct diff_change *c);
 
+/* ---- what the printers add to the engine's facts (diff_facts.c) -------- */
+
+/*
+ * What a change's line says beyond the list's words (workloads, host and
+ * netns names, command lines), and which changes a line stands for.
+ *
+ * Copies: a mount pin reads as one line per (kind, pinned namespace, path),
+ * whatever the number of mount namespaces holding a copy of the mount
+ * (they copied it from one another when they were made); that line is its
+ * group's first change (shown[i] = its number of mount namespaces), the
+ * others are not shown (0).  A group all of whose mount namespaces were
+ * born (for pinned) or gone (unpinned) says nothing the lines of those
+ * namespaces do not: not shown either.  Verbose printers ignore shown[]
+ * and show every change alone.
+ */
+struct diff_facts {
+	const struct diff *d;
+	struct workload_ns_map wl[2];   /* of A and B; .ns NULL without
+					   GRAPH_HAVE_WORKLOADS */
+	uint32_t *shown;                /* per change, see above */
+	size_t npins;                   /* pin changes, a group of copies
+					   (shown or not) counted once */
+	uint32_t base_ns[2][NS_NTYPES]; /* per side and type: the namespace
+					   of its lowest PID (see
+					   diff_facts_beside()) */
+};
+
+/* 0 or -ENOMEM. */
+int diff_facts_build(struct diff_facts *f, const struct diff *d);
+void diff_facts_release(struct diff_facts *f);
+
+/* 0 for D's A, 1 for its B. */
+static inline int diff_side_of(const struct diff *d, const struct graph *g)
+{
+	return g == d->a ? 0 : 1;
+}
+
+/* The workload that owns namespace NS of G (D's A or B), or NULL. */
+const struct graph_workload *diff_ns_owner(const struct diff_facts *f,
+					   const struct graph *g, uint32_t ns);
+/* The workload of a change's process, or NULL. */
+const struct graph_workload *diff_proc_workload(const struct diff *d,
+						const struct diff_change *c);
+/* Is the member change C worth naming beside its process: a namespace
+ * that is not that of its side's lowest PID with readable links (the
+ * host's, normally)? */
+bool diff_facts_beside(const struct diff_facts *f, const struct diff_change *c);
+
+/* "RUNTIME KIND NAME (ID12)", bytes spelled by WRITE. */
+void diff_put_workload(FILE *out, const struct graph_workload *w,
+		       text_write_fn *write);
+/* A command line, arguments joined by blanks, bytes spelled by WRITE,
+ * "..." after one that was cut; false (nothing written) without one. */
+bool diff_put_cmdline(FILE *out, const struct graph_proc *p,
+		      text_write_fn *write);
+/* The process a change names, or NULL. */
+const struct graph_proc *diff_change_proc(const struct diff *d,
+					  const struct diff_change *c);
+/*
+ * What is known of namespace NS of G: "workload=..; hostname=..;
+ * netns=a,b" (the tree's "  [k=v; ...]" when TREE, else the list's
+ * " k=v" fields), nothing when nothing is known.
+ */
+void diff_put_ns_facts(FILE *out, const struct diff_facts *f,
+		       const struct graph *g, uint32_t ns, bool tree);
+
 /* ---- the merged hierarchy (diff_hier.c) -------------------------------- */
 
 /*
@@ -149,6 +217,7 @@ struct diff_hier {
 	struct diff_href *orphans; /* changes no node holds */
 	size_t norphans;
 	struct diff_hframe *frames; /* room for the deepest walk */
+	struct diff_facts facts;  /* what the lines add (diff_facts.c) */
 };
 
 /*
@@ -269,5 +338,31 @@ void diff_row_put(FILE *out, const struct diff_row_at *at,
 /* The row of change C of D. */
 void diff_row_change(FILE *out, const struct diff_row_at *at,
 		     const struct diff *d, const struct diff_change *c);
+/* ---- lines of the tree and the report (diff_tree.c) --------------------- */
+
+/* A line's start: marker (colored with COLOR), blank, INDENT blanks; and
+ * its end. */
+void diff_line_begin(FILE *out, bool color, char mark, unsigned indent);
+void diff_line_end(FILE *out, bool color, char mark);
+/* "net {4 4026531840}", for user namespaces outside pidns with nsshow's
+ * "<UID: ..>" text. */
+void diff_tree_ns_text(FILE *out, const struct diff *d, const struct graph *g,
+		       uint32_t ns);
+/* The two header lines naming the sides. */
+void diff_tree_header(FILE *out, const struct diff *d,
+		      const struct diff_print_opts *po);
+/* A member as the tree names it: "123 sleep", or its command line for one
+ * that started or ended. */
+void diff_tree_proc(FILE *out, const struct diff *d, const struct diff_change *c,
+		    bool cmdline);
+
+/* A pin as the tree words it: "bind mount PATH in mnt {4 1}", "fd 3 of
+ * 123 sleep", "socket fd 4 of 123 sleep", "pid_for_children of 123 x". */
+void diff_tree_pin(FILE *out, const struct diff *d, const struct diff_change *c);
+
+/* ---- the report (diff_report.c) ------------------------------------------ */
+
+/* "summary: ..." or "no differences", one line; 0 or -ENOMEM. */
+int diff_put_summary(FILE *out, const struct diff_facts *f);
 
 #endif

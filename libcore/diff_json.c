@@ -50,7 +50,72 @@ static void json_up(FILE *out, const struct graph *g, uint32_t up, int32_t err)
 		json_ns_ref(out, g, up);
 }
 
-static void json_ns_detail(FILE *out, const struct graph *g, uint32_t ns)
+static void json_workload(FILE *out, const struct graph_workload *w)
+{
+	if (!w) {
+		fputs("null", out);
+		return;
+	}
+	fprintf(out, "{\"kind\": \"%s\", \"runtime\": ",
+		graph_workload_kind_name(w->kind));
+	json_str(out, w->runtime);
+	fputs(", \"id\": ", out);
+	json_str(out, w->id);
+	fputs(", \"name\": ", out);
+	json_str(out, w->name);
+	fputs(", \"pod\": ", out);
+	json_str(out, w->pod);
+	fputc('}', out);
+}
+
+#define JSON_NETNS_NAMES 64
+
+/* What the snapshot knew of a namespace beyond the kernel's answers, with
+ * nsshow's JSON keys; nothing for a snapshot from before workloads. */
+static void json_ns_facts(FILE *out, const struct diff_facts *f,
+			  const struct graph *g, uint32_t ns)
+{
+	const struct graph_ns *n = &g->ns[ns];
+	const struct workload_ns_map *m = &f->wl[diff_side_of(f->d, g)];
+	uint32_t collected = g->meta.collected;
+
+	if (m->ns) {
+		fputs(", \"workloads\": [", out);
+		for (uint32_t k = 0; k < m->ns[ns].n; k++) {
+			uint32_t w = m->list[m->ns[ns].first + k];
+			fputs(k ? ", " : "", out);
+			json_workload(out, w < g->nworkloads ? &g->workloads[w] : NULL);
+		}
+		fputs("], \"workload\": ", out);
+		json_workload(out, diff_ns_owner(f, g, ns));
+	}
+	if ((collected & GRAPH_HAVE_NSFACTS) && n->type == NS_UTS) {
+		fputs(", \"hostname\": ", out);
+		json_str(out, n->hostname);
+		fputs(", \"domainname\": ", out);
+		json_str(out, n->domainname);
+	}
+	if ((collected & GRAPH_HAVE_NSFACTS) && n->type == NS_NET) {
+		if (n->flags & GRAPH_NS_HAS_NSID)
+			fprintf(out, ", \"nsid\": %d", (int)n->nsid);
+		else
+			fputs(", \"nsid\": null", out);
+	}
+	if ((collected & GRAPH_HAVE_WORKLOADS) && n->type == NS_NET) {
+		const char *names[JSON_NETNS_NAMES];
+		size_t k = workload_netns_names(g, ns, names, JSON_NETNS_NAMES);
+
+		fputs(", \"netns_names\": [", out);
+		for (size_t i = 0; i < k && i < JSON_NETNS_NAMES; i++) {
+			fputs(i ? ", " : "", out);
+			json_str(out, names[i]);
+		}
+		fputc(']', out);
+	}
+}
+
+static void json_ns_detail(FILE *out, const struct diff_facts *f,
+			   const struct graph *g, uint32_t ns)
 {
 	const struct graph_ns *n = &g->ns[ns];
 
@@ -73,6 +138,7 @@ static void json_ns_detail(FILE *out, const struct graph *g, uint32_t ns)
 		fputs(", \"gid_map\": ", out);
 		json_str(out, n->gid_map);
 	}
+	json_ns_facts(out, f, g, ns);
 	fputc('}', out);
 }
 
@@ -127,14 +193,45 @@ static void json_pin(FILE *out, const struct graph *g,
 		json_str(out, c->path);
 	} else {
 		json_proc(out, c);
-		if (c->pin == DIFF_PIN_FD)
+		if (c->pin == DIFF_PIN_FD || c->pin == DIFF_PIN_SOCKET)
 			fprintf(out, ", \"fd\": %d", (int)c->fd);
 	}
 }
 
-static void json_change(FILE *out, const struct diff *d,
+/* A process that started or ended: its command line and workload. */
+static void json_proc_facts(FILE *out, const struct diff *d,
+			    const struct diff_change *c)
+{
+	const struct graph *g = diff_side_a(c->kind) ? d->a : d->b;
+	const struct graph_proc *p = diff_change_proc(d, c);
+
+	if (!p)
+		return;
+	if (g->meta.collected & GRAPH_HAVE_IDENTITY) {
+		fputs(", \"cmdline\": [", out);
+		for (uint32_t i = 0; p->cmdline && i < p->cmdline_len; ) {
+			const char *a = p->cmdline + i;
+			size_t n = strnlen(a, p->cmdline_len - i);
+
+			fputs(i ? ", \"" : "\"", out);
+			text_json_bytes(out, a, n);
+			fputc('"', out);
+			i += (uint32_t)n + 1;
+		}
+		fputc(']', out);
+		if (p->flags & GRAPH_PROC_CMDLINE_CUT)
+			fputs(", \"cmdline_cut\": true", out);
+	}
+	if (g->meta.collected & GRAPH_HAVE_WORKLOADS) {
+		fputs(", \"workload\": ", out);
+		json_workload(out, diff_proc_workload(d, c));
+	}
+}
+
+static void json_change(FILE *out, const struct diff_facts *f,
 			const struct diff_change *c)
 {
+	const struct diff *d = f->d;
 	uint32_t ns;
 	const struct graph *g = diff_change_graph(d, c, &ns);
 
@@ -143,13 +240,13 @@ static void json_change(FILE *out, const struct diff *d,
 	case DIFF_BORN:
 	case DIFF_GONE:
 		fputs(", \"ns\": ", out);
-		json_ns_detail(out, g, ns);
+		json_ns_detail(out, f, g, ns);
 		break;
 	case DIFF_REPLACED:
 		fputs(", \"old\": ", out);
-		json_ns_detail(out, d->a, c->a_ns);
+		json_ns_detail(out, f, d->a, c->a_ns);
 		fputs(", \"new\": ", out);
-		json_ns_detail(out, d->b, c->b_ns);
+		json_ns_detail(out, f, d->b, c->b_ns);
 		break;
 	case DIFF_OWNER:
 	case DIFF_PARENT:
@@ -163,6 +260,7 @@ static void json_change(FILE *out, const struct diff *d,
 	case DIFF_STARTED:
 	case DIFF_ENDED:
 		json_proc(out, c);
+		json_proc_facts(out, d, c);
 		break;
 	case DIFF_JOINED:
 	case DIFF_LEFT:
@@ -208,6 +306,11 @@ static void json_side(FILE *out, const char *name, const struct graph *g)
 int diff_print_json(FILE *out, const struct diff *d,
 		    const struct diff_print_opts *po)
 {
+	struct diff_facts f;
+	int rc;
+
+	if ((rc = diff_facts_build(&f, d)))
+		return rc;
 	fputs("{\n  \"schema\": \"nsdiff/1\",\n  \"a\": ", out);
 	json_side(out, po && po->a_name ? po->a_name : "a", d->a);
 	fputs(",\n  \"b\": ", out);
@@ -220,9 +323,10 @@ int diff_print_json(FILE *out, const struct diff *d,
 	fputs("  \"changes\": [", out);
 	for (size_t i = 0; i < d->nchanges; i++) {
 		fputs(i ? ",\n    " : "\n    ", out);
-		json_change(out, d, &d->changes[i]);
+		json_change(out, &f, &d->changes[i]);
 	}
 	fputs(d->nchanges ? "\n  ]\n}\n" : "]\n}\n", out);
+	diff_facts_release(&f);
 	return diff_write_status(out);
 }
 

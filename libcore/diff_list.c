@@ -15,11 +15,12 @@ static const char *const pin_names[] = {
 	[DIFF_PIN_MOUNT] = "mount",
 	[DIFF_PIN_PID_FOR_CHILDREN] = "pid_for_children",
 	[DIFF_PIN_TIME_FOR_CHILDREN] = "time_for_children",
+	[DIFF_PIN_SOCKET] = "socket",
 };
 
 const char *diff_pin_name(enum diff_pin pin)
 {
-	return (unsigned)pin <= DIFF_PIN_TIME_FOR_CHILDREN ? pin_names[pin] : "?";
+	return (unsigned)pin <= DIFF_PIN_SOCKET ? pin_names[pin] : "?";
 }
 
 const char *diff_format_time(int64_t time_ns, char *buf, size_t len)
@@ -272,7 +273,7 @@ void diff_put_change(FILE *out, const struct diff *d,
 			diff_put_value(out, c->path);
 		} else {
 			put_proc(out, c);
-			if (c->pin == DIFF_PIN_FD)
+			if (c->pin == DIFF_PIN_FD || c->pin == DIFF_PIN_SOCKET)
 				fprintf(out, " fd=%d", (int)c->fd);
 		}
 		break;
@@ -283,14 +284,70 @@ void diff_put_change(FILE *out, const struct diff *d,
 		fputs(" match=weak", out);
 }
 
+/* A command line as a list value: bare when it is one plain word. */
+static void put_cmdline_value(FILE *out, const struct graph_proc *p)
+{
+	bool plain = !(p->flags & GRAPH_PROC_CMDLINE_CUT);
+
+	for (uint32_t i = 0; i < p->cmdline_len && plain; i++)
+		plain = plain_char((unsigned char)p->cmdline[i]);
+	if (!plain)
+		fputc('"', out);
+	diff_put_cmdline(out, p, diff_put_escaped);
+	if (!plain)
+		fputc('"', out);
+}
+
+/* What the list adds to a change's words: the facts of a namespace that
+ * came, went or was replaced, a command line, a pin's copies. */
+static void put_list_facts(FILE *out, const struct diff_facts *f,
+			   const struct diff_change *c, uint32_t shown)
+{
+	const struct diff *d = f->d;
+	const struct graph_proc *p;
+
+	switch (c->kind) {
+	case DIFF_BORN:
+	case DIFF_REPLACED:
+		diff_put_ns_facts(out, f, d->b, c->b_ns, false);
+		break;
+	case DIFF_GONE:
+		diff_put_ns_facts(out, f, d->a, c->a_ns, false);
+		break;
+	case DIFF_STARTED:
+	case DIFF_ENDED:
+		p = diff_change_proc(d, c);
+		if (p && p->cmdline && p->cmdline_len) {
+			fputs(" cmdline=", out);
+			put_cmdline_value(out, p);
+		}
+		break;
+	case DIFF_PINNED:
+	case DIFF_UNPINNED:
+		if (c->pin == DIFF_PIN_MOUNT && shown > 1)
+			fprintf(out, " mntns_count=%u", shown);
+		break;
+	default:
+		break;
+	}
+}
+
 int diff_print_list(FILE *out, const struct diff *d,
 		    const struct diff_print_opts *po)
 {
-	(void)po;
+	bool verbose = po && (po->verbose || po->all);
+	struct diff_facts f;
+	int rc;
+
+	if ((rc = diff_facts_build(&f, d)))
+		return rc;
 	for (size_t i = 0; i < d->nchanges; i++) {
+		if (!verbose && !f.shown[i])
+			continue;
 		diff_put_change(out, d, &d->changes[i]);
+		put_list_facts(out, &f, &d->changes[i], verbose ? 1 : f.shown[i]);
 		fputc('\n', out);
 	}
+	diff_facts_release(&f);
 	return diff_write_status(out);
 }
-

@@ -1,5 +1,6 @@
 /*
- * diff_tree.c — the tree format: nsshow's hierarchy with a marker column.
+ * diff_tree.c — the verbose tree: nsshow's hierarchy with a marker column,
+ * and the line pieces the report (diff_report.c) shares with it.
  *
  * Owns the text of the merged hierarchy (diff_hier.c): namespace lines as
  * nsshow prints them, the changes under each, "(N unchanged)" folds, the
@@ -18,24 +19,34 @@ struct tree {
 	FILE *out;
 	const struct diff_hier *h;
 	const struct diff *d;
+	bool color;
 };
 
-/* Text of a line starts: marker, blank, INDENT blanks. */
+void diff_line_begin(FILE *out, bool color, char mark, unsigned indent)
+{
+	if (color && mark != ' ')
+		fputs(mark == '+' ? GREEN : mark == '-' ? RED : YELLOW, out);
+	fputc(mark, out);
+	fputc(' ', out);
+	for (unsigned i = 0; i < indent; i++)
+		fputc(' ', out);
+}
+
+void diff_line_end(FILE *out, bool color, char mark)
+{
+	if (color && mark != ' ')
+		fputs(RESET, out);
+	fputc('\n', out);
+}
+
 static void tree_begin(const struct tree *t, char mark, unsigned indent)
 {
-	if (t->h->po->color && mark != ' ')
-		fputs(mark == '+' ? GREEN : mark == '-' ? RED : YELLOW, t->out);
-	fputc(mark, t->out);
-	fputc(' ', t->out);
-	for (unsigned i = 0; i < indent; i++)
-		fputc(' ', t->out);
+	diff_line_begin(t->out, t->color, mark, indent);
 }
 
 static void tree_end(const struct tree *t, char mark)
 {
-	if (t->h->po->color && mark != ' ')
-		fputs(RESET, t->out);
-	fputc('\n', t->out);
+	diff_line_end(t->out, t->color, mark);
 }
 
 static void tree_map(FILE *out, const char *map)
@@ -43,7 +54,24 @@ static void tree_map(FILE *out, const char *map)
 	diff_map_words(out, map, diff_put_escaped);
 }
 
-/* The namespace line, as nsshow prints it, with the marker column. */
+void diff_tree_ns_text(FILE *out, const struct diff *d, const struct graph *g,
+		       uint32_t ns)
+{
+	const struct graph_ns *n = &g->ns[ns];
+
+	fprintf(out, "%s {%llu %llu}", ns_type_name(n->type),
+		(unsigned long long)n->key.dev, (unsigned long long)n->key.ino);
+	if (n->type == NS_USER && !d->opts.pidns) {
+		fprintf(out, " <UID: %u;  u: ", n->creator_uid);
+		tree_map(out, n->uid_map);
+		fputs(";   g: ", out);
+		tree_map(out, n->gid_map);
+		fputc('>', out);
+	}
+}
+
+/* The namespace line, as nsshow prints it, with the marker column; what
+ * is known of a namespace that came, went or was replaced after it. */
 static void tree_ns_line(const struct tree *t, const struct diff_hnode *n,
 			 unsigned depth)
 {
@@ -57,39 +85,37 @@ static void tree_ns_line(const struct tree *t, const struct diff_hnode *n,
 	}
 	bool old = n->b_ns == GRAPH_NONE;
 	const struct graph *g = old ? t->d->a : t->d->b;
-	const struct graph_ns *ns = &g->ns[old ? n->a_ns : n->b_ns];
+	uint32_t ns = old ? n->a_ns : n->b_ns;
 
-	fprintf(out, "%s {%llu %llu}", ns_type_name(ns->type),
-		(unsigned long long)ns->key.dev, (unsigned long long)ns->key.ino);
-	if (ns->type == NS_USER && !t->d->opts.pidns) {
-		fprintf(out, " <UID: %u;  u: ", ns->creator_uid);
-		tree_map(out, ns->uid_map);
-		fputs(";   g: ", out);
-		tree_map(out, ns->gid_map);
-		fputc('>', out);
-	}
+	diff_tree_ns_text(out, t->d, g, ns);
 	if (n->replaced) {
 		fputs(old ? "  [old" : "  [new", out);
-		if (diff_has_id(ns))
-			fprintf(out, ", id %llu", (unsigned long long)ns->kernel_id);
+		if (diff_has_id(&g->ns[ns]))
+			fprintf(out, ", id %llu", (unsigned long long)g->ns[ns].kernel_id);
 		fputc(']', out);
 	}
+	if (n->mark == '+' || n->mark == '-')
+		diff_put_ns_facts(out, &t->h->facts, g, ns, true);
 	tree_end(t, n->mark);
 }
 
-static void tree_proc(FILE *out, const struct diff_change *c)
+void diff_tree_proc(FILE *out, const struct diff *d, const struct diff_change *c,
+		    bool cmdline)
 {
+	const struct graph_proc *p = cmdline && !c->tid ? diff_change_proc(d, c) : NULL;
+
 	fprintf(out, "%d", (int)(c->tid ? c->tid : c->pid));
-	if (c->comm) {
+	if (p && p->cmdline && p->cmdline_len) {
+		fputc(' ', out);
+		diff_put_cmdline(out, p, diff_put_escaped);
+	} else if (c->comm) {
 		fputc(' ', out);
 		diff_put_value(out, c->comm);
 	}
 }
 
-static void tree_pin(FILE *out, const struct diff *d,
-		     const struct diff_change *c)
+void diff_tree_pin(FILE *out, const struct diff *d, const struct diff_change *c)
 {
-	fputs("pin: ", out);
 	if (c->pin == DIFF_PIN_MOUNT) {
 		const struct graph *g = c->kind == DIFF_PINNED ? d->b : d->a;
 		fputs("bind mount ", out);
@@ -100,9 +126,11 @@ static void tree_pin(FILE *out, const struct diff *d,
 	}
 	if (c->pin == DIFF_PIN_FD)
 		fprintf(out, "fd %d of ", (int)c->fd);
+	else if (c->pin == DIFF_PIN_SOCKET)
+		fprintf(out, "socket fd %d of ", (int)c->fd);
 	else
 		fprintf(out, "%s of ", diff_pin_name(c->pin));
-	tree_proc(out, c);
+	diff_tree_proc(out, d, c, false);
 }
 
 /* A change under its namespace line, 8 columns further in (as members). */
@@ -116,7 +144,8 @@ static void tree_change_line(const struct tree *t, const struct diff_href *r,
 	switch (c->kind) {
 	case DIFF_JOINED:
 	case DIFF_LEFT:
-		tree_proc(out, c);
+		diff_tree_proc(out, t->d, c,
+			       c->flags & (DIFF_C_NEWPROC | DIFF_C_ENDPROC));
 		if (c->flags & DIFF_C_NEWPROC)
 			fputs(" (started)", out);
 		if (c->flags & DIFF_C_ENDPROC)
@@ -124,7 +153,8 @@ static void tree_change_line(const struct tree *t, const struct diff_href *r,
 		break;
 	case DIFF_PINNED:
 	case DIFF_UNPINNED:
-		tree_pin(out, t->d, c);
+		fputs("pin: ", out);
+		diff_tree_pin(out, t->d, c);
 		break;
 	default:
 		diff_put_attr_change(out, t->d, c, " -> ", diff_put_escaped);
@@ -164,15 +194,22 @@ static void tree_leave(void *ctx, uint32_t node, unsigned depth, size_t folded,
 	tree_end(t, ' ');
 }
 
-static void tree_header(const struct tree *t, const char *mark,
-			const char *name, const struct graph *g)
+static void header_line(FILE *out, const char *mark, const char *name,
+			const struct graph *g)
 {
 	char tbuf[32];
 
-	fprintf(t->out, "%s %s %s host=", mark, name,
+	fprintf(out, "%s %s %s host=", mark, name,
 		diff_format_time(g->meta.start_ns, tbuf, sizeof(tbuf)));
-	diff_put_value(t->out, g->meta.hostname ? g->meta.hostname : "?");
-	fputc('\n', t->out);
+	diff_put_value(out, g->meta.hostname ? g->meta.hostname : "?");
+	fputc('\n', out);
+}
+
+void diff_tree_header(FILE *out, const struct diff *d,
+		      const struct diff_print_opts *po)
+{
+	header_line(out, "---", po && po->a_name ? po->a_name : "a", d->a);
+	header_line(out, "+++", po && po->b_name ? po->b_name : "b", d->b);
 }
 
 int diff_tree_write(FILE *out, const struct diff_hier *h)
@@ -180,12 +217,15 @@ int diff_tree_write(FILE *out, const struct diff_hier *h)
 	static const struct diff_hier_visit visit = {
 		.enter = tree_enter, .leave = tree_leave,
 	};
-	struct tree t = { .out = out, .h = h, .d = h->d };
-	const struct diff_print_opts *p = h->po;
+	struct tree t = { .out = out, .h = h, .d = h->d, .color = h->po->color };
 
-	tree_header(&t, "---", p->a_name ? p->a_name : "a", t.d->a);
-	tree_header(&t, "+++", p->b_name ? p->b_name : "b", t.d->b);
-	diff_hier_walk(h, &visit, &t);
+	int rc;
+
+	diff_tree_header(out, t.d, h->po);
+	if ((rc = diff_put_summary(out, &h->facts)))
+		return rc;
+	if (t.d->nchanges || h->po->all)
+		diff_hier_walk(h, &visit, &t);
 	/* What the views do not show. */
 	for (size_t i = 0; i < h->norphans; i++) {
 		tree_begin(&t, h->orphans[i].mark, 0);
@@ -193,19 +233,4 @@ int diff_tree_write(FILE *out, const struct diff_hier *h)
 		tree_end(&t, h->orphans[i].mark);
 	}
 	return diff_write_status(out);
-}
-
-int diff_print_tree(FILE *out, const struct diff *d,
-		    const struct diff_print_opts *po)
-{
-	struct diff_hier h;
-	int rc;
-
-	if (!d->nchanges && !(po && po->all))
-		return 0;
-	if ((rc = diff_hier_build(&h, d, po)))
-		return rc;
-	rc = diff_tree_write(out, &h);
-	diff_hier_release(&h);
-	return rc;
 }

@@ -35,6 +35,7 @@ struct options {
 	bool format_given;
 	enum cli_color color;
 	bool all;
+	bool verbose;
 	bool timeline;
 	const char *namespaces;
 	struct diff_opts diff;
@@ -61,6 +62,8 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 "     --format <format>      tree (default), list, json or dot (Graphviz);\n"
 "                              with --timeline: text (default), json or ndjson\n"
 "     --all                  tree, dot: also show unchanged namespaces\n"
+"     --verbose              tree: the whole hierarchy, every member change;\n"
+"                              tree, list: each copy of a mount pin\n"
 "     --color[=<when>]       auto (default), always or never\n"
 "     --pidns                only PID namespaces, in their parent hierarchy\n"
 "     --namespaces <list>    only these types (comma-separated cgroup, ipc,\n"
@@ -99,13 +102,14 @@ static void parse_options(int argc, char **argv, struct options *o,
 	enum {
 		OPT_STORE = 0x100, OPT_FORMAT, OPT_ALL, OPT_COLOR, OPT_PIDNS,
 		OPT_NAMESPACES, OPT_NO_PIDS, OPT_SEARCH_TASKS, OPT_DEEP_SCAN,
-		OPT_TIMELINE, OPT_VERSION, OPT_FOREIGN,
+		OPT_TIMELINE, OPT_VERSION, OPT_FOREIGN, OPT_VERBOSE,
 	};
 	static const struct option longopts[] = {
 		{ "store", required_argument, NULL, OPT_STORE },
 		{ "foreign", required_argument, NULL, OPT_FOREIGN },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "all", no_argument, NULL, OPT_ALL },
+		{ "verbose", no_argument, NULL, OPT_VERBOSE },
 		{ "color", optional_argument, NULL, OPT_COLOR },
 		{ "pidns", no_argument, NULL, OPT_PIDNS },
 		{ "namespaces", required_argument, NULL, OPT_NAMESPACES },
@@ -149,6 +153,9 @@ static void parse_options(int argc, char **argv, struct options *o,
 			break;
 		case OPT_ALL:
 			o->all = true;
+			break;
+		case OPT_VERBOSE:
+			o->verbose = true;
 			break;
 		case OPT_COLOR:
 			if (!optarg)
@@ -304,6 +311,7 @@ static int run_diff(struct options *o, size_t nargs, char **args)
 
 	struct diff_print_opts po = {
 		.color = cli_color_wanted(o->color), .all = o->all,
+		.verbose = o->verbose,
 		.a_name = a.name, .b_name = b.name,
 	};
 	switch (o->format) {

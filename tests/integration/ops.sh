@@ -657,7 +657,7 @@ done
 run "$W/a.diff" "$W/o.err" "$NSDIFF" --store "$O" 1 2
 [ "$RC" = 1 ] || { echo "nsdiff 1 2: $RC"; cat "$W/o.err"; } >>"$errs"
 "$NSDIFF" --store "$N" 1 2 >"$W/b.diff" 2>>"$errs"
-grep -q "^+     uts " "$W/a.diff" && cmp -s "$W/a.diff" "$W/b.diff" ||
+grep -Eq "^\+ +uts " "$W/a.diff" && cmp -s "$W/a.diff" "$W/b.diff" ||
     { echo "diffs differ:"; diff "$W/a.diff" "$W/b.diff" | head; } >>"$errs"
 # Recording into it: the id after the pruned one, the old snapshots stay.
 run "$W/o.out" "$W/o.err" "$NSNAP" record --store "$O"

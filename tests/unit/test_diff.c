@@ -91,7 +91,10 @@ static void world_init(struct world *w, bool ids, const char *boot)
 	w->g->meta.hostname = dup(w->g, "host1");
 	w->g->meta.boot_id = dup(w->g, boot);
 	w->g->meta.kernel = dup(w->g, "6.18.0");
-	w->g->meta.collected = GRAPH_HAVE_EVERYTHING;
+	/* What a snapshot from before workloads held: such snapshots diff
+	 * as they always have, and these tests say how.  The workload
+	 * tests add the rest (wl_world()). */
+	w->g->meta.collected = GRAPH_HAVE_V1;
 	w->g->meta.types_present = NS_ALL_TYPES;
 	w->g->meta.start_ns = 1700000000ll * 1000000000ll;
 	w->init[NS_USER] = ns_add(w, NS_USER, init_ino[NS_USER], 1, GRAPH_NONE);
@@ -646,6 +649,11 @@ static void small_case(struct world *a, struct world *b)
 	proc_add(b, 200, 2000, "unshare me", links);
 }
 
+#define SMALL_SUMMARY "summary: 1 process started, 1 ended; 2 namespaces born " \
+	"(net, user), 1 gone (uts)\n"
+
+static const struct diff_print_opts verbose_po = { .verbose = true };
+
 static const struct diff_opts small_opts = {
 	.types = NS_TYPE_BIT(NS_NET) | NS_TYPE_BIT(NS_UTS),
 };
@@ -766,7 +774,8 @@ static void format_tree(void **state)
 {
 	struct world a, b;
 	struct diff d;
-	struct diff_print_opts po = { .a_name = "3", .b_name = "live" };
+	struct diff_print_opts po = { .a_name = "3", .b_name = "live",
+				      .verbose = true };
 
 	(void)state;
 	small_case(&a, &b);
@@ -774,6 +783,7 @@ static void format_tree(void **state)
 	expect_text(print_with(diff_print_tree, &d, &po),
 		"--- 3 2023-11-14T22:13:20Z host=host1\n"
 		"+++ live 2023-11-14T22:14:50Z host=host1\n"
+		SMALL_SUMMARY
 		"~ user {4 4026531837} <UID: 0;  u: 0 0 4294967295;   g: 0 0 4294967295>\n"
 		"-         150 old (ended)\n"
 		"~     net {4 4026531840}\n"
@@ -795,14 +805,24 @@ static void format_tree(void **state)
 	free(text);
 	diff_release(&d);
 
-	/* Nothing changed: nothing printed, unless everything is asked for. */
+	/* Nothing changed: the header and "no differences", and with
+	 * --all the whole hierarchy. */
 	assert_int_equal(diff_graphs(a.g, a.g, &small_opts, &d), 0);
 	po.color = false;
-	expect_text(print_with(diff_print_tree, &d, &po), "");
+	expect_text(print_with(diff_print_tree, &d, &po),
+		"--- 3 2023-11-14T22:13:20Z host=host1\n"
+		"+++ live 2023-11-14T22:13:20Z host=host1\n"
+		"no differences\n");
+	po.verbose = false;
+	expect_text(print_with(diff_print_tree, &d, &po),
+		"--- 3 2023-11-14T22:13:20Z host=host1\n"
+		"+++ live 2023-11-14T22:13:20Z host=host1\n"
+		"no differences\n");
 	po.all = true;
 	expect_text(print_with(diff_print_tree, &d, &po),
 		"--- 3 2023-11-14T22:13:20Z host=host1\n"
 		"+++ live 2023-11-14T22:13:20Z host=host1\n"
+		"no differences\n"
 		"  user {4 4026531837} <UID: 0;  u: 0 0 4294967295;   g: 0 0 4294967295>\n"
 		"      net {4 4026531840}\n"
 		"      uts {4 4026531838}\n"
@@ -851,7 +871,7 @@ static void format_hostile_text(void **state)
 	assert_plain_text(text);
 	snprintf(want, sizeof(want), "host=%s\n", spelled);
 	assert_non_null(strstr(text, want));
-	snprintf(want, sizeof(want), "200 %s (started)\n", spelled);
+	snprintf(want, sizeof(want), "200 %s (started) in ", spelled);
 	assert_non_null(strstr(text, want));
 	free(text);
 
@@ -888,6 +908,12 @@ static void format_tree_replaced(void **state)
 	expect_text(print_with(diff_print_tree, &d, NULL),
 		"--- a 2023-11-14T22:13:20Z host=host1\n"
 		"+++ b 2023-11-14T22:13:20Z host=host1\n"
+		"summary: 1 namespace replaced (uts)\n"
+		"~ uts {4 4026532300} replaced, id 300 -> 301\n");
+	expect_text(print_with(diff_print_tree, &d, &verbose_po),
+		"--- a 2023-11-14T22:13:20Z host=host1\n"
+		"+++ b 2023-11-14T22:13:20Z host=host1\n"
+		"summary: 1 namespace replaced (uts)\n"
 		"  user {4 4026531837} <UID: 0;  u: 0 0 4294967295;   g: 0 0 4294967295>\n"
 		"+     uts {4 4026532300}  [new, id 301]\n"
 		"-     uts {4 4026532300}  [old, id 300]\n"
@@ -961,6 +987,9 @@ static void format_dot(void **state)
 		"  n1 -> n4;\n"
 		"  n4 -> n5 [style=dashed];\n"
 		"  n1 -> n6 [style=dashed];\n"
+		/* four children of n1: two rows of two */
+		"  n2 -> n4 [style=invis];\n"
+		"  n3 -> n6 [style=invis];\n"
 		"}\n");
 	diff_release(&d);
 	world_free(&a);
@@ -1087,9 +1116,10 @@ static void format_outside(void **state)
 	assert_int_equal(diff_graphs(a.g, b.g, &o, &d), 0);
 
 	/* The other root's tree, unchanged, folded; the rest after it. */
-	expect_text(print_with(diff_print_tree, &d, NULL),
+	expect_text(print_with(diff_print_tree, &d, &verbose_po),
 		"--- a 2023-11-14T22:13:20Z host=host1\n"
 		"+++ b 2023-11-14T22:13:20Z host=host1\n"
+		"summary: 1 process started; 1 namespace born (uts)\n"
 		"  (1 unchanged)\n"
 		"+ born uts:[4026532901] id=91 owner=user:[4026531837]\n"
 		"+ joined user:[4026531837] pid=150 start=1500 comm=\"two words\"\n"
@@ -1459,7 +1489,7 @@ static void deep_pictures(void **state)
 	f = lines_open(&l);
 	assert_int_equal(diff_tree_write(f, &h), 0);
 	assert_int_equal(fclose(f), 0);
-	assert_int_equal(l.n, 2 + (DEEP + 1) + 3 + 6);
+	assert_int_equal(l.n, 2 + 1 + (DEEP + 1) + 3 + 6);
 	assert_true(l.longest <= 2 + 4 * 64 + 8 + 80);
 	assert_string_equal(l.last, "+ joined uts:[4026531838] pid=601 start=6010 "
 			    "comm=deeper match=weak");
@@ -1505,9 +1535,13 @@ static void deep_printers_at(uint32_t depth)
 	if (!legal)
 		assert_int_equal(diff_compare(a.g, b.g, NULL, &d), 0);
 	f = lines_open(&l);
-	assert_int_equal(diff_print_tree(f, &d, NULL), want);
+	assert_int_equal(diff_print_tree(f, &d, &verbose_po), want);
 	assert_int_equal(fclose(f), 0);
 	assert_true(legal ? l.n > depth : l.n == 0);
+	f = lines_open(&l);
+	assert_int_equal(diff_print_tree(f, &d, NULL), want);
+	assert_int_equal(fclose(f), 0);
+	assert_true(legal ? l.n > 3 : l.n == 0);
 	assert_true(l.longest <= 2 + 4 * 64 + 8 + 80);
 	f = lines_open(&l);
 	assert_int_equal(diff_print_dot(f, &d, NULL), want);
@@ -1572,6 +1606,394 @@ static void owner_cycle(void **state)
 	}
 }
 
+/* ---- the story: zombies, the report, workloads, copies, pictures ----- */
+
+/* What --format=list says of A -> B (NULL opts: defaults). */
+static char *list_of(const struct world *a, const struct world *b,
+		     const struct diff_opts *o, const struct diff_print_opts *po)
+{
+	struct diff d;
+	char *text;
+
+	assert_int_equal(diff_graphs(a->g, b->g, o, &d), 0);
+	text = print_with(diff_print_list, &d, po);
+	diff_release(&d);
+	return text;
+}
+
+static char *tree_of(const struct world *a, const struct world *b,
+		     const struct diff_opts *o, const struct diff_print_opts *po)
+{
+	struct diff d;
+	char *text;
+
+	assert_int_equal(diff_graphs(a->g, b->g, o, &d), 0);
+	text = print_with(diff_print_tree, &d, po);
+	diff_release(&d);
+	return text;
+}
+
+static struct graph_proc *find_proc(struct world *w, int32_t pid)
+{
+	for (size_t i = 0; i < w->g->nprocs; i++)
+		if (w->g->procs[i].pid == pid)
+			return &w->g->procs[i];
+	fail();
+	return NULL;
+}
+
+#define LEFT_ALL(pid, start, comm) \
+	"left cgroup:[4026531835] pid=" pid " start=" start " comm=" comm "\n" \
+	"left ipc:[4026531839] pid=" pid " start=" start " comm=" comm "\n" \
+	"left mnt:[4026531841] pid=" pid " start=" start " comm=" comm "\n" \
+	"left net:[4026531840] pid=" pid " start=" start " comm=" comm "\n" \
+	"left pid:[4026531836] pid=" pid " start=" start " comm=" comm "\n" \
+	"left time:[4026531834] pid=" pid " start=" start " comm=" comm "\n" \
+	"left user:[4026531837] pid=" pid " start=" start " comm=" comm "\n" \
+	"left uts:[4026531838] pid=" pid " start=" start " comm=" comm "\n"
+
+/*
+ * A zombie's links read ENOENT; a process read while it exited has links
+ * that read ENOENT or ESRCH, no comm and no start time.  Either has left
+ * all its namespaces in the snapshot where that shows, with the comm and
+ * start time the snapshot before recorded; the next snapshot, where it is
+ * gone, says nothing more.
+ */
+static void zombie_and_vanished(void **state)
+{
+	static const int errs[][2] = { { ENOENT, ENOENT }, { ENOENT, ESRCH } };
+
+	(void)state;
+	/* 0: a zombie; 1, 2: vanished; 3: a zombie a capture did not mark,
+	 * known by its links (those of its PID and user namespaces read). */
+	for (int k = 0; k < 4; k++) {
+		struct world a, b, c;
+		struct graph_proc *p;
+
+		world_init(&a, true, "boot1");
+		world_init(&b, true, "boot1");
+		world_init(&c, true, "boot1");
+		c.g->nprocs = 1;   /* 100 reaped */
+		p = find_proc(&b, 100);
+		if (k == 0) {
+			p->flags |= GRAPH_PROC_ZOMBIE;
+		} else if (k < 3) {
+			p->comm = NULL;
+			p->start_time = 0;
+		}
+		for (unsigned t = 0; t < NS_NTYPES; t++)
+			if ((k != 0 && k != 3) || (t != NS_PID && t != NS_USER))
+				gb_link_err(&p->links, t,
+					    errs[k == 1 || k == 2 ? k - 1 : 0][t % 2]);
+		char *text = list_of(&a, &b, NULL, NULL);
+		expect_text(text, "ended pid=100 start=1000 comm=sleep\n"
+			    LEFT_ALL("100", "1000", "sleep"));
+		expect_text(list_of(&b, &c, NULL, NULL), "");
+		expect_text(tree_of(&a, &b, NULL, NULL),
+			"--- a 2023-11-14T22:13:20Z host=host1\n"
+			"+++ b 2023-11-14T22:13:20Z host=host1\n"
+			"summary: 1 process ended\n"
+			"- 100 sleep (ended)\n");
+		world_free(&a);
+		world_free(&b);
+		world_free(&c);
+	}
+}
+
+/*
+ * Six sleeps started among the host's namespaces, the last of them (PID 9)
+ * in a new net and a new UTS namespace: the report names each process once
+ * and PID 9 with its two namespaces; the list still says every change.
+ */
+static void six_sleeps(void **state)
+{
+	struct world a, b;
+	uint32_t links[NS_NTYPES];
+
+	(void)state;
+	world_init(&a, true, "boot1");
+	world_init(&b, true, "boot1");
+	links_of(&b, links);
+	for (int32_t pid = 4; pid <= 8; pid++)
+		proc_add(&b, pid, 40 + (uint64_t)pid, "sleep", links);
+	links[NS_NET] = ns_add(&b, NS_NET, 4026532300, 300, b.init[NS_USER]);
+	links[NS_UTS] = ns_add(&b, NS_UTS, 4026532301, 301, b.init[NS_USER]);
+	proc_add(&b, 9, 49, "sleep", links);
+	find_proc(&b, 7)->cmdline = graph_strndup(b.g, "sleep\0" "3600", 10);
+	find_proc(&b, 7)->cmdline_len = 10;
+	expect_text(tree_of(&a, &b, NULL, &(struct diff_print_opts){
+			.a_name = "1", .b_name = "2" }),
+		"--- 1 2023-11-14T22:13:20Z host=host1\n"
+		"+++ 2 2023-11-14T22:13:20Z host=host1\n"
+		"summary: 6 processes started; 2 namespaces born (net, uts)\n"
+		"+ net {4 4026532300}\n"
+		"+ uts {4 4026532301}\n"
+		"+ 4 sleep (started)\n"
+		"+ 5 sleep (started)\n"
+		"+ 6 sleep (started)\n"
+		"+ 7 sleep 3600 (started)\n"
+		"+ 8 sleep (started)\n"
+		"+ 9 sleep (started) in net {4 4026532300}, uts {4 4026532301}\n");
+	char *text = list_of(&a, &b, NULL, NULL);
+	size_t lines = 0;
+	for (const char *q = text; *q; q++)
+		lines += *q == '\n';
+	assert_int_equal(lines, 2 + 6 + 6 * NS_NTYPES);
+	assert_non_null(strstr(text, "started pid=7 start=47 comm=sleep "
+			       "cmdline=\"sleep 3600\"\n"));
+	free(text);
+	/* Everything, as the hierarchy shows it. */
+	text = tree_of(&a, &b, NULL, &verbose_po);
+	assert_non_null(strstr(text, "\n+             9 sleep (started)\n"));
+	assert_non_null(strstr(text, "\n+     net {4 4026532300}\n"));
+	free(text);
+	world_free(&a);
+	world_free(&b);
+}
+
+/* Workloads built by hand, in graph_check()'s (runtime, id) order. */
+static uint32_t wl_add(struct world *w, const char *runtime, const char *id,
+		       const char *name, unsigned kind)
+{
+	bool added;
+	uint32_t i = graph_workload_add(w->g, dup(w->g, runtime), dup(w->g, id),
+					&added);
+
+	assert_true(i != GRAPH_NONE && added);
+	w->g->workloads[i].kind = (uint8_t)kind;
+	w->g->workloads[i].name = name ? dup(w->g, name) : NULL;
+	return i;
+}
+
+static void wl_world(struct world *w)
+{
+	w->g->meta.collected = GRAPH_HAVE_EVERYTHING;
+}
+
+/*
+ * A podman container started (its own net and UTS namespaces, a hostname,
+ * a netns name), an ip-netns namespace, a systemd service ended: each
+ * namespace line names its workload, the report groups by workload, the
+ * list and JSON carry the same facts.
+ */
+static void workloads(void **state)
+{
+	static const char id[] = "0123456789abcdef0123456789abcdef";
+	struct world a, b;
+	uint32_t links[NS_NTYPES], svc, ctr, net, uts;
+	struct graph_proc *p;
+
+	(void)state;
+	world_init(&a, true, "boot1");
+	world_init(&b, true, "boot1");
+	wl_world(&a);
+	wl_world(&b);
+	links_of(&a, links);
+	svc = wl_add(&a, "systemd", "web.service", NULL, GRAPH_WL_SERVICE);
+	links[NS_UTS] = ns_add(&a, NS_UTS, 4026532400, 400, a.init[NS_USER]);
+	p = proc_add(&a, 150, 1500, "nginx", links);
+	p->workload = svc;
+	p->cmdline = graph_strndup(a.g, "nginx\0-g\0daemon off;", 21);
+	p->cmdline_len = 21;
+
+	ctr = wl_add(&b, "podman", id, "ux-db", GRAPH_WL_CONTAINER);
+	links_of(&b, links);
+	links[NS_NET] = net = ns_add(&b, NS_NET, 4026532500, 500, b.init[NS_USER]);
+	links[NS_UTS] = uts = ns_add(&b, NS_UTS, 4026532501, 501, b.init[NS_USER]);
+	b.g->ns[uts].hostname = dup(b.g, "db\x1b");
+	gb_mount(b.g, b.init[NS_MNT], net, "/run/netns/blue");
+	p = proc_add(&b, 300, 3000, "sleep", links);
+	p->workload = ctr;
+	p->cmdline = graph_strndup(b.g, "sleep\0" "1d", 8);
+	p->cmdline_len = 8;
+	p->flags |= GRAPH_PROC_CMDLINE_CUT;
+	assert_int_equal(graph_check(b.g, NULL, 0), 0);
+
+	const struct diff_opts o = { .deep_scan = true };
+	expect_text(tree_of(&a, &b, &o, NULL),
+		"--- a 2023-11-14T22:13:20Z host=host1\n"
+		"+++ b 2023-11-14T22:13:20Z host=host1\n"
+		"summary: 1 workload started, 1 ended; 1 process started, 1 ended; "
+		"2 namespaces born (net, uts), 1 gone (uts); 1 pin changed\n"
+		"workload podman container ux-db (0123456789ab):\n"
+		"+     net {4 4026532500}  [workload=podman container ux-db "
+		"(0123456789ab); netns=blue]\n"
+		"+     uts {4 4026532501}  [workload=podman container ux-db "
+		"(0123456789ab); hostname=db\\x1b]\n"
+		"+     net {4 4026532500} pin: bind mount /run/netns/blue in mnt {4 4026531841}\n"
+		"+     300 sleep 1d... (started) in net {4 4026532500}, uts {4 4026532501}\n"
+		"workload systemd service (web.service):\n"
+		"-     uts {4 4026532400}  [workload=systemd service (web.service)]\n"
+		"-     150 nginx -g daemon off; (ended) was in uts {4 4026532400}\n");
+	char *text = list_of(&a, &b, &(struct diff_opts){ .no_pids = false }, NULL);
+	assert_non_null(strstr(text, "born net:[4026532500] id=500 owner=user:[4026531837] "
+			       "workload=\"podman container ux-db (0123456789ab)\" netns=blue\n"));
+	assert_non_null(strstr(text, "born uts:[4026532501] id=501 owner=user:[4026531837] "
+			       "workload=\"podman container ux-db (0123456789ab)\" "
+			       "hostname=\"db\\x1b\"\n"));
+	assert_non_null(strstr(text, "started pid=300 start=3000 comm=sleep "
+			       "cmdline=\"sleep 1d...\"\n"));
+	assert_non_null(strstr(text, "ended pid=150 start=1500 comm=nginx "
+			       "cmdline=\"nginx -g daemon off;\"\n"));
+	free(text);
+
+	struct diff d;
+	assert_int_equal(diff_graphs(a.g, b.g, &o, &d), 0);
+	text = print_with(diff_print_json, &d, NULL);
+	assert_non_null(strstr(text, "\"workloads\": [{\"kind\": \"container\", "
+			       "\"runtime\": \"podman\", \"id\": \"" "0123456789abcdef0123456789abcdef"
+			       "\", \"name\": \"ux-db\", \"pod\": null}], \"workload\": "
+			       "{\"kind\": \"container\""));
+	assert_non_null(strstr(text, "\"nsid\": null, \"netns_names\": [\"blue\"]}"));
+	assert_non_null(strstr(text, "\"hostname\": \"db\\u001b\", \"domainname\": null"));
+	assert_non_null(strstr(text, "\"comm\": \"sleep\", \"cmdline\": [\"sleep\", \"1d\"], "
+			       "\"cmdline_cut\": true, \"workload\": {\"kind\": \"container\""));
+	free(text);
+	/* DOT: the container's namespaces in a cluster of their own. */
+	text = print_with(diff_print_dot, &d, NULL);
+	assert_non_null(strstr(text, "label=\"podman container ux-db (0123456789ab)\";\n"));
+	free(text);
+	diff_release(&d);
+	world_free(&a);
+	world_free(&b);
+}
+
+/*
+ * A bind-mount pin in 7 mount namespaces, because 6 copied the mount of
+ * the first: one line.  A mount namespace that ends takes its copies with
+ * it: no line of their own.  --verbose says every one.  A socket pin reads
+ * like an fd pin.
+ */
+static void pin_copies(void **state)
+{
+	struct world a, b;
+	uint32_t links[NS_NTYPES], mnt[7], pinned, gone_mnt, keep;
+	const struct diff_opts o = { .deep_scan = true, .no_pids = true };
+
+	(void)state;
+	world_init(&a, true, "boot1");
+	world_init(&b, true, "boot1");
+	for (struct world *w = &a; w; w = w == &a ? &b : NULL) {
+		links_of(w, links);
+		keep = ns_add(w, NS_NET, 4026532600, 600, w->init[NS_USER]);
+		mnt[0] = w->init[NS_MNT];
+		for (int k = 1; k < 7; k++) {
+			links[NS_MNT] = mnt[k] = ns_add(w, NS_MNT, 4026532610 + (uint64_t)k,
+						       610 + (uint64_t)k, w->init[NS_USER]);
+			proc_add(w, 600 + k, 6000 + (uint64_t)k, "ctr", links);
+		}
+		if (w == &a) {
+			links[NS_MNT] = gone_mnt = ns_add(w, NS_MNT, 4026532620, 620,
+							 w->init[NS_USER]);
+			proc_add(w, 620, 6200, "old", links);
+			gb_mount(w->g, mnt[0], keep, "/run/netns/keep");
+			gb_mount(w->g, gone_mnt, keep, "/run/netns/keep");
+		} else {
+			pinned = ns_add(w, NS_NET, 4026532601, 601, w->init[NS_USER]);
+			struct graph_proc *p = proc_add(w, 630, 6300, "holder", links);
+			gb_fd(w->g, p, 5, keep);
+			w->g->fds[w->g->nfds - 1].kind = GRAPH_FD_SOCKET;
+			/* Mounts grouped by mount namespace, in graph order. */
+			gb_mount(w->g, mnt[0], keep, "/run/netns/keep");
+			gb_mount(w->g, mnt[0], pinned, "/run/netns/blue");
+			for (int k = 1; k < 7; k++)
+				gb_mount(w->g, mnt[k], pinned, "/run/netns/blue");
+		}
+	}
+	assert_int_equal(graph_check(a.g, NULL, 0), 0);
+	assert_int_equal(graph_check(b.g, NULL, 0), 0);
+	char *text = list_of(&a, &b, &o, NULL);
+	expect_text(text,
+		"born net:[4026532601] id=601 owner=user:[4026531837]\n"
+		"gone mnt:[4026532620] id=620 owner=user:[4026531837]\n"
+		"pinned net:[4026532600] by=socket pid=630 start=6300 comm=holder fd=5\n"
+		"pinned net:[4026532601] by=mount mntns=mnt:[4026531841] "
+		"path=/run/netns/blue mntns_count=7\n");
+	text = list_of(&a, &b, &o, &verbose_po);
+	size_t pins = 0;
+	for (const char *q = text; (q = strstr(q, "pinned net:[4026532601] by=mount")); q++)
+		pins++;
+	assert_int_equal(pins, 7);
+	assert_non_null(strstr(text, "unpinned net:[4026532600] by=mount "
+			       "mntns=mnt:[4026532620] path=/run/netns/keep\n"));
+	free(text);
+	expect_text(tree_of(&a, &b, &o, NULL),
+		"--- a 2023-11-14T22:13:20Z host=host1\n"
+		"+++ b 2023-11-14T22:13:20Z host=host1\n"
+		"summary: 1 namespace born (net), 1 gone (mnt); 3 pins changed\n"
+		"+ net {4 4026532601}\n"
+		"- mnt {4 4026532620}\n"
+		"+ net {4 4026532600} pin: socket fd 5 of 630 holder\n"
+		"+ net {4 4026532601} pin: bind mount /run/netns/blue "
+		"(in 7 mount namespaces)\n");
+	world_free(&a);
+	world_free(&b);
+}
+
+/*
+ * 48 namespaces born in one user namespace (six containers of eight, each
+ * its own workload) as Graphviz lays them out: not one row of boxes.
+ */
+static void dot_aspect(void **state)
+{
+	char path[] = "/tmp/test_diff.dot.XXXXXX", cmd[160], line[4096];
+	struct world a, b;
+	struct stat st;
+	struct diff d;
+	double w = 0, h = 0;
+
+	(void)state;
+	if (stat(DOT_PATH, &st) != 0 || !(st.st_mode & S_IXUSR)) {
+		fprintf(stderr, "skip: %s not installed\n", DOT_PATH);
+		skip();
+	}
+	world_init(&a, true, "boot1");
+	world_init(&b, true, "boot1");
+	wl_world(&b);
+	for (int c = 0; c < 6; c++) {
+		char wid[16];
+		uint32_t links[NS_NTYPES];
+
+		snprintf(wid, sizeof(wid), "c%d", c);
+		uint32_t wl = wl_add(&b, "podman", wid, wid, GRAPH_WL_CONTAINER);
+		for (unsigned t = 0; t < NS_NTYPES; t++)
+			links[t] = t == NS_USER ? b.init[NS_USER]
+				: ns_add(&b, t, 4026533000 + (uint64_t)c * 10 + t,
+					 3000 + (uint64_t)c * 10 + t, b.init[NS_USER]);
+		/* the user namespace too, but owned by the host's */
+		links[NS_USER] = ns_add(&b, NS_USER, 4026533000 + (uint64_t)c * 10 + NS_USER,
+					3000 + (uint64_t)c * 10 + NS_USER, b.init[NS_USER]);
+		struct graph_proc *p = proc_add(&b, 700 + c, 7000 + (uint64_t)c, "sleep", links);
+		p->workload = wl;
+	}
+	assert_int_equal(graph_workloads_sort(b.g), 0);
+	assert_int_equal(diff_graphs(a.g, b.g, NULL, &d), 0);
+	char *text = print_with(diff_print_dot, &d, NULL);
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+	snprintf(cmd, sizeof(cmd), "%s -Tsvg %s", DOT_PATH, path);
+	FILE *svg = popen(cmd, "r");
+	assert_non_null(svg);
+	while (fgets(line, sizeof(line), svg))
+		if (!w && strncmp(line, "<svg width=\"", 12) == 0)
+			sscanf(line, "<svg width=\"%lfpt\" height=\"%lfpt\"", &w, &h);
+	assert_int_equal(pclose(svg), 0);
+	remove(path);
+	fprintf(stderr, "dot: %zu changes, %.0f x %.0f pt\n", d.nchanges, w, h);
+	if (getenv("TEST_DIFF_DOT"))
+		fputs(text, stderr);
+	assert_true(w > 0 && h > 0);
+	assert_true(w / h < 4.0 && h / w < 4.0);
+	free(text);
+	diff_release(&d);
+	world_free(&a);
+	world_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1604,6 +2026,11 @@ int main(void)
 		cmocka_unit_test(deep_pictures),
 		cmocka_unit_test(deep_printers),
 		cmocka_unit_test(owner_cycle),
+		cmocka_unit_test(zombie_and_vanished),
+		cmocka_unit_test(six_sleeps),
+		cmocka_unit_test(workloads),
+		cmocka_unit_test(pin_copies),
+		cmocka_unit_test(dot_aspect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
