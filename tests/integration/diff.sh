@@ -126,17 +126,21 @@ ns_line() {
         text+=" creator=$creator uid_map=\"$(map_of "/proc/$p/uid_map")\""
         text+=" gid_map=\"$(map_of "/proc/$p/gid_map")\""
     fi
+    # A UTS namespace's hostname, as capture reads it from inside.
+    [ "$type" = uts ] && text+=" hostname=$(nsenter --uts="$nsfile" hostname)"
     expect "$f" "$kind" "$(type_rank "$type")" "$ino" 0 "$text"
 }
 
 # proc_lines FILE started|ended PID: the process line and one joined (left)
 # line per namespace it is in
 proc_lines() {
-    local f=$1 kind=$2 p=$3 start comm i t ino word
+    local f=$1 kind=$2 p=$3 start comm cmd i t ino word
     start=$(start_of "$p") comm=$(cat "/proc/$p/comm")
     word=joined
     [ "$kind" = ended ] && word=left
-    expect "$f" "$kind" 0 0 "$p" "$kind pid=$p start=$start comm=$comm"
+    # Started and ended processes carry their command line.
+    cmd=$(tr '\0' ' ' <"/proc/$p/cmdline") cmd=${cmd% }
+    expect "$f" "$kind" 0 0 "$p" "$kind pid=$p start=$start comm=$comm cmdline=\"$cmd\""
     for i in "${!TYPES[@]}"; do
         t=${TYPES[$i]}
         ino=$(ns_ino "$p" "$t")
@@ -236,7 +240,7 @@ for f in "$FULL" "$NSL"; do
     if [ $REUSED = 1 ]; then
         r=(replaced "$(type_rank uts)" "$UTS_INO" 0)
         if [ "$UTS_ID" != - ]; then
-            expect "$f" "${r[@]}" "replaced uts:[$UTS_INO] old_id=$UTS_ID new_id=$id type=uts owner=user:[$(ns_ino 1 user)]"
+            expect "$f" "${r[@]}" "replaced uts:[$UTS_INO] old_id=$UTS_ID new_id=$id type=uts owner=user:[$(ns_ino 1 user)] hostname=$(nsenter --uts="/proc/$P_UTS2/ns/uts" hostname)"
         else  # no IDs: same attributes, a weak match, nothing to report
             :
         fi
