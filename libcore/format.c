@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format_int.h"
 #include "text.h"
+#include "workload.h"
 
 #define NO_PARENT SIZE_MAX
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026, spelled in UTF-8 */
@@ -21,11 +23,13 @@
  * failure leaves OUT untouched. */
 struct shape {
 	size_t *parent;   /* per line: index of the line it hangs under */
+	struct format_pins pins; /* with the view's deep_scan */
 };
 
 static void shape_release(struct shape *s)
 {
 	free(s->parent);
+	format_pins_release(&s->pins);
 }
 
 static bool is_user_line(const struct graph *g, const struct view_line *l)
@@ -63,6 +67,10 @@ static int shape_build(const struct graph *g, const struct view *v,
 		stack[top++] = i;
 	}
 	free(stack);
+	if (v->deep_scan && (rc = format_pins_build(g, &s->pins))) {
+		shape_release(s);
+		return rc;
+	}
 	return 0;
 }
 
@@ -75,114 +83,23 @@ static int write_status(FILE *out)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-/*
- * A pretty-printer that writes what Python's json.dumps(indent=2) would:
- * one value per line, ",\n" between values, "[]"/"{}" when empty.  'first'
- * tracks only the innermost open container, which is all it needs: closing
- * a container always leaves its parent with at least one value.
- */
-struct jw {
-	FILE *out;
-	unsigned level;
-	bool first;
-};
-
-static void jw_newline(struct jw *w)
-{
-	fputc('\n', w->out);
-	for (unsigned i = 0; i < w->level; i++)
-		fputs("  ", w->out);
-}
-
-static void jw_item(struct jw *w)
-{
-	if (!w->first)
-		fputc(',', w->out);
-	w->first = false;
-	jw_newline(w);
-}
-
-/* KEY is one of ours: plain ASCII, nothing to escape. */
-static void jw_key(struct jw *w, const char *key)
-{
-	jw_item(w);
-	fprintf(w->out, "\"%s\": ", key);
-}
-
-static void jw_open(struct jw *w, char c)
-{
-	fputc(c, w->out);
-	w->level++;
-	w->first = true;
-}
-
-static void jw_close(struct jw *w, char c)
-{
-	bool empty = w->first;
-
-	w->level--;
-	if (!empty)
-		jw_newline(w);
-	fputc(c, w->out);
-	w->first = false;
-}
-
-static void jw_str(struct jw *w, const char *key, const char *s)
-{
-	jw_key(w, key);
-	text_json_string(w->out, s);
-}
-
-/* A map normalized as in the tree (format.h), null where it says "deleted". */
-static void jw_map(struct jw *w, const char *key, const char *map)
-{
-	jw_key(w, key);
-	if (!map) {
-		fputs("null", w->out);
-		return;
-	}
-	fputc('"', w->out);
-	text_squeeze(w->out, map, &text_go_blanks, text_json_bytes);
-	fputc('"', w->out);
-}
-
-static void jw_u64(struct jw *w, const char *key, uint64_t v)
-{
-	jw_key(w, key);
-	fprintf(w->out, "\"%llu\"", (unsigned long long)v);
-}
-
-static void jw_int(struct jw *w, const char *key, long long v)
-{
-	jw_key(w, key);
-	fprintf(w->out, "%lld", v);
-}
-
-/* true, false, null */
-static void jw_lit(struct jw *w, const char *key, const char *lit)
-{
-	jw_key(w, key);
-	fputs(lit, w->out);
-}
-
-static void jw_str_array(struct jw *w, const char *key, char *const *s,
-			 size_t n)
-{
-	jw_key(w, key);
-	jw_open(w, '[');
-	for (size_t i = 0; i < n; i++) {
-		jw_item(w);
-		text_json_string(w->out, s[i]);
-	}
-	jw_close(w, ']');
-}
-
-static void json_snapshot(struct jw *w, const struct graph_meta *m)
+static void json_snapshot(struct jw *w, const struct graph_meta *m,
+			  const struct format_snapshot *snap)
 {
 	char buf[TEXT_RFC3339_LEN];
 
 	jw_key(w, "snapshot");
 	jw_open(w, '{');
+	if (snap) {
+		jw_int(w, "id", (long long)snap->id);
+		jw_str(w, "label", snap->label && *snap->label ? snap->label
+							       : NULL);
+		jw_lit(w, "imported", snap->imported ? "true" : "false");
+	} else {
+		jw_lit(w, "id", "null");
+		jw_lit(w, "label", "null");
+		jw_lit(w, "imported", "false");
+	}
 	jw_str(w, "host", m->hostname);
 	jw_str(w, "kernel", m->kernel);
 	jw_str(w, "boot_id", m->boot_id);
@@ -199,7 +116,6 @@ static void json_members(struct jw *w, const struct graph *g,
 			 const struct view_line *l)
 {
 	bool comm = g->meta.collected & GRAPH_HAVE_COMM;
-	bool nstgid = g->meta.collected & GRAPH_HAVE_NSTGID;
 
 	jw_key(w, "members");
 	jw_open(w, '[');
@@ -210,8 +126,7 @@ static void json_members(struct jw *w, const struct graph *g,
 		jw_int(w, "pid", m->id);
 		if (comm)
 			jw_str(w, "comm", m->comm);
-		if (nstgid)
-			jw_str(w, "nstgid", m->nstgid);
+		format_json_member_facts(w, g, m);
 		jw_close(w, '}');
 	}
 	jw_close(w, ']');
@@ -235,10 +150,11 @@ static void json_line(struct jw *w, const struct graph *g,
 		jw_u64(w, "ino", n->key.ino);
 	}
 	jw_int(w, "depth", l->depth);
+	/* Not "parent": in an export that is NS_GET_PARENT's answer. */
 	if (s->parent[i] == NO_PARENT)
-		jw_lit(w, "parent", "null");
+		jw_lit(w, "under", "null");
 	else
-		jw_int(w, "parent", (long long)s->parent[i]);
+		jw_int(w, "under", (long long)s->parent[i]);
 	if (l->ns == VIEW_INVISIBLE) {
 		jw_close(w, '}');
 		return;
@@ -257,8 +173,11 @@ static void json_line(struct jw *w, const struct graph *g,
 		if (v->show_maps) {
 			jw_map(w, "uid_map", l->uid_map);
 			jw_map(w, "gid_map", l->gid_map);
+			format_json_ranges(w, "uid_ranges", l->uid_map);
+			format_json_ranges(w, "gid_ranges", l->gid_map);
 		}
 	}
+	format_json_ns_facts(w, g, v, l, &s->pins);
 	if (!o->no_pids)
 		json_members(w, g, l);
 	jw_close(w, '}');
@@ -280,7 +199,7 @@ int format_json(FILE *out, const struct graph *g, const struct view *v,
 	jw_open(&w, '{');
 	jw_str(&w, "format", "nsshow-view");
 	jw_int(&w, "version", FORMAT_JSON_VERSION);
-	json_snapshot(&w, &g->meta);
+	json_snapshot(&w, &g->meta, o->snapshot);
 	jw_str_array(&w, "messages", v->messages, v->nmessages);
 	jw_str_array(&w, "warnings", v->warnings, v->nwarnings);
 	jw_str(&w, "fatal", v->fatal);
@@ -380,6 +299,38 @@ static void dot_node(FILE *out, const struct graph *g, const struct view *v,
 	fputs("];\n", out);
 }
 
+/*
+ * The workload that owns line I's namespace, or GRAPH_NONE.  Its cluster
+ * sits in the innermost user namespace cluster around the line (the
+ * line's own for a user namespace), so that clusters still nest: a
+ * workload spanning user namespaces draws one box in each, all labelled
+ * alike.  Graphviz merges subgraphs opened again under one name.
+ */
+static uint32_t dot_owner(const struct graph *g, const struct view *v,
+			  size_t i)
+{
+	uint32_t ns = v->lines[i].ns;
+
+	if (!v->has_wmap || ns == VIEW_INVISIBLE)
+		return GRAPH_NONE;
+	uint32_t w = v->wmap.ns[ns].owner;
+	return w < g->nworkloads ? w : GRAPH_NONE;
+}
+
+static void dot_workload_open(FILE *out, const struct graph *g, uint32_t w,
+			      size_t around, unsigned level)
+{
+	dot_indent(out, level);
+	if (around == NO_PARENT)
+		fprintf(out, "subgraph cluster_w%u {\n", w);
+	else
+		fprintf(out, "subgraph cluster_w%u_%zu {\n", w, around);
+	dot_indent(out, level + 1);
+	fputs("label=\"", out);
+	view_put_workload(out, &g->workloads[w], text_dot_data);
+	fputs("\"; style=dashed;\n", out);
+}
+
 /* The graph's own label: where the data comes from, and what the scan said. */
 static void dot_graph_label(FILE *out, const struct graph *g,
 			    const struct view *v)
@@ -445,7 +396,23 @@ int format_dot(FILE *out, const struct graph *g, const struct view *v,
 			dot_indent(out, clusters + 1);
 			fputs("label=\"\";\n", out);
 		}
-		dot_node(out, g, v, i, o, clusters + 1);
+		uint32_t owner = dot_owner(g, v, i);
+		if (owner != GRAPH_NONE) {
+			size_t around = NO_PARENT;
+			for (size_t k = top + 1; k-- > 0;) {
+				size_t line = k == top ? i : open[k];
+				if (is_user_line(g, &v->lines[line])) {
+					around = line;
+					break;
+				}
+			}
+			dot_workload_open(out, g, owner, around, clusters + 1);
+			dot_node(out, g, v, i, o, clusters + 2);
+			dot_indent(out, clusters + 1);
+			fputs("}\n", out);
+		} else {
+			dot_node(out, g, v, i, o, clusters + 1);
+		}
 		open[top++] = i;
 	}
 	/* Edges last and at the top level: an edge inside a cluster would

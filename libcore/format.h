@@ -99,8 +99,15 @@
 #include "graph.h"
 #include "view.h"
 
-#define FORMAT_JSON_VERSION 1
+#define FORMAT_JSON_VERSION 2
 #define FORMAT_DOT_MAX_PIDS 8 /* default of format_opts.dot_max_pids */
+
+/* What the store says of the snapshot shown (nsshow --snapshot). */
+struct format_snapshot {
+	uint64_t id;
+	const char *label;       /* NULL or "": none */
+	bool imported;
+};
 
 struct format_opts {
 	bool no_pids;            /* --no-pids: no members (JSON: no
@@ -117,6 +124,9 @@ struct format_opts {
 	 */
 	const char *(*ns_color)(void *ctx, uint32_t ns);
 	void *ns_color_ctx;
+	/* JSON: the snapshot's id, label and origin; NULL: the live
+	 * system ("id" and "label" null). */
+	const struct format_snapshot *snapshot;
 };
 
 /*

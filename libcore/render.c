@@ -9,9 +9,11 @@
 #include "render.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <string.h>
 
 #include "text.h"
+#include "workload.h"
 
 #define ESC "\x1b"
 #define USERNS_COLOR ESC "[93m" ESC "[1m"
@@ -19,6 +21,9 @@
 #define NORMAL ESC "(B" ESC "[m"
 
 #define MIN_LIST_WIDTH 32 /* the reference's minDisplayWidth */
+#define MAX_ADDRS 4       /* addresses shown per network namespace */
+#define MAX_WORKLOADS 3   /* workloads named per namespace */
+#define MAX_NETNS_NAMES 8
 
 static void indent(FILE *out, unsigned n)
 {
@@ -79,6 +84,123 @@ static void put_map(FILE *out, const char *map, bool escape)
 		fputs("deleted", out);
 }
 
+/*
+ * The annotations of --workloads: "  [key=value; ...]" after the
+ * reference's text (nsshow(1) lists the keys).  Every value is data from
+ * the graph and spelled by text_term_data(), on a terminal or not: no
+ * reference output to keep, and a container name or a host name may hold
+ * anything.
+ */
+struct facts {
+	FILE *out;
+	bool open;
+};
+
+static void fact_key(struct facts *f, const char *key)
+{
+	fputs(f->open ? "; " : "  [", f->out);
+	f->open = true;
+	fputs(key, f->out);
+	fputc('=', f->out);
+}
+
+static void fact_str(struct facts *f, const char *key, const char *s)
+{
+	fact_key(f, key);
+	text_term_data(f->out, s, strlen(s));
+}
+
+static void put_workloads(struct facts *f, const struct graph *g,
+			  const struct view *v, uint32_t ns)
+{
+	const struct workload_ns *w = &v->wmap.ns[ns];
+
+	if (w->n == 0)
+		return;
+	if (w->owner != GRAPH_NONE || w->n == 1) {
+		uint32_t one = w->owner != GRAPH_NONE ? w->owner
+						      : v->wmap.list[w->first];
+		fact_key(f, "workload");
+		view_put_workload(f->out, &g->workloads[one], text_term_data);
+		return;
+	}
+	fact_key(f, "workloads");
+	fprintf(f->out, "%u", w->n);
+	for (uint32_t i = 0; i < w->n && i < MAX_WORKLOADS; i++) {
+		fputs(i ? ", " : " ", f->out);
+		view_put_workload(f->out, &g->workloads[v->wmap.list[w->first + i]],
+				  text_term_data);
+	}
+}
+
+static void put_net_facts(struct facts *f, const struct graph *g, uint32_t ns)
+{
+	const struct graph_ns *n = &g->ns[ns];
+	const char *names[MAX_NETNS_NAMES];
+	size_t nnames = workload_netns_names(g, ns, names, MAX_NETNS_NAMES);
+	size_t shown = 0, total = 0;
+
+	for (size_t i = 0; i < nnames && i < MAX_NETNS_NAMES; i++) {
+		if (i == 0)
+			fact_key(f, "netns");
+		else
+			fputc(',', f->out);
+		text_term_data(f->out, names[i], strlen(names[i]));
+	}
+	if (nnames > MAX_NETNS_NAMES)
+		fprintf(f->out, ",+%zu", nnames - MAX_NETNS_NAMES);
+	if (n->flags & GRAPH_NS_HAS_NSID) {
+		fact_key(f, "nsid");
+		fprintf(f->out, "%d", (int)n->nsid);
+	}
+	/* Loopback addresses are in every namespace: they tell nothing. */
+	for (uint32_t i = 0; i < n->nifaces; i++) {
+		const struct graph_iface *ifc = &g->ifaces[n->first_iface + i];
+		const char *a = ifc->addrs;
+		if (!a || (ifc->flags & IFF_LOOPBACK))
+			continue;
+		for (size_t len; *a; a += len) {
+			a += strspn(a, " ");
+			len = strcspn(a, " ");
+			if (!len)
+				break;
+			if (shown < MAX_ADDRS) {
+				if (!shown)
+					fact_key(f, "addrs");
+				else
+					fputc(',', f->out);
+				text_term_data(f->out, a, len);
+				shown++;
+			}
+			total++;
+		}
+	}
+	if (total > shown)
+		fprintf(f->out, ",+%zu", total - shown);
+}
+
+static void put_facts(FILE *out, const struct graph *g, const struct view *v,
+		      const struct view_line *l)
+{
+	const struct graph_ns *n = &g->ns[l->ns];
+	struct facts f = { .out = out };
+
+	if (v->has_wmap)
+		put_workloads(&f, g, v, l->ns);
+	if (n->type == NS_UTS && n->hostname)
+		fact_str(&f, "hostname", n->hostname);
+	if (n->type == NS_NET)
+		put_net_facts(&f, g, l->ns);
+	if (n->type == NS_USER && n->setgroups == GRAPH_SETGROUPS_DENY)
+		fact_str(&f, "setgroups", "deny");
+	if (l->sock_pid && l->nmembers == 0) {
+		fact_key(&f, "socket-pinned-by");
+		fprintf(out, "%d/%d", (int)l->sock_pid, (int)l->sock_fd);
+	}
+	if (f.open)
+		fputc(']', out);
+}
+
 static void put_ns_line(FILE *out, const struct graph *g, const struct view *v,
 			const struct view_line *l, const struct render_opts *o)
 {
@@ -104,13 +226,52 @@ static void put_ns_line(FILE *out, const struct graph *g, const struct view *v,
 			}
 			fputc('>', out);
 		}
+		if (v->annotate)
+			put_facts(out, g, v, l);
 		fputc('\n', out);
 	}
 	if (user && o->color)
 		fputs(NORMAL, out);
 }
 
-static void put_members_one_per_line(FILE *out, const struct view_line *l,
+/*
+ * --cmdline: the arguments joined by single blanks, escaped, "..." when
+ * capture cut them; "[COMM]" as ps(1) shows a process without one (a
+ * kernel thread).  NULL when neither is known.
+ */
+static const struct graph_proc *cmdline_of(const struct graph *g,
+					   const struct view_member *m)
+{
+	const struct graph_proc *p = m->proc < g->nprocs ? &g->procs[m->proc]
+							  : NULL;
+
+	return p && p->cmdline && p->cmdline_len ? p : NULL;
+}
+
+static void put_cmdline(FILE *out, const struct graph_proc *p,
+			const struct view_member *m)
+{
+	if (p) {
+		const char *s = p->cmdline, *end = s + p->cmdline_len;
+		while (s < end) {
+			size_t n = strnlen(s, (size_t)(end - s));
+			text_term_data(out, s, n);
+			s += n + 1;
+			if (s < end)
+				fputc(' ', out);
+		}
+		if (p->flags & GRAPH_PROC_CMDLINE_CUT)
+			fputs("...", out);
+		return;
+	}
+	fputc('[', out);
+	text_term_data(out, m->comm, strlen(m->comm));
+	fputc(']', out);
+}
+
+static void put_members_one_per_line(FILE *out, const struct graph *g,
+				     const struct view *v,
+				     const struct view_line *l,
 				     const struct render_opts *o)
 {
 	for (size_t i = 0; i < l->nmembers; i++) {
@@ -131,7 +292,15 @@ static void put_members_one_per_line(FILE *out, const struct view_line *l,
 			fprintf(out, "%s%-5d%s", o->color ? PID_COLOR : "", (int)m->id,
 				o->color ? NORMAL : "");
 		}
-		if (o->show_comm) {
+		const struct graph_proc *p;
+		if (o->show_comm && v->cmdline &&
+		    ((p = cmdline_of(g, m)) || m->comm)) {
+			fputs("  ", out);
+			put_cmdline(out, p, m);
+			fputc('\n', out);
+		} else if (o->show_comm && v->cmdline) {
+			fprintf(out, "[can't open /proc/%d/cmdline]\n", (int)m->id);
+		} else if (o->show_comm) {
 			if (m->comm) {
 				fputs("  ", out);
 				put_data(out, m->comm, o->escape, false);
@@ -205,7 +374,7 @@ int render_tree(FILE *out, const struct graph *g, const struct view *v,
 			if (o->no_pids || l->nmembers == 0)
 				continue;
 			if (o->show_comm || o->all_pids)
-				put_members_one_per_line(out, l, o);
+				put_members_one_per_line(out, g, v, l, o);
 			else
 				put_members_as_list(out, l, o);
 		}

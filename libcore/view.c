@@ -28,6 +28,7 @@ struct vnode {
 	struct view_member *members;
 	size_t nmembers, cap_members;
 	bool sorted;            /* members sorted by emit() already */
+	int32_t sock_pid, sock_fd; /* met first through this socket pin */
 };
 
 struct replay {
@@ -74,6 +75,14 @@ void view_capture_needs(const struct view_opts *opts, uint32_t *collect,
 		c |= GRAPH_HAVE_COMM;
 	if (opts->all_pids)
 		c |= GRAPH_HAVE_NSTGID;
+	/* Netns names are the bind mounts `ip netns` makes: pins. */
+	if (opts->workloads)
+		c |= GRAPH_HAVE_IDENTITY | GRAPH_HAVE_WORKLOADS |
+		     GRAPH_HAVE_NSFACTS | GRAPH_HAVE_PINS;
+	if (opts->cmdline)
+		c |= GRAPH_HAVE_IDENTITY | GRAPH_HAVE_COMM;
+	if (opts->deep_scan && opts->socket_pins)
+		c |= GRAPH_HAVE_SOCKETS;
 	*collect = c;
 	*types = opts->pidns ? NS_TYPE_BIT(NS_PID) : NS_ALL_TYPES;
 }
@@ -263,6 +272,23 @@ static void add_namespace(struct replay *r, uint32_t ns,
 		add_member(r, node, m);
 }
 
+void view_put_workload(FILE *out, const struct graph_workload *w,
+		       text_write_fn *data)
+{
+	size_t idlen = strnlen(w->id, VIEW_WORKLOAD_ID_LEN);
+
+	data(out, w->runtime, strlen(w->runtime));
+	fputc(' ', out);
+	fputs(graph_workload_kind_name(w->kind), out);
+	if (w->name) {
+		fputc(' ', out);
+		data(out, w->name, strlen(w->name));
+	}
+	fputs(" (", out);
+	data(out, w->id, idlen);
+	fputc(')', out);
+}
+
 /* In the PID view only PID namespaces are pinned. */
 static bool pin_wanted(struct replay *r, uint32_t ns)
 {
@@ -340,6 +366,25 @@ static bool warned_for(struct replay *r, int32_t id, bool *warned,
 	return true;
 }
 
+/*
+ * A socket's network namespace: a pin only with socket_pins.  When the
+ * scan meets the namespace here first, the holder is remembered: a
+ * namespace nothing else shows is named by what keeps it alive.
+ */
+static void add_socket_pin(struct replay *r, const struct graph_proc *p,
+			   const struct graph_fd *f)
+{
+	if (!r->opts->socket_pins || f->ns >= r->g->nns ||
+	    !pin_wanted(r, f->ns))
+		return;
+	bool fresh = !r->reach && r->vnode_of[f->ns] == GRAPH_NONE;
+	add_namespace(r, f->ns, NULL);
+	if (fresh && r->vnode_of[f->ns] != GRAPH_NONE) {
+		r->nodes[r->vnode_of[f->ns]].sock_pid = p->pid;
+		r->nodes[r->vnode_of[f->ns]].sock_fd = f->fd;
+	}
+}
+
 /* The namespaces a process's fds pin, in fd-name order. */
 static void add_fd_pins(struct replay *r, const struct graph_proc *p)
 {
@@ -357,9 +402,12 @@ static void add_fd_pins(struct replay *r, const struct graph_proc *p)
 	for (uint32_t i = 0; i < p->nfds; i++)
 		order[i] = &r->g->fds[p->first_fd + i];
 	qsort(order, p->nfds, sizeof(*order), cmp_fd_names);
-	for (uint32_t i = 0; i < p->nfds; i++)
-		if (pin_wanted(r, order[i]->ns))
+	for (uint32_t i = 0; i < p->nfds; i++) {
+		if (order[i]->kind == GRAPH_FD_SOCKET)
+			add_socket_pin(r, p, order[i]);
+		else if (pin_wanted(r, order[i]->ns))
 			add_namespace(r, order[i]->ns, NULL);
+	}
 	free(order);
 }
 
@@ -422,20 +470,22 @@ static void scan_id(struct replay *r, const struct graph_links *l,
 	add_mount_pins(r, l);
 }
 
-static struct view_member proc_member(const struct graph_proc *p)
+static struct view_member proc_member(const struct graph *g,
+				      const struct graph_proc *p)
 {
 	return (struct view_member){
-		.id = p->pid, .comm = p->comm, .nstgid = p->nstgid,
-		.status_err = p->status_err,
+		.id = p->pid, .proc = (uint32_t)(p - g->procs), .comm = p->comm,
+		.nstgid = p->nstgid, .status_err = p->status_err,
 	};
 }
 
-static struct view_member task_member(const struct graph_proc *p,
+static struct view_member task_member(const struct graph *g,
+				      const struct graph_proc *p,
 				      const struct graph_task *t)
 {
 	return (struct view_member){
-		.id = t->tid, .comm = t->comm, .nstgid = p->nstgid,
-		.status_err = p->status_err,
+		.id = t->tid, .proc = (uint32_t)(p - g->procs), .comm = t->comm,
+		.nstgid = p->nstgid, .status_err = p->status_err,
 	};
 }
 
@@ -470,7 +520,7 @@ static void scan_all(struct replay *r)
 		if (r->reach)
 			r->reach->procs[p - g->procs] |= VIEW_SCANNED;
 		if (!r->opts->search_tasks) {
-			struct view_member m = proc_member(p);
+			struct view_member m = proc_member(g, p);
 			scan_id(r, &p->links, p, &m);
 			continue;
 		}
@@ -487,7 +537,7 @@ static void scan_all(struct replay *r)
 			tasks[k] = &g->tasks[p->first_task + k];
 		qsort(tasks, p->ntasks, sizeof(*tasks), cmp_task_names);
 		for (uint32_t k = 0; k < p->ntasks; k++) {
-			struct view_member m = task_member(p, tasks[k]);
+			struct view_member m = task_member(g, p, tasks[k]);
 			scan_id(r, &tasks[k]->links, p, &m);
 		}
 		free(tasks);
@@ -567,14 +617,14 @@ static const struct graph_links *lookup_word(const struct graph *g,
 	if (view_word_target(word, g->meta.capturer_pid, &pid, &tid))
 		return NULL;
 	if (tid && (t = graph_task_find(g, tid, &p)) && p->pid == pid) {
-		*m = task_member(p, t);
+		*m = task_member(g, p, t);
 		links = &t->links;
 	} else if ((p = graph_proc_find(g, tid ? tid : pid))) {
 		/* A live capture of one thread records it as a process. */
-		*m = proc_member(p);
+		*m = proc_member(g, p);
 		links = &p->links;
 	} else if (!tid && (t = graph_task_find(g, pid, &p))) {
-		*m = task_member(p, t);
+		*m = task_member(g, p, t);
 		links = &t->links;
 	}
 	if (links && !(parse_id(word, &id) && id == m->id))
@@ -710,7 +760,9 @@ static bool emit_line(struct replay *r, uint32_t node, unsigned depth)
 		return false;
 	}
 	struct view_line *line = &r->v->lines[r->v->nlines++];
-	*line = (struct view_line){ .ns = n->ns, .depth = depth };
+	*line = (struct view_line){ .ns = n->ns, .depth = depth,
+				    .sock_pid = n->sock_pid,
+				    .sock_fd = n->sock_fd };
 	if (n->nmembers) {
 		/* A copy: a tree may be emitted twice. */
 		size_t size = n->nmembers * sizeof(*n->members);
@@ -779,8 +831,12 @@ static uint32_t scan_types(const struct graph *g, const struct view_opts *o)
 static int check_collected(const struct graph *g, const struct view_opts *o)
 {
 	uint32_t need, types;
+	struct view_opts base = *o;
 
-	view_capture_needs(o, &need, &types);
+	/* What goes beyond the reference is shown where the graph holds it
+	 * (a snapshot recorded before workloads existed shows none). */
+	base.workloads = base.cmdline = base.socket_pins = false;
+	view_capture_needs(&base, &need, &types);
 	/* Comm and NStgid absent only make the renderer print the
 	 * reference's "can't open" lines: not worth refusing. */
 	need &= ~(uint32_t)(GRAPH_HAVE_COMM | GRAPH_HAVE_NSTGID);
@@ -809,6 +865,16 @@ int view_build(const struct graph *g, const struct view_opts *opts,
 	memset(r.vnode_of, 0xff, (g->nns + 1) * sizeof(*r.vnode_of));
 
 	out->show_maps = opts->npids == 0;
+	out->deep_scan = opts->deep_scan;
+	out->annotate = opts->workloads;
+	out->cmdline = opts->cmdline;
+	if (opts->workloads && (g->meta.collected & GRAPH_HAVE_WORKLOADS)) {
+		if ((rc = workload_ns_map_build(g, &out->wmap))) {
+			free(r.vnode_of);
+			return rc;
+		}
+		out->has_wmap = true;
+	}
 	if (opts->npids)
 		scan_pid_arguments(&r);
 	else
@@ -904,5 +970,7 @@ void view_release(struct view *v)
 	free(v->warnings);
 	free(v->lines);
 	free(v->fatal);
+	if (v->has_wmap)
+		workload_ns_map_free(&v->wmap);
 	memset(v, 0, sizeof(*v));
 }

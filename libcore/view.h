@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include "graph.h"
+#include "text.h"
+#include "workload.h"
 
 struct view_opts {
 	bool pidns;          /* --pidns: the PID hierarchy instead of the user one */
@@ -35,6 +37,18 @@ struct view_opts {
 	 * part.
 	 */
 	bool skip_capturer;
+	/*
+	 * Beyond the reference.  workloads (--workloads): the view carries
+	 * what owns each namespace (view.wmap) and names socket-only
+	 * namespaces' holders, for the annotations of the renderers.
+	 * cmdline (--cmdline): members are shown by their command line.
+	 * socket_pins: with deep_scan, a socket's network namespace
+	 * (GRAPH_FD_SOCKET) is a pin like an open namespace file.  The
+	 * reference sees no socket pins: its options alone keep its output.
+	 */
+	bool workloads;
+	bool cmdline;
+	bool socket_pins;
 };
 
 /* What capture must collect for a live view with OPTS. */
@@ -55,6 +69,7 @@ void view_capture_needs(const struct view_opts *opts, uint32_t *collect,
 
 struct view_member {
 	int32_t id;           /* PID, or TID with --search-tasks */
+	uint32_t proc;        /* graph index of its process */
 	const char *comm;     /* NULL: could not be read */
 	const char *nstgid;   /* NULL: see status_err */
 	int32_t status_err;
@@ -67,6 +82,9 @@ struct view_line {
 	const char *gid_map;
 	struct view_member *members; /* sorted numerically, duplicates kept */
 	size_t nmembers;
+	/* First met through a socket pin (view_opts.socket_pins): its
+	 * holder's PID and fd; sock_pid 0 otherwise. */
+	int32_t sock_pid, sock_fd;
 };
 
 struct view {
@@ -84,6 +102,13 @@ struct view {
 	char *fatal;
 	int status;
 	bool show_maps;       /* whole-system scan: user lines carry maps */
+	bool deep_scan;       /* pins were scanned (view_opts.deep_scan) */
+	bool annotate;        /* view_opts.workloads: lines get their facts */
+	bool cmdline;         /* view_opts.cmdline */
+	/* With view_opts.workloads, of a graph that holds workloads
+	 * (GRAPH_HAVE_WORKLOADS): every namespace's workloads and owner. */
+	bool has_wmap;
+	struct workload_ns_map wmap;
 	struct view_line *lines;
 	size_t nlines;
 };
@@ -160,6 +185,16 @@ bool view_scans_proc(const struct graph *g, const struct view_opts *opts,
  */
 int view_word_target(const char *word, int32_t self, int32_t *pid,
 		     int32_t *tid);
+
+/*
+ * A workload as every printer names it: "RUNTIME KIND NAME (ID12)", NAME
+ * left out when unknown, ID12 the first 12 bytes of the id.  The strings
+ * of W are data, written through DATA (text_term_data, text_dot_data,
+ * ...); the words and punctuation are ours, written as they are.
+ */
+#define VIEW_WORKLOAD_ID_LEN 12
+void view_put_workload(FILE *out, const struct graph_workload *w,
+		       text_write_fn *data);
 
 /* Go's rendering of an errno: strerror with a lowercase first letter. */
 const char *view_strerror(int err, char *buf, size_t len);

@@ -235,6 +235,47 @@ static void info_field(const char *name, const char *value)
 	free(text);
 }
 
+/*
+ * The snapshot's workloads: how many, then per kind the runtimes with
+ * their counts ("container   podman 2, docker 1"), kinds in the model's
+ * order, runtimes in the snapshot's (alphabetical).
+ */
+static void info_workloads(const struct graph *g)
+{
+	if (!(g->meta.collected & GRAPH_HAVE_WORKLOADS)) {
+		printf("workloads   not recorded (an older snapshot)\n");
+		return;
+	}
+	printf("workloads   %zu\n", g->nworkloads);
+	for (unsigned kind = 0; kind < GRAPH_WL_NKINDS; kind++) {
+		bool any = false;
+		for (size_t i = 0; i < g->nworkloads; i++) {
+			const struct graph_workload *w = &g->workloads[i];
+			size_t n = 0, k;
+			if (w->kind != kind)
+				continue;
+			/* Counted at its first workload of this kind. */
+			for (k = 0; k < i; k++)
+				if (g->workloads[k].kind == kind &&
+				    !strcmp(g->workloads[k].runtime, w->runtime))
+					break;
+			if (k < i)
+				continue;
+			for (k = i; k < g->nworkloads; k++)
+				n += g->workloads[k].kind == kind &&
+				     !strcmp(g->workloads[k].runtime, w->runtime);
+			char *rt = field(w->runtime, SIZE_MAX);
+			if (!any)
+				printf("  %-9s", graph_workload_kind_name(kind));
+			printf("%s %s %zu", any ? "," : " ", rt, n);
+			free(rt);
+			any = true;
+		}
+		if (any)
+			putchar('\n');
+	}
+}
+
 int cmd_info(const struct run *r)
 {
 	const char *selector = r->words[0];
@@ -246,6 +287,10 @@ int cmd_info(const struct run *r)
 
 	if (rc)
 		cli_snapshot_fail(s, selector, rc, 1);
+	/* The header says what any snapshot holds; its workloads are in
+	 * its records. */
+	struct graph *g = NULL;
+	int load_rc = store_load(s, id, &g);
 	store_close(s);
 	hexdump(h.digest, sizeof(h.digest), digest);
 	printf("snapshot    %" PRIu64 "\n", h.id);
@@ -270,6 +315,13 @@ int cmd_info(const struct run *r)
 	printf("size        %" PRIu64 " bytes of records, %" PRIu64 " new\n",
 	       h.size, h.added);
 	printf("digest      %s\n", digest);
+	if (load_rc) {
+		nsnap_warn("snapshot %" PRIu64 ": %s", h.id,
+			   store_strerror(load_rc));
+		return 1;
+	}
+	info_workloads(g);
+	graph_free(g);
 	return 0;
 }
 

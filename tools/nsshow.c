@@ -49,6 +49,11 @@ static const char usage_text[] =
 "--search-tasks\tScan every thread (/proc/PID/task/TID); members are TIDs.\n"
 "--show-comm\tShow the command each process runs.\n"
 "--subtree=<pid>\tShow the subtree rooted at the namespace of <pid>.\n"
+"--workloads\tAnnotate each namespace with its workload (container, pod,\n"
+"\t\tmachine, service, session), host name, netns names, NETNSID,\n"
+"\t\taddresses and setgroups; with \"--deep-scan\", also show network\n"
+"\t\tnamespaces that only a socket keeps alive.\n"
+"--cmdline\tShow each process's command line (implies \"--show-comm\").\n"
 "--color=<when>\tauto (the default: only on a terminal, never when NO_COLOR\n"
 "\t\tis set), always or never.\n"
 "--no-color\tSame as --color=never.\n"
@@ -81,7 +86,8 @@ static const char usage_text[] =
 "  \"--subtree=<pid>\".\n"
 "* At most one of \"--namespaces\" and \"--pidns\" may be given.\n"
 "* \"--all-pids\" can be given only with \"--pidns\".\n"
-"* \"--no-pids\" can't be combined with \"--show-comm\" or \"--all-pids\".\n";
+"* \"--no-pids\" can't be combined with \"--show-comm\" or \"--all-pids\"\n"
+"  (nor with \"--cmdline\").\n";
 
 static void usage(FILE *out, int status)
 {
@@ -93,7 +99,7 @@ enum output_format { FORMAT_TREE, FORMAT_JSON, FORMAT_DOT };
 
 struct options {
 	bool help, version, no_pids, search_tasks, show_comm, deep_scan, all_pids,
-	     pidns;
+	     pidns, workloads, cmdline;
 	enum cli_color color;
 	const char *subtree;
 	const char *namespaces;
@@ -199,6 +205,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "deep-scan", FLAG_BOOL, NULL, &o->deep_scan },
 		{ "all-pids", FLAG_BOOL, NULL, &o->all_pids },
 		{ "pidns", FLAG_BOOL, NULL, &o->pidns },
+		{ "workloads", FLAG_BOOL, NULL, &o->workloads },
+		{ "cmdline", FLAG_BOOL, NULL, &o->cmdline },
 		{ "subtree", FLAG_STRING, set_subtree, NULL },
 		{ "namespaces", FLAG_STRING, set_namespaces, NULL },
 		{ "color", FLAG_STRING, set_color, NULL },
@@ -294,6 +302,8 @@ static void check_conflicts(const struct options *o)
 	else if (o->no_pids && (o->show_comm || o->all_pids))
 		msg = "\"--no-pids\" can't be combined with \"--show-comm\" or "
 		      "\"--all-pids\"";
+	else if (o->no_pids && o->cmdline)  /* ours, in the same words */
+		msg = "\"--no-pids\" can't be combined with \"--cmdline\"";
 	if (msg) {
 		puts(msg);
 		usage(stdout, 1);
@@ -333,9 +343,12 @@ static struct graph *capture_for(const struct view_opts *vo, bool as_data)
 	int rc;
 
 	view_capture_needs(vo, &co.collect, &co.types);
-	/* Data formats carry each member's comm and NStgid. */
+	/* Data formats carry each member's comm, NStgid and identity and
+	 * every namespace's workloads and facts, as --workloads does. */
 	if (as_data)
-		co.collect |= GRAPH_HAVE_COMM | GRAPH_HAVE_NSTGID;
+		co.collect |= GRAPH_HAVE_COMM | GRAPH_HAVE_NSTGID |
+			      GRAPH_HAVE_IDENTITY | GRAPH_HAVE_WORKLOADS |
+			      GRAPH_HAVE_NSFACTS | GRAPH_HAVE_PINS;
 	/*
 	 * PID words ("self" too) are resolved by capture against the /proc
 	 * it reads, which is not getpid()'s PID namespace under `unshare -p
@@ -355,14 +368,21 @@ static struct graph *capture_for(const struct view_opts *vo, bool as_data)
 	return g;
 }
 
-static struct graph *load_snapshot(const char *store_path, const char *selector)
+/* The snapshot SELECTOR names, and what the store says of it (for the
+ * data formats). */
+static struct graph *load_snapshot(const char *store_path, const char *selector,
+				   struct store_header *h)
 {
 	if (cli_is_file(selector))
 		return cli_load_file(selector, 1);
 
 	struct store *s = cli_store_open(store_path, STORE_RDONLY, 1);
-	struct graph *g = cli_load(s, selector, NULL, 1);
+	uint64_t id;
+	struct graph *g = cli_load(s, selector, &id, 1);
+	int rc = store_header(s, id, h);
 
+	if (rc)
+		cli_snapshot_fail(s, selector, rc, 1);
 	store_close(s);
 	return g;
 }
@@ -565,17 +585,32 @@ int main(int argc, char **argv)
 	if (o.history)
 		return show_history(&o);
 
+	bool as_data = o.format != FORMAT_TREE;
+	bool show_comm = o.show_comm || o.cmdline;
 	struct view_opts vo = {
 		.pidns = o.pidns, .search_tasks = o.search_tasks,
-		.deep_scan = o.deep_scan, .show_comm = o.show_comm,
+		.deep_scan = o.deep_scan, .show_comm = show_comm,
 		.all_pids = o.all_pids,
 		.show_types = namespace_types(o.namespaces),
 		.subtree = *o.subtree ? o.subtree : NULL,
 		.pids = o.pids, .npids = o.npids,
+		/* The data formats carry every fact --workloads shows;
+		 * socket-only namespaces are no part of the reference's
+		 * tree, which --deep-scan alone keeps. */
+		.workloads = o.workloads || as_data, .cmdline = o.cmdline,
+		.socket_pins = o.deep_scan && (o.workloads || as_data),
 	};
+	struct store_header h = { 0 };
 	/* With --subtree the PID arguments are refused above. */
-	struct graph *g = o.snapshot ? load_snapshot(o.store, o.snapshot)
-				     : capture_for(&vo, o.format != FORMAT_TREE);
+	struct graph *g = o.snapshot ? load_snapshot(o.store, o.snapshot, &h)
+				     : capture_for(&vo, as_data);
+
+	if (o.workloads && !(g->meta.collected & GRAPH_HAVE_WORKLOADS))
+		warnx("warning: %s holds no workloads",
+		      o.snapshot ? "the snapshot" : "the capture");
+	if (o.cmdline && !(g->meta.collected & GRAPH_HAVE_IDENTITY))
+		warnx("warning: %s holds no command lines; comms are shown",
+		      o.snapshot ? "the snapshot" : "the capture");
 
 	rc = view_build(g, &vo, &v);
 	if (rc == -ENODATA)
@@ -589,11 +624,17 @@ int main(int argc, char **argv)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	struct render_opts ro = {
 		.color = cli_color_wanted(o.color), .no_pids = o.no_pids,
-		.show_comm = o.show_comm, .all_pids = o.all_pids,
+		.show_comm = show_comm, .all_pids = o.all_pids,
 		.width = o.width >= 0 ? o.width : terminal_width(),
 		.escape = isatty(STDOUT_FILENO),
 	};
-	struct format_opts fo = { .no_pids = o.no_pids };
+	struct format_snapshot fs = {
+		.id = h.id, .label = h.label, .imported = h.imported,
+	};
+	struct format_opts fo = {
+		/* An export file is in no store: no id (ids start at 1). */
+		.no_pids = o.no_pids, .snapshot = h.id ? &fs : NULL,
+	};
 	if (o.format == FORMAT_JSON)
 		rc = format_json(stdout, g, &v, &fo);
 	else if (o.format == FORMAT_DOT)

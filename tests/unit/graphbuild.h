@@ -864,4 +864,90 @@ static inline bool gb_same_graph(const struct graph *a, const struct graph *b)
 #undef GB_SAME
 #undef GB_SAME_STR
 
+/* ---- the workload facts (nsshow --workloads, --cmdline, JSON) ------------- */
+
+/*
+ * Workload (RUNTIME, ID) of KIND named NAME (may be NULL), kept in
+ * graph_workloads_sort() order (processes' indexes renumbered); its index
+ * now.  Indexes taken earlier may move: add workloads before processes.
+ */
+static inline uint32_t gb_workload(struct graph *g, unsigned kind,
+				   const char *runtime, const char *id,
+				   const char *name)
+{
+	bool added = false;
+	uint32_t w = graph_workload_add(g, runtime, id, &added);
+
+	if (w == GRAPH_NONE || !added)
+		gb_die("graph_workload_add");
+	g->workloads[w].kind = (uint8_t)kind;
+	g->workloads[w].name = name ? graph_strdup(g, name) : NULL;
+	if (graph_workloads_sort(g))
+		gb_die("graph_workloads_sort");
+	for (uint32_t i = 0; i < g->nworkloads; i++)
+		if (!strcmp(g->workloads[i].runtime, runtime) &&
+		    !strcmp(g->workloads[i].id, id))
+			return i;
+	gb_die("gb_workload");
+	return GRAPH_NONE;
+}
+
+/* P's command line: the N arguments of ARGV, as /proc/PID/cmdline holds
+ * them (NUL-separated, the last NUL dropped). */
+static inline void gb_cmdline(struct graph *g, struct graph_proc *p,
+			      const char *const *argv, size_t n)
+{
+	char buf[GRAPH_CMDLINE_MAX];
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t a = strlen(argv[i]);
+		if (len + a + 1 > sizeof(buf))
+			gb_die("gb_cmdline (too long)");
+		memcpy(buf + len, argv[i], a + 1);
+		len += a + 1;
+	}
+	p->cmdline = len ? graph_strndup(g, buf, len - 1) : NULL;
+	p->cmdline_len = len ? (uint32_t)(len - 1) : 0;
+}
+
+/* An interface of network namespace NS; a namespace's interfaces must be
+ * added one after the other, namespaces in graph order. */
+static inline void gb_iface(struct graph *g, uint32_t ns, int32_t ifindex,
+			    const char *name, uint32_t flags,
+			    const char *addrs)
+{
+	struct graph_ns *n = &g->ns[ns];
+	struct graph_iface *f = graph_iface_append(g);
+
+	if (!f)
+		gb_die("graph_iface_append");
+	if (!n->nifaces)
+		n->first_iface = (uint32_t)g->nifaces - 1;
+	else if (n->first_iface + n->nifaces != g->nifaces - 1)
+		gb_die("gb_iface (interfaces of another namespace in between)");
+	n->nifaces++;
+	f->ns = ns;
+	f->ifindex = ifindex;
+	f->flags = flags;
+	f->name = graph_strdup(g, name);
+	f->addrs = addrs ? graph_strdup(g, addrs) : NULL;
+}
+
+/* A UTS namespace's names. */
+static inline void gb_hostname(struct graph *g, uint32_t ns, const char *host,
+			       const char *domain)
+{
+	g->ns[ns].hostname = host ? graph_strdup(g, host) : NULL;
+	g->ns[ns].domainname = domain ? graph_strdup(g, domain) : NULL;
+}
+
+/* A socket of P (the last process added) in network namespace NS. */
+static inline void gb_socket(struct graph *g, struct graph_proc *p, int32_t fd,
+			     uint32_t ns)
+{
+	gb_fd(g, p, fd, ns);
+	g->fds[g->nfds - 1].kind = GRAPH_FD_SOCKET;
+}
+
 #endif
