@@ -117,11 +117,11 @@ static void put_workloads(struct facts *f, const struct graph *g,
 
 	if (w->n == 0)
 		return;
-	if (w->owner != GRAPH_NONE || w->n == 1) {
-		uint32_t one = w->owner != GRAPH_NONE ? w->owner
-						      : v->wmap.list[w->first];
+	/* "workload=" claims ownership; a namespace whose members are not
+	 * all one workload's lists what it holds. */
+	if (w->owner != GRAPH_NONE) {
 		fact_key(f, "workload");
-		view_put_workload(f->out, &g->workloads[one], text_term_data);
+		view_put_workload(f->out, &g->workloads[w->owner], text_term_data);
 		return;
 	}
 	fact_key(f, "workloads");

@@ -874,6 +874,8 @@ int view_build(const struct graph *g, const struct view_opts *opts,
 			return rc;
 		}
 		out->has_wmap = true;
+		out->wmap_nns = g->nns;
+		out->wmap_nworkloads = g->nworkloads;
 	}
 	if (opts->npids)
 		scan_pid_arguments(&r);
@@ -949,6 +951,9 @@ void view_reach_release(struct view_reach *r)
 
 int view_fits(const struct graph *g, const struct view *v)
 {
+	if (v->has_wmap && (v->wmap_nns != g->nns ||
+			    v->wmap_nworkloads != g->nworkloads))
+		return -EINVAL;
 	for (size_t i = 0; i < v->nlines; i++) {
 		const struct view_line *l = &v->lines[i];
 		if ((l->ns != VIEW_INVISIBLE && l->ns >= g->nns) ||

@@ -109,6 +109,7 @@ struct view {
 	 * (GRAPH_HAVE_WORKLOADS): every namespace's workloads and owner. */
 	bool has_wmap;
 	struct workload_ns_map wmap;
+	size_t wmap_nns, wmap_nworkloads; /* of the graph it was built from */
 	struct view_line *lines;
 	size_t nlines;
 };
@@ -125,7 +126,8 @@ int view_build(const struct graph *g, const struct view_opts *opts,
 void view_release(struct view *v);
 
 /* 0 when every line of V names a namespace of G and is at most
- * VIEW_MAX_DEPTH deep, as view_build() makes them; else -EINVAL. */
+ * VIEW_MAX_DEPTH deep, and its workload map is of a graph shaped as G,
+ * as view_build() makes them; else -EINVAL. */
 int view_fits(const struct graph *g, const struct view *v);
 
 /*

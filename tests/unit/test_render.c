@@ -17,9 +17,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <net/if.h>
 #include <cmocka.h>
 
 #include "graphbuild.h"
+#include "workload_standin.h"
 
 #define UC GB_UC
 #define PC GB_PC
@@ -548,6 +550,252 @@ static void test_end_to_end_color(void **state)
 	graph_free(g);
 }
 
+/* ---- --workloads and --cmdline ------------------------------------------ */
+
+/* TEXT holds WANT; else both are dumped. */
+static bool contains_text(const char *text, const char *want)
+{
+	if (text && strstr(text, want))
+		return true;
+	gb_dump(stderr, "wanted inside", want);
+	gb_dump(stderr, "text", text);
+	return false;
+}
+
+/*
+ * The workload world: host namespaces (hostname "host1"); podman
+ * container ux-db (workload 0) runs PID 20 "sleep 1000" in net 203
+ * (netns "blue", NETNSID 3, lo and eth0) and uts 207 ("db1"); systemd's
+ * ssh.service (workload 1) runs PID 10, which holds a socket (fd 5) of
+ * net 303, where nothing else is; PID 1 belongs to no workload; PID 30
+ * is in user 206 (setgroups deny).  WL_NAME and WL_HOST are the
+ * container's name and host name.
+ */
+static struct graph *wl_world(const char *name, const char *host)
+{
+	static const char *const sleep_argv[] = { "sleep", "1000" };
+	static const char *const sshd_argv[] = { "sshd: /usr/sbin/sshd -D" };
+	struct graph *g = gb_new();
+	struct gb_set h = gb_host(g, 100), c = h, u = h;
+	uint32_t pod = gb_workload(g, GRAPH_WL_CONTAINER, "podman",
+				   "0123456789abcdef0123", name);
+	uint32_t svc = gb_workload(g, GRAPH_WL_SERVICE, "systemd",
+				   "ssh.service", "ssh.service");
+	uint32_t n3;
+	struct graph_proc *p;
+
+	c.ns[NS_NET] = gb_ns(g, 203, NS_NET, h.ns[NS_USER]);
+	c.ns[NS_UTS] = gb_ns(g, 207, NS_UTS, h.ns[NS_USER]);
+	n3 = gb_ns(g, 303, NS_NET, h.ns[NS_USER]);
+	u.ns[NS_USER] = gb_ns(g, 206, NS_USER, h.ns[NS_USER]);
+	gb_maps(g, u.ns[NS_USER], "0 1000 1\n", "0 1000 1\n");
+	g->ns[u.ns[NS_USER]].setgroups = GRAPH_SETGROUPS_DENY;
+	gb_hostname(g, h.ns[NS_UTS], "host1", "(none)");
+	gb_hostname(g, c.ns[NS_UTS], host, NULL);
+	g->ns[c.ns[NS_NET]].nsid = 3;
+	g->ns[c.ns[NS_NET]].flags |= GRAPH_NS_HAS_NSID;
+	gb_iface(g, c.ns[NS_NET], 1, "lo", IFF_UP | IFF_LOOPBACK,
+		 "127.0.0.1/8 ::1/128");
+	gb_iface(g, c.ns[NS_NET], 2, "eth0", IFF_UP | IFF_BROADCAST,
+		 "10.88.0.5/16 fe80::1/64");
+	gb_mount(g, h.ns[NS_MNT], c.ns[NS_NET], "/run/netns/blue");
+
+	gb_proc(g, 1, &h)->comm = graph_strdup(g, "systemd");
+	p = gb_proc(g, 10, &h);
+	p->comm = graph_strdup(g, "sshd");
+	p->workload = svc;
+	gb_cmdline(g, p, sshd_argv, 1);
+	gb_socket(g, p, 5, n3);
+	p = gb_proc(g, 20, &c);
+	p->comm = graph_strdup(g, "sleep");
+	p->workload = pod;
+	gb_cmdline(g, p, sleep_argv, 2);
+	gb_proc(g, 30, &u);
+	return g;
+}
+
+#define WL_HOST_USER \
+	"user {4 106} <UID: 0;  u: 0 0 4294967295;   g: 0 0 4294967295>"
+#define WL_POD "podman container ux-db (0123456789ab)"
+#define WL_SSH "systemd service ssh.service (ssh.service)"
+
+/* --workloads: the suffix of each line, keys in their order. */
+static void test_workloads_annotations(void **state)
+{
+	(void)state;
+	struct graph *g = wl_world("ux-db", "db1");
+	struct view_opts vo = {
+		.show_types = NS_TYPE_BIT(NS_NET) | NS_TYPE_BIT(NS_UTS),
+		.workloads = true,
+	};
+	struct render_opts ro = { .width = 80, .no_pids = true };
+	char *got = gb_show(g, &vo, &ro, NULL, NULL);
+
+	assert_true(gb_same(got,
+		WL_HOST_USER "  [workloads=2 " WL_POD ", " WL_SSH "]\n"
+		"    net {4 103}  [workloads=1 " WL_SSH "]\n"
+		"    uts {4 107}  [workloads=1 " WL_SSH "; hostname=host1]\n"
+		"    net {4 203}  [workload=" WL_POD "; netns=blue; nsid=3; "
+		"addrs=10.88.0.5/16,fe80::1/64]\n"
+		"    uts {4 207}  [workload=" WL_POD "; hostname=db1]\n"
+		"    user {4 206} <UID: 0;  u: 0 1000 1;   g: 0 1000 1>  "
+		"[setgroups=deny]\n"));
+	free(got);
+
+	/* In color the suffix comes before the newline, and so before the
+	 * reset of a user line. */
+	ro.color = true;
+	vo.show_types = 0;
+	got = gb_show(g, &vo, &ro, NULL, NULL);
+	assert_true(gb_same(got,
+		UC WL_HOST_USER "  [workloads=2 " WL_POD ", " WL_SSH "]\n" N
+		UC "    user {4 206} <UID: 0;  u: 0 1000 1;   g: 0 1000 1>  "
+		"[setgroups=deny]\n" N));
+	free(got);
+
+	/* Without --workloads nothing changes: the reference's text. */
+	vo.workloads = false;
+	ro.color = false;
+	vo.show_types = NS_TYPE_BIT(NS_UTS);
+	got = gb_show(g, &vo, &ro, NULL, NULL);
+	assert_true(gb_same(got,
+		WL_HOST_USER "\n"
+		"    uts {4 107}\n"
+		"    uts {4 207}\n"
+		"    user {4 206} <UID: 0;  u: 0 1000 1;   g: 0 1000 1>\n"));
+	free(got);
+	graph_free(g);
+}
+
+/* --deep-scan --workloads: a namespace only a socket holds is shown,
+ * where the scan meets it, with its holder; --deep-scan alone keeps the
+ * reference's tree, which cannot see it. */
+static void test_workloads_socket_pin(void **state)
+{
+	(void)state;
+	struct graph *g = wl_world("ux-db", "db1");
+	struct view_opts vo = {
+		.show_types = NS_TYPE_BIT(NS_NET), .deep_scan = true,
+		.workloads = true, .socket_pins = true,
+	};
+	struct render_opts ro = { .width = 80, .no_pids = true };
+	char *got = gb_show(g, &vo, &ro, NULL, NULL);
+
+	assert_true(gb_same(got,
+		WL_HOST_USER "  [workloads=2 " WL_POD ", " WL_SSH "]\n"
+		"    net {4 103}  [workloads=1 " WL_SSH "]\n"
+		"    net {4 203}  [workload=" WL_POD "; netns=blue; nsid=3; "
+		"addrs=10.88.0.5/16,fe80::1/64]\n"
+		"    net {4 303}  [workload=" WL_SSH "; socket-pinned-by=10/5]\n"
+		"    user {4 206} <UID: 0;  u: 0 1000 1;   g: 0 1000 1>  "
+		"[setgroups=deny]\n"));
+	free(got);
+
+	vo.workloads = vo.socket_pins = false;
+	got = gb_show(g, &vo, &ro, NULL, NULL);
+	assert_true(gb_same(got,
+		WL_HOST_USER "\n"
+		"    net {4 103}\n"
+		"    net {4 203}\n"
+		"    user {4 206} <UID: 0;  u: 0 1000 1;   g: 0 1000 1>\n"));
+	free(got);
+	graph_free(g);
+}
+
+/* More than four addresses: the first four and a count; several
+ * workloads: the first three and the count. */
+static void test_workloads_limits(void **state)
+{
+	(void)state;
+	struct graph *g = gb_new();
+	struct gb_set h = gb_host(g, 100);
+	struct view_opts vo = { .show_types = NS_TYPE_BIT(NS_NET),
+				.workloads = true };
+	struct render_opts ro = { .width = 80, .no_pids = true };
+	char id[16];
+
+	for (int i = 0; i < 5; i++) {
+		snprintf(id, sizeof(id), "c%d", i);
+		gb_workload(g, GRAPH_WL_CONTAINER, "docker", id, NULL);
+	}
+	gb_iface(g, h.ns[NS_NET], 1, "eth0", IFF_UP,
+		 "10.0.0.1/8 10.0.0.2/8 10.0.0.3/8");
+	gb_iface(g, h.ns[NS_NET], 2, "eth1", IFF_UP, "10.0.0.4/8 10.0.0.5/8");
+	for (int i = 0; i < 5; i++)
+		gb_proc(g, 1 + i, &h)->workload = (uint32_t)i;
+	char *got = gb_show(g, &vo, &ro, NULL, NULL);
+	assert_true(gb_same(got,
+		WL_HOST_USER "  [workloads=5 docker container (c0), docker "
+		"container (c1), docker container (c2)]\n"
+		"    net {4 103}  [workloads=5 docker container (c0), docker "
+		"container (c1), docker container (c2); addrs=10.0.0.1/8,"
+		"10.0.0.2/8,10.0.0.3/8,10.0.0.4/8,+1]\n"));
+	free(got);
+	graph_free(g);
+}
+
+/* --cmdline: the command line in place of the comm, "[comm]" without
+ * one (as ps shows a kernel thread), "..." where capture cut it; neither
+ * known: the reference's "can't open" form. */
+static void test_cmdline(void **state)
+{
+	(void)state;
+	struct graph *g = wl_world("ux-db", "db1");
+	struct view_opts vo = { .show_types = NS_TYPE_BIT(NS_NET),
+				.show_comm = true, .cmdline = true };
+	struct render_opts ro = { .width = 80, .show_comm = true };
+	char *got;
+
+	g->procs[2].flags |= GRAPH_PROC_CMDLINE_CUT;
+	g->procs[3].comm = NULL;
+	got = gb_show(g, &vo, &ro, NULL, NULL);
+	assert_true(gb_same(got,
+		WL_HOST_USER "\n"
+		"        1      [systemd]\n"
+		"        10     sshd: /usr/sbin/sshd -D\n"
+		"        20     sleep 1000...\n"
+		"    net {4 103}\n"
+		"            1      [systemd]\n"
+		"            10     sshd: /usr/sbin/sshd -D\n"
+		"            30   [can't open /proc/30/cmdline]\n"
+		"    net {4 203}\n"
+		"            20     sleep 1000...\n"
+		"    user {4 206} <UID: 0;  u: 0 1000 1;   g: 0 1000 1>\n"
+		"            30   [can't open /proc/30/cmdline]\n"));
+	free(got);
+	graph_free(g);
+}
+
+/* Names, host names and command lines never reach the output raw: not
+ * on a terminal, not through a pipe (they have no reference output to
+ * match). */
+static void test_workloads_hostile(void **state)
+{
+	(void)state;
+	struct graph *g = wl_world("a\x1b[2Jb\\", "\x1b]0;pwn\x07\xc3\xa9");
+	struct view_opts vo = {
+		.show_types = NS_TYPE_BIT(NS_UTS), .workloads = true,
+		.show_comm = true, .cmdline = true,
+	};
+	struct render_opts ro = { .width = 80, .show_comm = true };
+	static const char *const argv[] = { "x\r\ny", "\x1b[31m" };
+
+	gb_cmdline(g, &g->procs[2], argv, 2);
+	for (int escape = 0; escape < 2; escape++) {
+		ro.escape = escape;
+		char *got = gb_show(g, &vo, &ro, NULL, NULL);
+		assert_true(contains_text(got,
+			"    uts {4 207}  [workload=podman container "
+			"a\\x1b[2Jb\\\\ (0123456789ab); "
+			"hostname=\\x1b]0;pwn\\x07\\xc3\\xa9]\n"
+			"            20     x\\x0d\\x0ay \\x1b[31m\n"));
+		assert_null(strchr(got, '\x1b'));
+		assert_null(strchr(got, '\r'));
+		free(got);
+	}
+	graph_free(g);
+}
+
 /* A write error is reported. */
 static void test_write_error(void **state)
 {
@@ -579,6 +827,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_all_pids_with_comm, setup, teardown),
 		cmocka_unit_test(test_end_to_end_pidns_all_pids),
 		cmocka_unit_test(test_end_to_end_color),
+		cmocka_unit_test(test_workloads_annotations),
+		cmocka_unit_test(test_workloads_socket_pin),
+		cmocka_unit_test(test_workloads_limits),
+		cmocka_unit_test(test_cmdline),
+		cmocka_unit_test(test_workloads_hostile),
 		cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

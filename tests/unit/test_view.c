@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "graphbuild.h"
+#include "workload_standin.h"
 
 static const struct render_opts plain = { .color = false, .width = 80 };
 
@@ -1841,6 +1842,125 @@ static void test_reach_deep_and_looped(void **state)
 	graph_free(g);
 }
 
+/* ---- beyond the reference: workloads, command lines, socket pins ------ */
+
+/* Each option collects what it shows, and only then: the reference's
+ * options cost what they cost before. */
+static void test_capture_needs_workloads(void **state)
+{
+	(void)state;
+	const uint32_t facts = GRAPH_HAVE_IDENTITY | GRAPH_HAVE_WORKLOADS |
+			       GRAPH_HAVE_NSFACTS | GRAPH_HAVE_SOCKETS;
+	struct view_opts vo = default_opts();
+	uint32_t c, t;
+
+	vo.deep_scan = vo.search_tasks = vo.show_comm = true;
+	view_capture_needs(&vo, &c, &t);
+	assert_int_equal(c & facts, 0);
+
+	vo = default_opts();
+	vo.workloads = true;
+	view_capture_needs(&vo, &c, &t);
+	assert_int_equal(c & facts, GRAPH_HAVE_IDENTITY | GRAPH_HAVE_WORKLOADS |
+				    GRAPH_HAVE_NSFACTS);
+	assert_true(c & GRAPH_HAVE_PINS); /* netns names are bind mounts */
+
+	vo = default_opts();
+	vo.cmdline = true;
+	view_capture_needs(&vo, &c, &t);
+	assert_int_equal(c & facts, GRAPH_HAVE_IDENTITY);
+	assert_true(c & GRAPH_HAVE_COMM);
+
+	vo = default_opts();
+	vo.socket_pins = true;
+	view_capture_needs(&vo, &c, &t);
+	assert_int_equal(c & GRAPH_HAVE_SOCKETS, 0);
+	vo.deep_scan = true;
+	view_capture_needs(&vo, &c, &t);
+	assert_true(c & GRAPH_HAVE_SOCKETS);
+}
+
+/*
+ * A member names its process (threads too), which is where --cmdline and
+ * the JSON find who it is; a snapshot recorded before workloads existed
+ * still shows, without a workload map.
+ */
+static void test_members_name_their_process(void **state)
+{
+	(void)state;
+	struct graph *g = gb_new();
+	struct gb_set h = gb_host(g, 100);
+	struct view_opts vo = default_opts();
+	struct graph_proc *p;
+	struct view v;
+
+	gb_workload(g, GRAPH_WL_SERVICE, "systemd", "a.service", NULL);
+	gb_proc(g, 5, &h);
+	p = gb_proc(g, 7, &h);
+	p->workload = 0;
+	gb_thread(g, p, 7);
+	gb_thread(g, p, 8);
+	vo.search_tasks = vo.workloads = true;
+	vo.show_types = NS_TYPE_BIT(NS_NET);
+	assert_int_equal(view_build(g, &vo, &v), 0);
+	assert_true(v.has_wmap && v.annotate);
+	assert_int_equal(v.nlines, 2);
+	assert_int_equal(v.lines[1].nmembers, 2); /* 5 has no thread list */
+	assert_int_equal(v.lines[1].members[0].id, 7);
+	assert_int_equal(v.lines[1].members[0].proc, 1);
+	assert_int_equal(v.lines[1].members[1].id, 8);
+	assert_int_equal(v.lines[1].members[1].proc, 1);
+	/* 5 belongs to no workload: 7's is there, owning nothing. */
+	assert_int_equal(v.wmap.ns[h.ns[NS_NET]].n, 1);
+	assert_int_equal(v.wmap.list[v.wmap.ns[h.ns[NS_NET]].first], 0);
+	assert_int_equal(v.wmap.ns[h.ns[NS_NET]].owner, GRAPH_NONE);
+	/* A view's map belongs to its graph's shape. */
+	g->nworkloads = 0;
+	assert_int_equal(view_fits(g, &v), -EINVAL);
+	g->nworkloads = 1;
+	assert_int_equal(view_fits(g, &v), 0);
+	view_release(&v);
+
+	g->meta.collected = GRAPH_HAVE_V1;
+	assert_int_equal(view_build(g, &vo, &v), 0);
+	assert_false(v.has_wmap);
+	assert_true(v.annotate);
+	view_release(&v);
+	graph_free(g);
+}
+
+/* Socket pins pin only when asked (the reference sees none); then a
+ * namespace first met through one remembers its holder, and one met
+ * before does not. */
+static void test_socket_pins(void **state)
+{
+	(void)state;
+	struct graph *g = gb_new();
+	struct gb_set h = gb_host(g, 100);
+	uint32_t n2 = gb_ns(g, 203, NS_NET, h.ns[NS_USER]);
+	struct view_opts vo = default_opts();
+	struct graph_proc *p;
+	struct view v;
+
+	vo.deep_scan = true;
+	vo.show_types = NS_TYPE_BIT(NS_NET);
+	p = gb_proc(g, 1, &h);
+	gb_socket(g, p, 4, h.ns[NS_NET]);
+	gb_socket(g, p, 9, n2);
+	EXPECT_VIEW(g, &vo, HOST_USER "        [ 1 ]\n"
+			    "    net {4 103}\n            [ 1 ]\n");
+
+	vo.socket_pins = true;
+	assert_int_equal(view_build(g, &vo, &v), 0);
+	assert_int_equal(v.nlines, 3);
+	assert_int_equal(v.lines[1].sock_pid, 0);
+	assert_int_equal(v.lines[2].ns, n2);
+	assert_int_equal(v.lines[2].sock_pid, 1);
+	assert_int_equal(v.lines[2].sock_fd, 9);
+	view_release(&v);
+	graph_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1881,6 +2001,9 @@ int main(void)
 		cmocka_unit_test(test_reach_is_the_view_tasks),
 		cmocka_unit_test(test_reach_marks),
 		cmocka_unit_test(test_reach_deep_and_looped),
+		cmocka_unit_test(test_capture_needs_workloads),
+		cmocka_unit_test(test_members_name_their_process),
+		cmocka_unit_test(test_socket_pins),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
