@@ -30,8 +30,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "format.h"
 #include "graphbuild.h"
+#include "workload_standin.h"
+#include "wlworld.h"
 
 #ifndef DOT_PATH
 #define DOT_PATH "/usr/bin/dot"
@@ -929,6 +933,261 @@ static void test_dot_escaping(void **state)
 }
 
 /* Say so when the external judges are missing (see the top comment). */
+/* ---- the workload facts (nsshow-view/2) ---------------------------------- */
+
+/* TEXT parsed by jansson (free with json_decref); fails on an error. */
+static json_t *parse(const char *text)
+{
+	json_error_t e;
+	json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &e);
+
+	if (!doc)
+		fprintf(stderr, "jansson: %s at line %d\n", e.text, e.line);
+	assert_non_null(doc);
+	return doc;
+}
+
+/* The namespace of DOC with inode INO (a string), or fail. */
+static json_t *ns_by_ino(json_t *doc, const char *ino)
+{
+	size_t i;
+	json_t *ns;
+
+	json_array_foreach(json_object_get(doc, "namespaces"), i, ns) {
+		const char *x = json_string_value(json_object_get(ns, "ino"));
+		if (x && !strcmp(x, ino))
+			return ns;
+	}
+	fail_msg("no namespace with inode %s", ino);
+	return NULL;
+}
+
+/* The member PID of namespace NS, or fail. */
+static json_t *member(json_t *ns, json_int_t pid)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(json_object_get(ns, "members"), i, m)
+		if (json_integer_value(json_object_get(m, "pid")) == pid)
+			return m;
+	fail_msg("no member %lld", (long long)pid);
+	return NULL;
+}
+
+static const char *str_at(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	assert_true(json_is_string(v));
+	return json_string_value(v);
+}
+
+static json_int_t int_at(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	assert_true(json_is_integer(v));
+	return json_integer_value(v);
+}
+
+/* JSON of the workload world as nsshow --snapshot would pass it. */
+static char *wl_json(const struct graph *g, bool deep)
+{
+	struct view_opts vo = {
+		.show_types = NS_ALL_TYPES, .workloads = true,
+		.deep_scan = deep, .socket_pins = deep,
+	};
+	struct format_snapshot snap = { .id = 17, .label = "before-deploy" };
+	struct format_opts fo = { .snapshot = &snap };
+
+	return json_of(g, &vo, &fo);
+}
+
+/* Every fact of the schema, read back by a JSON parser. */
+static void test_json_workloads(void **state)
+{
+	(void)state;
+	struct graph *g = wl_world("ux-db", "db1");
+	char *text = wl_json(g, true);
+	json_t *doc = parse(text), *ns, *x;
+
+	assert_int_equal(int_at(doc, "version"), 2);
+	x = json_object_get(doc, "snapshot");
+	assert_int_equal(int_at(x, "id"), 17);
+	assert_string_equal(str_at(x, "label"), "before-deploy");
+	assert_true(json_is_false(json_object_get(x, "imported")));
+
+	/* The container's network namespace: its owner, names, interfaces,
+	 * the bind mount that pins it; "under" is the line it hangs under. */
+	ns = ns_by_ino(doc, "203");
+	x = json_object_get(ns, "workload");
+	assert_string_equal(str_at(x, "kind"), "container");
+	assert_string_equal(str_at(x, "runtime"), "podman");
+	assert_string_equal(str_at(x, "id"), "0123456789abcdef0123");
+	assert_string_equal(str_at(x, "name"), "ux-db");
+	assert_true(json_is_null(json_object_get(x, "pod")));
+	assert_int_equal(json_array_size(json_object_get(ns, "workloads")), 1);
+	assert_true(json_equal(json_array_get(json_object_get(ns, "workloads"), 0), x));
+	x = json_array_get(json_object_get(doc, "namespaces"),
+			   (size_t)int_at(ns, "under"));
+	assert_string_equal(str_at(x, "ino"), "106");
+	assert_int_equal(json_array_size(json_object_get(ns, "netns_names")), 1);
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(ns, "netns_names"), 0)), "blue");
+	assert_int_equal(int_at(ns, "nsid"), 3);
+	x = json_array_get(json_object_get(ns, "interfaces"), 1);
+	assert_int_equal(int_at(x, "ifindex"), 2);
+	assert_string_equal(str_at(x, "name"), "eth0");
+	assert_string_equal(str_at(x, "operstate"), "UP");
+	assert_string_equal(str_at(x, "mac"), "aa:bb:cc:dd:ee:ff");
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(x, "flags"), 0)), "UP");
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(x, "flags"), 1)), "BROADCAST");
+	assert_int_equal(json_array_size(json_object_get(x, "addrs")), 2);
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(x, "addrs"), 1)), "fe80::1/64");
+	x = json_array_get(json_object_get(ns, "pins"), 0);
+	assert_string_equal(str_at(x, "kind"), "mount");
+	assert_string_equal(str_at(x, "path"), "/run/netns/blue");
+	assert_string_equal(str_at(x, "mntns_ino"), "102");
+
+	/* Its member: who and what. */
+	x = member(ns, 20);
+	assert_int_equal(json_array_size(json_object_get(x, "cmdline")), 2);
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(x, "cmdline"), 1)), "1000");
+	assert_null(json_object_get(x, "cmdline_cut"));
+	assert_string_equal(str_at(x, "exe"), "/usr/bin/sleep");
+	assert_string_equal(str_at(json_object_get(x, "workload"), "name"), "ux-db");
+	assert_int_equal(int_at(x, "euid"), 0);
+	assert_string_equal(str_at(x, "cap_eff"), "00000000a80425fb");
+	assert_true(json_is_true(json_object_get(x, "no_new_privs")));
+	assert_string_equal(str_at(x, "seccomp"), "filter");
+	assert_true(json_is_null(json_object_get(x, "loginuid")));
+	assert_int_equal(json_array_size(json_object_get(x, "nstgid")), 2);
+	assert_int_equal(json_integer_value(json_array_get(
+		json_object_get(x, "nstgid"), 0)), 20);
+
+	/* Host names, setgroups, time offsets; a socket-only namespace and
+	 * its pin; a namespace of several workloads owned by none. */
+	assert_string_equal(str_at(ns_by_ino(doc, "207"), "hostname"), "db1");
+	assert_string_equal(str_at(ns_by_ino(doc, "107"), "domainname"), "(none)");
+	assert_string_equal(str_at(ns_by_ino(doc, "206"), "setgroups"), "deny");
+	assert_true(json_is_null(json_object_get(ns_by_ino(doc, "106"), "setgroups")));
+	assert_string_equal(str_at(ns_by_ino(doc, "105"), "timens_offsets"),
+			    "monotonic 0 0\nboottime 0 0\n");
+	ns = ns_by_ino(doc, "303");
+	assert_int_equal(json_array_size(json_object_get(ns, "members")), 0);
+	x = json_array_get(json_object_get(ns, "pins"), 0);
+	assert_string_equal(str_at(x, "kind"), "socket");
+	assert_int_equal(int_at(x, "pid"), 10);
+	assert_int_equal(int_at(x, "fd"), 5);
+	assert_string_equal(str_at(json_object_get(ns, "workload"), "id"),
+			    "ssh.service");
+	ns = ns_by_ino(doc, "106");
+	assert_true(json_is_null(json_object_get(ns, "workload")));
+	assert_int_equal(json_array_size(json_object_get(ns, "workloads")), 2);
+	x = json_array_get(json_object_get(ns, "uid_ranges"), 0);
+	assert_int_equal(int_at(x, "count"), 4294967295);
+
+	assert_canonical_json(text);
+	json_decref(doc);
+	free(text);
+
+	/* Without --deep-scan, no pins; live, no id or label. */
+	struct view_opts vo = { .show_types = NS_ALL_TYPES, .workloads = true };
+	text = json_of(g, &vo, NULL);
+	doc = parse(text);
+	assert_null(json_object_get(ns_by_ino(doc, "203"), "pins"));
+	x = json_object_get(doc, "snapshot");
+	assert_true(json_is_null(json_object_get(x, "id")));
+	assert_true(json_is_null(json_object_get(x, "label")));
+	json_decref(doc);
+	free(text);
+	graph_free(g);
+}
+
+/* Hostile names decode to their bytes (each byte one code point), and
+ * the text stays ASCII. */
+static void test_json_workloads_hostile(void **state)
+{
+	(void)state;
+	struct graph *g = wl_world("a\x1b[2Jb\"\\", "\x1b]0;pwn\x07\xff");
+	static const char *const argv[] = { "x\r\n\xc3\xa9" };
+	char *text;
+	json_t *doc;
+
+	gb_cmdline(g, &g->procs[2], argv, 1);
+	g->procs[2].flags |= GRAPH_PROC_CMDLINE_CUT;
+	text = wl_json(g, false);
+	for (const char *c = text; *c; c++)
+		assert_true(*c == '\n' || (*c >= ' ' && *c < 0x7f));
+	doc = parse(text);
+	assert_string_equal(str_at(json_object_get(ns_by_ino(doc, "203"),
+						   "workload"), "name"),
+			    "a\x1b[2Jb\"\\");
+	/* \u00ff decodes to U+00FF, UTF-8 c3 bf. */
+	assert_string_equal(str_at(ns_by_ino(doc, "207"), "hostname"),
+			    "\x1b]0;pwn\x07\xc3\xbf");
+	json_t *m = member(ns_by_ino(doc, "203"), 20);
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(m, "cmdline"), 0)), "x\r\n\xc3\x83\xc2\xa9");
+	assert_true(json_is_true(json_object_get(m, "cmdline_cut")));
+	assert_canonical_json(text);
+	json_decref(doc);
+	free(text);
+	graph_free(g);
+}
+
+/* A snapshot of the old format: none of the facts' keys, since none was
+ * read (no key rather than a null that would say "not there"). */
+static void test_json_v1_snapshot(void **state)
+{
+	(void)state;
+	struct graph *g = wl_world("ux-db", "db1");
+	char *text;
+
+	g->meta.collected = GRAPH_HAVE_V1;
+	text = wl_json(g, false);
+	assert_null(strstr(text, "\"workload"));
+	assert_null(strstr(text, "\"hostname\""));
+	assert_null(strstr(text, "\"cmdline\""));
+	assert_null(strstr(text, "\"interfaces\""));
+	assert_non_null(strstr(text, "\"netns_names\": [\n")); /* bind mounts */
+	free(text);
+	graph_free(g);
+}
+
+/* DOT: a cluster per workload that owns namespaces, inside the cluster
+ * of their user namespace, labelled escaped; Graphviz takes it. */
+static void test_dot_workloads(void **state)
+{
+	(void)state;
+	struct graph *g = wl_world("ux\x1b\"db", "db1");
+	struct view_opts vo = { .show_types = NS_ALL_TYPES, .workloads = true };
+	char *got = dot_of(g, &vo, NULL);
+
+	assert_true(contains(got,
+		"    subgraph cluster_w0_0 {\n"
+		"      label=\"podman container ux\\\\x1b\\\"db (0123456789ab)\";"
+		" style=dashed;\n"));
+	assert_int_equal(count(got, "subgraph cluster_w0_0 {"), 2);
+	assert_int_equal(count(got, "subgraph cluster_w"), 2);
+	assert_non_null(strstr(got, "n0 -> n"));
+	assert_dot_accepts(got, false);
+	free(got);
+
+	/* --pidns: no user clusters, the workload's at the top. */
+	vo.pidns = true;
+	vo.show_types = NS_ALL_TYPES;
+	got = dot_of(g, &vo, NULL);
+	assert_int_equal(count(got, "subgraph cluster_"), 0);
+	free(got);
+	graph_free(g);
+}
+
 static void test_python_present(void **state)
 {
 	(void)state;
@@ -964,6 +1223,10 @@ int main(void)
 		cmocka_unit_test(test_dot_pidns),
 		cmocka_unit_test(test_dot_colors),
 		cmocka_unit_test(test_dot_escaping),
+		cmocka_unit_test(test_json_workloads),
+		cmocka_unit_test(test_json_workloads_hostile),
+		cmocka_unit_test(test_json_v1_snapshot),
+		cmocka_unit_test(test_dot_workloads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

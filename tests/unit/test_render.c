@@ -17,11 +17,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <net/if.h>
 #include <cmocka.h>
 
 #include "graphbuild.h"
 #include "workload_standin.h"
+#include "wlworld.h"
 
 #define UC GB_UC
 #define PC GB_PC
@@ -560,58 +560,6 @@ static bool contains_text(const char *text, const char *want)
 	gb_dump(stderr, "wanted inside", want);
 	gb_dump(stderr, "text", text);
 	return false;
-}
-
-/*
- * The workload world: host namespaces (hostname "host1"); podman
- * container ux-db (workload 0) runs PID 20 "sleep 1000" in net 203
- * (netns "blue", NETNSID 3, lo and eth0) and uts 207 ("db1"); systemd's
- * ssh.service (workload 1) runs PID 10, which holds a socket (fd 5) of
- * net 303, where nothing else is; PID 1 belongs to no workload; PID 30
- * is in user 206 (setgroups deny).  WL_NAME and WL_HOST are the
- * container's name and host name.
- */
-static struct graph *wl_world(const char *name, const char *host)
-{
-	static const char *const sleep_argv[] = { "sleep", "1000" };
-	static const char *const sshd_argv[] = { "sshd: /usr/sbin/sshd -D" };
-	struct graph *g = gb_new();
-	struct gb_set h = gb_host(g, 100), c = h, u = h;
-	uint32_t pod = gb_workload(g, GRAPH_WL_CONTAINER, "podman",
-				   "0123456789abcdef0123", name);
-	uint32_t svc = gb_workload(g, GRAPH_WL_SERVICE, "systemd",
-				   "ssh.service", "ssh.service");
-	uint32_t n3;
-	struct graph_proc *p;
-
-	c.ns[NS_NET] = gb_ns(g, 203, NS_NET, h.ns[NS_USER]);
-	c.ns[NS_UTS] = gb_ns(g, 207, NS_UTS, h.ns[NS_USER]);
-	n3 = gb_ns(g, 303, NS_NET, h.ns[NS_USER]);
-	u.ns[NS_USER] = gb_ns(g, 206, NS_USER, h.ns[NS_USER]);
-	gb_maps(g, u.ns[NS_USER], "0 1000 1\n", "0 1000 1\n");
-	g->ns[u.ns[NS_USER]].setgroups = GRAPH_SETGROUPS_DENY;
-	gb_hostname(g, h.ns[NS_UTS], "host1", "(none)");
-	gb_hostname(g, c.ns[NS_UTS], host, NULL);
-	g->ns[c.ns[NS_NET]].nsid = 3;
-	g->ns[c.ns[NS_NET]].flags |= GRAPH_NS_HAS_NSID;
-	gb_iface(g, c.ns[NS_NET], 1, "lo", IFF_UP | IFF_LOOPBACK,
-		 "127.0.0.1/8 ::1/128");
-	gb_iface(g, c.ns[NS_NET], 2, "eth0", IFF_UP | IFF_BROADCAST,
-		 "10.88.0.5/16 fe80::1/64");
-	gb_mount(g, h.ns[NS_MNT], c.ns[NS_NET], "/run/netns/blue");
-
-	gb_proc(g, 1, &h)->comm = graph_strdup(g, "systemd");
-	p = gb_proc(g, 10, &h);
-	p->comm = graph_strdup(g, "sshd");
-	p->workload = svc;
-	gb_cmdline(g, p, sshd_argv, 1);
-	gb_socket(g, p, 5, n3);
-	p = gb_proc(g, 20, &c);
-	p->comm = graph_strdup(g, "sleep");
-	p->workload = pod;
-	gb_cmdline(g, p, sleep_argv, 2);
-	gb_proc(g, 30, &u);
-	return g;
 }
 
 #define WL_HOST_USER \
