@@ -8,63 +8,34 @@
  * (--pidns, --subtree, --namespaces, --deep-scan, PID arguments...)
  * applies to every format alike.  The text tree stays render_tree().
  *
- * ---- JSON, "format": "nsshow-view", "version": 1 -------------------------
+ * ---- JSON, "format": "nsshow-view", "version": 2 -------------------------
  *
- * One object, indented by 2 spaces, keys always in the order below, ASCII
- * only, ending with a newline; the text is exactly what
- * `python3 -m json.tool --indent 2` prints for it.
+ * The schema is documented in nsshow(1), JSON OUTPUT: that page is its
+ * reference, this is how it is written.  One object, indented by 2
+ * spaces, keys always in the page's order, ASCII only, ending with a
+ * newline: exactly what `python3 -m json.tool --indent 2` prints for it.
  *
- *   {
- *     "format": "nsshow-view",
- *     "version": 1,
- *     "snapshot": {
- *       "host": "h", "kernel": "6.1.0-13-amd64", "boot_id": "...",
- *       "start": "2023-11-14T22:13:20.123456789Z",   capture began (UTC)
- *       "end": "2023-11-14T22:13:20.173456789Z",     and ended
- *       "start_ns": "1700000000123456789",           the same in ns since
- *       "end_ns": "1700000000173456789"              the epoch
- *     },
- *     "messages": ["Could not open /proc/..."],  scan messages, in order
- *     "warnings": ["cannot read /proc/1/ns/..."],  what nsshow also
- *                                                  prints on stderr
- *     "fatal": null,          or the error that replaces the tree; then
- *                             "namespaces" is empty and nsshow exits 1
- *     "namespaces": [ LINE... ]   the tree's lines, in the tree's order
- *   }
+ *   format, version, snapshot {id, label, imported, host, kernel, boot_id,
+ *   start, end, start_ns, end_ns}, messages, warnings, fatal, namespaces
  *
- * A LINE is a namespace:
- *
- *     "type": "net",           ns_type_name()
- *     "dev": "4", "ino": "4026531840",   the nsfs file
- *     "depth": 1,              indent level in the tree (0 = a root)
- *     "parent": 0,             index in "namespaces" of the line it hangs
- *                              under (owner, or PID parent with --pidns),
- *                              null for a root
- *     "id": "12",              NS_GET_ID (Linux 6.18+), null when unknown
- *   user namespaces only:
- *     "creator_uid": 0,        null when unknown
- *   user namespaces of whole-system views only (as the tree shows maps):
- *     "uid_map": "0 0 4294967295",   normalized as in the tree: trimmed,
- *     "gid_map": "0 0 4294967295",   blank runs squeezed to one space;
- *                                    null where the tree says "deleted"
- *   unless format_opts.no_pids:
- *     "members": [ { "pid": 1, "comm": "init", "nstgid": "1" } ]
- *         sorted by pid as in the tree; "pid" is a TID with
- *         --search-tasks.  "comm" is there only when the graph collected
- *         comms (GRAPH_HAVE_COMM), "nstgid" only with GRAPH_HAVE_NSTGID:
- *         the NStgid value of /proc/PID/status as read (outermost PID
- *         first, tab-separated).  Either is null when it could not be
- *         read (or, for nstgid, the kernel has no such line).
- *
- * or the "[invisible ancestor user NS]" entry of the tree, which stands for
- * the out-of-sight owner of the namespaces under it:
- *
- *     { "type": "user", "invisible": true, "depth": 0, "parent": null }
+ * A LINE of "namespaces" is the tree's: type, dev, ino, depth, "under"
+ * (the index of the line it hangs under, recovered from the depths; not
+ * "parent", which in an export is NS_GET_PARENT's answer), id; for user
+ * namespaces creator_uid and, in whole-system views, the maps as the tree
+ * shows them plus their parsed ranges; then the facts the graph collected
+ * (format_facts.c: names, interfaces, workloads, pins under --deep-scan)
+ * and, unless no_pids, the members (comm with GRAPH_HAVE_COMM, nstgid as
+ * numbers with GRAPH_HAVE_NSTGID, identity with GRAPH_HAVE_IDENTITY, the
+ * workload with GRAPH_HAVE_WORKLOADS).  A fact the graph did not collect
+ * has no key; null means it was looked for and not read.  The invisible
+ * ancestor is { "type": "user", "invisible": true, "depth": 0,
+ * "under": null }.
  *
  * Numbers: 64-bit values (dev, ino, id, *_ns) are decimal strings, since
  * JSON readers commonly parse numbers as doubles and would round them;
  * dev and ino too, for one rule rather than a guess per field (the nsdiff/1
- * schema does the same).  PIDs, depth, parent and UIDs are numbers.
+ * schema does the same).  PIDs, depth, under, UIDs and the snapshot's id
+ * are numbers.
  *
  * Strings: '"' '\\' and \b \f \n \r \t take their short escapes, other
  * control bytes and DEL are \u00XX, and so is every byte >= 0x80, one
@@ -85,7 +56,12 @@
  * --pidns, where there are no clusters), dashed for ownership (user ->
  * other type).  A node's label is the tree's text for the namespace (maps
  * on their own lines) plus the first dot_max_pids member PIDs and
- * "… (+N)" for the rest.  The graph's label carries host, capture time,
+ * "… (+N)" for the rest.  A workload that owns namespaces draws a
+ * dashed "cluster_wW_I" (W: workload index, I: the user namespace line
+ * whose cluster holds it; "cluster_wW" in the PID view) around them,
+ * labelled "RUNTIME KIND NAME (ID12)" (view_put_workload()): one per user
+ * namespace cluster it has namespaces in, so that clusters still nest.
+ * The graph's label carries host, capture time,
  * the scan messages and the fatal error, if any.  Labels are quoted; bytes
  * outside printable ASCII show as \xNN and a backslash as \\.
  */

@@ -243,7 +243,7 @@ static void info_field(const char *name, const char *value)
 static void info_workloads(const struct graph *g)
 {
 	if (!(g->meta.collected & GRAPH_HAVE_WORKLOADS)) {
-		printf("workloads   not recorded (an older snapshot)\n");
+		printf("workloads   not recorded\n");
 		return;
 	}
 	printf("workloads   %zu\n", g->nworkloads);
