@@ -16,6 +16,11 @@
 #   pidns    the same for --pidns (no clusters, a parent edge)
 #   fatal    an unknown PID argument: exit 1, JSON with "fatal" and no
 #            namespaces, DOT still accepted by dot
+#   workloads --workloads names the UTS namespace of a process that set
+#            its own host name, --cmdline shows a distinctive command
+#            line, the JSON carries both, and a command line holding ESC,
+#            CR and LF is escaped even through a pipe (skipped, visibly,
+#            while capture collects no such facts)
 #   tty      a process that named itself with ESC, CR and LF: on a terminal
 #            (script(1) gives nsshow a pty) the tree shows its name
 #            escaped and no ESC at all, for a PID argument, for threads
@@ -77,6 +82,10 @@ KIDS+=($!)
 unshare --pid --fork sleep 1000 &
 PIDNS=$!
 KIDS+=($!)
+# Its own host name, and a command line no other process has.
+unshare --uts bash -c 'hostname fmt-uts-host && exec -a fmt-distinct-argv0 sleep 1000' &
+UTSNS=$!
+KIDS+=($!)
 # A comm is the base name of the executed path, so a symlink to sleep with
 # a hostile name (11 bytes; 15 would stick) makes one.
 mkdir "$T/bin"
@@ -102,6 +111,7 @@ fi
 for _ in $(seq 50); do
     [ "$(readlink "/proc/$USERNS/ns/user")" != "$(readlink /proc/self/ns/user)" ] &&
         [ "$(ps -o comm= --ppid "$PIDNS" 2>/dev/null)" = sleep ] &&
+        [ "$(cat "/proc/$UTSNS/comm" 2>/dev/null)" = sleep ] &&
         [ "$(head -c 2 "/proc/$HOSTILE/comm")" = 'q"' ] &&
         { [ -z "$ESCAPER" ] ||
           [ "$(head -c 2 "/proc/$ESCAPER/comm")" = "$(printf 'a\033')" ]; } && break
@@ -195,7 +205,8 @@ import json, os, sys
 d = json.load(open(sys.argv[1]))
 hostile, userns = int(sys.argv[2]), int(sys.argv[3])
 lines = d["namespaces"]
-assert d["format"] == "nsshow-view" and d["version"] == 1, "header"
+assert d["format"] == "nsshow-view" and d["version"] == 2, "header"
+assert d["snapshot"]["id"] is None and d["snapshot"]["label"] is None, "live"
 want = open("/proc/%d/comm" % hostile, "rb").read()[:-1]
 assert want == b'q"b\\c\nd\x01\xff\xc3\xa9', "comm not set: %r" % want
 comms = [m.get("comm") for n in lines for m in n.get("members", [])
@@ -211,7 +222,7 @@ for t in ("user", "net", "uts"):
     assert len(hits) == 1, "%s ns of %d: %d lines" % (t, userns, len(hits))
     assert any(m["pid"] == userns for m in hits[0]["members"]), t + " member"
 for i, n in enumerate(lines):
-    p = n["parent"]
+    p = n["under"]
     if n["depth"] == 0:
         assert p is None, "root %d has a parent" % i
     else:
@@ -242,7 +253,7 @@ run pidns-json --format=json --pidns --all-pids
 json_ok pidns-json
 if [ "$HAVE_PY" = 1 ]; then
     check "pidns: a child PID namespace at depth 1" \
-        python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["namespaces"]; assert all(n["type"]=="pid" for n in l); assert any(n["depth"]==1 and n["parent"]==0 for n in l), l' "$T/pidns-json.out"
+        python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["namespaces"]; assert all(n["type"]=="pid" for n in l); assert any(n["depth"]==1 and n["under"]==0 for n in l), l' "$T/pidns-json.out"
 fi
 run pidns-dot --format=dot --pidns
 dot_ok pidns-dot
@@ -260,6 +271,51 @@ fi
 run fatal-dot --format=dot 999999
 check "fatal: dot exit 1" status_is fatal-dot 1
 dot_ok fatal-dot
+
+# ---------------------------------------------------------------- workloads
+# has_facts NAME WHAT: the run NAME collected WHAT, else a visible skip
+has_facts() {
+    if grep -q "holds no $2" "$T/$1.err"; then
+        skip "$1: the capture collects no $2 yet"
+        return 1
+    fi
+}
+UTS_INO=$(stat -L -c %i "/proc/$UTSNS/ns/uts")
+run wl --workloads --namespaces=uts --no-pids --color=never
+check "workloads: exit 0" status_is wl 0
+if has_facts wl workloads; then
+    check "workloads: the UTS namespace's host name" \
+        grep -Eq "^ *uts \{[0-9]+ $UTS_INO\}  \[(.*; )?hostname=fmt-uts-host[];]" "$T/wl.out"
+fi
+run cmdline --cmdline --color=never
+check "cmdline: exit 0" status_is cmdline 0
+if has_facts cmdline "command lines"; then
+    check "cmdline: the command line in place of the comm" \
+        grep -Eq "^ +$UTSNS +fmt-distinct-argv0 1000\$" "$T/cmdline.out"
+    if [ -n "$ESCAPER" ]; then
+        run cmdline-escaper --cmdline --color=never "$ESCAPER"
+        if grep -q "$(printf '\033')" "$T/cmdline-escaper.out" ||
+            ! grep -qF 'a\x1b[2Jb\x0dc\x0ad' "$T/cmdline-escaper.out"; then
+            notok "cmdline: escaped even through a pipe" "$T/cmdline-escaper.out"
+        else
+            ok "cmdline: escaped even through a pipe"
+        fi
+    fi
+fi
+if [ "$HAVE_PY" = 1 ] && ! grep -q '"hostname"' "$T/json.out"; then
+    skip "json: the capture collects no host names yet"
+elif [ "$HAVE_PY" = 1 ] && has_facts cmdline "command lines"; then
+    check "json: the host name and command line of the UTS process" \
+        python3 - "$T/json.out" "$UTSNS" "$UTS_INO" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+pid, ino = int(sys.argv[2]), sys.argv[3]
+uts = [n for n in d["namespaces"] if n.get("ino") == ino]
+assert len(uts) == 1 and uts[0]["hostname"] == "fmt-uts-host", uts
+m = [m for m in uts[0]["members"] if m["pid"] == pid]
+assert m and m[0]["cmdline"] == ["fmt-distinct-argv0", "1000"], m
+EOF
+fi
 
 # ---------------------------------------------------------------- tty
 # tty_ok NAME ARGS...: nsshow ARGS on a pty shows ESC_NAME escaped, no ESC
