@@ -5,6 +5,8 @@
  * the depths alone, with a stack of open lines: a line hangs under the
  * nearest earlier line of smaller depth, which is how the indented text
  * reads too.  Nothing here decides what is shown; view_build() did.
+ * The tree's part of each line is written here, the workload facts by
+ * format_facts.c, through the pretty-printer of format_int.h.
  */
 #include "format.h"
 
