@@ -581,8 +581,8 @@ static void test_workloads_annotations(void **state)
 
 	assert_true(gb_same(got,
 		WL_HOST_USER "  [workloads=2 " WL_POD ", " WL_SSH "]\n"
-		"    net {4 103}  [workloads=1 " WL_SSH "]\n"
-		"    uts {4 107}  [workloads=1 " WL_SSH "; hostname=host1]\n"
+		"    net {4 103}  [workload=" WL_SSH "]\n"
+		"    uts {4 107}  [workload=" WL_SSH "; hostname=host1]\n"
 		"    net {4 203}  [workload=" WL_POD "; netns=blue; nsid=3; "
 		"addrs=10.88.0.5/16,fe80::1/64]\n"
 		"    uts {4 207}  [workload=" WL_POD "; hostname=db1]\n"
@@ -631,7 +631,7 @@ static void test_workloads_socket_pin(void **state)
 
 	assert_true(gb_same(got,
 		WL_HOST_USER "  [workloads=2 " WL_POD ", " WL_SSH "]\n"
-		"    net {4 103}  [workloads=1 " WL_SSH "]\n"
+		"    net {4 103}  [workload=" WL_SSH "]\n"
 		"    net {4 203}  [workload=" WL_POD "; netns=blue; nsid=3; "
 		"addrs=10.88.0.5/16,fe80::1/64]\n"
 		"    net {4 303}  [workload=" WL_SSH "; socket-pinned-by=10/5]\n"

@@ -6,8 +6,8 @@
  * pulls them in, those win and the tests check against them.  Only what
  * the tests' graphs need: the distinct workloads of a namespace's member
  * processes, threads and fd holders in index order, owned when there is
- * one and every member belongs to it; netns names from the bind mounts
- * under /run/netns/ and /var/run/netns/.
+ * one (a process of no workload counts neither for nor against); netns
+ * names from the bind mounts under /run/netns/ and /var/run/netns/.
  */
 #ifndef NSNAP_TEST_WORKLOAD_STANDIN_H
 #define NSNAP_TEST_WORKLOAD_STANDIN_H
@@ -21,13 +21,9 @@
 
 /* Mark workload W for namespace NS in SEEN (nns x nworkloads bits). */
 static void standin_mark(uint8_t *seen, const struct graph *g, uint32_t ns,
-			 uint32_t w, uint8_t *orphan)
+			 uint32_t w)
 {
-	if (ns >= g->nns)
-		return;
-	if (w >= g->nworkloads)
-		orphan[ns] = 1;
-	else
+	if (ns < g->nns && w < g->nworkloads)
 		seen[(size_t)ns * g->nworkloads + w] = 1;
 }
 
@@ -38,29 +34,27 @@ WEAK int workload_ns_map_build(const struct graph *g,
 {
 	size_t nw = g->nworkloads;
 	uint8_t *seen = calloc(g->nns * nw + 1, 1);
-	uint8_t *orphan = calloc(g->nns + 1, 1);
 
 	memset(out, 0, sizeof(*out));
 	out->ns = calloc(g->nns + 1, sizeof(*out->ns));
 	out->list = calloc(g->nns * nw + 1, sizeof(*out->list));
-	if (!seen || !orphan || !out->ns || !out->list) {
+	if (!seen || !out->ns || !out->list) {
 		free(seen);
-		free(orphan);
 		workload_ns_map_free(out);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < g->nprocs; i++) {
 		const struct graph_proc *p = &g->procs[i];
 		for (unsigned t = 0; t < NS_NTYPES; t++)
-			standin_mark(seen, g, p->links.ns[t], p->workload, orphan);
+			standin_mark(seen, g, p->links.ns[t], p->workload);
 		for (uint32_t k = 0; k < p->ntasks; k++)
 			for (unsigned t = 0; t < NS_NTYPES; t++)
 				standin_mark(seen, g,
 					     g->tasks[p->first_task + k].links.ns[t],
-					     p->workload, orphan);
+					     p->workload);
 		for (uint32_t k = 0; k < p->nfds; k++)
 			standin_mark(seen, g, g->fds[p->first_fd + k].ns,
-				     p->workload, orphan);
+				     p->workload);
 	}
 	for (size_t ns = 0; ns < g->nns; ns++) {
 		struct workload_ns *x = &out->ns[ns];
@@ -70,11 +64,10 @@ WEAK int workload_ns_map_build(const struct graph *g,
 			if (seen[ns * nw + w])
 				out->list[out->nlist++] = (uint32_t)w;
 		x->n = (uint32_t)(out->nlist - x->first);
-		if (x->n == 1 && !orphan[ns])
+		if (x->n == 1)
 			x->owner = out->list[x->first];
 	}
 	free(seen);
-	free(orphan);
 	return 0;
 }
 
