@@ -284,6 +284,15 @@ static void dot_node(FILE *out, const struct graph *g, const struct view *v,
 			dot_map_line(out, "g: ", l->gid_map);
 		}
 	}
+	/* The names a reader looks for; the rest of the facts are JSON's. */
+	if (n->type == NS_UTS && n->hostname)
+		dot_data_line(out, "hostname: ", n->hostname);
+	if (n->type == NS_NET) {
+		const char *names[4];
+		size_t k = workload_netns_names(g, l->ns, names, 4);
+		for (size_t j = 0; j < k && j < 4; j++)
+			dot_data_line(out, "netns: ", names[j]);
+	}
 	if (!o->no_pids)
 		dot_members(out, l, o->dot_max_pids ? o->dot_max_pids
 						    : FORMAT_DOT_MAX_PIDS);

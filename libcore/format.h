@@ -55,7 +55,8 @@
  * solid for parenthood (user -> child user, PID -> child PID with
  * --pidns, where there are no clusters), dashed for ownership (user ->
  * other type).  A node's label is the tree's text for the namespace (maps
- * on their own lines) plus the first dot_max_pids member PIDs and
+ * on their own lines, a UTS namespace's host name, a network namespace's
+ * netns names) plus the first dot_max_pids member PIDs and
  * "… (+N)" for the rest.  A workload that owns namespaces draws a
  * dashed "cluster_wW_I" (W: workload index, I: the user namespace line
  * whose cluster holds it; "cluster_wW" in the PID view) around them,

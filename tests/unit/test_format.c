@@ -1178,6 +1178,8 @@ static void test_dot_workloads(void **state)
 	assert_int_equal(count(got, "subgraph cluster_w0_0 {"), 2);
 	assert_int_equal(count(got, "subgraph cluster_w1_0 {"), 2);
 	assert_int_equal(count(got, "subgraph cluster_w"), 4);
+	assert_true(contains(got, "uts {4 207}\\lhostname: db1\\l"));
+	assert_true(contains(got, "net {4 203}\\lnetns: blue\\l"));
 	assert_non_null(strstr(got, "n0 -> n"));
 	assert_dot_accepts(got, false);
 	free(got);
