@@ -22,7 +22,8 @@
  *   opt[1]  --namespaces types (NS_TYPE_BIT set; 0: all)
  *   opt[2]  --width; also picks the process --subtree and the PID
  *           arguments name (its PID as typed), or a word of WORDS
- *   opt[3]  bit 0 color, 1 terminal escapes, 2 nsdiff --all, 3 use WORDS
+ *   opt[3]  bit 0 color, 1 terminal escapes, 2 nsdiff --all, 3 use WORDS,
+ *           4 --workloads, 5 --cmdline, 6 socket pins
  *
  * The seeds in tests/fuzz/corpus/graph come from gen_corpus_graph.c.
  */
@@ -147,6 +148,8 @@ static void show(FILE *out, const struct graph *g, const uint8_t *opt)
 		.deep_scan = opt[0] & 4, .show_comm = opt[0] & 8,
 		.all_pids = opt[0] & 16,
 		.show_types = opt[1] ? opt[1] : NS_ALL_TYPES,
+		.workloads = opt[3] & 16, .cmdline = opt[3] & 32,
+		.socket_pins = opt[3] & 64,
 	};
 	struct render_opts ro = {
 		.color = opt[3] & 1, .escape = opt[3] & 2,
