@@ -24,7 +24,8 @@
 #   tty      a process that named itself with ESC, CR and LF: on a terminal
 #            (script(1) gives nsshow a pty) the tree shows its name
 #            escaped and no ESC at all, for a PID argument, for threads
-#            (--search-tasks) and replayed from a snapshot; through a pipe
+#            (--search-tasks) and replayed from a snapshot (and nsnap
+#            info counts that snapshot's workloads); through a pipe
 #            the bytes go out as they are, as the reference writes them
 # python3 and dot checks are skipped when those are not installed, tty
 # checks when script(1) is not, and
@@ -361,6 +362,9 @@ else
     if [ -x "$NSNAP_BIN/nsnap" ]; then
         "$NSNAP_BIN/nsnap" record --store "$T/store" >"$T/record.out" 2>&1 ||
             notok "tty: nsnap record" "$T/record.out"
+        "$NSNAP_BIN/nsnap" info latest --store "$T/store" >"$T/info.out" 2>&1
+        check "info: the snapshot's workloads" \
+            grep -Eq '^workloads   ([0-9]+|not recorded)$' "$T/info.out"
         tty_ok tty-snapshot --snapshot=latest --store="$T/store" --show-comm
         run pipe-snapshot --snapshot=latest --store="$T/store" --show-comm --color=never
         raw_ok pipe-snapshot
