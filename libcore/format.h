@@ -102,7 +102,7 @@ struct format_opts {
 	const char *(*ns_color)(void *ctx, uint32_t ns);
 	void *ns_color_ctx;
 	/* JSON: the snapshot's id, label and origin; NULL: the live
-	 * system ("id" and "label" null). */
+	 * system or an export file ("id" and "label" null). */
 	const struct format_snapshot *snapshot;
 };
 

@@ -34,7 +34,6 @@
 
 #include "format.h"
 #include "graphbuild.h"
-#include "workload_standin.h"
 #include "wlworld.h"
 
 #ifndef DOT_PATH
@@ -1115,11 +1114,11 @@ static void test_json_workloads_hostile(void **state)
 {
 	(void)state;
 	struct graph *g = wl_world("a\x1b[2Jb\"\\", "\x1b]0;pwn\x07\xff");
-	static const char *const argv[] = { "x\r\n\xc3\xa9" };
+	static const char *const argv[] = { "x\r\n\xc3\xa9", NULL };
 	char *text;
 	json_t *doc;
 
-	gb_cmdline(g, &g->procs[2], argv, 1);
+	gb_cmdline(g, &g->procs[2], argv);
 	g->procs[2].flags |= GRAPH_PROC_CMDLINE_CUT;
 	text = wl_json(g, false);
 	for (const char *c = text; *c; c++)

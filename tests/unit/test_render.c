@@ -20,7 +20,6 @@
 #include <cmocka.h>
 
 #include "graphbuild.h"
-#include "workload_standin.h"
 #include "wlworld.h"
 
 #define UC GB_UC
@@ -664,11 +663,12 @@ static void test_workloads_limits(void **state)
 
 	for (int i = 0; i < 5; i++) {
 		snprintf(id, sizeof(id), "c%d", i);
-		gb_workload(g, GRAPH_WL_CONTAINER, "docker", id, NULL);
+		gb_workload(g, NULL, GRAPH_WL_CONTAINER, "docker", id, NULL);
 	}
-	gb_iface(g, h.ns[NS_NET], 1, "eth0", IFF_UP,
+	gb_iface(g, h.ns[NS_NET], 1, "eth0", IFF_UP, 0, NULL,
 		 "10.0.0.1/8 10.0.0.2/8 10.0.0.3/8");
-	gb_iface(g, h.ns[NS_NET], 2, "eth1", IFF_UP, "10.0.0.4/8 10.0.0.5/8");
+	gb_iface(g, h.ns[NS_NET], 2, "eth1", IFF_UP, 0, NULL,
+		 "10.0.0.4/8 10.0.0.5/8");
 	for (int i = 0; i < 5; i++)
 		gb_proc(g, 1 + i, &h)->workload = (uint32_t)i;
 	char *got = gb_show(g, &vo, &ro, NULL, NULL);
@@ -726,9 +726,9 @@ static void test_workloads_hostile(void **state)
 		.show_comm = true, .cmdline = true,
 	};
 	struct render_opts ro = { .width = 80, .show_comm = true };
-	static const char *const argv[] = { "x\r\ny", "\x1b[31m" };
+	static const char *const argv[] = { "x\r\ny", "\x1b[31m", NULL };
 
-	gb_cmdline(g, &g->procs[2], argv, 2);
+	gb_cmdline(g, &g->procs[2], argv);
 	for (int escape = 0; escape < 2; escape++) {
 		ro.escape = escape;
 		char *got = gb_show(g, &vo, &ro, NULL, NULL);

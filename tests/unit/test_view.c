@@ -19,7 +19,6 @@
 #include <cmocka.h>
 
 #include "graphbuild.h"
-#include "workload_standin.h"
 
 static const struct render_opts plain = { .color = false, .width = 80 };
 
@@ -1894,7 +1893,7 @@ static void test_members_name_their_process(void **state)
 	struct graph_proc *p;
 	struct view v;
 
-	gb_workload(g, GRAPH_WL_SERVICE, "systemd", "a.service", NULL);
+	gb_workload(g, NULL, GRAPH_WL_SERVICE, "systemd", "a.service", NULL);
 	gb_proc(g, 5, &h);
 	p = gb_proc(g, 7, &h);
 	p->workload = 0;
@@ -1945,8 +1944,8 @@ static void test_socket_pins(void **state)
 	vo.deep_scan = true;
 	vo.show_types = NS_TYPE_BIT(NS_NET);
 	p = gb_proc(g, 1, &h);
-	gb_socket(g, p, 4, h.ns[NS_NET]);
-	gb_socket(g, p, 9, n2);
+	gb_socket_pin(g, p, 4, h.ns[NS_NET]);
+	gb_socket_pin(g, p, 9, n2);
 	EXPECT_VIEW(g, &vo, HOST_USER "        [ 1 ]\n"
 			    "    net {4 103}\n            [ 1 ]\n");
 

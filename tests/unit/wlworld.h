@@ -20,13 +20,13 @@
  */
 static inline struct graph *wl_world(const char *name, const char *host)
 {
-	static const char *const sleep_argv[] = { "sleep", "1000" };
-	static const char *const sshd_argv[] = { "sshd: /usr/sbin/sshd -D" };
+	static const char *const sleep_argv[] = { "sleep", "1000", NULL };
+	static const char *const sshd_argv[] = { "sshd: /usr/sbin/sshd -D", NULL };
 	struct graph *g = gb_new();
 	struct gb_set h = gb_host(g, 100), c = h, u = h;
-	uint32_t pod = gb_workload(g, GRAPH_WL_CONTAINER, "podman",
+	uint32_t pod = gb_workload(g, NULL, GRAPH_WL_CONTAINER, "podman",
 				   "0123456789abcdef0123", name);
-	uint32_t svc = gb_workload(g, GRAPH_WL_SERVICE, "systemd",
+	uint32_t svc = gb_workload(g, NULL, GRAPH_WL_SERVICE, "systemd",
 				   "ssh.service", "ssh.service");
 	uint32_t n3;
 	struct graph_proc *p;
@@ -39,14 +39,12 @@ static inline struct graph *wl_world(const char *name, const char *host)
 	g->ns[u.ns[NS_USER]].setgroups = GRAPH_SETGROUPS_DENY;
 	gb_hostname(g, h.ns[NS_UTS], "host1", "(none)");
 	gb_hostname(g, c.ns[NS_UTS], host, NULL);
-	g->ns[c.ns[NS_NET]].nsid = 3;
-	g->ns[c.ns[NS_NET]].flags |= GRAPH_NS_HAS_NSID;
-	gb_iface(g, c.ns[NS_NET], 1, "lo", IFF_UP | IFF_LOOPBACK,
+	gb_nsid(g, c.ns[NS_NET], 3);
+	gb_iface(g, c.ns[NS_NET], 1, "lo", IFF_UP | IFF_LOOPBACK, 0, NULL,
 		 "127.0.0.1/8 ::1/128");
 	gb_iface(g, c.ns[NS_NET], 2, "eth0", IFF_UP | IFF_BROADCAST,
+		 6 /* IF_OPER_UP */, "aa:bb:cc:dd:ee:ff",
 		 "10.88.0.5/16 fe80::1/64");
-	g->ifaces[g->nifaces - 1].mac = graph_strdup(g, "aa:bb:cc:dd:ee:ff");
-	g->ifaces[g->nifaces - 1].operstate = 6; /* IF_OPER_UP */
 	g->ns[h.ns[NS_TIME]].timens_offsets =
 		graph_strdup(g, "monotonic 0 0\nboottime 0 0\n");
 	gb_mount(g, h.ns[NS_MNT], c.ns[NS_NET], "/run/netns/blue");
@@ -55,12 +53,12 @@ static inline struct graph *wl_world(const char *name, const char *host)
 	p = gb_proc(g, 10, &h);
 	p->comm = graph_strdup(g, "sshd");
 	p->workload = svc;
-	gb_cmdline(g, p, sshd_argv, 1);
-	gb_socket(g, p, 5, n3);
+	gb_cmdline(g, p, sshd_argv);
+	gb_socket_pin(g, p, 5, n3);
 	p = gb_proc(g, 20, &c);
 	p->comm = graph_strdup(g, "sleep");
 	p->workload = pod;
-	gb_cmdline(g, p, sleep_argv, 2);
+	gb_cmdline(g, p, sleep_argv);
 	p->exe = graph_strdup(g, "/usr/bin/sleep");
 	p->cgroup = graph_strdup(g, "/machine.slice/libpod-0123456789abcdef0123"
 				    ".scope/container");
