@@ -77,6 +77,9 @@ static inline struct view_opts diff_view_opts(const struct diff_opts *o)
 	return (struct view_opts){
 		.pidns = o->pidns, .search_tasks = o->search_tasks,
 		.deep_scan = o->deep_scan, .skip_capturer = true,
+		/* nsdiff has no reference to match: a network namespace
+		 * only a socket keeps alive is a namespace like any other. */
+		.socket_pins = o->deep_scan,
 		.show_types = o->types ? o->types : NS_ALL_TYPES,
 	};
 }
