@@ -67,6 +67,7 @@ cleanup() {
     work_cleanup "$T"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 SKIPS=0
 tool_skip() { # tool_skip TOOL WHY [DETAIL-FILE]
