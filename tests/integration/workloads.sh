@@ -36,7 +36,8 @@
 # from the snapshot (after the container is gone), annotates the lines;
 # `nsshow --deep-scan --workloads` shows the socket-only namespace and
 # green, plain `nsshow --deep-scan` does not (parity); `nsshow --format=json`
-# ties each namespace to its container's id and name; `nsshow --cmdline
+# ties each namespace to its container's id and name, `--format=dot` draws
+# a cluster for it; `nsshow --cmdline
 # --show-comm` shows the command line escaped; `nsnap info` names podman;
 # after `podman rm`, `nsdiff SNAPSHOT live` still names the container.
 #
@@ -382,6 +383,21 @@ nsshow_checks() {
             notok "$tag/cmdline-escaped: an ESC of a command line reached the terminal"
         else
             line_check "$tag/cmdline-escaped" "$tag-cmd" " $P_CMD " "--note=" "red"
+        fi
+    fi
+
+    # DOT: a cluster per workload; Graphviz (a test dependency of make
+    # check) must draw it without a word
+    run "$tag-dot" "$NSSHOW" --format=dot --workloads "$@"
+    if [ "$HAVE_POD" = 1 ] && ran "$tag-dot" "$tag/dot" 0; then
+        if ! grep -q 'subgraph cluster' "$T/$tag-dot.out" || ! grep -qF wl-db "$T/$tag-dot.out" ||
+            ! grep -qF "$ID12" "$T/$tag-dot.out"; then
+            notok "$tag/dot: a cluster named after wl-db ($ID12)" "$(grep -F cluster "$T/$tag-dot.out" | head -n 5)"
+        elif command -v dot >/dev/null 2>&1 &&
+            { ! dot -Tsvg "$T/$tag-dot.out" >/dev/null 2>"$T/$tag-dot.svg-err" || [ -s "$T/$tag-dot.svg-err" ]; }; then
+            notok "$tag/dot: Graphviz accepts it" "$T/$tag-dot.svg-err"
+        else
+            ok "$tag/dot: a cluster for wl-db"
         fi
     fi
 
