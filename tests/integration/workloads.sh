@@ -11,7 +11,8 @@
 # uses what is there), records a snapshot, starts the workloads, records a
 # second one, and checks what the tools say of them:
 #
-#   ip netns     `ip netns add blue` (10.77.0.1 on its lo) with a member
+#   ip netns     `ip netns add blue` (10.77.0.1/24 on a veth pair of its
+#                own, on lo without veth) with a member
 #                (`ip netns exec blue sleep`), `ip netns add green` with
 #                none (its name only); /run/netns is a tmpfs of this mount
 #                namespace, so neither the host's names nor ours cross over
@@ -224,14 +225,21 @@ A=$ID
 
 # ---------------------------------------------------------------- world
 if [ "$HAVE_NETNS" = 1 ]; then
-    if { ip netns add blue && ip -n blue link set lo up &&
-        ip -n blue addr add 10.77.0.1/32 dev lo && ip netns add green; } 2>"$T/netns.err"; then
+    # the address on a veth pair inside blue (both ends: the host's
+    # network is left alone), else on its lo where there is no veth
+    BLUE_DEV=lo
+    if { ip netns add blue && ip -n blue link set lo up; } 2>"$T/netns.err" &&
+        ip -n blue link add wl0 type veth peer name wl1 2>>"$T/netns.err" &&
+        ip -n blue link set wl1 up && ip -n blue link set wl0 up; then
+        BLUE_DEV=wl0
+    fi
+    if { ip -n blue addr add 10.77.0.1/24 dev "$BLUE_DEV" && ip netns add green; } 2>>"$T/netns.err"; then
         ip netns exec blue sleep 1000 2>>"$T/netns.err" &
         P_BLUE=$!
         if wait_for 10 "$P_BLUE" is_sleep "$P_BLUE"; then
             BLUE_INO=$(ns_ino "$P_BLUE" net)
             GREEN_INO=$(stat -L -c %i /run/netns/green)
-            ok "world/ip-netns: blue net:[$BLUE_INO], green net:[$GREEN_INO]"
+            ok "world/ip-netns: blue net:[$BLUE_INO] (10.77.0.1 on $BLUE_DEV), green net:[$GREEN_INO]"
         else
             HAVE_NETNS=0
         fi
