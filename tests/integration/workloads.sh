@@ -32,13 +32,13 @@
 # Checked (facts grepped on the line of their namespace or process, not
 # exact formatting): nsdiff (tree, list, json) across the start names each
 # container namespace's workload (runtime, name, id), the hostnames, the
-# netns name blue, the started process's command line; `nsdiff --deep-scan`
-# has the socket-only namespace and its pin; `nsshow --workloads`, live and
-# from the snapshot (after the container is gone), annotates the lines;
-# `nsshow --deep-scan --workloads` shows the socket-only namespace and
-# green, plain `nsshow --deep-scan` does not (parity); `nsshow --format=json`
-# ties each namespace to its container's id and name, `--format=dot` draws
-# a cluster for it; `nsshow --cmdline
+# netns name blue, the started process's command line (its ESC escaped);
+# `nsdiff --deep-scan` has the socket-only namespace and its pin;
+# `nsshow --workloads`, live and from the snapshot (after the container is
+# gone), annotates the lines; `nsshow --deep-scan --workloads` shows the
+# socket-only namespace and green, plain `nsshow --deep-scan` does not
+# (parity); `nsshow --format=json` ties each namespace to its container's
+# id and name, `--format=dot` draws a cluster for it; `nsshow --cmdline
 # --show-comm` shows the command line escaped; `nsnap info` names podman;
 # after `podman rm`, `nsdiff SNAPSHOT live` still names the container.
 #
@@ -145,6 +145,15 @@ line_check() {
 shown_args() { printf '%q ' "$@"; }
 # ns_text TYPE INO: how a tree line spells a namespace ("TYPE {DEV INO}")
 ns_text() { echo "$1 {$(stat -L -c %d /proc/self/ns/"$1") $2}"; }
+
+# no_esc CHECK RUN: RUN's output (colour off) holds no ESC: the one in a
+# command line was escaped; else not ok CHECK
+no_esc() {
+    grep -q $'\e' "$T/$2.out" || return 0
+    notok "$1: an ESC of a command line reached the terminal" \
+        "$(grep $'\e' "$T/$2.out" | head -n 3 | cat -v)"
+    return 1
+}
 
 HAVE_JQ=0
 # json_check CHECK FILE SELECT TEST [--arg K V]...: the first object that
@@ -387,11 +396,8 @@ nsshow_checks() {
     run "$tag-cmd" "$NSSHOW" --color=never --cmdline --show-comm "$@"
     if [ "$HAVE_CMD" = 1 ] && ran "$tag-cmd" "$tag/cmdline" 0; then
         line_check "$tag/cmdline" "$tag-cmd" " $P_CMD " "wl-db-server pause $T/cmd.ready --role=primary --data-dir=/srv/wl-data --note="
-        if grep -q $'\e' "$T/$tag-cmd.out"; then
-            notok "$tag/cmdline-escaped: an ESC of a command line reached the terminal"
-        else
+        no_esc "$tag/cmdline-escaped" "$tag-cmd" &&
             line_check "$tag/cmdline-escaped" "$tag-cmd" " $P_CMD " "--note=" "red"
-        fi
     fi
 
     # DOT: a cluster per workload; Graphviz (a test dependency of make
@@ -458,6 +464,7 @@ if ran diff-list diff/list 1; then
     [ "$HAVE_NETNS" = 1 ] && line_check diff/list/netns-blue diff-list "born net:[$BLUE_INO]" netns=blue
     [ "$HAVE_CMD" = 1 ] && line_check diff/list/cmdline diff-list "started pid=$P_CMD " "wl-db-server pause" \
         "--role=primary --data-dir=/srv/wl-data"
+    [ "$HAVE_CMD" = 1 ] && no_esc diff/list/escaped diff-list && ok diff/list/escaped
 fi
 
 run diff-tree "$NSDIFF" --store "$S" --color=never "$A" "$B"
@@ -469,6 +476,7 @@ if ran diff-tree diff/tree 1; then
     [ "$HAVE_UNSHARE" = 1 ] && line_check diff/tree/unshare-hostname diff-tree "$(ns_text uts "$UNS_UTS")" hostname=wl-unshare-host
     [ "$HAVE_NETNS" = 1 ] && line_check diff/tree/netns-blue diff-tree "$(ns_text net "$BLUE_INO")" netns=blue
     [ "$HAVE_CMD" = 1 ] && line_check diff/tree/cmdline diff-tree " $P_CMD " "wl-db-server pause" started
+    [ "$HAVE_CMD" = 1 ] && no_esc diff/tree/escaped diff-tree && ok diff/tree/escaped
 fi
 
 run diff-json "$NSDIFF" --store "$S" --format=json "$A" "$B"
