@@ -9,6 +9,8 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,16 +357,38 @@ static struct graph *capture_for(const struct view_opts *vo, bool as_data)
 	return g;
 }
 
-static struct graph *load_snapshot(const char *store_path, const char *selector)
+/* The snapshot, and in ORIGIN where its warnings come from: "snapshot
+ * 12" or the export file. */
+static struct graph *load_snapshot(const char *store_path, const char *selector,
+				   char *origin, size_t size)
 {
-	if (cli_is_file(selector))
+	if (cli_is_file(selector)) {
+		snprintf(origin, size, "%s", selector);
 		return cli_load_file(selector, 1);
+	}
 
 	struct store *s = cli_store_open(store_path, STORE_RDONLY, 1);
-	struct graph *g = cli_load(s, selector, NULL, 1);
+	uint64_t id;
+	struct graph *g = cli_load(s, selector, &id, 1);
 
+	snprintf(origin, size, "snapshot %" PRIu64, id);
 	store_close(s);
 	return g;
+}
+
+/* "at capture (ORIGIN, host H): ", escaped: H and a file name are data. */
+static char *snapshot_origin(const char *origin, const struct graph *g)
+{
+	const char *host = g->meta.hostname ? g->meta.hostname : "?";
+	char *o = cli_term_text(origin, SIZE_MAX, 1);
+	char *h = cli_term_text(host, SIZE_MAX, 1);
+	char *at;
+
+	if (asprintf(&at, "at capture (%s, host %s): ", o, h) < 0)
+		errx(1, "%s", strerror(ENOMEM));
+	free(o);
+	free(h);
+	return at;
 }
 
 /*
@@ -574,7 +598,9 @@ int main(int argc, char **argv)
 		.pids = o.pids, .npids = o.npids,
 	};
 	/* With --subtree the PID arguments are refused above. */
-	struct graph *g = o.snapshot ? load_snapshot(o.store, o.snapshot)
+	char origin[PATH_MAX + 32];
+	struct graph *g = o.snapshot ? load_snapshot(o.store, o.snapshot, origin,
+						     sizeof(origin))
 				     : capture_for(&vo, o.format != FORMAT_TREE);
 
 	rc = view_build(g, &vo, &v);
@@ -582,8 +608,11 @@ int main(int argc, char **argv)
 		errx(1, "the snapshot lacks what these options need");
 	if (rc)
 		errx(1, "cannot compute the view: %s", strerror(-rc));
+	/* Replayed, they speak of the /proc of the capture, not of now. */
+	char *at = o.snapshot ? snapshot_origin(origin, g) : NULL;
 	for (size_t i = 0; i < v.nwarnings; i++)
-		warnx("warning: %s", v.warnings[i]);
+		warnx("warning: %s%s", at ? at : "", v.warnings[i]);
+	free(at);
 
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
