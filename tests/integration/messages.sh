@@ -16,7 +16,9 @@
 #                    (root's sleepers): one warning line that counts them,
 #                    says "run as root" and names a few PIDs; --verbose
 #                    lists each; record --interval says it once while it
-#                    stays the same; nsdiff against live says it once too
+#                    stays the same; nsdiff against live says it once too;
+#                    list's GAPS counts processes and threads, below
+#                    info's count of links
 #   replay/*         replaying that snapshot, nsshow's own warnings say
 #                    they come from the capture ("at capture (snapshot 1,
 #                    host H): ...")
@@ -204,6 +206,15 @@ if [ "$(grep -c 'warning' "$T/nsdiff-live.err")" = 1 ] && nosan nsdiff-live &&
     ok "summary/nsdiff-live: one line"
 else
     notok "summary/nsdiff-live" "want one summary line:" "$T/nsdiff-live.err"
+fi
+
+# ---- list's GAPS: processes and threads, not links (info keeps those)
+read -r _ _ _ _ _ procs threads _ gaps _ < <(as_user "$NSNAP" list --store "$US" | sed -n 2p)
+links=$(as_user "$NSNAP" info 1 --store "$US" | sed -n 's/^gaps  *//p')
+if [ "${gaps:-0}" -ge 95 ] && [ "$gaps" -le $((procs + threads)) ] && [ "${links:-0}" -gt "$gaps" ]; then
+    ok "summary/list-gaps: $gaps processes and threads ($links links in info)"
+else
+    notok "summary/list-gaps" "GAPS '${gaps:-}' of ${procs:-?} processes and ${threads:-?} threads, info's gaps '${links:-}'"
 fi
 
 # ---- the snapshot replayed, by root too: the warnings are the capture's
