@@ -841,6 +841,68 @@ int codec_ns_brief(const void *p, size_t n, struct graph_ns *ns)
 	return r.err || ns->type >= NS_NTYPES ? -EBADMSG : 0;
 }
 
+struct gap_id {
+	int32_t pid, tid;
+};
+
+static int cmp_gap_id(const void *a, const void *b)
+{
+	const struct gap_id *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+int codec_meta_gapped(const struct codec_rec *meta, uint64_t *n)
+{
+	struct codec_rd r;
+	size_t len, ngaps, k = 0;
+
+	*n = 0;
+	codec_rd_init(&r, meta->data, meta->len);
+	if (codec_get_u8(&r) != CODEC_META)
+		return -EBADMSG;
+	/* The layouts of dec_meta(), up to the gaps. */
+	uint8_t version = codec_get_u8(&r);
+	if (version < 1 || version > CODEC_META_FACTS || r.err)
+		return -EBADMSG;
+	if (version == 1) {
+		(void)codec_get_sv(&r, INT64_MIN, INT64_MAX);
+		(void)codec_get_sv(&r, INT64_MIN, INT64_MAX);
+	}
+	for (int i = 0; i < 3; i++)
+		(void)codec_get_str(&r, &len);
+	if (version == 1)
+		(void)codec_get_i32(&r);
+	(void)codec_get_u32(&r);
+	(void)codec_get_u32(&r);
+	(void)codec_get_uv(&r, UINT64_MAX);
+	ngaps = codec_get_count(&r, 4);
+	if (r.err)
+		return -EBADMSG;
+	/* The count is bounded by the record's length (4 bytes a gap). */
+	struct gap_id *ids = malloc((ngaps ? ngaps : 1) * sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	for (size_t i = 0; i < ngaps && !r.err; i++) {
+		ids[i].pid = codec_get_i32(&r);
+		ids[i].tid = codec_get_i32(&r);
+		(void)codec_get_i32(&r);
+		(void)codec_get_str(&r, &len);
+	}
+	if (r.err) {
+		free(ids);
+		return -EBADMSG;
+	}
+	qsort(ids, ngaps, sizeof(*ids), cmp_gap_id);
+	for (size_t i = 0; i < ngaps; i++)
+		k += !i || cmp_gap_id(&ids[i - 1], &ids[i]);
+	free(ids);
+	*n = k;
+	return 0;
+}
+
 int codec_meta_whole(const struct codec_rec *meta,
 		     const struct codec_capture *cap, struct codec_buf *out)
 {

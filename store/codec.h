@@ -244,6 +244,14 @@ int codec_meta_hash(const struct codec_rec *meta,
 		    const struct codec_capture *cap, struct codec_hash *out);
 
 /*
+ * How many processes and threads the gaps of meta record META name, each
+ * (pid, tid) pair once however many of its links were refused: what
+ * 'list' counts, without decoding the snapshot.  0 and *N, or -EBADMSG,
+ * -ENOMEM.
+ */
+int codec_meta_gapped(const struct codec_rec *meta, uint64_t *n);
+
+/*
  * The snapshot digest: XXH3-128 over its record hashes, 16 bytes each, in
  * the order a snapshot is read: meta (codec_meta_hash()), layout (when
  * there is one), namespaces, processes, mount runs.  The store's header

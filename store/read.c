@@ -297,6 +297,34 @@ static void header_export(const struct codec_header *h, struct store_header *o)
 	memcpy(o->digest, h->digest.b, sizeof(o->digest));
 }
 
+/*
+ * ngapped, from the meta record.  Not hashed here: a damaged or missing
+ * one is verify's to name, and only leaves the count of links (at least
+ * as large), without a message that would replace the one of an error
+ * the caller reports.  0, or T's error (LMDB), -ENOMEM.
+ */
+static int header_gapped(struct sto_txn *t, const struct codec_header *h,
+			 struct store_header *o)
+{
+	MDB_val val;
+	int rc;
+
+	o->ngapped = o->ngaps;
+	if (!h->ngaps)
+		return 0;
+	rc = sto_txn_get(t, t->s->records, h->meta.b, CODEC_HASH_LEN, &val);
+	if (rc)
+		return t->ret;
+	struct codec_rec rec = { val.mv_data, val.mv_size };
+	uint64_t n;
+	rc = codec_meta_gapped(&rec, &n);
+	if (rc == -ENOMEM)
+		return rc;
+	if (!rc)
+		o->ngapped = n;
+	return 0;
+}
+
 int store_header(struct store *s, uint64_t id, struct store_header *out)
 {
 	struct sto_txn t;
@@ -306,8 +334,10 @@ int store_header(struct store *s, uint64_t id, struct store_header *out)
 	if (ret)
 		return ret;
 	ret = sto_get_header(&t, id, &h);
-	if (!ret)
+	if (!ret) {
 		header_export(&h, out);
+		ret = header_gapped(&t, &h, out);
+	}
 	sto_txn_abort(&t);
 	return ret;
 }
@@ -362,7 +392,8 @@ static int list_one(struct sto_txn *t, const MDB_val *key, const MDB_val *val,
 		return 0;
 	}
 	header_export(&h, &w->sh);
-	return w->cb(&w->sh, w->ctx);
+	err = header_gapped(t, &h, &w->sh);
+	return err ? err : w->cb(&w->sh, w->ctx);
 }
 
 int store_list(struct store *s, int (*cb)(const struct store_header *, void *),

@@ -171,6 +171,9 @@ struct store_header {
 	char boot_id[64];
 	char kernel[256];
 	uint64_t nns, nprocs, nthreads, nfds, nmounts, npins, ngaps;
+	/* Processes and threads with a gap, each once (ngaps counts every
+	 * link refused); ngaps when its meta record cannot be read. */
+	uint64_t ngapped;
 	uint64_t size;    /* bytes of its records, as if stored alone */
 	uint64_t added;   /* bytes of records it added to the store */
 	bool imported;        /* from an export, not recorded here */

@@ -4,6 +4,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +117,101 @@ const char *cli_store_path(const char *given, int status)
 	return path;
 }
 
+/* ---- capture warnings in bulk ---------------------------------------- */
+
+void cli_capture_warn(void *ctx, const char *msg)
+{
+	struct cli_warnings *w = ctx;
+
+	if (w->verbose)
+		warnx("warning: %s", msg);
+	else
+		w->nheld++;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The processes of G with a gap that says ERR (0: any error but the
+ * ones below), sorted, without duplicates, into PIDS (G->ngaps long):
+ * how many.  A process that went away meanwhile (ENOENT, ESRCH) is no
+ * gap worth telling, as capture does not warn of it either. */
+static size_t gap_pids(const struct graph *g, int err, int32_t *pids)
+{
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < g->ngaps; i++) {
+		int e = g->gaps[i].err;
+
+		if (e == ENOENT || e == ESRCH)
+			continue;
+		if (err ? e == err : e != EACCES && e != EPERM)
+			pids[n++] = g->gaps[i].pid;
+	}
+	qsort(pids, n, sizeof(*pids), cmp_i32);
+	for (size_t i = 0; i < n; i++)
+		if (!k || pids[k - 1] != pids[i])
+			pids[k++] = pids[i];
+	return k;
+}
+
+/* "N processes could not be read (WHY)...; (PIDs a, b, ...)" onto BUF at
+ * *LEN, for the N in PIDS. */
+static void say_pids(char *buf, size_t size, size_t *len, const int32_t *pids,
+		     size_t n, const char *why, const char *hint)
+{
+	enum { SHOWN = 5 };
+
+	if (!n || *len >= size)
+		return;
+	*len += (size_t)snprintf(buf + *len, size - *len, "%s%zu process%s "
+				 "could not be read (%s)%s (PID%s", *len ? "; " : "",
+				 n, n == 1 ? "" : "es", why, hint,
+				 n == 1 ? "" : "s");
+	for (size_t i = 0; i < n && i < SHOWN && *len < size; i++)
+		*len += (size_t)snprintf(buf + *len, size - *len, "%s%" PRId32,
+					 i ? ", " : " ", pids[i]);
+	if (*len < size)
+		*len += (size_t)snprintf(buf + *len, size - *len, "%s)",
+					 n > SHOWN ? ", ..." : "");
+}
+
+void cli_capture_summary(struct cli_warnings *w, const struct graph *g)
+{
+	char line[sizeof(w->last)];
+	size_t len = 0, held = w->nheld;
+	int32_t *pids;
+
+	w->nheld = 0;
+	if (w->verbose)
+		return;
+	pids = malloc((g->ngaps ? g->ngaps : 1) * sizeof(*pids));
+	if (!pids)
+		errx(EXIT_FAILURE, "%s", strerror(ENOMEM));
+	line[0] = '\0';
+	/* The usual case first: a normal user, the processes of others. */
+	say_pids(line, sizeof(line), &len, pids, gap_pids(g, EACCES, pids),
+		 "permission denied", geteuid() ? "; run as root to see them" : "");
+	say_pids(line, sizeof(line), &len, pids, gap_pids(g, EPERM, pids),
+		 "operation not permitted", "");
+	say_pids(line, sizeof(line), &len, pids, gap_pids(g, 0, pids),
+		 "other errors", "");
+	free(pids);
+	if (!len && held)
+		snprintf(line, sizeof(line), "%zu warning%s at capture", held,
+			 held == 1 ? "" : "s");
+	if (strcmp(line, w->last)) {
+		if (*line)
+			warnx("warning: %s; --verbose lists %s", line,
+			      held == 1 ? "it" : "them all");
+		memcpy(w->last, line, sizeof(line));
+	}
+}
+
 /* Set once, from the command line, before any store is opened. */
 static bool foreign_copy;
 
@@ -137,6 +233,12 @@ struct store *cli_store_open(const char *path, unsigned flags, int status)
 	/* fsafe.h's refusals name the file, its owner and mode themselves. */
 	if (rc && FSAFE_IS(rc))
 		errx(status, "%s", store_strerror(rc));
+	/* A reader's first run: nothing recorded yet is no broken store. */
+	struct stat st;
+	if (rc == -ENOENT && (flags & STORE_RDONLY) && lstat(path, &st) &&
+	    errno == ENOENT)
+		errx(status, "%s: no store yet; 'nsnap record' makes one (or "
+		     "give --store)", path);
 	if (rc)
 		errx(status, "%s: %s", path, store_strerror(rc));
 	return s;

@@ -3,6 +3,7 @@
  *
  * Owns: the version string, the word grammar of nsdiff and nsnap (options
  * anywhere, "--" ends them), the color decision, the namespace-type list,
+ * capture warnings in bulk,
  * --foreign, data from a snapshot as human text, and the open-store /
  * resolve / load sequence with its messages.  The
  * tools keep their own exit statuses (nsdiff's is diff(1)'s "trouble"), so
@@ -64,6 +65,27 @@ char *cli_term_text(const char *s, size_t n, int status);
 int cli_ns_types(const char *list, uint32_t *types, const char **bad,
 		 int *badlen);
 
+/*
+ * Capture warnings in bulk.  As a normal user a capture meets a hundred
+ * processes it may not read, each worth a warning from capture; one line
+ * per run says so instead ("95 processes could not be read (permission
+ * denied); run as root to see them (PIDs 1, 2, 3, 4, 5, ...)"), made from
+ * the graph's gaps, and is said again by a recorder that captures every
+ * interval only when it changed.  VERBOSE: every warning as capture
+ * gives it ("TOOL: warning: ..."), and no summary.  Pass cli_capture_warn
+ * as capture_opts.warn with the struct as its context.
+ */
+struct cli_warnings {
+	bool verbose;
+	size_t nheld;         /* warnings of this capture not shown */
+	char last[512];       /* the summary said last, "" for none */
+};
+void cli_capture_warn(void *ctx, const char *msg);
+
+/* After a capture into G: the summary of what it could not read on
+ * stderr, unless the same was said last time; then the next capture. */
+void cli_capture_summary(struct cli_warnings *w, const struct graph *g);
+
 /* GIVEN, else the default store's path; when there is none, exit STATUS
  * with "no store: give --store or set NSNAP_STORE". */
 const char *cli_store_path(const char *given, int status);
@@ -79,7 +101,8 @@ int cli_foreign_parse(const char *word);
 /* The store at PATH (NULL: the default one) opened with FLAGS
  * (store_open), and STORE_FOREIGN after --foreign=copy; on failure "PATH:
  * why" and exit STATUS ("why" alone when it names the file: a refusal of
- * fsafe.h). */
+ * fsafe.h; for a reader, when there is nothing at PATH, that there is no
+ * store yet and that 'nsnap record' makes one). */
 struct store *cli_store_open(const char *path, unsigned flags, int status);
 
 /* After store call RC failed for SELECTOR: close S (when not NULL), say

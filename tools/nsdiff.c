@@ -63,6 +63,7 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 "                              with --timeline: text (default), json or ndjson\n"
 "     --all                  tree, dot: also show unchanged namespaces\n"
 "     --verbose              tree: the whole hierarchy, every member change;\n"
+"                              a live side: every capture warning;\n"
 "                              tree, list: each copy of a mount pin\n"
 "     --color[=<when>]       auto (default), always or never\n"
 "     --pidns                only PID namespaces, in their parent hierarchy\n"
@@ -221,11 +222,9 @@ static void open_store(struct options *o, struct store **s)
 	*s = cli_store_open(o->store_path, STORE_RDONLY, EXIT_TROUBLE);
 }
 
-static void capture_warning(void *ctx, const char *msg)
-{
-	(void)ctx;
-	warnx("warning: %s", msg);
-}
+/* What a live side's capture could not read: one summary line, or every
+ * warning with --verbose. */
+static struct cli_warnings capture_warnings;
 
 static void load_side(struct options *o, struct store **s, struct side *side)
 {
@@ -235,12 +234,15 @@ static void load_side(struct options *o, struct store **s, struct side *side)
 	if (strcmp(side->selector, "live") == 0) {
 		struct capture_opts co = {
 			.collect = GRAPH_HAVE_EVERYTHING, .types = NS_ALL_TYPES,
-			.proc_root = "/proc", .warn = capture_warning,
+			.proc_root = "/proc", .warn = cli_capture_warn,
+			.warn_ctx = &capture_warnings,
 		};
+		capture_warnings.verbose = o->verbose;
 		rc = capture_live(&co, &side->g);
 		if (rc)
 			errx(EXIT_TROUBLE, "cannot capture the live system: %s",
 			     strerror(-rc));
+		cli_capture_summary(&capture_warnings, side->g);
 		snprintf(side->name, sizeof(side->name), "live");
 		side->time_ns = side->g->meta.start_ns;
 		return;

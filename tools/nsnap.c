@@ -44,7 +44,7 @@
 
 static const char usage_text[] =
 "Usage: nsnap [record] [--label TEXT] [--interval DURATION [--count N]]\n"
-"             [--keep N] [-q] [--store PATH]\n"
+"             [--keep N] [--verbose] [-q] [--store PATH]\n"
 "       nsnap list [--json] [--foreign=copy] [--store PATH]\n"
 "       nsnap info SELECTOR [--foreign=copy] [--store PATH]\n"
 "       nsnap verify [SELECTOR] [-q] [--foreign=copy] [--store PATH]\n"
@@ -86,6 +86,7 @@ static const char usage_text[] =
 "  -o, --output FILE  write the export to FILE (a regular file whole or\n"
 "                  not at all; - for standard output)\n"
 "  --json          print the list as JSON (list)\n"
+"  --verbose       every capture warning, not one summary line (record)\n"
 "  -q, --quiet     no progress, notes or capture warnings on stderr\n"
 "  --store PATH    the store directory (default: $NSNAP_STORE, else\n"
 "                  /var/lib/nsnap for root, else $XDG_STATE_HOME/nsnap)\n"
@@ -284,13 +285,16 @@ static int parse_before(const char *s, int64_t *ns)
 
 /* ---- commands ----------------------------------------------------------- */
 
+/* What capture could not read: a summary line per snapshot, said again
+ * only when it changed (--interval), or every warning with --verbose. */
+static struct cli_warnings capture_warnings;
+
 static void capture_warn(void *ctx, const char *msg)
 {
-	(void)ctx;
 	if (quiet)
 		return;
 	nsnap_progress_clear();
-	fprintf(stderr, "nsnap: warning: %s\n", msg);
+	cli_capture_warn(ctx, msg);
 }
 
 const char *nsnap_plural(uint64_t n)
@@ -317,6 +321,7 @@ static void record_one(struct store *s, const char *path, const char *label)
 		.proc_root = "/proc",
 		.skip_self = true,
 		.warn = capture_warn,
+		.warn_ctx = &capture_warnings,
 	};
 	struct graph *g;
 	uint64_t id;
@@ -327,6 +332,10 @@ static void record_one(struct store *s, const char *path, const char *label)
 	if (rc) {
 		store_close(s);
 		nsnap_fail("capture failed: %s", strerror(-rc));
+	}
+	if (!quiet) {
+		nsnap_progress_clear();
+		cli_capture_summary(&capture_warnings, g);
 	}
 	nsnap_progress(true, "record: storing %zu processes, %zu threads",
 		       g->nprocs, g->ntasks);
@@ -538,7 +547,7 @@ int cmd_prune(const struct run *run)
  */
 enum {
 	OPT_LABEL, OPT_JSON, OPT_INTERVAL, OPT_COUNT, OPT_KEEP, OPT_BEFORE,
-	OPT_DRY_RUN, OPT_FORMAT, OPT_OUTPUT, OPT_FOREIGN,
+	OPT_DRY_RUN, OPT_FORMAT, OPT_OUTPUT, OPT_FOREIGN, OPT_VERBOSE,
 	NCMD_OPTS,
 	OPT_STORE = NCMD_OPTS, OPT_VERSION,
 };
@@ -556,6 +565,7 @@ static const struct option longopts[] = {
 	[OPT_FORMAT] = { "format", required_argument, NULL, OPTVAL(OPT_FORMAT) },
 	[OPT_OUTPUT] = { "output", required_argument, NULL, 'o' },
 	[OPT_FOREIGN] = { "foreign", required_argument, NULL, OPTVAL(OPT_FOREIGN) },
+	[OPT_VERBOSE] = { "verbose", no_argument, NULL, OPTVAL(OPT_VERBOSE) },
 	[OPT_STORE] = { "store", required_argument, NULL, OPTVAL(OPT_STORE) },
 	[OPT_VERSION] = { "version", no_argument, NULL, OPTVAL(OPT_VERSION) },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -577,7 +587,8 @@ static const struct command {
 	const char *words;
 } commands[] = {
 	{ "record", cmd_record, TAKES(OPT_LABEL) | TAKES(OPT_INTERVAL) |
-	  TAKES(OPT_COUNT) | TAKES(OPT_KEEP), 0, 0, "takes no argument" },
+	  TAKES(OPT_COUNT) | TAKES(OPT_KEEP) | TAKES(OPT_VERBOSE), 0, 0,
+	  "takes no argument" },
 	{ "list", cmd_list, TAKES(OPT_JSON) | TAKES(OPT_FOREIGN), 0, 0,
 	  "takes no argument" },
 	{ "info", cmd_info, TAKES(OPT_FOREIGN), 1, 1, "takes one selector" },
@@ -713,6 +724,7 @@ static void parse_values(const struct command *cmd, const char **given,
 	r->json = given[OPT_JSON] != NULL;
 	r->prune.dry_run = given[OPT_DRY_RUN] != NULL;
 	r->output = given[OPT_OUTPUT];
+	capture_warnings.verbose = given[OPT_VERBOSE] != NULL;
 	if (label && store_label_check(label))
 		nsnap_usage_error("label '%s': %s", label,
 				  store_strerror(store_label_check(label)));

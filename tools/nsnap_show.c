@@ -198,7 +198,7 @@ static void list_table(const struct headers *all)
 		       "  %7" PRIu64 "  %5" PRIu64 "  %5" PRIu64 "  %s\n",
 		       wid, h->id, fmt_time(h->start_ns, t, sizeof(t)),
 		       whost, host, boot, h->nns, h->nprocs, h->nthreads,
-		       h->npins, h->ngaps, label);
+		       h->npins, h->ngapped, label);
 		free(host);
 		free(boot);
 		free(label);

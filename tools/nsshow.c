@@ -9,6 +9,8 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,13 +370,17 @@ static struct graph *capture_for(const struct view_opts *vo, bool as_data)
 	return g;
 }
 
-/* The snapshot SELECTOR names, and what the store says of it (for the
- * data formats). */
+/* The snapshot SELECTOR names, what the store says of it (for the data
+ * formats), and in ORIGIN where its warnings come from: "snapshot 12" or
+ * the export file. */
 static struct graph *load_snapshot(const char *store_path, const char *selector,
-				   struct store_header *h)
+				   struct store_header *h, char *origin,
+				   size_t size)
 {
-	if (cli_is_file(selector))
+	if (cli_is_file(selector)) {
+		snprintf(origin, size, "%s", selector);
 		return cli_load_file(selector, 1);
+	}
 
 	struct store *s = cli_store_open(store_path, STORE_RDONLY, 1);
 	uint64_t id;
@@ -383,8 +389,24 @@ static struct graph *load_snapshot(const char *store_path, const char *selector,
 
 	if (rc)
 		cli_snapshot_fail(s, selector, rc, 1);
+	snprintf(origin, size, "snapshot %" PRIu64, id);
 	store_close(s);
 	return g;
+}
+
+/* "at capture (ORIGIN, host H): ", escaped: H and a file name are data. */
+static char *snapshot_origin(const char *origin, const struct graph *g)
+{
+	const char *host = g->meta.hostname ? g->meta.hostname : "?";
+	char *o = cli_term_text(origin, SIZE_MAX, 1);
+	char *h = cli_term_text(host, SIZE_MAX, 1);
+	char *at;
+
+	if (asprintf(&at, "at capture (%s, host %s): ", o, h) < 0)
+		errx(1, "%s", strerror(ENOMEM));
+	free(o);
+	free(h);
+	return at;
 }
 
 /*
@@ -602,7 +624,9 @@ int main(int argc, char **argv)
 	};
 	struct store_header h = { 0 };
 	/* With --subtree the PID arguments are refused above. */
-	struct graph *g = o.snapshot ? load_snapshot(o.store, o.snapshot, &h)
+	char origin[PATH_MAX + 32];
+	struct graph *g = o.snapshot ? load_snapshot(o.store, o.snapshot, &h,
+						     origin, sizeof(origin))
 				     : capture_for(&vo, as_data);
 
 	if (o.workloads && !(g->meta.collected & GRAPH_HAVE_WORKLOADS))
@@ -617,8 +641,11 @@ int main(int argc, char **argv)
 		errx(1, "the snapshot lacks what these options need");
 	if (rc)
 		errx(1, "cannot compute the view: %s", strerror(-rc));
+	/* Replayed, they speak of the /proc of the capture, not of now. */
+	char *at = o.snapshot ? snapshot_origin(origin, g) : NULL;
 	for (size_t i = 0; i < v.nwarnings; i++)
-		warnx("warning: %s", v.warnings[i]);
+		warnx("warning: %s%s", at ? at : "", v.warnings[i]);
+	free(at);
 
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));

@@ -1043,6 +1043,34 @@ static void test_facts_malformed(void **state)
 	graph_free(g);
 }
 
+/* list's GAPS: each process and thread with a gap once, however many of
+ * its links were refused; a cut record is refused. */
+static void test_meta_gapped(void **state)
+{
+	struct graph *g = base_graph();
+	struct codec_snapshot s;
+	uint64_t n = 99;
+
+	(void)state;
+	/* base_graph() has three: (123, 0), (123, 124), (0, 0). */
+	assert_int_equal(graph_gap_add(g, 7, 0, EACCES, "ns/net"), 0);
+	assert_int_equal(graph_gap_add(g, 7, 0, EACCES, "ns/uts"), 0);
+	assert_int_equal(graph_gap_add(g, 7, 8, EACCES, "ns/net"), 0);
+	assert_int_equal(graph_gap_add(g, 3, 0, EACCES, "fd"), 0);
+	assert_int_equal(graph_gap_add(g, 7, 0, EACCES, "ns/pid"), 0);
+	assert_int_equal(codec_encode_graph(g, &s), 0);
+	assert_int_equal(codec_meta_gapped(&s.meta, &n), 0);
+	assert_int_equal(n, 3 + 3);
+	for (size_t len = 0; len < s.meta.len; len++) {
+		struct codec_rec cut = { s.meta.data, len };
+		uint64_t m;
+		int rc = codec_meta_gapped(&cut, &m);
+		assert_true(rc == 0 || rc == -EBADMSG);
+	}
+	codec_snapshot_free(&s);
+	graph_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1063,6 +1091,7 @@ int main(void)
 		cmocka_unit_test(test_facts_versions),
 		cmocka_unit_test(test_facts_malformed),
 		cmocka_unit_test(test_header_versions),
+		cmocka_unit_test(test_meta_gapped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
