@@ -244,6 +244,8 @@ static void put_header(struct sto_txn *t, const struct plan *p, uint64_t id,
 	h->start_ns = g->meta.start_ns;
 	h->end_ns = g->meta.end_ns;
 	h->capturer_pid = g->meta.capturer_pid;
+	h->vantage = g->meta.vantage;
+	h->vp_version = cstr(g->meta.vantage.version);
 	h->host = cstr(g->meta.hostname);
 	h->boot_id = cstr(g->meta.boot_id);
 	h->kernel = cstr(g->meta.kernel);

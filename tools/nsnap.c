@@ -317,6 +317,7 @@ static void record_one(struct store *s, const char *path, const char *label)
 		.proc_root = "/proc",
 		.skip_self = true,
 		.warn = capture_warn,
+		.version = NSNAP_VERSION,
 	};
 	struct graph *g;
 	uint64_t id;
