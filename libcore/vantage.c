@@ -47,7 +47,7 @@ static void put_ns_set(FILE *out, uint32_t set)
 void vantage_print_text(FILE *out, const struct graph_vantage *v)
 {
 	if (!v->known) {
-		fputs("vantage     not recorded (a snapshot of an older nsnap)\n", out);
+		fputs("vantage     not recorded (the capture did not say where it stood)\n", out);
 		return;
 	}
 	fputs("captured by nsnap ", out);
