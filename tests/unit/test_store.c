@@ -634,7 +634,7 @@ static void test_not_a_store(void **state)
 	assert_true(nfmt > 0);
 #define FMT_SET(i, expr) \
 	for (size_t k_ = 0; k_ < nfmt; k_++) { uint8_t *fmt = fmts[k_]; fmt[i] expr; }
-	FMT_SET(11, = 5);        /* format version 5 */
+	FMT_SET(11, = 6);        /* format version 6 */
 	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), STORE_ENEWER);
 	assert_int_equal(store_open(t.path, STORE_CREATE, &s), STORE_ENEWER);
 	FMT_SET(11, = 1);
