@@ -10,6 +10,8 @@
 #                        /proc of its PID namespace, the PID namespace (the
 #                        suite's own) not the initial one, btime, facilities
 #   vantage/root-json    nsnap list --json carries the same
+#   vantage/export-import  an export carries it, and its import shows the
+#                        same in nsnap info
 #   vantage/user-info    a capture by an unprivileged user: its uid,
 #                        unprivileged, no capabilities
 #   vantage/user-json    and in JSON
@@ -62,6 +64,15 @@ has "$W/list.json" '"vantage": \{"version": "[^"]+", "uid": 0, "euid": 0, "privi
     '"pid": \{"dev": "[0-9]+", "ino": "[0-9]+", "initial": false\}' \
     '"proc_own_pidns": true' '"btime": "[1-9][0-9]+"'
 check vantage/root-json $? "$W/list.json"
+
+# The vantage point travels with an export.
+"$NSNAP" --store "$S" export 1 -o "$W/one.json" 2>"$W/exp.err" &&
+    "$NSNAP" --store "$W/imported" import "$W/one.json" >/dev/null 2>"$W/imp.err" &&
+    "$NSNAP" --store "$W/imported" info 1 >"$W/iinfo" 2>&1 &&
+    diff <(sed -n '/^captured by/,$p' "$W/info") \
+         <(sed -n '/^captured by/,$p' "$W/iinfo") >"$W/iinfo.diff" &&
+    grep -q '"vantage": {"version": ' "$W/one.json"
+check vantage/export-import $? "$W/iinfo.diff" "$W/exp.err" "$W/imp.err"
 
 # ---- an unprivileged capture ----------------------------------------------
 
