@@ -8,7 +8,7 @@
  *   nsnap verify [SELECTOR]         re-hash everything, name the damaged
  *   nsnap prune --keep N | --before TIME | SELECTOR...
  *   nsnap copy DEST                 compact copy of the store (alias backup)
- *   nsnap export SELECTOR [--format=json|ndjson] [-o FILE]
+ *   nsnap export SELECTOR [--format=json|ndjson] [-o FILE [--manifest]]
  *   nsnap import FILE...
  *
  * Options may stand before, between and after the command and its words,
@@ -51,7 +51,8 @@ static const char usage_text[] =
 "       nsnap prune --keep N | --before TIME | SELECTOR... [--dry-run] [-q]\n"
 "                   [--store PATH]\n"
 "       nsnap copy DEST [-q] [--foreign=copy] [--store PATH]\n"
-"       nsnap export SELECTOR [--format=json|ndjson] [-o FILE] [--foreign=copy]\n"
+"       nsnap export SELECTOR [--format=json|ndjson] [-o FILE [--manifest]]\n"
+"                    [--foreign=copy]\n"
 "                    [--store PATH]\n"
 "       nsnap import FILE... [-q] [--store PATH]\n"
 "\n"
@@ -85,6 +86,7 @@ static const char usage_text[] =
 "  --format F      json (one document, the default) or ndjson (export)\n"
 "  -o, --output FILE  write the export to FILE (a regular file whole or\n"
 "                  not at all; - for standard output)\n"
+"  --manifest      also write FILE.sha256, for sha256sum -c (export)\n"
 "  --json          print the list as JSON (list)\n"
 "  -q, --quiet     no progress, notes or capture warnings on stderr\n"
 "  --store PATH    the store directory (default: $NSNAP_STORE, else\n"
@@ -539,7 +541,7 @@ int cmd_prune(const struct run *run)
  */
 enum {
 	OPT_LABEL, OPT_JSON, OPT_INTERVAL, OPT_COUNT, OPT_KEEP, OPT_BEFORE,
-	OPT_DRY_RUN, OPT_FORMAT, OPT_OUTPUT, OPT_FOREIGN,
+	OPT_DRY_RUN, OPT_FORMAT, OPT_OUTPUT, OPT_FOREIGN, OPT_MANIFEST,
 	NCMD_OPTS,
 	OPT_STORE = NCMD_OPTS, OPT_VERSION,
 };
@@ -556,6 +558,7 @@ static const struct option longopts[] = {
 	[OPT_DRY_RUN] = { "dry-run", no_argument, NULL, OPTVAL(OPT_DRY_RUN) },
 	[OPT_FORMAT] = { "format", required_argument, NULL, OPTVAL(OPT_FORMAT) },
 	[OPT_OUTPUT] = { "output", required_argument, NULL, 'o' },
+	[OPT_MANIFEST] = { "manifest", no_argument, NULL, OPTVAL(OPT_MANIFEST) },
 	[OPT_FOREIGN] = { "foreign", required_argument, NULL, OPTVAL(OPT_FOREIGN) },
 	[OPT_STORE] = { "store", required_argument, NULL, OPTVAL(OPT_STORE) },
 	[OPT_VERSION] = { "version", no_argument, NULL, OPTVAL(OPT_VERSION) },
@@ -591,7 +594,7 @@ static const struct command {
 	{ "backup", cmd_copy, TAKES(OPT_FOREIGN), 1, 1,
 	  "takes one destination directory" },
 	{ "export", cmd_export, TAKES(OPT_FORMAT) | TAKES(OPT_OUTPUT) |
-	  TAKES(OPT_FOREIGN), 1, 1, "takes one selector" },
+	  TAKES(OPT_FOREIGN) | TAKES(OPT_MANIFEST), 1, 1, "takes one selector" },
 	{ "import", cmd_import, 0, 1, SIZE_MAX, "takes one or more files" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -714,6 +717,10 @@ static void parse_values(const struct command *cmd, const char **given,
 	r->json = given[OPT_JSON] != NULL;
 	r->prune.dry_run = given[OPT_DRY_RUN] != NULL;
 	r->output = given[OPT_OUTPUT];
+	r->manifest = given[OPT_MANIFEST] != NULL;
+	if (r->manifest && (!r->output || !strcmp(r->output, "-")))
+		nsnap_usage_error("--manifest needs --output FILE: a manifest "
+				  "names a file");
 	if (label && store_label_check(label))
 		nsnap_usage_error("label '%s': %s", label,
 				  store_strerror(store_label_check(label)));

@@ -12,6 +12,10 @@
 #   vantage/root-json    nsnap list --json carries the same
 #   vantage/export-import  an export carries it, and its import shows the
 #                        same in nsnap info
+#   manifest/sha256sum-accepts  export --manifest writes FILE.sha256 (0600)
+#                        that sha256sum -c accepts; refuses-changed: and
+#                        that refuses the file once changed; needs-output:
+#                        --manifest without -o FILE is a usage error
 #   vantage/user-info    a capture by an unprivileged user: its uid,
 #                        unprivileged, no capabilities
 #   vantage/user-json    and in JSON
@@ -71,8 +75,24 @@ check vantage/root-json $? "$W/list.json"
     "$NSNAP" --store "$W/imported" info 1 >"$W/iinfo" 2>&1 &&
     diff <(sed -n '/^captured by/,$p' "$W/info") \
          <(sed -n '/^captured by/,$p' "$W/iinfo") >"$W/iinfo.diff" &&
-    grep -q '"vantage": {"version": ' "$W/one.json"
+    grep -q '"vantage": {' "$W/one.json"
 check vantage/export-import $? "$W/iinfo.diff" "$W/exp.err" "$W/imp.err"
+
+# ---- evidence export ------------------------------------------------------
+
+mkdir "$W/case"
+"$NSNAP" --store "$S" export 1 -o "$W/case/one.json" --manifest \
+    >"$W/man.out" 2>"$W/man.err" &&
+    (cd "$W/case" && sha256sum -c one.json.sha256) >"$W/sum.out" 2>&1 &&
+    grep -qx 'one.json: OK' "$W/sum.out" &&
+    [ "$(stat -c %a "$W/case/one.json.sha256")" = 600 ]
+check manifest/sha256sum-accepts $? "$W/man.err" "$W/sum.out"
+printf ' ' >>"$W/case/one.json"
+! (cd "$W/case" && sha256sum -c one.json.sha256) >"$W/sum2.out" 2>&1
+check manifest/sha256sum-refuses-changed $? "$W/sum2.out"
+"$NSNAP" --store "$S" export 1 --manifest >"$W/man2.out" 2>"$W/man2.err"
+[ $? = 2 ] && grep -q -- '--manifest needs --output FILE' "$W/man2.err"
+check manifest/needs-output $? "$W/man2.err"
 
 # ---- an unprivileged capture ----------------------------------------------
 
