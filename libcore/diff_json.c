@@ -302,8 +302,11 @@ static void json_side(FILE *out, const char *name, const struct graph *g)
 	fprintf(out, ", \"time\": \"%s\"",
 		diff_format_time(g->meta.start_ns, tbuf, sizeof(tbuf)));
 	fprintf(out, ", \"start_ns\": \"%lld\"", (long long)g->meta.start_ns);
-	fputs(", \"vantage\": ", out);
-	vantage_print_json(out, &g->meta.vantage);
+	/* Absent when the snapshot does not say: as nsdiff/1 always was. */
+	if (g->meta.vantage.known) {
+		fputs(", \"vantage\": ", out);
+		vantage_print_json(out, &g->meta.vantage);
+	}
 	fputc('}', out);
 }
 

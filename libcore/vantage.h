@@ -18,7 +18,8 @@
  * Every string is shown with non-printable bytes as '?'. */
 void vantage_print_text(FILE *out, const struct graph_vantage *v);
 
-/* A JSON object, or null when V is not known. */
+/* A JSON object, or null when V is not known (callers leave the member
+ * out instead, so that older outputs stay as they were). */
 void vantage_print_json(FILE *out, const struct graph_vantage *v);
 
 /*

@@ -149,10 +149,13 @@ static void list_json(const struct headers *all)
 		       h->nns, h->nprocs, h->nthreads, h->nfds, h->nmounts,
 		       h->npins, h->ngaps, h->size, h->added,
 		       h->imported ? "true" : "false", h->original_id, digest);
+		/* Absent when the snapshot does not say: as it always was. */
 		struct graph_vantage v = h->vantage;
 		v.version = h->vp_version[0] ? h->vp_version : NULL;
-		fputs(", \"vantage\": ", stdout);
-		vantage_print_json(stdout, &v);
+		if (v.known) {
+			fputs(", \"vantage\": ", stdout);
+			vantage_print_json(stdout, &v);
+		}
 		fputc('}', stdout);
 	}
 	fputs(all->n ? "\n]\n" : "]\n", stdout);
