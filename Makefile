@@ -17,12 +17,12 @@ MANDIR  ?= $(PREFIX)/share/man
 DESTDIR ?=
 
 CC      ?= cc
-PKGS    := lmdb libxxhash jansson
+PKGS    := lmdb libxxhash jansson libsodium
 DEBS    := build-essential pkg-config liblmdb-dev libxxhash-dev libcmocka-dev \
-           libjansson-dev util-linux procps mount
+           libjansson-dev libsodium-dev util-linux procps mount
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lxxhash -ljansson)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -llmdb -lxxhash -ljansson -lsodium)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -181,7 +181,8 @@ unit: $(UNIT_BINS) $(FUZZ_BINS)
 	  $$f tests/fuzz/corpus/$${n#fuzz_}; done
 
 # Every suite runs even when one fails; the target fails if any did.
-INTEGRATION := run diff format ops order cli messages foreign untrusted seal damage workloads
+INTEGRATION := run diff format ops order cli messages foreign untrusted seal damage \
+               workloads custody
 integration: $(ASAN_BINS) build/asan/docedit
 	@rc=0; for t in $(INTEGRATION); do \
 	  [ -x tests/integration/$$t.sh ] || continue; \

@@ -211,14 +211,6 @@ static int capture_ids(struct capture *c)
 	return rc;
 }
 
-static int64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static int capture_meta(struct capture *c)
 {
 	struct graph_meta *m = &c->g->meta;
@@ -231,7 +223,11 @@ static int capture_meta(struct capture *c)
 	ssize_t len = readlinkat(c->procfd, "self", buf, sizeof(buf) - 1);
 	int32_t self;
 	buf[len > 0 ? len : 0] = '\0';
-	m->capturer_pid = procfs_parse_pid(buf, &self) ? self : getpid();
+	bool known = procfs_parse_pid(buf, &self);
+	m->capturer_pid = known ? self : getpid();
+	int rc = capture_vantage(c, known ? self : -1);
+	if (rc)
+		return rc;
 	m->collected = c->collect;
 	m->types_present = capture_types_present(c->proc_root);
 	if (uname(&uts) == 0) {
@@ -291,7 +287,8 @@ int capture_live(const struct capture_opts *opts, struct graph **out)
 	c.g = graph_new();
 	if (!c.g)
 		return -ENOMEM;
-	c.g->meta.start_ns = realtime_ns();
+	c.g->meta.start_ns = capture_clock_ns(CLOCK_REALTIME);
+	c.g->meta.vantage.boot_start_ns = capture_clock_ns(CLOCK_BOOTTIME);
 
 	c.procfd = open(c.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c.procfd < 0) {
@@ -347,7 +344,8 @@ int capture_live(const struct capture_opts *opts, struct graph **out)
 			goto fail;
 	}
 
-	c.g->meta.end_ns = realtime_ns();
+	c.g->meta.end_ns = capture_clock_ns(CLOCK_REALTIME);
+	c.g->meta.vantage.boot_end_ns = capture_clock_ns(CLOCK_BOOTTIME);
 	*out = c.g;
 	c.g = NULL;
 fail:

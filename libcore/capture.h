@@ -35,6 +35,8 @@ struct capture_opts {
 	const char *const *words;
 	size_t nwords;
 	const char *proc_root;   /* "/proc" unless testing */
+	/* The capturing program's version, for meta.vantage; may be NULL. */
+	const char *version;
 	/*
 	 * Leave the capturing process itself out of the listing (its PID is
 	 * still in meta.capturer_pid).  A recorder is no part of the system

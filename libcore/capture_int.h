@@ -12,6 +12,7 @@
  *                    nsfs bind mounts
  *   capture_ident.c  who and what a process is: command line, executable,
  *                    cgroup, login (GRAPH_HAVE_IDENTITY)
+ *   capture_vantage.c where the capture stands (graph_vantage)
  * Every function here takes the one struct capture of a run; nothing is
  * global, so that two captures may run at once.
  */
@@ -22,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "capture.h"
 #include "graph.h"
@@ -49,6 +51,13 @@ struct capture {
 	bool warned;               /* about it, already */
 	struct sockpin *sockpin;   /* GRAPH_HAVE_SOCKETS (sockpin.h) */
 };
+
+/* ---- capture_vantage.c ---- */
+
+/* CLK now in ns (0 when the clock cannot be read). */
+int64_t capture_clock_ns(clockid_t clk);
+/* Fill meta.vantage; SELF is our PID as /proc numbers it, -1 unknown. */
+int capture_vantage(struct capture *c, int32_t self);
 
 /* ---- capture.c: errors ---- */
 

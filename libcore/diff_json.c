@@ -6,6 +6,7 @@
  * are strings, as in every JSON of ours.
  */
 #include "diff_int.h"
+#include "vantage.h"
 
 /*
  * Bytes outside ASCII come out as \u00XX, one per byte: the comm and paths
@@ -300,7 +301,13 @@ static void json_side(FILE *out, const char *name, const struct graph *g)
 	json_str(out, g->meta.kernel);
 	fprintf(out, ", \"time\": \"%s\"",
 		diff_format_time(g->meta.start_ns, tbuf, sizeof(tbuf)));
-	fprintf(out, ", \"start_ns\": \"%lld\"}", (long long)g->meta.start_ns);
+	fprintf(out, ", \"start_ns\": \"%lld\"", (long long)g->meta.start_ns);
+	/* Absent when the snapshot does not say: as nsdiff/1 always was. */
+	if (g->meta.vantage.known) {
+		fputs(", \"vantage\": ", out);
+		vantage_print_json(out, &g->meta.vantage);
+	}
+	fputc('}', out);
 }
 
 int diff_print_json(FILE *out, const struct diff *d,

@@ -294,6 +294,34 @@ struct graph_gap {
 /* What snapshots recorded before workloads existed could hold. */
 #define GRAPH_HAVE_V1 0x1ffu
 
+/*
+ * Where a capture stood: who ran it and what the kernel let it see, so
+ * that an investigator can tell what a snapshot could not show (a
+ * non-root capture misses other users' fds; /proc of another PID
+ * namespace numbers processes its own way).  Filled by capture_live();
+ * known is false in snapshots taken before vantage points were recorded.
+ */
+#define GRAPH_VP_NS_GET_ID  0x1u /* ioctl(NS_GET_ID) answered */
+#define GRAPH_VP_PIDFD_GETFD 0x2u /* pidfd_getfd() of our own fd answered */
+#define GRAPH_VP_SIOCGSKNS  0x4u /* ioctl(SIOCGSKNS) on a socket answered */
+#define GRAPH_VP_LISTNS     0x8u /* listns() answered */
+#define GRAPH_VP_ALL        0xfu
+
+struct graph_vantage {
+	bool known;
+	const char *version;     /* the capturing program's version */
+	uint32_t uid, euid;      /* the capturer's real and effective uid */
+	uint64_t cap_eff;        /* its effective capabilities */
+	struct ns_key own[NS_NTYPES]; /* its namespaces ({0,0}: unknown) */
+	uint32_t initial;        /* NS_TYPE_BIT: own namespace is the initial one */
+	uint32_t initial_known;  /* NS_TYPE_BIT: the kernel lets us tell */
+	bool proc_own_pidns;     /* /proc belongs to its PID namespace */
+	uint32_t facilities;     /* GRAPH_VP_* */
+	int64_t btime;           /* boot time, seconds since the epoch (/proc/stat) */
+	int64_t boot_start_ns;   /* CLOCK_BOOTTIME when capture began */
+	int64_t boot_end_ns;     /* and ended */
+};
+
 struct graph_meta {
 	int64_t start_ns;        /* CLOCK_REALTIME when capture began */
 	int64_t end_ns;          /* and ended */
@@ -305,6 +333,7 @@ struct graph_meta {
 	uint32_t types_present;  /* NS_TYPE_BIT of each /proc/self/ns link the
 				    running kernel has */
 	uint64_t nsfs_dev;
+	struct graph_vantage vantage;
 };
 
 struct graph_arena;

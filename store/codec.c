@@ -532,6 +532,14 @@ static int dec_meta(struct graph *g, const struct codec_rec *rec,
 		m->start_ns = cap->start_ns;
 		m->end_ns = cap->end_ns;
 		m->capturer_pid = cap->capturer_pid;
+		m->vantage = cap->vantage;
+		m->vantage.version = NULL;
+		if (cap->vp_version.p) {
+			m->vantage.version = graph_strndup(g, cap->vp_version.p,
+							   cap->vp_version.len);
+			if (!m->vantage.version)
+				d.nomem = true;
+		}
 	}
 	m->hostname = cdc_get_str(&d);
 	m->kernel = cdc_get_str(&d);

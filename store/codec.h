@@ -143,11 +143,20 @@ struct codec_rec {
 	size_t len;
 };
 
+struct codec_str {
+	const char *p;              /* NULL: absent */
+	size_t len;
+};
+
 /* What changes with every capture of an unchanged system.  Kept in the
  * snapshot header, not in the meta record. */
 struct codec_capture {
 	int64_t start_ns, end_ns;
 	int32_t capturer_pid;
+	/* Its version string is vp_version (NUL-terminated or not): the
+	 * decoded graph gets a copy of it in vantage.version. */
+	struct graph_vantage vantage;
+	struct codec_str vp_version;
 };
 
 /*
@@ -221,7 +230,7 @@ int codec_meta_whole(const struct codec_rec *meta,
 /* ---- snapshot header and hash lists ------------------------------------- */
 
 #define CODEC_HASH_LEN 16
-#define CODEC_HEADER_VERSION 3
+#define CODEC_HEADER_VERSION 4
 
 /* An XXH3-128 hash in canonical (big-endian) byte order. */
 struct codec_hash {
@@ -271,11 +280,6 @@ void codec_digest_end(struct codec_digest *d, struct codec_hash *out);
 void codec_digest_free(struct codec_digest *d);
 void codec_digest(const struct codec_hash *h, size_t n, struct codec_hash *out);
 
-struct codec_str {
-	const char *p;              /* NULL: absent */
-	size_t len;
-};
-
 /*
  * A snapshot's header: what 'list' shows without loading the snapshot, the
  * capture, and the roots of its records.  Carries its own XXH3-64 checksum
@@ -302,6 +306,11 @@ struct codec_header {
 	bool has_layout;
 	struct codec_hash layout;
 	struct codec_hash digest;   /* over all its record hashes, in order */
+	/* Version 4 on: where the capture stood (known false before, and
+	 * in snapshots imported from documents that do not say).  Its
+	 * version string is vp_version; vantage.version is not used. */
+	struct graph_vantage vantage;
+	struct codec_str vp_version;
 };
 
 int codec_encode_header(const struct codec_header *h, struct codec_buf *b);

@@ -79,13 +79,16 @@ void codec_digest(const struct codec_hash *h, size_t n, struct codec_hash *out)
 /* ---- header and lists --------------------------------------------------- */
 
 /*
- * 'H' version 3, every snapshot: uv id, sv start_ns, sv end_ns,
+ * 'H' version 3: uv id, sv start_ns, sv end_ns,
  * sv capturer_pid, str label, str host, str boot_id, str kernel, uv nns,
  * nprocs, ntasks, nfds, nmounts, nruns, ngaps, size, added, u8 imported
  * (0 or 1), [uv original_id when imported], 16 meta hash (the key of a
  * version 2 meta record), u8 has_layout, [16 layout hash], 16 digest, be64
  * XXH3-64 of everything before it.  The capture lives here, so that the
  * meta record of an unchanged system stays the same record.
+ *
+ * Version 4 (written now) is version 3 with the vantage block (below)
+ * after the digest.
  *
  * Read too, from stores written before: version 1 (recorded snapshots) is
  * version 3 without capturer_pid and without the imported byte; version 2
@@ -96,6 +99,7 @@ void codec_digest(const struct codec_hash *h, size_t n, struct codec_hash *out)
  */
 #define HEADER_V1 1
 #define HEADER_V2 2
+#define HEADER_V3 3
 
 /* The version byte H is written with. */
 static int header_version(const struct codec_header *h)
@@ -104,7 +108,40 @@ static int header_version(const struct codec_header *h)
 		return CODEC_HEADER_VERSION;
 	if (h->version > CODEC_HEADER_VERSION)
 		return -EINVAL;
+	if (h->version == HEADER_V3)
+		return HEADER_V3;
 	return h->imported ? HEADER_V2 : HEADER_V1;
+}
+
+/*
+ * Version 4's vantage block: u8 known (0 or 1), and when 1: str version,
+ * uv uid, uv euid, uv cap_eff, 8 x (uv dev, uv ino) of the capturer's
+ * namespaces in ns_type order, uv initial, uv initial_known, u8
+ * proc_own_pidns (0 or 1), uv facilities, sv btime, sv boot_start_ns,
+ * sv boot_end_ns.
+ */
+static void put_vantage(struct codec_buf *b, const struct codec_header *h)
+{
+	const struct graph_vantage *v = &h->vantage;
+
+	codec_put_u8(b, v->known);
+	if (!v->known)
+		return;
+	codec_put_strn(b, h->vp_version.p, h->vp_version.len);
+	codec_put_uv(b, v->uid);
+	codec_put_uv(b, v->euid);
+	codec_put_uv(b, v->cap_eff);
+	for (unsigned t = 0; t < NS_NTYPES; t++) {
+		codec_put_uv(b, v->own[t].dev);
+		codec_put_uv(b, v->own[t].ino);
+	}
+	codec_put_uv(b, v->initial);
+	codec_put_uv(b, v->initial_known);
+	codec_put_u8(b, v->proc_own_pidns);
+	codec_put_uv(b, v->facilities);
+	codec_put_sv(b, v->btime);
+	codec_put_sv(b, v->boot_start_ns);
+	codec_put_sv(b, v->boot_end_ns);
 }
 
 int codec_encode_header(const struct codec_header *h, struct codec_buf *b)
@@ -119,7 +156,7 @@ int codec_encode_header(const struct codec_header *h, struct codec_buf *b)
 	codec_put_uv(b, h->id);
 	codec_put_sv(b, h->start_ns);
 	codec_put_sv(b, h->end_ns);
-	if (version == CODEC_HEADER_VERSION)
+	if (version >= HEADER_V3)
 		codec_put_sv(b, h->capturer_pid);
 	codec_put_strn(b, h->label.p, h->label.len);
 	codec_put_strn(b, h->host.p, h->host.len);
@@ -134,7 +171,7 @@ int codec_encode_header(const struct codec_header *h, struct codec_buf *b)
 	codec_put_uv(b, h->ngaps);
 	codec_put_uv(b, h->size);
 	codec_put_uv(b, h->added);
-	if (version == CODEC_HEADER_VERSION)
+	if (version >= HEADER_V3)
 		codec_put_u8(b, h->imported);
 	if (h->imported)
 		codec_put_uv(b, h->original_id);
@@ -143,6 +180,8 @@ int codec_encode_header(const struct codec_header *h, struct codec_buf *b)
 	if (h->has_layout)
 		codec_put_bytes(b, h->layout.b, CODEC_HASH_LEN);
 	codec_put_bytes(b, h->digest.b, CODEC_HASH_LEN);
+	if (version >= 4)
+		put_vantage(b, h);
 	if (b->err)
 		return b->err;
 	codec_put_be64(b, XXH3_64bits(b->data + start, b->len - start));
@@ -167,6 +206,41 @@ static void get_hash(struct codec_rd *r, struct codec_hash *h)
 		memset(h->b, 0, CODEC_HASH_LEN);
 }
 
+static uint32_t get_u32v(struct codec_rd *r)
+{
+	return (uint32_t)codec_get_uv(r, UINT32_MAX);
+}
+
+static void get_vantage(struct codec_rd *r, struct codec_header *h)
+{
+	struct graph_vantage *v = &h->vantage;
+	uint8_t known = codec_get_u8(r);
+
+	if (known > 1)
+		codec_rd_fail(r);
+	if (known != 1)
+		return;
+	v->known = true;
+	h->vp_version = get_cstr(r);
+	v->uid = get_u32v(r);
+	v->euid = get_u32v(r);
+	v->cap_eff = codec_get_uv(r, UINT64_MAX);
+	for (unsigned t = 0; t < NS_NTYPES; t++) {
+		v->own[t].dev = codec_get_uv(r, UINT64_MAX);
+		v->own[t].ino = codec_get_uv(r, UINT64_MAX);
+	}
+	v->initial = (uint32_t)codec_get_uv(r, NS_ALL_TYPES);
+	v->initial_known = (uint32_t)codec_get_uv(r, NS_ALL_TYPES);
+	uint8_t own = codec_get_u8(r);
+	if (own > 1)
+		codec_rd_fail(r);
+	v->proc_own_pidns = own;
+	v->facilities = (uint32_t)codec_get_uv(r, GRAPH_VP_ALL);
+	v->btime = codec_get_sv(r, INT64_MIN, INT64_MAX);
+	v->boot_start_ns = codec_get_sv(r, INT64_MIN, INT64_MAX);
+	v->boot_end_ns = codec_get_sv(r, INT64_MIN, INT64_MAX);
+}
+
 int codec_decode_header(const void *p, size_t n, struct codec_header *h)
 {
 	struct codec_rd r;
@@ -181,7 +255,7 @@ int codec_decode_header(const void *p, size_t n, struct codec_header *h)
 	h->id = codec_get_uv(&r, UINT64_MAX);
 	h->start_ns = codec_get_sv(&r, INT64_MIN, INT64_MAX);
 	h->end_ns = codec_get_sv(&r, INT64_MIN, INT64_MAX);
-	if (version == CODEC_HEADER_VERSION)
+	if (version >= HEADER_V3)
 		h->capturer_pid = codec_get_i32(&r);
 	h->label = get_cstr(&r);
 	h->host = get_cstr(&r);
@@ -196,7 +270,7 @@ int codec_decode_header(const void *p, size_t n, struct codec_header *h)
 	h->ngaps = codec_get_uv(&r, UINT64_MAX);
 	h->size = codec_get_uv(&r, UINT64_MAX);
 	h->added = codec_get_uv(&r, UINT64_MAX);
-	if (version == CODEC_HEADER_VERSION) {
+	if (version >= HEADER_V3) {
 		uint8_t imported = codec_get_u8(&r);
 		if (imported > 1)
 			codec_rd_fail(&r);
@@ -214,6 +288,8 @@ int codec_decode_header(const void *p, size_t n, struct codec_header *h)
 	if (has_layout)
 		get_hash(&r, &h->layout);
 	get_hash(&r, &h->digest);
+	if (version >= 4)
+		get_vantage(&r, h);
 	if (r.err)
 		return -EBADMSG;
 	size_t body = n - r.left;

@@ -10,7 +10,11 @@
  *     "meta": { "start": RFC3339, "start_ns": "<i64>", "end", "end_ns",
  *               "hostname", "kernel", "boot_id": STR, "capturer_pid": int,
  *               "collected": [names], "types_present": [names],
- *               "nsfs_dev": "<u64>" },
+ *               "nsfs_dev": "<u64>", ["vantage": { "version", "uid",
+ *               "euid", "cap_eff", "own": { TYPE: { "dev", "ino" } },
+ *               "initial", "initial_known": [types], "proc_pidns": "own" or
+ *               "other", "facilities": [names], "btime", "boot_start_ns",
+ *               "boot_end_ns" }] (when the snapshot records it) },
  *     ["workloads": [ { "type", "runtime", "id", "name", "pod",
  *                     "cgroup" } ],]
  *     "namespaces": [ { "index", "dev", "ino", "type", "flags", "owner",
@@ -449,7 +453,9 @@ static json_t *j_record(struct wr *w, const struct xp_table *t,
 	if (kind)
 		put(w, o, "kind", json_string_nocheck(kind));
 	for (size_t i = 0; i < t->n && !w->err; i++)
-		if (in_layout(w, &t->f[i]))
+		if (in_layout(w, &t->f[i]) &&
+		    (!(t->f[i].flags & XP_KNOWN) ||
+		     *(const bool *)((const char *)rec + t->f[i].off)))
 			put(w, o, t->f[i].name, j_field(w, &t->f[i], rec, index));
 	return o;
 }

@@ -112,6 +112,59 @@ static const struct xp_field origin_fields[] = {
 };
 const struct xp_table xp_origin = TABLE(origin_fields);
 
+/* The capturer's namespaces, one {dev, ino} per type. */
+static const struct xp_field key_fields[] = {
+	{ "dev", XP_U64, 0, AT(ns_key, dev), NULL, NULL },
+	{ "ino", XP_U64, 0, AT(ns_key, ino), NULL, NULL },
+};
+static const struct xp_table key_table = TABLE(key_fields);
+/* Offsets into the array graph_vantage.own. */
+#define OWN(name, t) { name, XP_OBJECT, 0, (t) * sizeof(struct ns_key), \
+		       sizeof(struct ns_key), NULL, &key_table }
+static const struct xp_field own_fields[] = {
+	OWN("cgroup", NS_CGROUP),
+	OWN("ipc", NS_IPC),
+	OWN("mnt", NS_MNT),
+	OWN("net", NS_NET),
+	OWN("pid", NS_PID),
+	OWN("time", NS_TIME),
+	OWN("user", NS_USER),
+	OWN("uts", NS_UTS),
+};
+#undef OWN
+_Static_assert(NS_NTYPES == 8, "own_fields[] names every namespace type");
+static const struct xp_table own_table = TABLE(own_fields);
+
+/* Bit I of GRAPH_VP_*; the widths bound what a document may set. */
+static const char *const facility_names[] = {
+	"NS_GET_ID", "pidfd_getfd", "SIOCGSKNS", "listns",
+};
+static const struct xp_bits facility_bits = {
+	facility_names, ARRAY_SIZE(facility_names), ARRAY_SIZE(facility_names),
+};
+static const struct xp_bits initial_bits = { xp_type_names, NS_NTYPES, NS_NTYPES };
+static const char *const pidns_names[] = { "other", "own" };
+static const struct xp_bits pidns_enum = ENUM(pidns_names);
+
+static const struct xp_field vantage_fields[] = {
+	{ "version", XP_STR, 0, AT(graph_vantage, version), NULL, NULL },
+	{ "uid", XP_U32, 0, AT(graph_vantage, uid), NULL, NULL },
+	{ "euid", XP_U32, 0, AT(graph_vantage, euid), NULL, NULL },
+	{ "cap_eff", XP_U64, 0, AT(graph_vantage, cap_eff), NULL, NULL },
+	{ "own", XP_OBJECT, 0, AT(graph_vantage, own), NULL, &own_table },
+	{ "initial", XP_FLAGS, 0, AT(graph_vantage, initial), &initial_bits, NULL },
+	{ "initial_known", XP_FLAGS, 0, AT(graph_vantage, initial_known),
+	  &initial_bits, NULL },
+	{ "proc_pidns", XP_ENUM, 0, AT(graph_vantage, proc_own_pidns),
+	  &pidns_enum, NULL },
+	{ "facilities", XP_FLAGS, 0, AT(graph_vantage, facilities),
+	  &facility_bits, NULL },
+	{ "btime", XP_I64, 0, AT(graph_vantage, btime), NULL, NULL },
+	{ "boot_start_ns", XP_I64, 0, AT(graph_vantage, boot_start_ns), NULL, NULL },
+	{ "boot_end_ns", XP_I64, 0, AT(graph_vantage, boot_end_ns), NULL, NULL },
+};
+static const struct xp_table vantage_table = TABLE(vantage_fields);
+
 /* "start" is the text of "start_ns": a reader looks at the text, the hash
  * covers the number, and they must not tell two stories. */
 static const struct xp_field meta_fields[] = {
@@ -128,6 +181,8 @@ static const struct xp_field meta_fields[] = {
 	{ "types_present", XP_FLAGS, 0, AT(graph_meta, types_present),
 	  &types_bits, NULL },
 	{ "nsfs_dev", XP_U64, 0, AT(graph_meta, nsfs_dev), NULL, NULL },
+	{ "vantage", XP_OBJECT, XP_V2 | XP_KNOWN, AT(graph_meta, vantage), NULL,
+	  &vantage_table },
 };
 const struct xp_table xp_meta = TABLE(meta_fields);
 

@@ -67,6 +67,9 @@ enum xp_type {
 			   all are in */
 #define XP_V2     0x8u  /* only in documents of version 2 on: an unknown
 			   member of a version 1 document */
+#define XP_KNOWN  0x10u /* an XP_OBJECT whose struct starts with bool known:
+			   written only when known, and known when read;
+			   absent is not known (graph_vantage) */
 
 /* Bit I of a flags word is NAMES[I], or "bitI" when I >= N; WIDTH bits. */
 struct xp_bits {

@@ -618,6 +618,8 @@ static void get_field(struct rd *r, const struct xp_field *f, struct jspan v,
 			size_t old = rd_ctx_member(r, f->name);
 			read_object(r, f->sub, v, p);
 			rd_ctx_pop(r, old);
+			if (f->flags & XP_KNOWN)
+				*(bool *)p = true;
 		}
 		break;
 	case XP_TASKS:
@@ -659,8 +661,10 @@ static void read_fields(struct rd *r, const struct xp_table *t,
 			const struct xp_field *f = &t->f[i];
 			if ((f->flags & skip) || (f->type == XP_TIME) != pass)
 				continue;
-			if (!vals[i].p)
+			if (!vals[i].p && !(f->flags & XP_KNOWN))
 				rd_mfail(r, f->name, "missing");
+			else if (!vals[i].p)
+				continue;
 			else if (pass)
 				check_time(r, f->name, vals[i],
 					   *(const int64_t *)((char *)rec + f->off));

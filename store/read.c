@@ -198,6 +198,8 @@ int sto_snap_read(struct sto_txn *t, uint64_t id, struct codec_header *h,
 		.start_ns = h->start_ns,
 		.end_ns = h->end_ns,
 		.capturer_pid = h->capturer_pid,
+		.vantage = h->vantage,
+		.vp_version = h->vp_version,
 	};
 	ret = codec_meta_hash(&snap->meta, &snap->capture, &meta_whole);
 	if (ret == -EBADMSG)
@@ -295,6 +297,9 @@ static void header_export(const struct codec_header *h, struct store_header *o)
 	o->imported = h->imported;
 	o->original_id = h->original_id;
 	memcpy(o->digest, h->digest.b, sizeof(o->digest));
+	o->vantage = h->vantage;
+	copy_str(o->vp_version, sizeof(o->vp_version), h->vp_version);
+	o->vantage.version = NULL;
 }
 
 /*

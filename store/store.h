@@ -180,6 +180,11 @@ struct store_header {
 	uint64_t original_id; /* imported: its id in the store it came from
 				 (0: it never was in one); else 0 */
 	uint8_t digest[16]; /* XXH3-128 over its record hashes, in order */
+	/* Where the capture stood (known false when the snapshot does not
+	 * say).  vantage.version is NULL (a header is copied around): the
+	 * version is vp_version, "" when none. */
+	struct graph_vantage vantage;
+	char vp_version[64];
 };
 
 int store_header(struct store *s, uint64_t id, struct store_header *out);

@@ -82,13 +82,14 @@
  * pruned newest snapshot again).  Format 3 adds version 3 headers, which
  * carry the capture, and version 2 meta records, which do not.  Format 4
  * adds the records of the workload facts (meta version 3, namespace,
- * process and layout records version 2: codec.h).  This nsnap reads all
- * four; a store is raised to the format of what is written into it (a
- * prune: 2; a snapshot: 3, or 4 when it holds the facts) before it is
- * written, so that an older nsnap refuses it as newer instead of misreading
- * it.  A new store starts at 3.
+ * process and layout records version 2: codec.h).  Format 5 adds version
+ * 4 headers, which carry the vantage point; every snapshot is written with
+ * one.  This nsnap reads all five; a store is raised to the format of what
+ * is written into it (a prune: 2; a snapshot: 5) before it is written, so
+ * that an older nsnap refuses it as newer instead of misreading it.  A new
+ * store starts at 3.
  */
-#define STORE_FORMAT 4
+#define STORE_FORMAT 5          /* version 4 headers: the vantage point */
 #define STORE_FORMAT_CAPTURE 3  /* a snapshot without the workload facts */
 #define STORE_FORMAT_IDS 2      /* ids with gaps */
 #define STORE_MAGIC "nsnapsto"

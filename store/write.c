@@ -244,6 +244,8 @@ static void put_header(struct sto_txn *t, const struct plan *p, uint64_t id,
 	h->start_ns = g->meta.start_ns;
 	h->end_ns = g->meta.end_ns;
 	h->capturer_pid = g->meta.capturer_pid;
+	h->vantage = g->meta.vantage;
+	h->vp_version = cstr(g->meta.vantage.version);
 	h->host = cstr(g->meta.hostname);
 	h->boot_id = cstr(g->meta.boot_id);
 	h->kernel = cstr(g->meta.kernel);
@@ -320,8 +322,8 @@ static int put_txn(struct store *s, const struct plan *p, const char *label,
 	}
 	id = t.last_id = put_id(&t);
 	put_records(&t, p, id, &h.added);
-	sto_format_raise(&t, codec_graph_v1(p->g) ? STORE_FORMAT_CAPTURE
-						  : STORE_FORMAT);
+	/* Every header is written with version 4 (the vantage point). */
+	sto_format_raise(&t, STORE_FORMAT);
 	sto_nsidx_put(&t, &(struct sto_nsidx_snap){
 		.g = p->g, .ns_h = p->ns_h, .ns_sorted = p->ns_sorted,
 	}, id, imported);

@@ -22,6 +22,7 @@
 #include "diff.h"
 #include "graph.h"
 #include "store.h"
+#include "vantage.h"
 
 #define EXIT_SAME 0
 #define EXIT_DIFFERENT 1
@@ -236,6 +237,7 @@ static void load_side(struct options *o, struct store **s, struct side *side)
 			.collect = GRAPH_HAVE_EVERYTHING, .types = NS_ALL_TYPES,
 			.proc_root = "/proc", .warn = cli_capture_warn,
 			.warn_ctx = &capture_warnings,
+			.version = NSNAP_VERSION,
 		};
 		capture_warnings.verbose = o->verbose;
 		rc = capture_live(&co, &side->g);
@@ -290,6 +292,11 @@ static void warn_not_comparable(const struct diff *d)
 		free(ta);
 		free(tb);
 	}
+	/* A side that could not see something shows it as gone. */
+	const char *why = vantage_differs(&a->vantage, &b->vantage);
+	if (why)
+		warnx("WARNING: the two sides come from different vantage points "
+		      "(%s): what one could not see shows as a change", why);
 }
 
 static int run_diff(struct options *o, size_t nargs, char **args)

@@ -8,7 +8,7 @@
  *   nsnap verify [SELECTOR]         re-hash everything, name the damaged
  *   nsnap prune --keep N | --before TIME | SELECTOR...
  *   nsnap copy DEST                 compact copy of the store (alias backup)
- *   nsnap export SELECTOR [--format=json|ndjson] [-o FILE]
+ *   nsnap export SELECTOR [--format=json|ndjson] [-o FILE [--manifest]]
  *   nsnap import FILE...
  *
  * Options may stand before, between and after the command and its words,
@@ -51,7 +51,8 @@ static const char usage_text[] =
 "       nsnap prune --keep N | --before TIME | SELECTOR... [--dry-run] [-q]\n"
 "                   [--store PATH]\n"
 "       nsnap copy DEST [-q] [--foreign=copy] [--store PATH]\n"
-"       nsnap export SELECTOR [--format=json|ndjson] [-o FILE] [--foreign=copy]\n"
+"       nsnap export SELECTOR [--format=json|ndjson] [-o FILE [--manifest]]\n"
+"                    [--foreign=copy]\n"
 "                    [--store PATH]\n"
 "       nsnap import FILE... [-q] [--store PATH]\n"
 "\n"
@@ -85,6 +86,7 @@ static const char usage_text[] =
 "  --format F      json (one document, the default) or ndjson (export)\n"
 "  -o, --output FILE  write the export to FILE (a regular file whole or\n"
 "                  not at all; - for standard output)\n"
+"  --manifest      also write FILE.sha256, for sha256sum -c (export)\n"
 "  --json          print the list as JSON (list)\n"
 "  --verbose       every capture warning, not one summary line (record)\n"
 "  -q, --quiet     no progress, notes or capture warnings on stderr\n"
@@ -322,6 +324,7 @@ static void record_one(struct store *s, const char *path, const char *label)
 		.skip_self = true,
 		.warn = capture_warn,
 		.warn_ctx = &capture_warnings,
+		.version = NSNAP_VERSION,
 	};
 	struct graph *g;
 	uint64_t id;
@@ -547,7 +550,7 @@ int cmd_prune(const struct run *run)
  */
 enum {
 	OPT_LABEL, OPT_JSON, OPT_INTERVAL, OPT_COUNT, OPT_KEEP, OPT_BEFORE,
-	OPT_DRY_RUN, OPT_FORMAT, OPT_OUTPUT, OPT_FOREIGN, OPT_VERBOSE,
+	OPT_DRY_RUN, OPT_FORMAT, OPT_OUTPUT, OPT_FOREIGN, OPT_VERBOSE, OPT_MANIFEST,
 	NCMD_OPTS,
 	OPT_STORE = NCMD_OPTS, OPT_VERSION,
 };
@@ -564,6 +567,7 @@ static const struct option longopts[] = {
 	[OPT_DRY_RUN] = { "dry-run", no_argument, NULL, OPTVAL(OPT_DRY_RUN) },
 	[OPT_FORMAT] = { "format", required_argument, NULL, OPTVAL(OPT_FORMAT) },
 	[OPT_OUTPUT] = { "output", required_argument, NULL, 'o' },
+	[OPT_MANIFEST] = { "manifest", no_argument, NULL, OPTVAL(OPT_MANIFEST) },
 	[OPT_FOREIGN] = { "foreign", required_argument, NULL, OPTVAL(OPT_FOREIGN) },
 	[OPT_VERBOSE] = { "verbose", no_argument, NULL, OPTVAL(OPT_VERBOSE) },
 	[OPT_STORE] = { "store", required_argument, NULL, OPTVAL(OPT_STORE) },
@@ -601,7 +605,7 @@ static const struct command {
 	{ "backup", cmd_copy, TAKES(OPT_FOREIGN), 1, 1,
 	  "takes one destination directory" },
 	{ "export", cmd_export, TAKES(OPT_FORMAT) | TAKES(OPT_OUTPUT) |
-	  TAKES(OPT_FOREIGN), 1, 1, "takes one selector" },
+	  TAKES(OPT_FOREIGN) | TAKES(OPT_MANIFEST), 1, 1, "takes one selector" },
 	{ "import", cmd_import, 0, 1, SIZE_MAX, "takes one or more files" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -725,6 +729,10 @@ static void parse_values(const struct command *cmd, const char **given,
 	r->prune.dry_run = given[OPT_DRY_RUN] != NULL;
 	r->output = given[OPT_OUTPUT];
 	capture_warnings.verbose = given[OPT_VERBOSE] != NULL;
+	r->manifest = given[OPT_MANIFEST] != NULL;
+	if (r->manifest && (!r->output || !strcmp(r->output, "-")))
+		nsnap_usage_error("--manifest needs --output FILE: a manifest "
+				  "names a file");
 	if (label && store_label_check(label))
 		nsnap_usage_error("label '%s': %s", label,
 				  store_strerror(store_label_check(label)));

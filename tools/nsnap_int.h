@@ -37,6 +37,7 @@ struct run {
 	bool json;
 	enum export_format format;
 	const char *output;     /* export -o; NULL or "-": standard output */
+	bool manifest;          /* export --manifest: FILE.sha256 beside it */
 };
 
 /* The commands (the table in nsnap.c names them); each returns the exit

@@ -16,6 +16,7 @@
 #include "nsnap_int.h"
 #include "store.h"
 #include "text.h"
+#include "vantage.h"
 
 /* ---- output helpers ----------------------------------------------------- */
 
@@ -144,10 +145,18 @@ static void list_json(const struct headers *all)
 		       ", \"mounts\": %" PRIu64 ", \"pins\": %" PRIu64
 		       ", \"gaps\": %" PRIu64 ", \"size\": %" PRIu64
 		       ", \"added\": %" PRIu64 ", \"imported\": %s"
-		       ", \"original_id\": %" PRIu64 ", \"digest\": \"%s\"}",
+		       ", \"original_id\": %" PRIu64 ", \"digest\": \"%s\"",
 		       h->nns, h->nprocs, h->nthreads, h->nfds, h->nmounts,
 		       h->npins, h->ngaps, h->size, h->added,
 		       h->imported ? "true" : "false", h->original_id, digest);
+		/* Absent when the snapshot does not say: as it always was. */
+		struct graph_vantage v = h->vantage;
+		v.version = h->vp_version[0] ? h->vp_version : NULL;
+		if (v.known) {
+			fputs(", \"vantage\": ", stdout);
+			vantage_print_json(stdout, &v);
+		}
+		fputc('}', stdout);
 	}
 	fputs(all->n ? "\n]\n" : "]\n", stdout);
 }
@@ -315,6 +324,9 @@ int cmd_info(const struct run *r)
 	printf("size        %" PRIu64 " bytes of records, %" PRIu64 " new\n",
 	       h.size, h.added);
 	printf("digest      %s\n", digest);
+	struct graph_vantage v = h.vantage;
+	v.version = h.vp_version[0] ? h.vp_version : NULL;
+	vantage_print_text(stdout, &v);
 	if (load_rc) {
 		nsnap_warn("snapshot %" PRIu64 ": %s", h.id,
 			   store_strerror(load_rc));

@@ -17,6 +17,7 @@
 #include "export.h"
 #include "fsafe.h"
 #include "graph.h"
+#include "manifest.h"
 #include "nsnap_int.h"
 #include "store.h"
 
@@ -102,6 +103,10 @@ int cmd_export(const struct run *r)
 		rc = fsafe_out_commit(out);
 	if (rc)
 		export_fail(name, rc);
+	bool in_manifest;
+	if (r->manifest && (rc = manifest_write(file, &in_manifest)))
+		nsnap_fail("%s%s: cannot write the manifest: %s", file,
+			   in_manifest ? ".sha256" : "", fsafe_strerror(rc));
 	return 0;
 }
 

@@ -437,6 +437,21 @@ static void test_whole_proc(void **state)
 	assert_non_null(m->kernel);
 	assert_non_null(m->boot_id);
 	assert_int_equal(strlen(m->boot_id), 36);
+	/* The vantage point: ours, with the boot clock running forward. */
+	const struct graph_vantage *vp = &m->vantage;
+	struct stat nst;
+	assert_true(vp->known);
+	assert_int_equal(vp->uid, getuid());
+	assert_int_equal(vp->euid, geteuid());
+	assert_int_equal(stat("/proc/self/ns/pid", &nst), 0);
+	assert_int_equal(vp->own[NS_PID].ino, nst.st_ino);
+	assert_int_equal(vp->own[NS_PID].dev, nst.st_dev);
+	assert_true(vp->proc_own_pidns);
+	assert_true(vp->btime > 0 && vp->btime * 1000000000 < m->start_ns);
+	assert_true(vp->boot_start_ns > 0 && vp->boot_end_ns >= vp->boot_start_ns);
+	assert_true(vp->initial_known & NS_TYPE_BIT(NS_USER));
+	assert_int_equal(vp->initial & ~vp->initial_known, 0);
+	assert_int_equal(vp->facilities & ~GRAPH_VP_ALL, 0);
 
 	const struct graph_proc *p = proc_of(g, getpid());
 	assert_int_equal(p->flags & GRAPH_PROC_LISTED, GRAPH_PROC_LISTED);

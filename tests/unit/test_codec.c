@@ -816,7 +816,8 @@ static void test_meta_versions(void **state)
 	 * ignores: the same graph, capture included. */
 	old = s;
 	old.meta = w;
-	old.capture = (struct codec_capture){ 1, 2, 3 };
+	old.capture = (struct codec_capture){ .start_ns = 1, .end_ns = 2,
+					      .capturer_pid = 3 };
 	assert_int_equal(codec_decode_graph(&old, &back), 0);
 	assert_true(gb_same_graph(g, back));
 	graph_free(back);
@@ -839,9 +840,9 @@ static void test_meta_versions(void **state)
 	graph_free(g);
 }
 
-/* Headers of versions 1 and 2 decode and encode back as they were; what
- * is written now is version 3, with the capturer's PID and the imported
- * byte. */
+/* Headers of versions 1 to 3 decode and encode back as they were; what
+ * is written now is version 4, with the capturer's PID, the imported
+ * byte (both from version 3 on) and the vantage point. */
 static void test_header_versions(void **state)
 {
 	(void)state;
@@ -849,6 +850,14 @@ static void test_header_versions(void **state)
 		.id = 5, .start_ns = 10, .end_ns = 20, .capturer_pid = 77,
 		.label = { "x", 1 }, .nns = 2, .size = 30, .added = 30,
 		.original_id = 9,
+		.vantage = { .known = true, .uid = 1000, .euid = 1000,
+			     .cap_eff = 0x3, .own[NS_PID] = { 4, 0xEFFFFFFCu },
+			     .initial = NS_TYPE_BIT(NS_PID),
+			     .initial_known = NS_TYPE_BIT(NS_PID),
+			     .proc_own_pidns = true,
+			     .facilities = GRAPH_VP_NS_GET_ID, .btime = 1700000000,
+			     .boot_start_ns = 5, .boot_end_ns = 6 },
+		.vp_version = { "0.1", 3 },
 	}, back;
 	struct codec_buf b;
 
@@ -858,8 +867,7 @@ static void test_header_versions(void **state)
 			h.version = v;
 			codec_buf_init(&b);
 			assert_int_equal(codec_encode_header(&h, &b), 0);
-			uint8_t want = v == 0 || v == CODEC_HEADER_VERSION
-				       ? CODEC_HEADER_VERSION
+			uint8_t want = v == 0 || v >= 3 ? (v ? v : CODEC_HEADER_VERSION)
 				       : imported ? 2 : 1;
 			assert_int_equal(b.data[1], want);
 			assert_int_equal(codec_decode_header(b.data, b.len,
@@ -867,8 +875,18 @@ static void test_header_versions(void **state)
 			assert_int_equal(back.version, want);
 			assert_int_equal(back.imported, imported);
 			assert_int_equal(back.original_id, imported ? 9 : 0);
-			assert_int_equal(back.capturer_pid,
-					 want == CODEC_HEADER_VERSION ? 77 : 0);
+			assert_int_equal(back.capturer_pid, want >= 3 ? 77 : 0);
+			assert_int_equal(back.vantage.known,
+					 want == CODEC_HEADER_VERSION);
+			if (want == CODEC_HEADER_VERSION) {
+				assert_int_equal(back.vantage.uid, 1000);
+				assert_int_equal(back.vantage.own[NS_PID].ino,
+						 0xEFFFFFFCu);
+				assert_int_equal(back.vantage.facilities,
+						 GRAPH_VP_NS_GET_ID);
+				assert_int_equal(back.vantage.boot_end_ns, 6);
+				assert_int_equal(back.vp_version.len, 3);
+			}
 			assert_true(back.start_ns == 10 && back.end_ns == 20);
 			struct codec_buf b2;
 			codec_buf_init(&b2);
