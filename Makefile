@@ -181,7 +181,8 @@ unit: $(UNIT_BINS) $(FUZZ_BINS)
 	  $$f tests/fuzz/corpus/$${n#fuzz_}; done
 
 # Every suite runs even when one fails; the target fails if any did.
-INTEGRATION := run diff format ops order cli messages foreign untrusted seal damage workloads
+INTEGRATION := run diff format ops order cli messages foreign untrusted seal damage workloads \
+               clickhouse
 integration: $(ASAN_BINS) build/asan/docedit
 	@rc=0; for t in $(INTEGRATION); do \
 	  [ -x tests/integration/$$t.sh ] || continue; \

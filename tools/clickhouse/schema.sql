@@ -139,7 +139,7 @@ CREATE TABLE IF NOT EXISTS events (
     pin_mntns_ino Nullable(UInt64), path Nullable(String),
     old Nullable(String), new Nullable(String),
     members Nullable(String), pins Nullable(String),
-    namespaces Nullable(Int64), processes Nullable(Int64), weak UInt8,
+    namespaces Nullable(UInt32), processes Nullable(UInt32), weak UInt8,
     at DateTime MATERIALIZED toDateTime(intDiv(time_ns, 1000000000)),
     host_key String MATERIALIZED ifNull(host, ''),
     event_key UInt64 MATERIALIZED cityHash64(concat(
