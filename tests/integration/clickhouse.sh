@@ -34,8 +34,38 @@ fi
 
 T=$(mktemp -d /tmp/nsnap-clickhouse.XXXXXX)
 chmod 755 "$T"
-trap 'work_cleanup "$T"' EXIT
+CG=$T/cg
+# Containers: docker-ID.scope cgroups in the hierarchy nsnap reads a
+# process's cgroup from (name=systemd on a v1 or hybrid host, else the
+# cgroup2 one), mounted here (this suite has its own mount namespace);
+# removed on the way out.
+# A host's processes die with its PID namespace, a moment after it exits.
+cg_cleanup() {
+    local d i
+    for d in "$CG"/nsnap-test-*/*.scope "$CG"/nsnap-test-*; do
+        for i in 1 2 3 4 5 6 7 8 9 10; do
+            [ -d "$d" ] || break
+            rmdir "$d" 2>/dev/null || sleep 0.1
+        done
+    done
+}
+trap 'for j in $(jobs -p); do kill -9 "$j" 2>/dev/null; done; wait 2>/dev/null
+      cg_cleanup; work_cleanup "$T" "$CG"' EXIT
 cd "$T" || exit 1
+mkdir -p "$CG"
+CONTAINERS=1
+if grep -q '^[0-9]*:name=systemd:' /proc/self/cgroup; then
+    mount -t cgroup -o none,name=systemd none "$CG" 2>/dev/null || CONTAINERS=0
+else
+    mount -t cgroup2 none "$CG" 2>/dev/null || CONTAINERS=0
+fi
+cid() { printf '%s' "$T-$1" | sha256sum | cut -c1-64; }
+if [ "$CONTAINERS" = 1 ]; then
+    for c in a1 a2 b1; do
+        mkdir -p "$CG/nsnap-test-$$/docker-$(cid $c).scope" || CONTAINERS=0
+    done
+fi
+[ "$CONTAINERS" = 1 ] || skip "containers: no cgroup2 hierarchy to make docker cgroups in"
 
 # ---- the server --------------------------------------------------------
 TCP=$((20000 + $$ % 20000 + RANDOM % 1000)) HTTP=$((TCP + 1))
@@ -65,18 +95,24 @@ q() { clickhouse-client $CH -q "$1"; }
 # PID namespace; $NSNAP and $STORE are set there.
 host() {
     unshare --uts --pid --fork --mount-proc env NSNAP="$NSNAP" \
-        STORE="$T/$1" HOST="$1" bash -c "hostname $1; $2" >"$T/$1.out" 2>&1
+        STORE="$T/$1" HOST="$1" CGDIR="$CG/nsnap-test-$$" CONTAINERS=$CONTAINERS \
+        bash -c "hostname $1; $2" >"$T/$1.out" 2>&1
 }
+# In a host's script: container ID starts "sleep N" in the docker cgroup ID.
+container='container() { sleep "$2" & [ "$CONTAINERS" = 0 ] || echo $! >"$CGDIR/docker-$1.scope/cgroup.procs"; }'
+
 # fleet-a: a process "sleep 1001" in a network namespace of its own; then a
 # second one, net + uts, is born.
-host fleet-a '
+host fleet-a "$container"'
+    container '"$(cid a1)"' 1011; container '"$(cid a2)"' 1012
     unshare --net sleep 1001 & sleep 0.2
     $NSNAP record -q --store $STORE
     unshare --net --uts sleep 1002 & sleep 0.2
     $NSNAP record -q --store $STORE'
 # fleet-b: a user namespace created by nobody, whose map root then makes
 # map uid 0 outside to 0 inside.
-host fleet-b '
+host fleet-b "$container"'
+    container '"$(cid b1)"' 1013
     setpriv --reuid=65534 --regid=65534 --clear-groups unshare --user sleep 1003 &
     u=$!; sleep 0.3
     echo "0 0 1" >/proc/$u/uid_map
@@ -161,16 +197,26 @@ else notok "schema: rows that do not fit schema.sql" "$T/schema.out"
 fi
 
 # ---- the documented questions ---------------------------------------------------
+# question NAME: the SQL of nsnap-clickhouse(7) that follows the comment
+# "question: NAME", as written there.
+question() {
+    sed -n "/^\\.\\\\\" question: $1\$/,/^\\.Ed/p" "$TOP_DIR/man/nsnap-clickhouse.7" |
+        sed -e '1,2d' -e '$d' -e 's/\\e/\\/g'
+}
+for n in born cmdline uidmap containers; do
+    [ -n "$(question $n)" ] || notok "questions: '$n' not found in nsnap-clickhouse(7)"
+done
 # Namespaces born on host H between T1 and T2 against nsdiff's own A B.
 for h in fleet-a fleet-b fleet-c; do
     t1=$("$NSNAP" export --store "$T/$h" 1 --format=rows --table=snapshots |
          sed 's/.*"time_ns":"\([0-9]*\)".*/\1/')
     t2=$("$NSNAP" export --store "$T/$h" 2 --format=rows --table=snapshots |
          sed 's/.*"time_ns":"\([0-9]*\)".*/\1/')
-    q "SELECT ns_type, ns_ino FROM events FINAL
-       WHERE source = 'timeline' AND action = 'born' AND host = '$h'
-         AND time_ns > $t1 AND time_ns <= $t2
-       ORDER BY ns_type, ns_ino" >"$T/born.sql.$h"
+    sql=$(question born)
+    sql=${sql//\'H\'/\'$h\'}
+    sql=${sql//T1/$t1}
+    sql=${sql//T2/$t2}
+    q "$sql" >"$T/born.sql.$h"
     "$NSDIFF" --store "$T/$h" 1 2 --format=ndjson |
         python3 -c 'import json,sys
 rows = [json.loads(l) for l in sys.stdin]
@@ -186,24 +232,38 @@ done
     notok "born: fleet-a" "$T/born.sql.fleet-a"
 
 # Hosts that ran a process matching X in a non-host network namespace.
-a=$(q "SELECT DISTINCT host FROM memberships
-       WHERE slot = 'net' AND tid = 0
-         AND at BETWEEN toDateTime('2000-01-01 00:00:00') AND now()
-         AND (host, digest, pid) IN (SELECT host, digest, pid FROM processes
-              WHERE match(arrayStringConcat(cmdline, ' '), '^sleep 100[12]\$'))
-         AND (host, digest, ns_ino) NOT IN (SELECT host, digest, ns_ino
-              FROM memberships WHERE pid = 1 AND tid = 0 AND slot = 'net')
-       ORDER BY host")
+# The hour around the captures.
+from=$(date -u -d '-1 hour' '+%Y-%m-%d %H:%M:%S') to=$(date -u -d '+1 hour' '+%Y-%m-%d %H:%M:%S')
+sql=$(question cmdline)
+sql=${sql//2026-12-01 14:00:00/$from}
+sql=${sql//2026-12-01 15:00:00/$to}
+sql=${sql//\'X\'/\'^sleep 100[12]\$\'}
+a=$(q "$sql ORDER BY host")
 [ "$a" = fleet-a ] && ok "question: cmdline in a non-host netns: fleet-a" ||
     notok "question: cmdline in a non-host netns" "got: $a"
 
 # Hosts with a user namespace mapping host uid 0, created by a non-root uid.
-a=$(q "SELECT DISTINCT host FROM namespaces
-       WHERE ns_type = 'user' AND creator_uid != 0
-         AND match(uid_map, '(^|\\n) *[0-9]+ +0 +[0-9]+')
-       ORDER BY host")
+a=$(q "$(question uidmap) ORDER BY host")
 [ "$a" = fleet-b ] && ok "question: uid 0 mapped for an unprivileged creator: fleet-b" ||
     notok "question: uid 0 mapped for an unprivileged creator" "got: $a"
+
+# Containers per host and day, as the export documents count them.
+q "$(question containers)" | cut -f1,3 >"$T/containers.sql"
+for h in fleet-a fleet-b fleet-c; do
+    for id in 1 2; do
+        "$NSNAP" export --store "$T/$h" "$id" | python3 -c 'import json,sys
+d = json.load(sys.stdin)
+print(sum(w["type"] == "container" for w in d.get("workloads", [])))'
+    done | sort -n | tail -n1 | sed "s/^/$h\t/"
+done | grep -v "$(printf '\t')0\$" >"$T/containers.export"
+want="fleet-a	2
+fleet-b	1"
+[ "$CONTAINERS" = 0 ] && want=
+if cmp -s "$T/containers.sql" "$T/containers.export" && [ "$(cat "$T/containers.sql")" = "$want" ]; then
+    ok "question: containers per host and day: $(tr '\t\n' '= ' <"$T/containers.sql")"
+else
+    notok "question: containers per host" "$T/containers.sql" "$T/containers.export"
+fi
 
 # Per host and snapshot: namespaces counted, as nsnap list says.
 q "SELECT host, snapshot, count() FROM namespaces FINAL
