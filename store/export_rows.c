@@ -17,14 +17,14 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "export_impl.h"
 #include "text.h"
 
 /* Which record a column reads. */
-enum xr_src { S_META, S_NS, S_PROC, S_TASK, S_FD, S_MOUNT, S_WL, S_IFACE,
-	      S_GAP, S_ROW };
+enum xr_src { S_META, S_NS, S_PROC, S_MOUNT, S_WL, S_IFACE, S_GAP, S_ROW };
 
 enum xr_type {
 	C_I32,          /* number */
@@ -37,7 +37,6 @@ enum xr_type {
 	C_NSREF,        /* uint32_t index: NAME_type, _dev, _ino, _id */
 	C_WLREF,        /* uint32_t index: NAME_runtime, NAME_id */
 	C_ARGV,         /* the process's command line: array of strings */
-	C_NSTYPE,       /* uint8_t: "net" ... */
 	C_WLKIND,       /* uint8_t: "container" ... */
 	C_SECS,         /* int64_t ns as whole seconds, a number */
 };
@@ -55,8 +54,6 @@ struct xr_row {
 	const struct graph *g;
 	const struct graph_ns *ns;
 	const struct graph_proc *proc;
-	const struct graph_task *task;
-	const struct graph_fd *fd;
 	const struct graph_mount *mount;
 	const struct graph_workload *wl;
 	const struct graph_iface *iface;
@@ -69,6 +66,7 @@ struct xr_row {
 	const char *comm;
 	uint32_t nns, nprocs, ntasks, members;
 	bool has_fd;
+	uint32_t *counts;      /* zeroed, one per namespace or workload */
 };
 
 #define AT(st, m) offsetof(struct st, m), sizeof(((struct st *)0)->m)
@@ -208,10 +206,6 @@ static const void *src_of(const struct xr_row *r, enum xr_src src)
 		return r->ns;
 	case S_PROC:
 		return r->proc;
-	case S_TASK:
-		return r->task;
-	case S_FD:
-		return r->fd;
 	case S_MOUNT:
 		return r->mount;
 	case S_WL:
@@ -325,9 +319,6 @@ static void put_col(FILE *out, const struct xr_row *r, const struct xr_col *c)
 	case C_ARGV:
 		put_argv(out, r->proc);
 		break;
-	case C_NSTYPE:
-		text_json_string(out, xp_type_names[*(const uint8_t *)p % NS_NTYPES]);
-		break;
 	case C_WLKIND:
 		text_json_string(out, graph_workload_kind_name(*(const uint8_t *)p));
 		break;
@@ -374,21 +365,20 @@ static void walk_snapshots(const struct xr_out *o, struct xr_row *r)
 	emit(o, r);
 }
 
-/* How many processes hold each namespace: computed once, in the walk of
- * the namespaces, from the processes' own links. */
+/* How many processes hold each namespace (by their own links), counted
+ * in one pass: R->counts, nns of them. */
 static void walk_namespaces(const struct xr_out *o, struct xr_row *r)
 {
 	const struct graph *g = r->g;
 
+	for (size_t k = 0; k < g->nprocs; k++)
+		for (unsigned t = 0; t < NS_NTYPES; t++)
+			if (g->procs[k].links.ns[t] < g->nns)
+				r->counts[g->procs[k].links.ns[t]]++;
 	for (size_t i = 0; i < g->nns; i++) {
-		uint32_t members = 0;
-
-		for (size_t k = 0; k < g->nprocs; k++)
-			for (unsigned t = 0; t < NS_NTYPES; t++)
-				members += g->procs[k].links.ns[t] == i;
 		r->ns = &g->ns[i];
 		r->self_ref = (uint32_t)i;
-		r->members = members;
+		r->members = r->counts[i];
 		emit(o, r);
 	}
 }
@@ -483,13 +473,12 @@ static void walk_workloads(const struct xr_out *o, struct xr_row *r)
 {
 	const struct graph *g = r->g;
 
+	for (size_t k = 0; k < g->nprocs; k++)
+		if (g->procs[k].workload < g->nworkloads)
+			r->counts[g->procs[k].workload]++;
 	for (size_t i = 0; i < g->nworkloads; i++) {
-		uint32_t members = 0;
-
-		for (size_t k = 0; k < g->nprocs; k++)
-			members += g->procs[k].workload == i;
 		r->wl = &g->workloads[i];
-		r->members = members;
+		r->members = r->counts[i];
 		emit(o, r);
 	}
 }
@@ -528,14 +517,6 @@ static const struct xr_table tables[] = {
 	{ "gaps", TABLE_OF(gap_cols), walk_gaps },
 };
 
-const char *const export_rows_tables[] = {
-	"snapshots", "namespaces", "processes", "memberships", "pins",
-	"workloads", "interfaces", "gaps",
-};
-const unsigned export_rows_ntables = ARRAY_SIZE(export_rows_tables);
-_Static_assert(ARRAY_SIZE(export_rows_tables) == ARRAY_SIZE(tables),
-	       "export_rows_tables[] names tables[]");
-
 int export_rows_known(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(tables); i++)
@@ -560,19 +541,26 @@ int export_rows_write(FILE *out, const struct graph *g,
 	xp_hash_hex(&h.digest, digest);
 	xp_hashes_free(&h);
 	snprintf(id, sizeof(id), "%" PRIu64, info ? info->id : 0);
+	/* The walks' counters: one array, as long as the longer list. */
+	size_t ncounts = g->nns > g->nworkloads ? g->nns : g->nworkloads;
+	uint32_t *counts = calloc(ncounts ? ncounts : 1, sizeof(*counts));
+	if (!counts)
+		return -ENOMEM;
 
 	for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
 		const struct xr_table *t = &tables[i];
 		struct xr_out o = { out, t->name, t->cols, t->ncols };
 		struct xr_row r = {
 			.g = g, .snapshot = id, .digest = digest,
-			.label = info ? info->label : NULL,
+			.label = info ? info->label : NULL, .counts = counts,
 		};
 
 		if (table && strcmp(table, t->name))
 			continue;
+		memset(counts, 0, (ncounts ? ncounts : 1) * sizeof(*counts));
 		t->walk(&o, &r);
 	}
+	free(counts);
 	if (fflush(out) || ferror(out))
 		return errno ? -errno : -EIO;
 	return 0;

@@ -18,11 +18,8 @@
 
 #define EXPORT_ROWS_SCHEMA "nsnap-row/1"
 
-/* The tables, in the order they are written. */
-extern const char *const export_rows_tables[];
-extern const unsigned export_rows_ntables;
-
-/* Whether NAME is one of export_rows_tables[]. */
+/* Whether NAME is a table: snapshots, namespaces, processes, memberships,
+ * pins, workloads, interfaces or gaps (the order they are written in). */
 int export_rows_known(const char *name);
 
 /*
