@@ -448,7 +448,10 @@ static void walk_pins(const struct xr_out *o, struct xr_row *r)
 		r->comm = p->comm;
 		for (uint32_t k = 0; k < p->nfds; k++) {
 			const struct graph_fd *f = &g->fds[p->first_fd + k];
-			/* A socket names its network namespace, a pin too. */
+			/* A socket names its network namespace, a pin too;
+			 * an fd on no namespace pins none. */
+			if (f->ns >= g->nns)
+				continue;
 			r->fd_no = f->fd;
 			r->ns_ref = f->ns;
 			emit(o, r);
