@@ -34,6 +34,7 @@ enum xr_type {
 	C_I64,          /* decimal string */
 	C_STR,          /* string or null */
 	C_CSTR,         /* a const char * that is never NULL; string */
+	C_KEY,          /* string, "" for NULL: a column of the tables' keys */
 	C_NSREF,        /* uint32_t index: NAME_type, _dev, _ino, _id */
 	C_WLREF,        /* uint32_t index: NAME_runtime, NAME_id */
 	C_ARGV,         /* the process's command line: array of strings */
@@ -76,8 +77,8 @@ struct xr_row {
 
 /* The columns every row begins with. */
 static const struct xr_col common_cols[] = {
-	COL("host", C_STR, S_META, graph_meta, hostname),
-	COL("boot", C_STR, S_META, graph_meta, boot_id),
+	COL("host", C_KEY, S_META, graph_meta, hostname),
+	COL("boot", C_KEY, S_META, graph_meta, boot_id),
 	COL("time_ns", C_I64, S_META, graph_meta, start_ns),
 	COL("time_s", C_SECS, S_META, graph_meta, start_ns),
 	COL("snapshot", C_CSTR, S_ROW, xr_row, snapshot),
@@ -316,6 +317,11 @@ static void put_col(FILE *out, const struct xr_row *r, const struct xr_col *c)
 	case C_CSTR:
 		text_json_string(out, *(const char *const *)p);
 		break;
+	case C_KEY: {
+		const char *key = *(const char *const *)p;
+		text_json_string(out, key ? key : "");
+		break;
+	}
 	case C_ARGV:
 		put_argv(out, r->proc);
 		break;
