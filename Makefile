@@ -15,6 +15,7 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/nsnap
 DESTDIR ?=
 
 CC      ?= cc
@@ -231,6 +232,10 @@ install: $(BINS)
 	for m in man/*.5; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/; done; true
 	for m in man/*.7; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man7/; done; true
 	for m in man/*.8; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true
+	install -d $(DESTDIR)$(DATADIR)/clickhouse
+	install -m 0755 tools/clickhouse/load $(DESTDIR)$(DATADIR)/clickhouse/
+	install -m 0644 tools/clickhouse/schema.sql tools/clickhouse/server.xml \
+	  tools/clickhouse/users.xml $(DESTDIR)$(DATADIR)/clickhouse/
 
 clean:
 	rm -rf build
