@@ -23,8 +23,7 @@ NSDIFF=$NSNAP_BIN/nsdiff
 LOAD=$TOP_DIR/tools/clickhouse/load
 command -v python3 >/dev/null || { notok "setup: python3 not found"; finish; }
 if ! command -v clickhouse-server >/dev/null || ! command -v clickhouse-client >/dev/null; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q clickhouse-server \
-        clickhouse-client >/dev/null 2>&1
+    "$TOP_DIR/tests/install-debs" clickhouse-server clickhouse-client >/dev/null 2>&1
 fi
 if ! command -v clickhouse-server >/dev/null || ! command -v clickhouse-client >/dev/null; then
     echo "SKIP: clickhouse-server/clickhouse-client not installed and not installable"
