@@ -5,6 +5,7 @@
 #                   ASan + UBSan), manual pages
 #   make layering   fail when a layer uses a symbol of a layer above it
 #   make bench      speed and memory figures on a synthetic world
+#   make bench-clickhouse  loading snapshots into ClickHouse
 #   make demo       record a snapshot into the default store and show it
 #   make deps       install the Debian packages the build needs
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -14,6 +15,7 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/nsnap
 DESTDIR ?=
 
 CC      ?= cc
@@ -90,7 +92,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/asan/%-replay,$(FUZZ_SRC))
 # second 'make check' rebuilds nothing.
 .SECONDARY:
 
-.PHONY: all check check-damage unit integration layering lint bench deps check-deps install clean fuzz demo FORCE
+.PHONY: all check check-damage unit integration layering lint bench bench-clickhouse deps check-deps install clean fuzz demo FORCE
 all: $(BINS)
 
 # The main job: record a snapshot into the default store and show it.
@@ -182,7 +184,7 @@ unit: $(UNIT_BINS) $(FUZZ_BINS)
 
 # Every suite runs even when one fails; the target fails if any did.
 INTEGRATION := run diff format ops order cli messages foreign untrusted seal damage \
-               workloads custody
+               workloads custody clickhouse
 integration: $(ASAN_BINS) build/asan/docedit
 	@rc=0; for t in $(INTEGRATION); do \
 	  [ -x tests/integration/$$t.sh ] || continue; \
@@ -204,6 +206,13 @@ lint:
 
 bench: $(BINS)
 	bench/run.sh
+	@if command -v clickhouse-server >/dev/null; then bench/clickhouse.sh; \
+	else echo "bench: no clickhouse-server: make bench-clickhouse installs it"; fi
+
+# Rows per second into ClickHouse, bytes per snapshot there and in LMDB.
+bench-clickhouse: $(BINS)
+	@command -v clickhouse-server >/dev/null || tests/install-debs clickhouse-server clickhouse-client
+	bench/clickhouse.sh
 
 # Build needs DEBS; the tests also check DOT output with Graphviz and the
 # manual pages with mandoc.
@@ -216,11 +225,17 @@ check-deps: deps
 	@tests/install-debs $(TEST_DEBS)
 
 install: $(BINS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
 	for m in man/*.1; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/; done; true
 	for m in man/*.5; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/; done; true
+	for m in man/*.7; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man7/; done; true
 	for m in man/*.8; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/; done; true
+	install -d $(DESTDIR)$(DATADIR)/clickhouse
+	install -m 0755 tools/clickhouse/load $(DESTDIR)$(DATADIR)/clickhouse/
+	install -m 0644 tools/clickhouse/schema.sql tools/clickhouse/server.xml \
+	  tools/clickhouse/users.xml $(DESTDIR)$(DATADIR)/clickhouse/
 
 clean:
 	rm -rf build

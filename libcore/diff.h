@@ -190,6 +190,15 @@ int diff_print_json(FILE *out, const struct diff *d,
 		    const struct diff_print_opts *po);
 
 /*
+ * One nsnap-event/1 row per change, one per line (the rows of
+ * --timeline --format=ndjson, source "diff"): the host, boot and capture
+ * time of side B, its name as "snapshot" and A's as "base"; a "reboot" or
+ * "other-host" row first when the sides do not compare.
+ */
+int diff_print_rows(FILE *out, const struct diff *d,
+		    const struct diff_print_opts *po);
+
+/*
  * The tree format.  Two header lines naming the sides, then one line:
  * "summary: ..." (what changed, counted) or "no differences".  By default
  * a report follows: the changes grouped by owning workload (those of no

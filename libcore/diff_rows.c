@@ -168,3 +168,36 @@ void diff_row_change(FILE *out, const struct diff_row_at *at,
 	}
 	diff_row_put(out, at, &r);
 }
+
+int diff_print_rows(FILE *out, const struct diff *d,
+		    const struct diff_print_opts *po)
+{
+	const struct graph_meta *a = &d->a->meta, *b = &d->b->meta;
+	struct diff_row_at at = {
+		.source = "diff", .host = b->hostname, .boot = b->boot_id,
+		.time_ns = b->start_ns,
+		.snapshot = po->b_name ? po->b_name : "b",
+		.base = po->a_name ? po->a_name : "a",
+	};
+	struct diff_row r = { .namespaces = -1, .processes = -1 };
+
+	if (d->flags & DIFF_OTHER_BOOT) {
+		r.action = "reboot";
+		r.old = a->boot_id;
+		r.new = b->boot_id;
+		diff_row_put(out, &at, &r);
+		fputc('\n', out);
+	}
+	if (d->flags & DIFF_OTHER_HOST) {
+		r.action = "other-host";
+		r.old = a->hostname;
+		r.new = b->hostname;
+		diff_row_put(out, &at, &r);
+		fputc('\n', out);
+	}
+	for (size_t i = 0; i < d->nchanges; i++) {
+		diff_row_change(out, &at, d, &d->changes[i]);
+		fputc('\n', out);
+	}
+	return diff_write_status(out);
+}

@@ -60,7 +60,8 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 "                              /var/lib/nsnap for root, else $XDG_STATE_HOME/nsnap)\n"
 "     --foreign=copy         read a store another user controls from a\n"
 "                              private copy (see nsnap(8), FOREIGN STORES)\n"
-"     --format <format>      tree (default), list, json or dot (Graphviz);\n"
+"     --format <format>      tree (default), list, json, ndjson (one event\n"
+"                              row per line) or dot (Graphviz);\n"
 "                              with --timeline: text (default), json or ndjson\n"
 "     --all                  tree, dot: also show unchanged namespaces\n"
 "     --verbose              tree: the whole hierarchy, every member change;\n"
@@ -201,8 +202,6 @@ static void parse_options(int argc, char **argv, struct options *o,
 	if (o->timeline && o->format_given && o->format != FORMAT_JSON &&
 	    o->format != FORMAT_NDJSON)
 		errx(EXIT_TROUBLE, "--timeline prints events, as text, json or ndjson");
-	if (!o->timeline && o->format == FORMAT_NDJSON)
-		errx(EXIT_TROUBLE, "--format=ndjson is for --timeline");
 }
 
 /* ---- the two sides ---------------------------------------------------- */
@@ -336,7 +335,8 @@ static int run_diff(struct options *o, size_t nargs, char **args)
 	case FORMAT_DOT:
 		rc = diff_print_dot(stdout, &d, &po);
 		break;
-	case FORMAT_NDJSON:     /* refused without --timeline */
+	case FORMAT_NDJSON:
+		rc = diff_print_rows(stdout, &d, &po);
 		break;
 	}
 	/* Only the hierarchy (tree, dot) needs more than the changes. */

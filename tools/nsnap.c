@@ -39,6 +39,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "graph.h"
+#include "export_rows.h"
 #include "nsnap_int.h"
 #include "store.h"
 
@@ -51,8 +52,8 @@ static const char usage_text[] =
 "       nsnap prune --keep N | --before TIME | SELECTOR... [--dry-run] [-q]\n"
 "                   [--store PATH]\n"
 "       nsnap copy DEST [-q] [--foreign=copy] [--store PATH]\n"
-"       nsnap export SELECTOR [--format=json|ndjson] [-o FILE [--manifest]]\n"
-"                    [--foreign=copy]\n"
+"       nsnap export SELECTOR [--format=json|ndjson|rows] [--table=NAME]\n"
+"                    [-o FILE [--manifest]] [--foreign=copy]\n"
 "                    [--store PATH]\n"
 "       nsnap import FILE... [-q] [--store PATH]\n"
 "\n"
@@ -83,7 +84,9 @@ static const char usage_text[] =
 "  --before TIME   remove the snapshots taken before TIME: a time as in a\n"
 "                  selector, or a DURATION ago (prune)\n"
 "  --dry-run       say what prune would remove, remove nothing\n"
-"  --format F      json (one document, the default) or ndjson (export)\n"
+"  --format F      json (one document, the default), ndjson, or rows (flat\n"
+"                  rows for a column store, nsnap-clickhouse(7)) (export)\n"
+"  --table NAME    only the rows of table NAME (export --format=rows)\n"
 "  -o, --output FILE  write the export to FILE (a regular file whole or\n"
 "                  not at all; - for standard output)\n"
 "  --manifest      also write FILE.sha256, for sha256sum -c (export)\n"
@@ -551,6 +554,7 @@ int cmd_prune(const struct run *run)
 enum {
 	OPT_LABEL, OPT_JSON, OPT_INTERVAL, OPT_COUNT, OPT_KEEP, OPT_BEFORE,
 	OPT_DRY_RUN, OPT_FORMAT, OPT_OUTPUT, OPT_FOREIGN, OPT_VERBOSE, OPT_MANIFEST,
+	OPT_TABLE,
 	NCMD_OPTS,
 	OPT_STORE = NCMD_OPTS, OPT_VERSION,
 };
@@ -570,6 +574,7 @@ static const struct option longopts[] = {
 	[OPT_MANIFEST] = { "manifest", no_argument, NULL, OPTVAL(OPT_MANIFEST) },
 	[OPT_FOREIGN] = { "foreign", required_argument, NULL, OPTVAL(OPT_FOREIGN) },
 	[OPT_VERBOSE] = { "verbose", no_argument, NULL, OPTVAL(OPT_VERBOSE) },
+	[OPT_TABLE] = { "table", required_argument, NULL, OPTVAL(OPT_TABLE) },
 	[OPT_STORE] = { "store", required_argument, NULL, OPTVAL(OPT_STORE) },
 	[OPT_VERSION] = { "version", no_argument, NULL, OPTVAL(OPT_VERSION) },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -605,7 +610,8 @@ static const struct command {
 	{ "backup", cmd_copy, TAKES(OPT_FOREIGN), 1, 1,
 	  "takes one destination directory" },
 	{ "export", cmd_export, TAKES(OPT_FORMAT) | TAKES(OPT_OUTPUT) |
-	  TAKES(OPT_FOREIGN) | TAKES(OPT_MANIFEST), 1, 1, "takes one selector" },
+	  TAKES(OPT_FOREIGN) | TAKES(OPT_MANIFEST) | TAKES(OPT_TABLE), 1, 1,
+	  "takes one selector" },
 	{ "import", cmd_import, 0, 1, SIZE_MAX, "takes one or more files" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -760,10 +766,17 @@ static void parse_values(const struct command *cmd, const char **given,
 		nsnap_usage_error("--foreign '%s': want copy",
 				  given[OPT_FOREIGN]);
 	r->format = EXPORT_JSON;
+	r->rows = format && !strcmp(format, "rows");
 	if (format && !strcmp(format, "ndjson"))
 		r->format = EXPORT_NDJSON;
-	else if (format && strcmp(format, "json"))
-		nsnap_usage_error("--format '%s': want json or ndjson", format);
+	else if (format && strcmp(format, "json") && !r->rows)
+		nsnap_usage_error("--format '%s': want json, ndjson or rows", format);
+	r->table = given[OPT_TABLE];
+	if (r->table && !r->rows)
+		nsnap_usage_error("--table is for --format=rows");
+	if (r->table && !export_rows_known(r->table))
+		nsnap_usage_error("--table '%s': not a table of nsnap-clickhouse(7)",
+				  r->table);
 }
 
 int main(int argc, char **argv)

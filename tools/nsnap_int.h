@@ -36,6 +36,8 @@ struct run {
 	struct store_prune_opts prune;
 	bool json;
 	enum export_format format;
+	bool rows;              /* export --format=rows */
+	const char *table;      /* export --table; NULL: every table */
 	const char *output;     /* export -o; NULL or "-": standard output */
 	bool manifest;          /* export --manifest: FILE.sha256 beside it */
 };

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "export.h"
+#include "export_rows.h"
 #include "fsafe.h"
 #include "graph.h"
 #include "manifest.h"
@@ -95,7 +96,10 @@ int cmd_export(const struct run *r)
 		graph_free(g);
 		export_fail(name, rc);
 	}
-	rc = export_write(fsafe_out_file(out), g, &info, r->format);
+	if (r->rows)
+		rc = export_rows_write(fsafe_out_file(out), g, &info, r->table);
+	else
+		rc = export_write(fsafe_out_file(out), g, &info, r->format);
 	graph_free(g);
 	if (rc)
 		fsafe_out_abort(out);
