@@ -326,7 +326,12 @@ int capture_live(const struct capture_opts *opts, struct graph **out)
 			rc = -errno;
 			goto fail;
 		}
-		rc = capture_listing(&c, listing);
+		/* A capture of identities reads the listing ahead. */
+		bool ran = false;
+		if (c.collect & GRAPH_HAVE_IDENTITY)
+			rc = capture_listing_ahead(&c, listing, &ran);
+		if (!rc && !ran)
+			rc = capture_listing(&c, listing);
 		if (rc)
 			goto fail;
 	}

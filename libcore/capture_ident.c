@@ -9,6 +9,13 @@
  * and bounded, never interpreted beyond the line structure.  An unreadable
  * file leaves its field NULL and a gap naming it; nothing here stops the
  * scan.
+ *
+ * Reading and keeping are apart: capture_ident_read() only makes the
+ * system calls, into a struct capture_ident_raw, and touches nothing of
+ * the capture, so that the read-ahead thread (capture_ahead.c) can make
+ * them while the capturing thread works on earlier processes;
+ * capture_ident_apply() then keeps the answers, with the gaps, in the
+ * same order and under the same rules whichever thread read them.
  */
 #include "capture_int.h"
 
@@ -17,16 +24,35 @@
 #include <string.h>
 #include <unistd.h>
 
+void capture_ident_read(int dirfd, struct capture_ident_raw *r)
+{
+	r->cmdline_n = procfs_read_small(dirfd, "cmdline", r->cmdline,
+					 sizeof(r->cmdline));
+	r->exe_n = readlinkat(dirfd, "exe", r->exe, sizeof(r->exe));
+	r->exe_err = r->exe_n < 0 ? errno : 0;
+	r->cgroup_rc = procfs_read_whole(dirfd, "cgroup", r->cgroup);
+	r->login_n = procfs_read_small(dirfd, "loginuid", r->login,
+				       sizeof(r->login));
+	/* sessionid only where capture_login() will want it. */
+	uint32_t uid;
+	r->session_n = -ENODATA;
+	if (r->login_n >= 0 &&
+	    procfs_parse_u32(r->login, (size_t)r->login_n, &uid) &&
+	    uid != UINT32_MAX)
+		r->session_n = procfs_read_small(dirfd, "sessionid", r->session,
+						 sizeof(r->session));
+}
+
 /*
- * /proc/PID/cmdline: one read of one byte more than is kept tells whether
+ * The command line: one read of one byte more than is kept tells whether
  * it was cut.  The kernel fills a read of the command line whole (a
  * process that rewrote its argv shows at most a page), so one read is all
  * of it.  Empty (a kernel thread, a zombie) is NULL, not a gap.
  */
-static int capture_cmdline(struct capture *c, int dirfd, size_t pi)
+static int capture_cmdline(struct capture *c, const struct capture_ident_raw *r,
+			   size_t pi)
 {
-	char buf[GRAPH_CMDLINE_MAX + 2];
-	ssize_t n = procfs_read_small(dirfd, "cmdline", buf, sizeof(buf));
+	ssize_t n = r->cmdline_n;
 	uint32_t cut = 0;
 
 	if (n < 0)
@@ -34,12 +60,12 @@ static int capture_cmdline(struct capture *c, int dirfd, size_t pi)
 	if (n > GRAPH_CMDLINE_MAX) {
 		n = GRAPH_CMDLINE_MAX;
 		cut = GRAPH_PROC_CMDLINE_CUT;
-	} else if (n > 0 && buf[n - 1] == '\0') {
+	} else if (n > 0 && r->cmdline[n - 1] == '\0') {
 		n--; /* the last argument's terminator, not a separator */
 	}
 	if (n == 0 && !cut)
 		return 0;
-	const char *s = graph_strndup(c->g, buf, (size_t)n);
+	const char *s = graph_strndup(c->g, r->cmdline, (size_t)n);
 	if (!s)
 		return -ENOMEM;
 	struct graph_proc *p = &c->g->procs[pi];
@@ -54,16 +80,16 @@ static int capture_cmdline(struct capture *c, int dirfd, size_t pi)
  * means it has no executable (a kernel thread, a zombie): NULL without a
  * gap.  A path longer than PATH_MAX - 1 cannot be told whole: a gap.
  */
-static int capture_exe(struct capture *c, int dirfd, size_t pi)
+static int capture_exe(struct capture *c, const struct capture_ident_raw *r,
+		       size_t pi)
 {
-	char buf[PATH_MAX];
-	ssize_t n = readlinkat(dirfd, "exe", buf, sizeof(buf));
+	ssize_t n = r->exe_n;
 
 	if (n < 0)
-		return errno == ENOENT ? 0 : capture_gap(c, 0, errno, "exe");
-	if ((size_t)n >= sizeof(buf))
+		return r->exe_err == ENOENT ? 0 : capture_gap(c, 0, r->exe_err, "exe");
+	if ((size_t)n >= sizeof(r->exe))
 		return capture_gap(c, 0, ENAMETOOLONG, "exe");
-	const char *s = graph_strndup(c->g, buf, (size_t)n);
+	const char *s = graph_strndup(c->g, r->exe, (size_t)n);
 	if (!s)
 		return -ENOMEM;
 	c->g->procs[pi].exe = s;
@@ -112,16 +138,17 @@ static const char *cgroup_path(const char *buf, size_t len, size_t *plen)
 	return v2 ? v2 : first;
 }
 
-static int capture_cgroup(struct capture *c, int dirfd, size_t pi)
+static int capture_cgroup(struct capture *c, const struct capture_ident_raw *r,
+			  size_t pi)
 {
 	size_t n;
-	int rc = procfs_read_whole(dirfd, "cgroup", &c->text);
+	int rc = r->cgroup_rc;
 
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc < 0)
 		return capture_gap(c, 0, -rc, "cgroup");
-	const char *path = cgroup_path(c->text.data, c->text.len, &n);
+	const char *path = cgroup_path(r->cgroup->data, r->cgroup->len, &n);
 	if (!path)
 		return capture_gap(c, 0, EINVAL, "cgroup");
 	const char *s = graph_strndup(c->g, path, n);
@@ -131,13 +158,10 @@ static int capture_cgroup(struct capture *c, int dirfd, size_t pi)
 	return 0;
 }
 
-/* A decimal file such as loginuid: 0, or a gap. */
-static int read_u32(struct capture *c, int dirfd, const char *name,
-		    uint32_t *out, bool *ok)
+/* A decimal file such as loginuid, read as N bytes of BUF: 0, or a gap. */
+static int keep_u32(struct capture *c, ssize_t n, const char *buf,
+		    const char *name, uint32_t *out, bool *ok)
 {
-	char buf[32];
-	ssize_t n = procfs_read_small(dirfd, name, buf, sizeof(buf));
-
 	*ok = false;
 	if (n < 0)
 		return capture_gap(c, 0, (int)-n, name);
@@ -153,16 +177,18 @@ static int read_u32(struct capture *c, int dirfd, const char *name,
  * and clears both together) and a child inherits both, so an unset login
  * uid means an unset session and sessionid need not be read then.
  */
-static int capture_login(struct capture *c, int dirfd, size_t pi)
+static int capture_login(struct capture *c, const struct capture_ident_raw *r,
+			 size_t pi)
 {
 	uint32_t loginuid, sessionid = UINT32_MAX;
 	bool ok;
-	int rc = read_u32(c, dirfd, "loginuid", &loginuid, &ok);
+	int rc = keep_u32(c, r->login_n, r->login, "loginuid", &loginuid, &ok);
 
 	if (rc || !ok)
 		return rc;
 	if (loginuid != UINT32_MAX) {
-		rc = read_u32(c, dirfd, "sessionid", &sessionid, &ok);
+		rc = keep_u32(c, r->session_n, r->session, "sessionid",
+			      &sessionid, &ok);
 		if (rc || !ok)
 			return rc;
 	}
@@ -173,15 +199,25 @@ static int capture_login(struct capture *c, int dirfd, size_t pi)
 	return 0;
 }
 
-int capture_identity(struct capture *c, int dirfd, size_t pi)
+int capture_ident_apply(struct capture *c, const struct capture_ident_raw *r,
+			size_t pi)
 {
-	int rc = capture_cmdline(c, dirfd, pi);
+	int rc = capture_cmdline(c, r, pi);
 
 	if (!rc)
-		rc = capture_exe(c, dirfd, pi);
+		rc = capture_exe(c, r, pi);
 	if (!rc)
-		rc = capture_cgroup(c, dirfd, pi);
+		rc = capture_cgroup(c, r, pi);
 	if (!rc)
-		rc = capture_login(c, dirfd, pi);
+		rc = capture_login(c, r, pi);
 	return rc;
+}
+
+int capture_identity(struct capture *c, int dirfd, size_t pi)
+{
+	struct capture_ident_raw r;
+
+	r.cgroup = &c->text;
+	capture_ident_read(dirfd, &r);
+	return capture_ident_apply(c, &r, pi);
 }

@@ -12,6 +12,7 @@
  *                    nsfs bind mounts
  *   capture_ident.c  who and what a process is: command line, executable,
  *                    cgroup, login (GRAPH_HAVE_IDENTITY)
+ *   capture_ahead.c  the listing and those reads, made ahead by a thread
  *   capture_vantage.c where the capture stands (graph_vantage)
  * Every function here takes the one struct capture of a run; nothing is
  * global, so that two captures may run at once.
@@ -19,10 +20,13 @@
 #ifndef NSNAP_CAPTURE_INT_H
 #define NSNAP_CAPTURE_INT_H
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "capture.h"
@@ -100,6 +104,30 @@ int capture_named_ns(struct capture *c, int type, uint64_t ino, int dirfd,
 int capture_links(struct capture *c, int fd, bool in_pid_dir, int32_t tid,
 		  struct graph_links *out);
 
+/* ---- capture_ident.c: who and what ---- */
+
+/* cmdline, exe, cgroup, loginuid and sessionid of the process below DIRFD,
+ * graph.procs[pi] (its credentials come with status). */
+int capture_identity(struct capture *c, int dirfd, size_t pi);
+
+/* What capture_identity() reads, as the system calls answered: byte
+ * counts, or -errno (sessionid: -ENODATA when not wanted). */
+struct capture_ident_raw {
+	ssize_t cmdline_n, exe_n, login_n, session_n;
+	int exe_err;                /* errno of readlink(exe) */
+	int cgroup_rc;              /* procfs_read_whole() of cgroup */
+	struct procfs_buf *cgroup;  /* the caller's */
+	char login[32], session[32];
+	char cmdline[GRAPH_CMDLINE_MAX + 2];
+	char exe[PATH_MAX];
+};
+/* The reads alone, into R (R->cgroup set by the caller): no capture
+ * state, so any thread may make them. */
+void capture_ident_read(int dirfd, struct capture_ident_raw *r);
+/* Keep what R says in graph.procs[pi], with capture_identity()'s gaps. */
+int capture_ident_apply(struct capture *c, const struct capture_ident_raw *r,
+			size_t pi);
+
 /* ---- capture_proc.c: one process ---- */
 
 /* The process (or thread, by TID) NAME of /proc, appended to graph.procs
@@ -107,11 +135,32 @@ int capture_links(struct capture *c, int fd, bool in_pid_dir, int32_t tid,
 int capture_process(struct capture *c, const char *name, int32_t pid,
 		    uint32_t flags);
 
-/* ---- capture_ident.c: who and what ---- */
+/*
+ * The part of capture_process() that another thread may do ahead of it
+ * (GRAPH_HAVE_IDENTITY captures, capture_ahead.c): open /proc/NAME and
+ * make capture_identity()'s reads.  The capturing thread then keeps them
+ * in their usual place in the sequence with capture_process_pre(), which
+ * closes PRE->dirfd; so the gaps, the warnings and what is kept are those
+ * of capture_process(), and only the time of the reads moves.
+ */
+struct capture_pre {
+	int dirfd;      /* /proc/NAME, O_PATH; -1 and open_err when not */
+	int open_err;
+	struct capture_ident_raw ident;  /* ident.cgroup set by the caller */
+};
+void capture_process_read(int procfd, const char *name, struct capture_pre *pre);
+int capture_process_pre(struct capture *c, const char *name, int32_t pid,
+			uint32_t flags, const struct capture_pre *pre);
 
-/* cmdline, exe, cgroup, loginuid and sessionid of the process below DIRFD,
- * graph.procs[pi] (its credentials come with status). */
-int capture_identity(struct capture *c, int dirfd, size_t pi);
+/* ---- capture_ahead.c: the listing read ahead ---- */
+
+/*
+ * The /proc listing LISTING (c->procfd's), each process captured as
+ * capture_process() would, with a reader thread listing and opening them
+ * and making their identity reads ahead.  *ran false: no thread could be
+ * started and nothing was done; the caller lists serially.
+ */
+int capture_listing_ahead(struct capture *c, DIR *listing, bool *ran);
 
 /* ---- capture_pins.c: fds and bind mounts ---- */
 

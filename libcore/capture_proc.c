@@ -287,9 +287,10 @@ static int capture_missing(struct capture *c, size_t pi, int err)
 #define NEEDS_DIR (GRAPH_HAVE_STAT | GRAPH_HAVE_COMM | GRAPH_HAVE_NSTGID | \
 		   GRAPH_HAVE_PINS | GRAPH_HAVE_TASKS | GRAPH_HAVE_IDENTITY)
 
-/* One process (or thread, by TID) named NAME in /proc. */
-int capture_process(struct capture *c, const char *name, int32_t pid,
-		    uint32_t flags)
+/* One process (or thread, by TID) named NAME in /proc; what PRE read of it
+ * ahead when not NULL (see capture_process_read). */
+static int capture_one(struct capture *c, const char *name, int32_t pid,
+		       uint32_t flags, const struct capture_pre *pre)
 {
 	struct graph *g = c->g;
 	struct graph_links links;
@@ -313,7 +314,13 @@ int capture_process(struct capture *c, const char *name, int32_t pid,
 	 * below it, which spares opening and closing ns/.
 	 */
 	int dirfd = -1;
-	if (c->collect & NEEDS_DIR) {
+	if (pre) {
+		/* Opened by the read-ahead, for us to close. */
+		dirfd = pre->dirfd;
+		if (dirfd < 0)
+			return capture_missing(c, pi, pre->open_err);
+		rc = capture_links(c, dirfd, true, 0, &links);
+	} else if (c->collect & NEEDS_DIR) {
 		dirfd = openat(c->procfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (dirfd < 0)
 			return capture_missing(c, pi, errno);
@@ -361,7 +368,8 @@ int capture_process(struct capture *c, const char *name, int32_t pid,
 			goto out;
 	}
 	if (c->collect & GRAPH_HAVE_IDENTITY) {
-		rc = capture_identity(c, dirfd, pi);
+		rc = pre ? capture_ident_apply(c, &pre->ident, pi) :
+			   capture_identity(c, dirfd, pi);
 		if (rc)
 			goto out;
 	}
@@ -383,4 +391,24 @@ out:
 	if (dirfd >= 0)
 		close(dirfd);
 	return rc;
+}
+
+int capture_process(struct capture *c, const char *name, int32_t pid,
+		    uint32_t flags)
+{
+	return capture_one(c, name, pid, flags, NULL);
+}
+
+void capture_process_read(int procfd, const char *name, struct capture_pre *pre)
+{
+	pre->dirfd = openat(procfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	pre->open_err = pre->dirfd < 0 ? errno : 0;
+	if (pre->dirfd >= 0)
+		capture_ident_read(pre->dirfd, &pre->ident);
+}
+
+int capture_process_pre(struct capture *c, const char *name, int32_t pid,
+			uint32_t flags, const struct capture_pre *pre)
+{
+	return capture_one(c, name, pid, flags, pre);
 }
