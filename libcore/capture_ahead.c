@@ -2,9 +2,10 @@
  * capture_ahead.c — the /proc listing read ahead by a second thread.
  *
  * A capture with GRAPH_HAVE_IDENTITY makes some forty system calls per
- * process, and the kernel's side of them is nearly all its time.  Five of
- * them (cmdline, exe, cgroup, loginuid, sessionid) and the open of
- * /proc/PID depend on nothing the scan has found, so one reader thread
+ * process, and the kernel's side of them is nearly all its time.  The
+ * open of /proc/PID and the reads of its stat, status, cmdline, exe,
+ * cgroup, loginuid and sessionid depend on nothing the scan has found
+ * (the links, fds and mounts do), so one reader thread
  * lists /proc and makes them (capture_process_read) a few processes ahead
  * of the capturing thread, which takes each process from a small ring in
  * listing order and does the rest (capture_process_pre).  Everything kept
@@ -31,13 +32,14 @@ struct slot {
 	char name[16]; /* a PID as /proc spells it: at most 10 digits */
 	int32_t pid;
 	struct capture_pre pre;
-	struct procfs_buf cgroup;
+	struct procfs_buf status, cgroup;
 };
 
 struct ahead {
 	DIR *listing;
 	int procfd;
 	int32_t skip_pid;             /* 0: none */
+	uint32_t collect;             /* GRAPH_HAVE_* */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	size_t head, tail;            /* slots filled, slots taken */
@@ -82,8 +84,9 @@ static void *reader(void *arg)
 		size_t len = strlen(de->d_name); /* procfs_parse_pid: <= 10 */
 		memcpy(s->name, de->d_name, len + 1);
 		s->pid = pid;
+		s->pre.stat.status = &s->status;
 		s->pre.ident.cgroup = &s->cgroup;
-		capture_process_read(a->procfd, s->name, &s->pre);
+		capture_process_read(a->procfd, s->name, a->collect, &s->pre);
 		pthread_mutex_lock(&a->mu);
 		a->head++;
 		if (a->taker_waits) {
@@ -138,6 +141,7 @@ int capture_listing_ahead(struct capture *c, DIR *listing, bool *ran)
 	a->listing = listing;
 	a->procfd = dirfd(listing);
 	a->skip_pid = c->opts->skip_self ? c->g->meta.capturer_pid : 0;
+	a->collect = c->collect;
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
 	/* Signals stay the capturing thread's. */
@@ -174,8 +178,10 @@ int capture_listing_ahead(struct capture *c, DIR *listing, bool *ran)
 		rc = capture_gap(c, 0, list_err, "");
 	}
 out:
-	for (size_t i = 0; i < AHEAD_RING; i++)
+	for (size_t i = 0; i < AHEAD_RING; i++) {
+		procfs_buf_free(&a->ring[i].status);
 		procfs_buf_free(&a->ring[i].cgroup);
+	}
 	pthread_cond_destroy(&a->cv);
 	pthread_mutex_destroy(&a->mu);
 	free(a);

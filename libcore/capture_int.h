@@ -130,6 +130,19 @@ int capture_ident_apply(struct capture *c, const struct capture_ident_raw *r,
 
 /* ---- capture_proc.c: one process ---- */
 
+/* The owner of /proc/PID, stat and status as read (what COLLECT wants of
+ * them): the answers, or -errno, as capture_identity's are. */
+struct capture_stat_raw {
+	bool fstat_ok;
+	uid_t uid;
+	ssize_t stat_n;
+	int status_rc;              /* procfs_read_whole() of status */
+	struct procfs_buf *status;  /* the caller's */
+	/* The longest stat line is ~1 KiB: 52 numbers after a 64-byte comm. */
+	char stat[2048];
+};
+void capture_stat_read(int dirfd, uint32_t collect, struct capture_stat_raw *r);
+
 /* The process (or thread, by TID) NAME of /proc, appended to graph.procs
  * with FLAGS (GRAPH_PROC_*). */
 int capture_process(struct capture *c, const char *name, int32_t pid,
@@ -146,9 +159,11 @@ int capture_process(struct capture *c, const char *name, int32_t pid,
 struct capture_pre {
 	int dirfd;      /* /proc/NAME, O_PATH; -1 and open_err when not */
 	int open_err;
+	struct capture_stat_raw stat;    /* stat.status set by the caller */
 	struct capture_ident_raw ident;  /* ident.cgroup set by the caller */
 };
-void capture_process_read(int procfd, const char *name, struct capture_pre *pre);
+void capture_process_read(int procfd, const char *name, uint32_t collect,
+			  struct capture_pre *pre);
 int capture_process_pre(struct capture *c, const char *name, int32_t pid,
 			uint32_t flags, const struct capture_pre *pre);
 

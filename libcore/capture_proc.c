@@ -35,26 +35,38 @@ static int capture_comm(struct capture *c, int dirfd, int32_t tid,
 	return *out ? 0 : -ENOMEM;
 }
 
+void capture_stat_read(int dirfd, uint32_t collect, struct capture_stat_raw *r)
+{
+	struct stat st;
+
+	if (collect & GRAPH_HAVE_STAT) {
+		r->fstat_ok = fstat(dirfd, &st) == 0;
+		r->uid = r->fstat_ok ? st.st_uid : 0;
+		r->stat_n = procfs_read_small(dirfd, "stat", r->stat,
+					      sizeof(r->stat));
+	}
+	if (collect & (GRAPH_HAVE_NSTGID | GRAPH_HAVE_IDENTITY))
+		r->status_rc = procfs_read_whole(dirfd, "status", r->status);
+}
+
 /*
  * The owner of /proc/PID, and stat: ppid, start time, whether a zombie,
  * and with GRAPH_HAVE_COMM the comm, which stat spells exactly as comm
  * does (a read saved; capture_process reads comm itself when stat could
  * not be read).
  */
-static int capture_stat(struct capture *c, int dirfd, size_t pi)
+static int capture_stat(struct capture *c, const struct capture_stat_raw *r,
+			size_t pi)
 {
 	struct graph_proc *p = &c->g->procs[pi];
 	struct procfs_stat ps;
-	struct stat st;
-	/* The longest stat line is ~1 KiB: 52 numbers after a 64-byte comm. */
-	char buf[2048];
+	ssize_t n = r->stat_n;
 
-	if (fstat(dirfd, &st) == 0)
-		p->uid = st.st_uid;
-	ssize_t n = procfs_read_small(dirfd, "stat", buf, sizeof(buf));
+	if (r->fstat_ok)
+		p->uid = r->uid;
 	if (n < 0)
 		return capture_gap(c, 0, (int)-n, "stat");
-	if (procfs_parse_stat(buf, (size_t)n, &ps) < 0)
+	if (procfs_parse_stat(r->stat, (size_t)n, &ps) < 0)
 		return capture_gap(c, 0, EINVAL, "stat");
 	p->ppid = ps.ppid;
 	p->start_time = ps.start_time;
@@ -75,11 +87,12 @@ static int capture_stat(struct capture *c, int dirfd, size_t pi)
  * the leader (*single: a listed leader, alive, one thread), which saves
  * listing it.
  */
-static int capture_status(struct capture *c, int dirfd, size_t pi, bool *single)
+static int capture_status(struct capture *c, const struct capture_stat_raw *r,
+			  size_t pi, bool *single)
 {
 	struct graph_proc *p = &c->g->procs[pi];
 	struct procfs_status st;
-	int rc = procfs_read_whole(dirfd, "status", &c->text);
+	int rc = r->status_rc;
 
 	*single = false;
 	if (rc == -ENOMEM)
@@ -89,7 +102,7 @@ static int capture_status(struct capture *c, int dirfd, size_t pi, bool *single)
 			p->status_err = -rc;
 		return capture_gap(c, 0, -rc, "status");
 	}
-	procfs_parse_status(c->text.data, c->text.len, &st);
+	procfs_parse_status(r->status->data, r->status->len, &st);
 	*single = (p->flags & GRAPH_PROC_LISTED) &&
 		  (st.have & PROCFS_ST_STATE) && st.state != 'Z' &&
 		  st.state != 'X' && (st.have & PROCFS_ST_THREADS) &&
@@ -351,8 +364,17 @@ static int capture_one(struct capture *c, const char *name, int32_t pid,
 			return rc;
 		}
 	}
+	/* stat and status are read together (ahead, or here), and kept
+	 * in their order. */
+	struct capture_stat_raw own;
+	const struct capture_stat_raw *sr = pre ? &pre->stat : &own;
+	if (!pre && (c->collect & (GRAPH_HAVE_STAT | GRAPH_HAVE_NSTGID |
+				   GRAPH_HAVE_IDENTITY))) {
+		own.status = &c->text;
+		capture_stat_read(dirfd, c->collect, &own);
+	}
 	if (c->collect & GRAPH_HAVE_STAT) {
-		rc = capture_stat(c, dirfd, pi);
+		rc = capture_stat(c, sr, pi);
 		if (rc)
 			goto out;
 	}
@@ -363,7 +385,7 @@ static int capture_one(struct capture *c, const char *name, int32_t pid,
 		g->procs[pi].comm = comm;
 	}
 	if (c->collect & (GRAPH_HAVE_NSTGID | GRAPH_HAVE_IDENTITY)) {
-		rc = capture_status(c, dirfd, pi, &single);
+		rc = capture_status(c, sr, pi, &single);
 		if (rc)
 			goto out;
 	}
@@ -399,12 +421,15 @@ int capture_process(struct capture *c, const char *name, int32_t pid,
 	return capture_one(c, name, pid, flags, NULL);
 }
 
-void capture_process_read(int procfd, const char *name, struct capture_pre *pre)
+void capture_process_read(int procfd, const char *name, uint32_t collect,
+			  struct capture_pre *pre)
 {
 	pre->dirfd = openat(procfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	pre->open_err = pre->dirfd < 0 ? errno : 0;
-	if (pre->dirfd >= 0)
+	if (pre->dirfd >= 0) {
+		capture_stat_read(pre->dirfd, collect, &pre->stat);
 		capture_ident_read(pre->dirfd, &pre->ident);
+	}
 }
 
 int capture_process_pre(struct capture *c, const char *name, int32_t pid,
