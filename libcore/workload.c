@@ -113,6 +113,33 @@ static uint32_t workload_of(struct wl_run *r, const struct workload_match *m)
 	return i;
 }
 
+/* Whether P runs as root (really and effectively), as far as it is
+ * known: status's credentials, else the owner of /proc/PID. */
+static bool proc_is_root(const struct graph_proc *p)
+{
+	if (p->flags & GRAPH_PROC_HAS_CRED)
+		return p->ruid == 0 && p->euid == 0;
+	return p->uid == 0;
+}
+
+/*
+ * A command line is the process's own say: any user may run a program
+ * called conmon with "-c ID -n NAME".  When that is what placed P (its
+ * cgroup alone says otherwise) and P is not root, the container is its
+ * user's, as a rootless one below a user manager is (RUNTIME@UID), never
+ * the system's container of that ID.
+ */
+static void monitor_owner(const struct graph_proc *p, struct workload_match *m)
+{
+	struct workload_match bare;
+
+	if (workload_classify(p->cgroup, NULL, 0, &bare) ||
+	    (bare.monitor == m->monitor && !strcmp(bare.runtime, m->runtime) &&
+	     !strcmp(bare.id, m->id)))
+		return;
+	m->owner_uid = p->flags & GRAPH_PROC_HAS_CRED ? p->ruid : p->uid;
+}
+
 static int attribute_proc(struct wl_run *r, struct graph_proc *p)
 {
 	struct workload_match m;
@@ -128,6 +155,8 @@ static int attribute_proc(struct wl_run *r, struct graph_proc *p)
 	}
 	if (workload_classify(p->cgroup, p->cmdline, p->cmdline_len, &m))
 		return 0;  /* not a path: no workload */
+	if (!cached && m.owner_uid == UINT32_MAX && !proc_is_root(p))
+		monitor_owner(p, &m);
 	uint32_t i = workload_of(r, &m);
 	if (i == GRAPH_NONE)
 		return -ENOMEM;

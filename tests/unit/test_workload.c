@@ -398,6 +398,14 @@ static void test_conmon(void **state)
 	expect(&plain, CMD("/usr/bin/conmon\0-c"));
 	expect(&plain, CMD("/usr/bin/conmon"));
 	expect(&plain, "", 0);
+	/* Anyone may call a program conmon: a container's payload doing so
+	 * stays in its own container, nameless, no monitor of another. */
+	const struct want payload = { "/machine.slice/libpod-" ID_A ".scope", CT,
+				      "podman", ID_A, .owner_uid = NO_UID };
+	expect(&payload, CMD("conmon\0-c\0" ID_C "\0-n\0db"));
+	const struct want lxc = { "/lxc.payload.web1", CT, "lxc", "web1",
+				  .name = "web1", .owner_uid = NO_UID };
+	expect(&lxc, CMD("conmon\0-c\0" ID_C "\0-n\0db"));
 	assert_true(wl_cmdline_is_monitor(CMD("conmon")));
 	assert_false(wl_cmdline_is_monitor(CMD("/bin/sh\0conmon")));
 	assert_false(wl_cmdline_is_monitor(CMD("/usr/bin/conmonx")));
@@ -673,6 +681,46 @@ static void test_podman_state(void **state)
 	graph_free(g);
 }
 
+/* A user's own "conmon" (argv[0] is theirs to choose) claiming the
+ * system's container, from a login session or a service running as them:
+ * the container is spelled as theirs, and is not the system's. */
+static void test_conmon_forged(void **state)
+{
+	(void)state;
+	const char forged[] = "conmon\0-c\0" ID_A "\0-n\0db";
+	const struct proc_spec ps[] = {
+		{ .cgroup = "/machine.slice/libpod-" ID_A ".scope" },
+		{ .cgroup = "/user.slice/user-1000.slice/session-3.scope",
+		  .cmdline = forged, .cmdline_len = sizeof(forged) - 1 },
+		{ .cgroup = "/system.slice/web.service",
+		  .cmdline = forged, .cmdline_len = sizeof(forged) - 1 },
+		/* root's conmon in a shared cgroup is believed */
+		{ .cgroup = "/libpod_parent/conmon",
+		  .cmdline = forged, .cmdline_len = sizeof(forged) - 1 },
+	};
+	struct graph *g = gb_new();
+	struct gb_set host = gb_host(g, 4026531835u);
+	const struct workload_env env = { .root = root };
+	static const uint32_t uids[] = { 0, 1000, 33, 0 };
+
+	for (size_t i = 0; i < N(ps); i++) {
+		struct graph_proc *p = gb_proc(g, (int32_t)(i + 1), &host);
+		p->cgroup = graph_strdup(g, ps[i].cgroup);
+		if (ps[i].cmdline) {
+			p->cmdline = graph_strndup(g, ps[i].cmdline, ps[i].cmdline_len);
+			p->cmdline_len = (uint32_t)ps[i].cmdline_len;
+		}
+		p->flags |= GRAPH_PROC_HAS_CRED;
+		p->ruid = p->euid = p->uid = uids[i];
+	}
+	assert_int_equal(workload_attribute(g, &env), 0);
+	expect_wl(g, 1, "podman", ID_A, "ux-db", NULL);
+	expect_wl(g, 2, "podman@1000", ID_A, "fake", NULL);
+	expect_wl(g, 3, "podman@33", ID_A, "db", NULL);
+	assert_ptr_equal(wl_of(g, 4), wl_of(g, 1));
+	graph_free(g);
+}
+
 static void test_docker_kube_state(void **state)
 {
 	(void)state;
@@ -923,6 +971,7 @@ int main(void)
 		cmocka_unit_test(test_conmon),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_podman_state),
+		cmocka_unit_test(test_conmon_forged),
 		cmocka_unit_test(test_docker_kube_state),
 		cmocka_unit_test(test_bad_state),
 		cmocka_unit_test(test_many),
