@@ -312,6 +312,22 @@ static const char *netns_name(const char *path)
 	return NULL;
 }
 
+/*
+ * Whether the names made in mount namespace MNTNS are ip netns's: it must
+ * be owned by the topmost user namespace in sight (the initial one, or
+ * the capturer's own).  Any user can unshare a user and mount namespace,
+ * mount a tmpfs on /run/netns there and bind-mount the host's network
+ * namespace file (or their own) on /run/netns/prod.  Owners not
+ * collected: nothing to tell by, believed.
+ */
+static bool mntns_names_netns(const struct graph *g, uint32_t mntns)
+{
+	if (mntns >= g->nns || g->ns[mntns].owner_err)
+		return true;
+	uint32_t u = g->ns[mntns].owner;
+	return u >= g->nns || g->ns[u].parent_err != 0;
+}
+
 size_t workload_netns_names(const struct graph *g, uint32_t ns,
 			    const char **names, size_t max)
 {
@@ -320,7 +336,8 @@ size_t workload_netns_names(const struct graph *g, uint32_t ns,
 	for (size_t i = 0; i < g->nmounts; i++) {
 		const struct graph_mount *mt = &g->mounts[i];
 		const char *name;
-		if (mt->ns != ns || !mt->path || !(name = netns_name(mt->path)))
+		if (mt->ns != ns || !mt->path || !(name = netns_name(mt->path)) ||
+		    !mntns_names_netns(g, mt->mntns))
 			continue;
 		/* Once: every mount namespace copied from the host's has it. */
 		bool seen = false;
@@ -328,7 +345,7 @@ size_t workload_netns_names(const struct graph *g, uint32_t ns,
 			const struct graph_mount *o = &g->mounts[k];
 			const char *on;
 			seen = o->ns == ns && o->path && (on = netns_name(o->path)) &&
-			       !strcmp(on, name);
+			       !strcmp(on, name) && mntns_names_netns(g, o->mntns);
 		}
 		if (seen)
 			continue;

@@ -956,6 +956,20 @@ static void test_netns_names(void **state)
 	assert_string_equal(names[0], "red\\040x");
 	assert_int_equal(workload_netns_names(g, host.ns[NS_NET], names, 4), 0);
 	assert_int_equal(workload_netns_names(g, blue, NULL, 0), 3);
+
+	/* A user's own user and mount namespace, with a tmpfs on /run/netns
+	 * and the host's network namespace bind-mounted there as "prod"
+	 * (nobody can: unshare -Urm), or their own as "blue": no names. */
+	uint32_t uns = gb_ns(g, 4026532500u, NS_USER, host.ns[NS_USER]);
+	uint32_t umnt = gb_ns(g, 4026532501u, NS_MNT, uns);
+	uint32_t unet = gb_ns(g, 4026532502u, NS_NET, uns);
+	gb_mount(g, umnt, host.ns[NS_NET], "/run/netns/prod");
+	gb_mount(g, umnt, unet, "/run/netns/blue");
+	gb_mount(g, umnt, blue, "/run/netns/navy-fake");
+	assert_int_equal(workload_netns_names(g, host.ns[NS_NET], names, 4), 0);
+	assert_int_equal(workload_netns_names(g, unet, names, 4), 0);
+	assert_int_equal(workload_netns_names(g, blue, names, 4), 3);
+	assert_string_equal(names[2], "navy");
 	graph_free(g);
 }
 
