@@ -805,6 +805,34 @@ static void test_bad_state(void **state)
 	expect_wl(g, 1, "docker", ID_B, NULL, NULL);
 	graph_free(g);
 	root = saved;
+	/* Alice's store holds one value too many (jansson spends up to ~230
+	 * bytes on one: 32 MiB of "{}," cost 2.5 GB): refused unparsed,
+	 * naming nothing.  '[', '{' and ',' count 5 in the first entry. */
+	size_t n = WL_JSON_VALUES * 2 + 200;
+	char *big = malloc(n);
+	assert_non_null(big);
+	size_t o = (size_t)snprintf(big, n, "[{\"id\":\"" ID_B "\",\"names\":[\"big\"]}");
+	for (size_t k = 0; k < WL_JSON_VALUES - 4; k++, o += 2)
+		memcpy(big + o, ",0", 2);
+	memcpy(big + o, "]", 2);
+	put_file(ALICE "containers.json", big);
+	const struct proc_spec alice[] = {
+		{ .cgroup = "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-"
+		  ID_B ".scope" },
+	};
+	g = attributed(alice, N(alice));
+	expect_wl(g, 1, "podman@1000", ID_B, NULL, NULL);
+	graph_free(g);
+	/* one value fewer: read */
+	memcpy(big + o - 2, "]", 2);
+	put_file(ALICE "containers.json", big);
+	g = attributed(alice, N(alice));
+	expect_wl(g, 1, "podman@1000", ID_B, "big", NULL);
+	graph_free(g);
+	free(big);
+	put_file(ALICE "containers.json",
+		 "[{\"id\":\"" ID_B "\",\"names\":[\"alice-web\"]},"
+		 "{\"id\":\"" ID_A "\",\"names\":[\"fake\"]}]");
 }
 
 /* Many processes in few cgroups: the workloads are shared and sorted;
