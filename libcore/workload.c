@@ -42,11 +42,39 @@ static size_t cache_slot(const struct wl_cache *c, const char *key)
 	return i;
 }
 
+/* (runtime, id) -> workload index + 1 (0: empty), open addressing, as
+ * large as the cgroup cache: a user may name thousands of cgroups of
+ * their own like containers (lxc.payload.N), and graph_workload_add()'s
+ * linear search made that quadratic (60,000 of them: 9 s). */
+struct wl_index {
+	uint32_t *slot;
+	size_t cap;              /* a power of two */
+};
+
+/* The slot of (RUNTIME, ID) in X: its own, or the empty one where it
+ * belongs. */
+static size_t index_slot(const struct wl_index *x, const struct graph *g,
+			 const char *runtime, const char *id)
+{
+	uint64_t h = hash_str(runtime) * 31 + hash_str(id);
+	size_t i = (size_t)h & (x->cap - 1);
+
+	while (x->slot[i]) {
+		const struct graph_workload *w = &g->workloads[x->slot[i] - 1];
+		if (!strcmp(w->runtime ? w->runtime : "", runtime) &&
+		    !strcmp(w->id ? w->id : "", id))
+			break;
+		i = (i + 1) & (x->cap - 1);
+	}
+	return i;
+}
+
 /* What attribution keeps per workload while it runs. */
 struct wl_run {
 	struct graph *g;
 	struct wl_state *state;
 	struct wl_cache cache;
+	struct wl_index index;
 	bool *from_monitor;      /* per workload: its cgroup is a monitor's */
 	size_t cap_monitor;
 };
@@ -75,10 +103,18 @@ static uint32_t workload_of(struct wl_run *r, const struct workload_match *m)
 		snprintf(runtime, sizeof(runtime), "%s@%u", m->runtime, m->owner_uid);
 	else
 		snprintf(runtime, sizeof(runtime), "%s", m->runtime);
-	uint32_t i = graph_workload_add(g, runtime, m->id, &added);
+	size_t slot = index_slot(&r->index, g, runtime, m->id);
+	uint32_t i;
 
-	if (i == GRAPH_NONE)
-		return GRAPH_NONE;
+	added = !r->index.slot[slot];
+	if (added) {
+		i = graph_workload_append(g, runtime, m->id);
+		if (i == GRAPH_NONE)
+			return GRAPH_NONE;
+		r->index.slot[slot] = i + 1;
+	} else {
+		i = r->index.slot[slot] - 1;
+	}
 	if (i >= r->cap_monitor) {
 		size_t ncap = r->cap_monitor ? r->cap_monitor * 2 : 16;
 		while (ncap <= i)
@@ -181,7 +217,19 @@ int workload_attribute(struct graph *g, const struct workload_env *env)
 		r.cache.cap *= 2;
 	r.cache.key = calloc(r.cache.cap, sizeof(*r.cache.key));
 	r.cache.wl = calloc(r.cache.cap, sizeof(*r.cache.wl));
-	rc = r.cache.key && r.cache.wl ? 0 : -ENOMEM;
+	/* At most one new workload per process, beside those there are. */
+	r.index.cap = 16;
+	while (r.index.cap < (g->nprocs + g->nworkloads) * 2)
+		r.index.cap *= 2;
+	r.index.slot = calloc(r.index.cap, sizeof(*r.index.slot));
+	rc = r.cache.key && r.cache.wl && r.index.slot ? 0 : -ENOMEM;
+	for (size_t i = 0; !rc && i < g->nworkloads; i++) {
+		const struct graph_workload *w = &g->workloads[i];
+		size_t slot = index_slot(&r.index, g, w->runtime ? w->runtime : "",
+					 w->id ? w->id : "");
+		if (!r.index.slot[slot])
+			r.index.slot[slot] = (uint32_t)i + 1;
+	}
 	if (!rc)
 		rc = wl_state_new(env ? env->root : NULL, &r.state);
 	for (size_t i = 0; !rc && i < g->nprocs; i++) {
@@ -198,6 +246,7 @@ int workload_attribute(struct graph *g, const struct workload_env *env)
 	wl_state_free(r.state);
 	free(r.cache.key);
 	free(r.cache.wl);
+	free(r.index.slot);
 	free(r.from_monitor);
 	return rc;
 }
