@@ -18,20 +18,24 @@
 #include <unistd.h>
 
 /*
- * /proc/PID/cmdline: one read of one byte more than is kept tells whether
- * it was cut.  The kernel fills a read of the command line whole (a
- * process that rewrote its argv shows at most a page), so one read is all
- * of it.  Empty (a kernel thread, a zombie) is NULL, not a gap.
+ * /proc/PID/cmdline: one read of two bytes more than is kept tells whether
+ * it was cut (a line of GRAPH_CMDLINE_MAX bytes ends in a NUL of its own).
+ * The kernel fills a read of the command line whole (a process that
+ * rewrote its argv shows at most a page), so one read is all of it.  Empty (a kernel thread, a zombie) is NULL, not a gap.
  */
 static int capture_cmdline(struct capture *c, int dirfd, size_t pi)
 {
-	char buf[GRAPH_CMDLINE_MAX + 2];
+	/* Two bytes more than is kept (and procfs_read_small()'s NUL): the
+	 * last terminator, and one that says the line goes on. */
+	char buf[GRAPH_CMDLINE_MAX + 3];
 	ssize_t n = procfs_read_small(dirfd, "cmdline", buf, sizeof(buf));
 	uint32_t cut = 0;
 
 	if (n < 0)
 		return capture_gap(c, 0, (int)-n, "cmdline");
-	if (n > GRAPH_CMDLINE_MAX) {
+	/* GRAPH_CMDLINE_MAX bytes and their terminator are whole. */
+	if (n > GRAPH_CMDLINE_MAX + 1 ||
+	    (n == GRAPH_CMDLINE_MAX + 1 && buf[GRAPH_CMDLINE_MAX] != '\0')) {
 		n = GRAPH_CMDLINE_MAX;
 		cut = GRAPH_PROC_CMDLINE_CUT;
 	} else if (n > 0 && buf[n - 1] == '\0') {
