@@ -21,7 +21,8 @@
 #               command lines, executables, cgroups, host and domain names,
 #               interfaces, a workload whose name also holds '"' and '\\',
 #               ip netns names): nsdiff's report, list, --verbose, JSON and
-#               DOT, the timeline, nsnap info and nsshow --snapshot write
+#               DOT, the timeline, nsnap info and nsshow --snapshot (also
+#               with --workloads, --cmdline, and in JSON) write
 #               printable ASCII only; the JSON parses, and DOT too when
 #               dot(1) is there
 #   times/*     a capture that started at INT64_MIN ns and ended at
@@ -203,7 +204,8 @@ check "facts/nsdiff-timeline: printable ASCII" $? "status $RC" "$W/ftimeline.out
 run finfo "$NSNAP" info 7 --store "$H"
 [ "$RC" = 0 ] && clean "$W/finfo.out" "$W/finfo.err"
 check "facts/info: printable ASCII" $? "status $RC" "$W/finfo.out" "$W/finfo.err"
-for o in "" --deep-scan --format=json; do
+for o in "" --deep-scan --format=json --workloads --cmdline "--format=json --workloads"; do
+    # shellcheck disable=SC2086
     run fshow "$NSNAP_BIN/nsshow" --store "$H" --snapshot=7 $o
     [ "$RC" = 0 ] && clean "$W/fshow.out" "$W/fshow.err"
     check "facts/nsshow --snapshot $o: printable ASCII" $? "status $RC" \
