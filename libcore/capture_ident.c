@@ -44,10 +44,11 @@ void capture_ident_read(int dirfd, struct capture_ident_raw *r)
 }
 
 /*
- * The command line: one read of one byte more than is kept tells whether
- * it was cut.  The kernel fills a read of the command line whole (a
- * process that rewrote its argv shows at most a page), so one read is all
- * of it.  Empty (a kernel thread, a zombie) is NULL, not a gap.
+ * /proc/PID/cmdline: one read of two bytes more than is kept tells whether
+ * it was cut (a line of GRAPH_CMDLINE_MAX bytes ends in a NUL of its own).
+ * The kernel fills a read of the command line whole (a process that
+ * rewrote its argv shows at most a page), so one read is all of it.
+ * Empty (a kernel thread, a zombie) is NULL, not a gap.
  */
 static int capture_cmdline(struct capture *c, const struct capture_ident_raw *r,
 			   size_t pi)
@@ -57,7 +58,9 @@ static int capture_cmdline(struct capture *c, const struct capture_ident_raw *r,
 
 	if (n < 0)
 		return capture_gap(c, 0, (int)-n, "cmdline");
-	if (n > GRAPH_CMDLINE_MAX) {
+	/* GRAPH_CMDLINE_MAX bytes and their terminator are whole. */
+	if (n > GRAPH_CMDLINE_MAX + 1 ||
+	    (n == GRAPH_CMDLINE_MAX + 1 && r->cmdline[GRAPH_CMDLINE_MAX] != '\0')) {
 		n = GRAPH_CMDLINE_MAX;
 		cut = GRAPH_PROC_CMDLINE_CUT;
 	} else if (n > 0 && r->cmdline[n - 1] == '\0') {

@@ -118,7 +118,9 @@ struct capture_ident_raw {
 	int cgroup_rc;              /* procfs_read_whole() of cgroup */
 	struct procfs_buf *cgroup;  /* the caller's */
 	char login[32], session[32];
-	char cmdline[GRAPH_CMDLINE_MAX + 2];
+	/* Two bytes more than is kept (and procfs_read_small()'s NUL): the
+	 * last terminator, and one that says the line goes on. */
+	char cmdline[GRAPH_CMDLINE_MAX + 3];
 	char exe[PATH_MAX];
 };
 /* The reads alone, into R (R->cgroup set by the caller): no capture

@@ -291,6 +291,12 @@ uint32_t graph_workload_add(struct graph *g, const char *runtime,
 		}
 	if (added)
 		*added = true;
+	return graph_workload_append(g, runtime, id);
+}
+
+uint32_t graph_workload_append(struct graph *g, const char *runtime,
+			       const char *id)
+{
 	if (g->nworkloads >= GRAPH_NONE - 1 ||
 	    grow(&g->workloads, &g->cap_workloads, g->nworkloads,
 		 sizeof(*g->workloads)))
@@ -312,15 +318,30 @@ static int workload_cmp(const struct graph_workload *a,
 	return c ? c : strcmp(a->id ? a->id : "", b->id ? b->id : "");
 }
 
+/* A workload and where it was, for sorting: equal ones keep their order. */
+struct wl_pos {
+	const struct graph_workload *w;
+	uint32_t i;
+};
+
+static int wl_pos_cmp(const void *a, const void *b)
+{
+	const struct wl_pos *x = a, *y = b;
+	int c = workload_cmp(x->w, y->w);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
 int graph_workloads_sort(struct graph *g)
 {
 	size_t n = g->nworkloads;
-	uint32_t *order, *where;
 
 	if (n < 2)
 		return 0;
-	order = malloc(n * sizeof(*order));
-	where = malloc(n * sizeof(*where));
+	/* qsort, not an insertion sort: a user can name thousands of
+	 * cgroups like containers, in any order. */
+	struct wl_pos *order = malloc(n * sizeof(*order));
+	uint32_t *where = malloc(n * sizeof(*where));
 	struct graph_workload *copy = malloc(n * sizeof(*copy));
 	if (!order || !where || !copy) {
 		free(order);
@@ -328,19 +349,12 @@ int graph_workloads_sort(struct graph *g)
 		free(copy);
 		return -ENOMEM;
 	}
-	/* Insertion sort of indexes: tens of workloads, and stable. */
+	for (size_t i = 0; i < n; i++)
+		order[i] = (struct wl_pos){ &g->workloads[i], (uint32_t)i };
+	qsort(order, n, sizeof(*order), wl_pos_cmp);
 	for (size_t i = 0; i < n; i++) {
-		size_t k = i;
-		while (k && workload_cmp(&g->workloads[order[k - 1]],
-					 &g->workloads[i]) > 0) {
-			order[k] = order[k - 1];
-			k--;
-		}
-		order[k] = (uint32_t)i;
-	}
-	for (size_t i = 0; i < n; i++) {
-		copy[i] = g->workloads[order[i]];
-		where[order[i]] = (uint32_t)i;
+		copy[i] = g->workloads[order[i].i];
+		where[order[i].i] = (uint32_t)i;
 	}
 	memcpy(g->workloads, copy, n * sizeof(*copy));
 	for (size_t i = 0; i < g->nprocs; i++)

@@ -382,6 +382,10 @@ struct graph_iface *graph_iface_append(struct graph *g);
  * Linear: a graph holds tens of workloads, not thousands. */
 uint32_t graph_workload_add(struct graph *g, const char *runtime,
 			    const char *id, bool *added);
+/* The same without the search, for a caller that knows the workload is
+ * new (one that keeps its own index of them). */
+uint32_t graph_workload_append(struct graph *g, const char *runtime,
+			       const char *id);
 /* Put the workloads in (runtime, id) order, as graph_check() requires,
  * and renumber graph_proc.workload.  0 or -ENOMEM. */
 int graph_workloads_sort(struct graph *g);

@@ -42,11 +42,39 @@ static size_t cache_slot(const struct wl_cache *c, const char *key)
 	return i;
 }
 
+/* (runtime, id) -> workload index + 1 (0: empty), open addressing, as
+ * large as the cgroup cache: a user may name thousands of cgroups of
+ * their own like containers (lxc.payload.N), and graph_workload_add()'s
+ * linear search made that quadratic (60,000 of them: 9 s). */
+struct wl_index {
+	uint32_t *slot;
+	size_t cap;              /* a power of two */
+};
+
+/* The slot of (RUNTIME, ID) in X: its own, or the empty one where it
+ * belongs. */
+static size_t index_slot(const struct wl_index *x, const struct graph *g,
+			 const char *runtime, const char *id)
+{
+	uint64_t h = hash_str(runtime) * 31 + hash_str(id);
+	size_t i = (size_t)h & (x->cap - 1);
+
+	while (x->slot[i]) {
+		const struct graph_workload *w = &g->workloads[x->slot[i] - 1];
+		if (!strcmp(w->runtime ? w->runtime : "", runtime) &&
+		    !strcmp(w->id ? w->id : "", id))
+			break;
+		i = (i + 1) & (x->cap - 1);
+	}
+	return i;
+}
+
 /* What attribution keeps per workload while it runs. */
 struct wl_run {
 	struct graph *g;
 	struct wl_state *state;
 	struct wl_cache cache;
+	struct wl_index index;
 	bool *from_monitor;      /* per workload: its cgroup is a monitor's */
 	size_t cap_monitor;
 };
@@ -75,10 +103,18 @@ static uint32_t workload_of(struct wl_run *r, const struct workload_match *m)
 		snprintf(runtime, sizeof(runtime), "%s@%u", m->runtime, m->owner_uid);
 	else
 		snprintf(runtime, sizeof(runtime), "%s", m->runtime);
-	uint32_t i = graph_workload_add(g, runtime, m->id, &added);
+	size_t slot = index_slot(&r->index, g, runtime, m->id);
+	uint32_t i;
 
-	if (i == GRAPH_NONE)
-		return GRAPH_NONE;
+	added = !r->index.slot[slot];
+	if (added) {
+		i = graph_workload_append(g, runtime, m->id);
+		if (i == GRAPH_NONE)
+			return GRAPH_NONE;
+		r->index.slot[slot] = i + 1;
+	} else {
+		i = r->index.slot[slot] - 1;
+	}
 	if (i >= r->cap_monitor) {
 		size_t ncap = r->cap_monitor ? r->cap_monitor * 2 : 16;
 		while (ncap <= i)
@@ -113,6 +149,33 @@ static uint32_t workload_of(struct wl_run *r, const struct workload_match *m)
 	return i;
 }
 
+/* Whether P runs as root (really and effectively), as far as it is
+ * known: status's credentials, else the owner of /proc/PID. */
+static bool proc_is_root(const struct graph_proc *p)
+{
+	if (p->flags & GRAPH_PROC_HAS_CRED)
+		return p->ruid == 0 && p->euid == 0;
+	return p->uid == 0;
+}
+
+/*
+ * A command line is the process's own say: any user may run a program
+ * called conmon with "-c ID -n NAME".  When that is what placed P (its
+ * cgroup alone says otherwise) and P is not root, the container is its
+ * user's, as a rootless one below a user manager is (RUNTIME@UID), never
+ * the system's container of that ID.
+ */
+static void monitor_owner(const struct graph_proc *p, struct workload_match *m)
+{
+	struct workload_match bare;
+
+	if (workload_classify(p->cgroup, NULL, 0, &bare) ||
+	    (bare.monitor == m->monitor && !strcmp(bare.runtime, m->runtime) &&
+	     !strcmp(bare.id, m->id)))
+		return;
+	m->owner_uid = p->flags & GRAPH_PROC_HAS_CRED ? p->ruid : p->uid;
+}
+
 static int attribute_proc(struct wl_run *r, struct graph_proc *p)
 {
 	struct workload_match m;
@@ -128,6 +191,8 @@ static int attribute_proc(struct wl_run *r, struct graph_proc *p)
 	}
 	if (workload_classify(p->cgroup, p->cmdline, p->cmdline_len, &m))
 		return 0;  /* not a path: no workload */
+	if (!cached && m.owner_uid == UINT32_MAX && !proc_is_root(p))
+		monitor_owner(p, &m);
 	uint32_t i = workload_of(r, &m);
 	if (i == GRAPH_NONE)
 		return -ENOMEM;
@@ -152,7 +217,19 @@ int workload_attribute(struct graph *g, const struct workload_env *env)
 		r.cache.cap *= 2;
 	r.cache.key = calloc(r.cache.cap, sizeof(*r.cache.key));
 	r.cache.wl = calloc(r.cache.cap, sizeof(*r.cache.wl));
-	rc = r.cache.key && r.cache.wl ? 0 : -ENOMEM;
+	/* At most one new workload per process, beside those there are. */
+	r.index.cap = 16;
+	while (r.index.cap < (g->nprocs + g->nworkloads) * 2)
+		r.index.cap *= 2;
+	r.index.slot = calloc(r.index.cap, sizeof(*r.index.slot));
+	rc = r.cache.key && r.cache.wl && r.index.slot ? 0 : -ENOMEM;
+	for (size_t i = 0; !rc && i < g->nworkloads; i++) {
+		const struct graph_workload *w = &g->workloads[i];
+		size_t slot = index_slot(&r.index, g, w->runtime ? w->runtime : "",
+					 w->id ? w->id : "");
+		if (!r.index.slot[slot])
+			r.index.slot[slot] = (uint32_t)i + 1;
+	}
 	if (!rc)
 		rc = wl_state_new(env ? env->root : NULL, &r.state);
 	for (size_t i = 0; !rc && i < g->nprocs; i++) {
@@ -169,6 +246,7 @@ int workload_attribute(struct graph *g, const struct workload_env *env)
 	wl_state_free(r.state);
 	free(r.cache.key);
 	free(r.cache.wl);
+	free(r.index.slot);
 	free(r.from_monitor);
 	return rc;
 }
@@ -283,6 +361,22 @@ static const char *netns_name(const char *path)
 	return NULL;
 }
 
+/*
+ * Whether the names made in mount namespace MNTNS are ip netns's: it must
+ * be owned by the topmost user namespace in sight (the initial one, or
+ * the capturer's own).  Any user can unshare a user and mount namespace,
+ * mount a tmpfs on /run/netns there and bind-mount the host's network
+ * namespace file (or their own) on /run/netns/prod.  Owners not
+ * collected: nothing to tell by, believed.
+ */
+static bool mntns_names_netns(const struct graph *g, uint32_t mntns)
+{
+	if (mntns >= g->nns || g->ns[mntns].owner_err)
+		return true;
+	uint32_t u = g->ns[mntns].owner;
+	return u >= g->nns || g->ns[u].parent_err != 0;
+}
+
 size_t workload_netns_names(const struct graph *g, uint32_t ns,
 			    const char **names, size_t max)
 {
@@ -291,7 +385,8 @@ size_t workload_netns_names(const struct graph *g, uint32_t ns,
 	for (size_t i = 0; i < g->nmounts; i++) {
 		const struct graph_mount *mt = &g->mounts[i];
 		const char *name;
-		if (mt->ns != ns || !mt->path || !(name = netns_name(mt->path)))
+		if (mt->ns != ns || !mt->path || !(name = netns_name(mt->path)) ||
+		    !mntns_names_netns(g, mt->mntns))
 			continue;
 		/* Once: every mount namespace copied from the host's has it. */
 		bool seen = false;
@@ -299,7 +394,7 @@ size_t workload_netns_names(const struct graph *g, uint32_t ns,
 			const struct graph_mount *o = &g->mounts[k];
 			const char *on;
 			seen = o->ns == ns && o->path && (on = netns_name(o->path)) &&
-			       !strcmp(on, name);
+			       !strcmp(on, name) && mntns_names_netns(g, o->mntns);
 		}
 		if (seen)
 			continue;

@@ -85,7 +85,8 @@ void workload_ns_map_free(struct workload_ns_map *m);
 /*
  * The names of network namespace NS: the last component of each nsfs bind
  * mount of NS under /run/netns/ or /var/run/netns/, in any mount
- * namespace, as mountinfo spells it, each name once, in mount order.
+ * namespace owned by the topmost user namespace in sight (a user's own
+ * mount namespace names nothing), as mountinfo spells it, each name once, in mount order.
  * Stores up to MAX pointers into the graph's strings; returns how many
  * names there are (which may exceed MAX).
  */

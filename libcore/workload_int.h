@@ -23,6 +23,13 @@ bool wl_cmdline_is_monitor(const char *cmdline, size_t len);
  * MiB): a bigger one is refused, not read in part. */
 #define WL_STATE_MAX ((size_t)32 << 20)
 
+/* The most values a state document may hold ('{', '[' and ',' outside
+ * strings, counted before parsing): jansson spends up to ~230 bytes on
+ * each, so 32 MiB of "{}," in a user's containers.json would cost 2.5 GB
+ * of root's memory.  A containers.json entry holds about 20: this is
+ * some 13,000 containers. */
+#define WL_JSON_VALUES ((size_t)1 << 18)
+
 /*
  * The state files of one capture, each read at most once: the cache
  * lives as long as one workload_attribute() call.

@@ -414,8 +414,18 @@ static void conmon_match(const char *cmdline, size_t len,
 	const char *cid = conmon_opt(argv, argc, "-c", "--cid");
 	if (!cid || !is_hex64(cid, strlen(cid)))
 		return;
-	/* The cgroup rule may have found it already (libpod-conmon-ID). */
-	if (!(m->monitor && !strcmp(m->id, cid))) {
+	/* The cgroup rule may have found it already (libpod-conmon-ID).  A
+	 * cgroup that is already a workload's own (a container, pod or
+	 * machine) is not overruled: anyone can name a program "conmon",
+	 * and a payload must not claim another container this way.  Only a
+	 * shared cgroup (a service, a session, a bare path) is left to the
+	 * command line; workload.c spells a non-root conmon's container as
+	 * its user's. */
+	bool own = m->kind == GRAPH_WL_CONTAINER || m->kind == GRAPH_WL_POD ||
+		   m->kind == GRAPH_WL_MACHINE;
+	if (own && !(m->monitor && !strcmp(m->id, cid)))
+		return;
+	if (!own) {
 		bool crio = false;
 		for (size_t i = 1; i < argc; i++)
 			crio |= !strncmp(argv[i], "/var/log/pods/", 14);

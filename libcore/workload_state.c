@@ -8,8 +8,8 @@
  * rootless podman's containers.json lives in the user's home and is read
  * here as root.  So every file is opened without following its last
  * component (in a user's home: any component), must be a regular file of
- * at most WL_STATE_MAX bytes owned by that user or root, and is parsed
- * by jansson, a complete JSON parser, rather than by a scanner of our
+ * at most WL_STATE_MAX bytes and WL_JSON_VALUES values owned by that
+ * user or root, and is parsed by jansson, a complete JSON parser, rather than by a scanner of our
  * own: this is the one libcore file that may use it (see the Makefile's
  * layering).  Whatever does not parse or does not fit names nothing.
  *
@@ -270,6 +270,30 @@ static void put(char *dst, size_t size, const char *s, size_t len)
 	}
 }
 
+/* TEXT parsed, or NULL when it is not JSON or holds more than
+ * WL_JSON_VALUES values. */
+static json_t *json_load_bounded(const char *text, size_t len)
+{
+	json_error_t jerr;
+	size_t values = 1;
+	bool in_str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if ((c == ',' || c == '[' || c == '{') && ++values > WL_JSON_VALUES) {
+			return NULL;
+		}
+	}
+	return json_loadb(text, len, 0, &jerr);
+}
+
 /* ---- user homes ------------------------------------------------------- */
 
 /*
@@ -351,8 +375,7 @@ static int read_state(struct wl_state *s, uint32_t owner, const char *path,
 /* Add containers.json's id -> names[0] pairs (TEXT) to ST. */
 static int store_parse(struct wl_store *st, const char *text, size_t len)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(text, len, 0, &jerr);
+	json_t *root = json_load_bounded(text, len);
 	size_t i;
 	json_t *c;
 	int rc = 0;
@@ -469,8 +492,7 @@ static int docker_name(struct wl_state *s, const struct workload_match *m,
 		 m->id);
 	if (read_state(s, m->owner_uid, path, &buf, &len))
 		return 0;
-	json_error_t jerr;
-	json_t *root = json_loadb(buf, len, 0, &jerr);
+	json_t *root = json_load_bounded(buf, len);
 	free(buf);
 	const char *n = json_string_value(json_object_get(root, "Name"));
 	if (n) {

@@ -17,6 +17,14 @@
 #               nsdiff's other-host and other-boot warnings write printable
 #               ASCII and newlines only, the hostile bytes spelled \xNN,
 #               though nothing here is a terminal
+#   facts/*     the workload facts hold the same bytes (docedit facts:
+#               command lines, executables, cgroups, host and domain names,
+#               interfaces, a workload whose name also holds '"' and '\\',
+#               ip netns names): nsdiff's report, list, --verbose, JSON and
+#               DOT, the timeline, nsnap info and nsshow --snapshot (also
+#               with --workloads, --cmdline, and in JSON) write
+#               printable ASCII only; the JSON parses, and DOT too when
+#               dot(1) is there
 #   times/*     a capture that started at INT64_MIN ns and ended at
 #               INT64_MAX ns, and one the other way round: import takes
 #               them, info shows the span (no overflow), list works
@@ -155,6 +163,54 @@ check "times/info: INT64_MAX to INT64_MIN, the span shown" $? "status $RC" \
 run times-list "$NSNAP" list --store "$H"
 [ "$RC" = 0 ] && clean "$W/times-list.err" && [ "$(grep -c '^ *[34] ' "$W/times-list.out")" = 2 ]
 check "times/list: both listed" $? "status $RC" "$W/times-list.out" "$W/times-list.err"
+
+# ---- the workload facts, hostile ------------------------------------------
+
+"$DOCEDIT" facts <"$W/1.json" >"$W/f1.json" 2>"$W/fedit.err" &&
+    "$DOCEDIT" facts <"$W/2.json" >"$W/f2.json" 2>>"$W/fedit.err"
+check "facts/setup: edit" $? "$W/fedit.err"
+run fimport "$NSNAP" import -q --store "$H" "$W/f1.json" "$W/f2.json"
+[ "$RC" = 0 ] && [ "$(tr '\n' ' ' <"$W/fimport.out")" = "6 7 " ] && clean "$W/fimport.err"
+check "facts/import: ids 6 and 7" $? "status $RC" "$W/fimport.out" "$W/fimport.err"
+
+run ftree "$NSDIFF" --store "$H" 6 7
+Q='q\"\\\"<b>{|}\x1b[1m\xff\xfe'
+[ "$RC" = 1 ] && clean "$W/ftree.out" "$W/ftree.err" &&
+    has "$W/ftree.out" "workload $E container $Q" &&
+    has "$W/ftree.out" "hostname=$E" && has "$W/ftree.out" "$E -\x1b[H (started)" &&
+    has "$W/ftree.out" "netns=$E"
+check "facts/nsdiff-tree: workload, hostname, command line escaped" $? "status $RC" \
+    "$W/ftree.out" "$W/ftree.err"
+for f in list json dot; do
+    run "f$f" "$NSDIFF" --store "$H" --format=$f 6 7
+    [ "$RC" = 1 ] && clean "$W/f$f.out" "$W/f$f.err"
+    check "facts/nsdiff-$f: printable ASCII" $? "status $RC" "$W/f$f.out" "$W/f$f.err"
+done
+python3 -m json.tool "$W/fjson.out" >/dev/null 2>"$W/fjson.py"
+check "facts/nsdiff-json: parses" $? "$W/fjson.py"
+if command -v dot >/dev/null; then
+    dot -Tsvg "$W/fdot.out" >/dev/null 2>"$W/fdot.gv"
+    check "facts/nsdiff-dot: dot(1) parses it" $? "$W/fdot.gv"
+else
+    skip "facts/nsdiff-dot: dot(1) parses it: no dot(1) (graphviz)"
+fi
+run fverbose "$NSDIFF" --store "$H" --verbose 7 6
+[ "$RC" = 1 ] && clean "$W/fverbose.out" "$W/fverbose.err" && has "$W/fverbose.out" "(ended)"
+check "facts/nsdiff-verbose: printable ASCII" $? "status $RC" "$W/fverbose.out" "$W/fverbose.err"
+run ftimeline "$NSDIFF" --store "$H" --timeline 6 7
+[ "$RC" = 1 ] && clean "$W/ftimeline.out" "$W/ftimeline.err"
+check "facts/nsdiff-timeline: printable ASCII" $? "status $RC" "$W/ftimeline.out" \
+    "$W/ftimeline.err"
+run finfo "$NSNAP" info 7 --store "$H"
+[ "$RC" = 0 ] && clean "$W/finfo.out" "$W/finfo.err"
+check "facts/info: printable ASCII" $? "status $RC" "$W/finfo.out" "$W/finfo.err"
+for o in "" --deep-scan --format=json --workloads --cmdline "--format=json --workloads"; do
+    # shellcheck disable=SC2086
+    run fshow "$NSNAP_BIN/nsshow" --store "$H" --snapshot=7 $o
+    [ "$RC" = 0 ] && clean "$W/fshow.out" "$W/fshow.err"
+    check "facts/nsshow --snapshot $o: printable ASCII" $? "status $RC" \
+        "$W/fshow.out" "$W/fshow.err"
+done
 
 # ---- item 13: a full disk -------------------------------------------------
 

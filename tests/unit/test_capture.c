@@ -988,13 +988,22 @@ static void test_cmdline(void **state)
 	big[2 * GRAPH_CMDLINE_MAX - 1] = '\0';
 	big[100] = '\xc3'; /* a lone UTF-8 lead byte inside the kept part */
 	char *const long_argv[] = { "/bin/sh", "-c", "echo r; read x", big, NULL };
-	int32_t ids[2];
+	/* Exactly GRAPH_CMDLINE_MAX bytes kept, the file one more (its last
+	 * NUL): whole, not cut. */
+	size_t head = sizeof("/bin/sh\0-c\0echo r; read x");
+	char *exact = strndup(big + 200, GRAPH_CMDLINE_MAX - head);
+	char *const exact_argv[] = { "/bin/sh", "-c", "echo r; read x", exact, NULL };
+	int32_t ids[3];
+	int hold3;
+	assert_non_null(exact);
 	ids[0] = spawn(argv, &hold[0]);
 	ids[1] = spawn(long_argv, &hold[1]);
+	ids[2] = spawn(exact_argv, &hold3);
 
-	struct graph *g = capture(GRAPH_HAVE_IDENTITY, 0, ids, 2, NULL);
+	struct graph *g = capture(GRAPH_HAVE_IDENTITY, 0, ids, 3, NULL);
 	reap(ids[0], hold[0]);
 	reap(ids[1], hold[1]);
+	reap(ids[2], hold3);
 	assert_non_null(realpath("/bin/sh", exe));
 
 	const struct graph_proc *p = proc_of(g, ids[0]);
@@ -1007,10 +1016,14 @@ static void test_cmdline(void **state)
 	const struct graph_proc *q = proc_of(g, ids[1]);
 	assert_true(q->flags & GRAPH_PROC_CMDLINE_CUT);
 	assert_int_equal(q->cmdline_len, GRAPH_CMDLINE_MAX);
-	size_t head = sizeof("/bin/sh\0-c\0echo r; read x");
 	assert_memory_equal(q->cmdline, "/bin/sh\0-c\0echo r; read x", head);
 	assert_memory_equal(q->cmdline + head, big, GRAPH_CMDLINE_MAX - head);
 	assert_string_equal(q->exe, exe);
+	const struct graph_proc *x = proc_of(g, ids[2]);
+	assert_false(x->flags & GRAPH_PROC_CMDLINE_CUT);
+	assert_int_equal(x->cmdline_len, GRAPH_CMDLINE_MAX);
+	assert_memory_equal(x->cmdline + head, exact, GRAPH_CMDLINE_MAX - head);
+	free(exact);
 	/* Nothing unreadable: no gap. */
 	assert_int_equal(g->ngaps, 0);
 	free(big);

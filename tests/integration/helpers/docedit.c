@@ -15,6 +15,13 @@
  *   times      the capture started at INT64_MIN ns and ended at INT64_MAX
  *              ns
  *   backwards  it started at INT64_MAX ns and ended at INT64_MIN ns
+ *   facts      the workload facts hold the same bytes: every process's
+ *              command line (two arguments), executable and cgroup, every
+ *              UTS namespace's host and domain name, every interface's
+ *              name, MAC and addresses, one workload of every process
+ *              (runtime, id, cgroup; its name and pod also hold '"', '\\',
+ *              DOT's record bytes and invalid UTF-8) and an ip netns name of
+ *              every network namespace
  *
  * Exit 0, or 1 with a message on stderr.
  */
@@ -45,6 +52,62 @@ static int names(struct graph *g, struct export_info *info)
 	return 0;
 }
 
+static int facts(struct graph *g)
+{
+	static const char argv2[] = "a\x1b[2J\rb\nc\x1b]0;owned\x07" "d\0-\x1b[H";
+	static const char ifname[] = "i\x1b[2J\r\n\x07";   /* within IFNAMSIZ */
+	/* what ends a DOT or JSON string, or a DOT record field */
+	static const char quote[] = "q\"\\\"<b>{|}\x1b[1m\xff\xfe";
+	const char *s = graph_strdup(g, hostile);
+	const char *cmd = graph_strndup(g, argv2, sizeof(argv2) - 1);
+	const char *ifn = graph_strdup(g, ifname);
+	const char *q = graph_strdup(g, quote);
+	char path[64];
+
+	if (!s || !cmd || !ifn || !q)
+		return -1;
+	for (size_t i = 0; i < g->nprocs; i++) {
+		struct graph_proc *p = &g->procs[i];
+		p->cmdline = cmd;
+		p->cmdline_len = sizeof(argv2) - 1;
+		p->flags &= ~GRAPH_PROC_CMDLINE_CUT;
+		p->exe = p->cgroup = s;
+	}
+	for (size_t i = 0; i < g->nns; i++)
+		if (g->ns[i].type == NS_UTS)
+			g->ns[i].hostname = g->ns[i].domainname = s;
+	for (size_t i = 0; i < g->nifaces; i++) {
+		g->ifaces[i].name = ifn;
+		g->ifaces[i].mac = g->ifaces[i].addrs = s;
+	}
+	g->nworkloads = 0;
+	uint32_t w = graph_workload_add(g, s, s, NULL);
+	if (w == GRAPH_NONE)
+		return -1;
+	g->workloads[w] = (struct graph_workload){ .kind = GRAPH_WL_CONTAINER,
+		.runtime = s, .id = s, .name = q, .pod = q, .cgroup = s };
+	for (size_t i = 0; i < g->nprocs; i++)
+		g->procs[i].workload = w;
+	/* In the last mount namespace listed, after its mounts; else in the
+	 * first one a process links to. */
+	uint32_t mntns = g->nmounts ? g->mounts[g->nmounts - 1].mntns : GRAPH_NONE;
+	for (size_t i = 0; i < g->nprocs && mntns == GRAPH_NONE; i++)
+		mntns = g->procs[i].links.ns[NS_MNT];
+	for (size_t i = 0; i < g->nns && mntns != GRAPH_NONE; i++) {
+		if (g->ns[i].type != NS_NET)
+			continue;
+		struct graph_mount *m = graph_mount_append(g);
+		snprintf(path, sizeof(path), "/run/netns/%s", hostile);
+		if (!m || !(m->path = graph_strdup(g, path)))
+			return -1;
+		m->mntns = mntns;
+		m->ns = (uint32_t)i;
+		m->open_err = m->list_err = 0;
+	}
+	g->meta.collected |= GRAPH_HAVE_EVERYTHING & ~GRAPH_HAVE_V1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char buf[64 << 20];
@@ -55,8 +118,8 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc != 2 || (strcmp(argv[1], "names") && strcmp(argv[1], "times") &&
-			  strcmp(argv[1], "backwards"))) {
-		fprintf(stderr, "usage: docedit names|times|backwards <IN >OUT\n");
+			  strcmp(argv[1], "backwards") && strcmp(argv[1], "facts"))) {
+		fprintf(stderr, "usage: docedit names|times|backwards|facts <IN >OUT\n");
 		return 1;
 	}
 	rc = export_read(buf, len, &g, &info, err, sizeof(err));
@@ -66,6 +129,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "names")) {
 		rc = names(g, &info);
+	} else if (!strcmp(argv[1], "facts")) {
+		rc = facts(g);
 	} else {
 		bool fwd = !strcmp(argv[1], "times");
 		g->meta.start_ns = fwd ? INT64_MIN : INT64_MAX;
