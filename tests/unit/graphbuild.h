@@ -461,6 +461,30 @@ static inline char *gb_show(const struct graph *g, const struct view_opts *vo,
 }
 
 /* TEXT with escapes and control characters made visible, on F. */
+/* Text a printer wrote: gb_cap_open() gives the stream to print to,
+ * gb_cap_close() the text (the caller frees it). */
+struct gb_capture {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static inline FILE *gb_cap_open(struct gb_capture *c)
+{
+	c->buf = NULL;
+	c->len = 0;
+	c->f = open_memstream(&c->buf, &c->len);
+	if (!c->f)
+		gb_die("open_memstream");
+	return c->f;
+}
+
+static inline char *gb_cap_close(struct gb_capture *c)
+{
+	fclose(c->f);
+	return c->buf;
+}
+
 static inline void gb_dump(FILE *f, const char *label, const char *text)
 {
 	fprintf(f, "---- %s ----\n", label);

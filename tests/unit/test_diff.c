@@ -111,37 +111,15 @@ static void world_free(struct world *w)
 	graph_free(w->g);
 }
 
-/* Text a printer wrote. */
-struct capture {
-	char *buf;
-	size_t len;
-	FILE *f;
-};
-
-static FILE *cap_open(struct capture *c)
-{
-	c->buf = NULL;
-	c->len = 0;
-	c->f = open_memstream(&c->buf, &c->len);
-	assert_non_null(c->f);
-	return c->f;
-}
-
-static char *cap_close(struct capture *c)
-{
-	fclose(c->f);
-	return c->buf;
-}
-
 static void check_list(const struct world *a, const struct world *b,
 		       const struct diff_opts *o, const char *expected)
 {
 	struct diff d;
-	struct capture c;
+	struct gb_capture c;
 
 	assert_int_equal(diff_graphs(a->g, b->g, o, &d), 0);
-	assert_int_equal(diff_print_list(cap_open(&c), &d, NULL), 0);
-	char *text = cap_close(&c);
+	assert_int_equal(diff_print_list(gb_cap_open(&c), &d, NULL), 0);
+	char *text = gb_cap_close(&c);
 	if (strcmp(text, expected))
 		fprintf(stderr, "---- expected\n%s---- got\n%s----\n", expected, text);
 	assert_string_equal(text, expected);
@@ -685,10 +663,10 @@ static char *print_with(int (*fn)(FILE *, const struct diff *,
 				  const struct diff_print_opts *),
 			const struct diff *d, const struct diff_print_opts *po)
 {
-	struct capture c;
+	struct gb_capture c;
 
-	assert_int_equal(fn(cap_open(&c), d, po), 0);
-	return cap_close(&c);
+	assert_int_equal(fn(gb_cap_open(&c), d, po), 0);
+	return gb_cap_close(&c);
 }
 
 static void expect_text(char *got, const char *expected)
@@ -875,10 +853,10 @@ static void format_hostile_text(void **state)
 	assert_non_null(strstr(text, want));
 	free(text);
 
-	struct capture c;
+	struct gb_capture c;
 	struct diff_snapshot at = { .time_ns = 0, .id = "2", .g = b.g };
-	assert_int_equal(diff_print_events(cap_open(&c), &d, &at), 0);
-	text = cap_close(&c);
+	assert_int_equal(diff_print_events(gb_cap_open(&c), &d, &at), 0);
+	text = gb_cap_close(&c);
 	assert_plain_text(text);
 	snprintf(want, sizeof(want), "snapshot host=%s boot=", spelled);
 	assert_non_null(strstr(text, want));
@@ -1217,7 +1195,7 @@ static void events(void **state)
 {
 	struct world a, b;
 	struct diff d;
-	struct capture c;
+	struct gb_capture c;
 	struct diff_snapshot sa, sb;
 
 	(void)state;
@@ -1231,10 +1209,10 @@ static void events(void **state)
 	sa = (struct diff_snapshot){ 1700000000ll * 1000000000ll, "3", a.g };
 	sb = (struct diff_snapshot){ 1700000090ll * 1000000000ll, "4", b.g };
 	assert_int_equal(diff_graphs(a.g, b.g, &small_opts, &d), 0);
-	FILE *f = cap_open(&c);
+	FILE *f = gb_cap_open(&c);
 	assert_int_equal(diff_print_events(f, NULL, &sa), 0);
 	assert_int_equal(diff_print_events(f, &d, &sb), 0);
-	expect_text(cap_close(&c),
+	expect_text(gb_cap_close(&c),
 		"2023-11-14T22:13:20Z 3 snapshot host=host1 boot=boot1 namespaces=9 processes=3\n"
 		"2023-11-14T22:14:50Z 4 snapshot host=host1 boot=boot1 namespaces=10 processes=4\n"
 		"2023-11-14T22:14:50Z 4 born net:[4026532021] id=42 owner=user:[4026532020]\n"
@@ -1255,9 +1233,9 @@ static void events(void **state)
 	/* Across a reboot the step is one event. */
 	b.g->meta.boot_id = dup(b.g, "boot2");
 	assert_int_equal(diff_graphs(a.g, b.g, &small_opts, &d), 0);
-	f = cap_open(&c);
+	f = gb_cap_open(&c);
 	assert_int_equal(diff_print_events(f, &d, &sb), 0);
-	expect_text(cap_close(&c),
+	expect_text(gb_cap_close(&c),
 		"2023-11-14T22:14:50Z 4 snapshot host=host1 boot=boot2 namespaces=10 processes=4\n"
 		"2023-11-14T22:14:50Z 4 reboot old_boot=boot1 new_boot=boot2\n");
 	diff_release(&d);
@@ -1272,7 +1250,7 @@ static void history(void **state)
 	struct world w[4];
 	struct diff_snapshot s[4];
 	uint32_t links[NS_NTYPES];
-	struct capture c;
+	struct gb_capture c;
 	static const char *const ids[] = { "1", "2", "3", "4" };
 
 	(void)state;
@@ -1303,26 +1281,26 @@ static void history(void **state)
 		"first-snapshot=1 last-seen=2023-11-14T22:14:20Z last-snapshot=2\n"
 		"life 2 uts:[4026532300] id=301 first-seen=2023-11-14T22:15:20Z "
 		"first-snapshot=3 last-seen=2023-11-14T22:15:20Z last-snapshot=3\n";
-	assert_int_equal(diff_history(cap_open(&c), s, 4, "uts:[4026532300]", NULL), 0);
-	expect_text(cap_close(&c), expected);
-	assert_int_equal(diff_history(cap_open(&c), s, 4, "4:4026532300", NULL), 0);
-	expect_text(cap_close(&c), expected);
+	assert_int_equal(diff_history(gb_cap_open(&c), s, 4, "uts:[4026532300]", NULL), 0);
+	expect_text(gb_cap_close(&c), expected);
+	assert_int_equal(diff_history(gb_cap_open(&c), s, 4, "4:4026532300", NULL), 0);
+	expect_text(gb_cap_close(&c), expected);
 	/* By ID: only the first life. */
-	assert_int_equal(diff_history(cap_open(&c), s, 4, "id:301", NULL), 0);
-	expect_text(cap_close(&c),
+	assert_int_equal(diff_history(gb_cap_open(&c), s, 4, "id:301", NULL), 0);
+	expect_text(gb_cap_close(&c),
 		"2023-11-14T22:15:20Z 3 first-seen uts:[4026532300] id=301 "
 		"owner=user:[4026531837] members=310\n"
 		"2023-11-14T22:16:20Z 4 gone uts:[4026532300] last-seen=2023-11-14T22:15:20Z\n"
 		"life 1 uts:[4026532300] id=301 first-seen=2023-11-14T22:15:20Z "
 		"first-snapshot=3 last-seen=2023-11-14T22:15:20Z last-snapshot=3\n");
-	assert_int_equal(diff_history(cap_open(&c), s, 4, "net:[1]", NULL), -ENOENT);
-	free(cap_close(&c));
-	assert_int_equal(diff_history(cap_open(&c), s, 4, "bogus:[1]", NULL), -EINVAL);
-	free(cap_close(&c));
-	assert_int_equal(diff_history(cap_open(&c), s, 4, "uts:[12", NULL), -EINVAL);
-	free(cap_close(&c));
-	assert_int_equal(diff_history(cap_open(&c), s, 4, "4:", NULL), -EINVAL);
-	free(cap_close(&c));
+	assert_int_equal(diff_history(gb_cap_open(&c), s, 4, "net:[1]", NULL), -ENOENT);
+	free(gb_cap_close(&c));
+	assert_int_equal(diff_history(gb_cap_open(&c), s, 4, "bogus:[1]", NULL), -EINVAL);
+	free(gb_cap_close(&c));
+	assert_int_equal(diff_history(gb_cap_open(&c), s, 4, "uts:[12", NULL), -EINVAL);
+	free(gb_cap_close(&c));
+	assert_int_equal(diff_history(gb_cap_open(&c), s, 4, "4:", NULL), -EINVAL);
+	free(gb_cap_close(&c));
 	for (int i = 0; i < 4; i++)
 		world_free(&w[i]);
 }

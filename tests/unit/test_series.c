@@ -58,27 +58,6 @@ static struct graph *snap(int i, const char *boot, uint64_t x_id,
 	return g;
 }
 
-struct capture {
-	char *buf;
-	size_t len;
-	FILE *f;
-};
-
-static FILE *cap_open(struct capture *c)
-{
-	c->buf = NULL;
-	c->len = 0;
-	c->f = open_memstream(&c->buf, &c->len);
-	assert_non_null(c->f);
-	return c->f;
-}
-
-static char *cap_close(struct capture *c)
-{
-	fclose(c->f);
-	return c->buf;
-}
-
 static size_t count(const char *text, const char *what)
 {
 	size_t n = 0;
@@ -117,11 +96,11 @@ static void test_one_life(void **state)
 		snap(0, "boot1", 300, "sleep"), snap(1, "boot1", 0, NULL),
 		snap(2, "boot1", 300, "sleep"),
 	};
-	struct capture c;
+	struct gb_capture c;
 	char *text;
 
-	assert_int_equal(history_of(cap_open(&c), g, 3, "4026532300", DIFF_SERIES_TEXT), 0);
-	text = cap_close(&c);
+	assert_int_equal(history_of(gb_cap_open(&c), g, 3, "4026532300", DIFF_SERIES_TEXT), 0);
+	text = gb_cap_close(&c);
 	assert_non_null(strstr(text, "1 first-seen uts:[4026532300] id=300 "));
 	assert_non_null(strstr(text, "2 gone uts:[4026532300] "));
 	assert_non_null(strstr(text, "3 seen-again uts:[4026532300] id=300 "));
@@ -133,8 +112,8 @@ static void test_one_life(void **state)
 
 	graph_free(g[2]);
 	g[2] = snap(2, "boot2", 300, "sleep");
-	assert_int_equal(history_of(cap_open(&c), g, 3, "id:300", DIFF_SERIES_TEXT), 0);
-	text = cap_close(&c);
+	assert_int_equal(history_of(gb_cap_open(&c), g, 3, "id:300", DIFF_SERIES_TEXT), 0);
+	text = gb_cap_close(&c);
 	assert_int_equal(count(text, " first-seen "), 2);
 	assert_null(strstr(text, "seen-again"));
 	assert_int_equal(count(text, "\nlife "), 2);
@@ -191,7 +170,7 @@ static void test_timeline_json(void **state)
 	struct graph *a = snap(0, "boot1", 0, NULL), *b = snap(1, "boot1", 300, comm);
 	struct diff_opts o = { .deep_scan = true };
 	struct diff d;
-	struct capture c;
+	struct gb_capture c;
 	json_error_t err;
 	char *text;
 
@@ -207,11 +186,11 @@ static void test_timeline_json(void **state)
 		struct diff_timeline *t;
 		json_t *doc, *rows;
 
-		assert_int_equal(diff_timeline_begin(cap_open(&c), fmt, &t), 0);
+		assert_int_equal(diff_timeline_begin(gb_cap_open(&c), fmt, &t), 0);
 		for (int i = 0; i < 2; i++)
 			assert_int_equal(diff_timeline_add(t, &steps[i]), 0);
 		assert_int_equal(diff_timeline_end(t), 0);
-		text = cap_close(&c);
+		text = gb_cap_close(&c);
 		if (fmt == DIFF_SERIES_JSON) {
 			doc = json_loads(text, 0, &err);
 			assert_non_null(doc);
@@ -256,12 +235,12 @@ static void test_history_json(void **state)
 		snap(0, "boot1", 300, "sleep"), snap(1, "boot1", 0, NULL),
 		snap(2, "boot1", 300, "sleep"),
 	};
-	struct capture c;
+	struct gb_capture c;
 	json_error_t err;
 	char *text;
 
-	assert_int_equal(history_of(cap_open(&c), g, 3, "uts:[4026532300]", DIFF_SERIES_JSON), 0);
-	text = cap_close(&c);
+	assert_int_equal(history_of(gb_cap_open(&c), g, 3, "uts:[4026532300]", DIFF_SERIES_JSON), 0);
+	text = gb_cap_close(&c);
 	json_t *doc = json_loads(text, 0, &err);
 	assert_non_null(doc);
 	assert_string_equal(col(doc, "schema"), "nsshow-history/1");
@@ -280,8 +259,8 @@ static void test_history_json(void **state)
 	json_decref(doc);
 	free(text);
 	/* No sighting: nothing written, -ENOENT. */
-	assert_int_equal(history_of(cap_open(&c), g, 3, "net:1", DIFF_SERIES_JSON), -ENOENT);
-	text = cap_close(&c);
+	assert_int_equal(history_of(gb_cap_open(&c), g, 3, "net:1", DIFF_SERIES_JSON), -ENOENT);
+	text = gb_cap_close(&c);
 	assert_int_equal(strlen(text), 0);
 	free(text);
 	for (int i = 0; i < 3; i++)
