@@ -302,6 +302,11 @@ static struct codec_capture capture_of(const struct graph_meta *m)
 		.start_ns = m->start_ns,
 		.end_ns = m->end_ns,
 		.capturer_pid = m->capturer_pid,
+		.vantage = m->vantage,
+		.vp_version = {
+			m->vantage.version,
+			m->vantage.version ? strlen(m->vantage.version) : 0,
+		},
 	};
 }
 

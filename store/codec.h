@@ -44,6 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "custody.h"
 #include "graph.h"
 
 /* The version of every record layout but the meta record's, for a graph
@@ -230,7 +231,7 @@ int codec_meta_whole(const struct codec_rec *meta,
 /* ---- snapshot header and hash lists ------------------------------------- */
 
 #define CODEC_HASH_LEN 16
-#define CODEC_HEADER_VERSION 4
+#define CODEC_HEADER_VERSION 5
 
 /* An XXH3-128 hash in canonical (big-endian) byte order. */
 struct codec_hash {
@@ -311,7 +312,13 @@ struct codec_header {
 	 * version string is vp_version; vantage.version is not used. */
 	struct graph_vantage vantage;
 	struct codec_str vp_version;
+	/* Version 5 on: the content digest, the chain and the signature. */
+	struct custody_block custody;
 };
+
+/* The vantage block of a header: V with its VERSION string. */
+void codec_put_vantage(struct codec_buf *b, const struct graph_vantage *v,
+		       struct codec_str version);
 
 int codec_encode_header(const struct codec_header *h, struct codec_buf *b);
 /* Strings in *h point into P. */

@@ -87,8 +87,9 @@ void codec_digest(const struct codec_hash *h, size_t n, struct codec_hash *out)
  * XXH3-64 of everything before it.  The capture lives here, so that the
  * meta record of an unchanged system stays the same record.
  *
- * Version 4 (written now) is version 3 with the vantage block (below)
- * after the digest.
+ * Version 4 is version 3 with the vantage block (below) after the
+ * digest; version 5 (written now) is version 4 with the custody block
+ * after that.
  *
  * Read too, from stores written before: version 1 (recorded snapshots) is
  * version 3 without capturer_pid and without the imported byte; version 2
@@ -100,6 +101,8 @@ void codec_digest(const struct codec_hash *h, size_t n, struct codec_hash *out)
 #define HEADER_V1 1
 #define HEADER_V2 2
 #define HEADER_V3 3
+#define HEADER_V4 4
+#define HEADER_V5 5
 
 /* The version byte H is written with. */
 static int header_version(const struct codec_header *h)
@@ -108,8 +111,8 @@ static int header_version(const struct codec_header *h)
 		return CODEC_HEADER_VERSION;
 	if (h->version > CODEC_HEADER_VERSION)
 		return -EINVAL;
-	if (h->version == HEADER_V3)
-		return HEADER_V3;
+	if (h->version == HEADER_V3 || h->version == HEADER_V4)
+		return h->version;
 	return h->imported ? HEADER_V2 : HEADER_V1;
 }
 
@@ -120,14 +123,13 @@ static int header_version(const struct codec_header *h)
  * proc_own_pidns (0 or 1), uv facilities, sv btime, sv boot_start_ns,
  * sv boot_end_ns.
  */
-static void put_vantage(struct codec_buf *b, const struct codec_header *h)
+void codec_put_vantage(struct codec_buf *b, const struct graph_vantage *v,
+		       struct codec_str version)
 {
-	const struct graph_vantage *v = &h->vantage;
-
 	codec_put_u8(b, v->known);
 	if (!v->known)
 		return;
-	codec_put_strn(b, h->vp_version.p, h->vp_version.len);
+	codec_put_strn(b, version.p, version.len);
 	codec_put_uv(b, v->uid);
 	codec_put_uv(b, v->euid);
 	codec_put_uv(b, v->cap_eff);
@@ -142,6 +144,61 @@ static void put_vantage(struct codec_buf *b, const struct codec_header *h)
 	codec_put_sv(b, v->btime);
 	codec_put_sv(b, v->boot_start_ns);
 	codec_put_sv(b, v->boot_end_ns);
+}
+
+/*
+ * Version 5's custody block (custody.h): 32 content, u8 has_prev (0 or 1),
+ * [32 prev], u8 signed (0 or 1), and when signed: 32 key, 64 signature, uv
+ * sig_id, u8 sig_has_prev, [32 sig_prev].
+ */
+static void put_custody(struct codec_buf *b, const struct custody_block *c)
+{
+	codec_put_bytes(b, c->content, sizeof(c->content));
+	codec_put_u8(b, c->has_prev);
+	if (c->has_prev)
+		codec_put_bytes(b, c->prev, sizeof(c->prev));
+	codec_put_u8(b, c->is_signed);
+	if (!c->is_signed)
+		return;
+	codec_put_bytes(b, c->key, sizeof(c->key));
+	codec_put_bytes(b, c->sig, sizeof(c->sig));
+	codec_put_uv(b, c->sig_id);
+	codec_put_u8(b, c->sig_has_prev);
+	if (c->sig_has_prev)
+		codec_put_bytes(b, c->sig_prev, sizeof(c->sig_prev));
+}
+
+static void get_fixed(struct codec_rd *r, uint8_t *out, size_t n)
+{
+	const uint8_t *p = codec_get_bytes(r, n);
+
+	if (p)
+		memcpy(out, p, n);
+	else
+		memset(out, 0, n);
+}
+
+static bool get_bool(struct codec_rd *r)
+{
+	uint8_t v = codec_get_u8(r);
+
+	if (v > 1)
+		codec_rd_fail(r);
+	return v == 1;
+}
+
+static void get_custody(struct codec_rd *r, struct custody_block *c)
+{
+	get_fixed(r, c->content, sizeof(c->content));
+	if ((c->has_prev = get_bool(r)))
+		get_fixed(r, c->prev, sizeof(c->prev));
+	if (!(c->is_signed = get_bool(r)))
+		return;
+	get_fixed(r, c->key, sizeof(c->key));
+	get_fixed(r, c->sig, sizeof(c->sig));
+	c->sig_id = codec_get_uv(r, UINT64_MAX);
+	if ((c->sig_has_prev = get_bool(r)))
+		get_fixed(r, c->sig_prev, sizeof(c->sig_prev));
 }
 
 int codec_encode_header(const struct codec_header *h, struct codec_buf *b)
@@ -180,8 +237,10 @@ int codec_encode_header(const struct codec_header *h, struct codec_buf *b)
 	if (h->has_layout)
 		codec_put_bytes(b, h->layout.b, CODEC_HASH_LEN);
 	codec_put_bytes(b, h->digest.b, CODEC_HASH_LEN);
-	if (version >= 4)
-		put_vantage(b, h);
+	if (version >= HEADER_V4)
+		codec_put_vantage(b, &h->vantage, h->vp_version);
+	if (version >= HEADER_V5)
+		put_custody(b, &h->custody);
 	if (b->err)
 		return b->err;
 	codec_put_be64(b, XXH3_64bits(b->data + start, b->len - start));
@@ -288,8 +347,10 @@ int codec_decode_header(const void *p, size_t n, struct codec_header *h)
 	if (has_layout)
 		get_hash(&r, &h->layout);
 	get_hash(&r, &h->digest);
-	if (version >= 4)
+	if (version >= HEADER_V4)
 		get_vantage(&r, h);
+	if (version >= HEADER_V5)
+		get_custody(&r, &h->custody);
 	if (r.err)
 		return -EBADMSG;
 	size_t body = n - r.left;

@@ -434,6 +434,7 @@ void store_close(struct store *s)
 		sto_lm_env_close(s->env);
 	if (s->guarded)
 		sto_fault_unuse();
+	store_set_signer(s, NULL);
 	/* After LMDB let go of the files: a private copy is removed. */
 	fsafe_dir_close(s->dir);
 	free(s);

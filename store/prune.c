@@ -122,6 +122,11 @@ struct snapinfo {
 	bool removed;
 	bool has_layout;
 	struct codec_hash meta, layout;
+	/* Its place in the chain: the link of its header as stored, and
+	 * (readable, version 5 on) the prev it names. */
+	uint8_t link[CUSTODY_DIGEST_LEN];
+	bool has_prev;
+	uint8_t prev[CUSTODY_DIGEST_LEN];
 };
 
 struct prune {
@@ -167,8 +172,12 @@ static int prune_scan(struct prune *p)
 		}
 		struct snapinfo *si = &p->sn[p->nsn++];
 		*si = (struct snapinfo){ .id = id, .indexed = true };
+		if (!sto_val_check(t, &val))
+			custody_link(val.mv_data, val.mv_size, si->link);
 		if (sto_header_decode(t, id, &val, &h))
 			continue;
+		si->has_prev = h.custody.has_prev;
+		memcpy(si->prev, h.custody.prev, sizeof(si->prev));
 		si->readable = true;
 		si->indexed = !h.imported;
 		si->start_ns = h.start_ns;
@@ -391,6 +400,41 @@ static int prune_mark(struct prune *p)
 	return p->t.ret;
 }
 
+/*
+ * A tombstone for every run of removed snapshots (in id order, with no
+ * remaining one between), so that the chain reads across it; and the
+ * chain's head set if the store has none yet (headers older than the
+ * chain), so that it stays the newest header written even when that goes.
+ */
+static void prune_bury(struct prune *p)
+{
+	struct sto_txn *t = &p->t;
+	const struct snapinfo *newest = &p->sn[p->nsn - 1];
+	bool has;
+	uint8_t link[CUSTODY_DIGEST_LEN];
+	MDB_val val;
+
+	if (sto_txn_get(t, t->s->meta, "chain", 5, &val) == MDB_NOTFOUND &&
+	    !sto_chain_head(t, &has, link) && has)
+		sto_chain_set_link(t, newest->id, link);
+	for (size_t i = 0; i < p->nsn; i++) {
+		if (!p->sn[i].removed)
+			continue;
+		size_t j = i;
+		while (j + 1 < p->nsn && p->sn[j + 1].removed)
+			j++;
+		struct sto_tomb tomb = {
+			.first = p->sn[i].id, .last = p->sn[j].id,
+			.count = j - i + 1, .has_in = p->sn[i].has_prev,
+		};
+		memcpy(tomb.in, p->sn[i].prev, sizeof(tomb.in));
+		memcpy(tomb.out, p->sn[j].link, sizeof(tomb.out));
+		sto_chain_bury(t, &tomb);
+		p->r->tombs++;
+		i = j;
+	}
+}
+
 /* The namespace index rewritten, the removed snapshots' headers, lists
  * and labels deleted, then the sweep of records. */
 static int prune_remove(struct prune *p)
@@ -407,6 +451,8 @@ static int prune_remove(struct prune *p)
 		.kept = p->kept, .nkept = p->nkept,
 		.gone = p->gone, .ngone = p->ngone,
 	}, &p->r->index);
+	if (!ret)
+		prune_bury(p);
 	for (size_t i = 0; i < p->ngone && !ret; i++) {
 		codec_be64_write(k, p->gone[i]);
 		sto_txn_del(t, s->snaps, k, 8);
@@ -431,7 +477,9 @@ static int prune_remove(struct prune *p)
 		sto_txn_put(t, s->meta, "next", 4, k, 8, 0);
 	}
 	if (!ret)
-		sto_format_raise(t, STORE_FORMAT_IDS);
+		/* Tombstones: an older nsnap would write past them
+		 * unchained. */
+		sto_format_raise(t, p->r->tombs ? STORE_FORMAT : STORE_FORMAT_IDS);
 	return ret ? ret : t->ret;
 }
 

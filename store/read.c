@@ -299,6 +299,8 @@ static void header_export(const struct codec_header *h, struct store_header *o)
 	memcpy(o->digest, h->digest.b, sizeof(o->digest));
 	o->vantage = h->vantage;
 	copy_str(o->vp_version, sizeof(o->vp_version), h->vp_version);
+	o->chained = h->version >= 5;
+	o->custody = h->custody;
 	o->vantage.version = NULL;
 }
 

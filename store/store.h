@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "custody.h"
 #include "graph.h"
 
 /* Below LMDB's own codes (-30799..-30780) and far from any errno. */
@@ -48,6 +49,7 @@ enum {
 	STORE_ETIME,              /* a time outside what a snapshot can hold */
 	STORE_EROLLBACK,          /* data.mdb is older than its last write */
 	STORE_EEXIST,             /* the snapshot is in the store already */
+	STORE_ESIG,               /* a signature does not match its content */
 };
 
 /* Human text for any code this module returns (and for -errno).  For
@@ -118,6 +120,31 @@ int store_put_imported(struct store *s, const struct graph *g,
 		       const char *label, uint64_t original_id,
 		       uint64_t *id_out);
 
+/*
+ * store_put_imported() of a document that says how it was kept (CLAIM;
+ * NULL: it says nothing): a signature it carries is kept with the snapshot
+ * after checking it against the content computed here (STORE_ESIG when it
+ * does not match: nothing is written).  The snapshot joins this store's
+ * chain whatever its place in the chain it came from.
+ */
+int store_put_evidence(struct store *s, const struct graph *g,
+		       const char *label, uint64_t original_id,
+		       const struct custody_block *claim, uint64_t *id_out);
+
+/* From now on, sign every snapshot store_put() writes with K (copied;
+ * NULL: sign none).  0, -EINVAL (K has no secret), -ENOMEM. */
+int store_set_signer(struct store *s, const struct custody_key *k);
+
+/*
+ * The store's settings (meta "set:NAME"): NAME is one of "sign-key" (the
+ * secret key file every snapshot recorded is signed with).  Get: 0 and
+ * VALUE (a NUL-terminated copy, cut to SIZE), -ENOENT when unset.  Set:
+ * VALUE NULL unsets.  -EINVAL for another NAME or a value over 4000 bytes.
+ */
+int store_setting_get(struct store *s, const char *name, char *value,
+		      size_t size);
+int store_setting_set(struct store *s, const char *name, const char *value);
+
 /* What a selector says, before it meets a store. */
 enum store_sel_kind {
 	STORE_SEL_ID,       /* a decimal id: n */
@@ -185,6 +212,10 @@ struct store_header {
 	 * version is vp_version, "" when none. */
 	struct graph_vantage vantage;
 	char vp_version[64];
+	/* The custody block: chained false for headers written before it
+	 * (version 4 and older), which carry none. */
+	bool chained;
+	struct custody_block custody;
 };
 
 int store_header(struct store *s, uint64_t id, struct store_header *out);
@@ -380,6 +411,41 @@ int store_verify(struct store *s, uint64_t id,
 		 int (*cb)(const struct store_check *c, void *ctx), void *ctx,
 		 store_progress_fn *progress, uint64_t *ndamaged);
 
+/* What store_chain_check() found. */
+struct store_chain {
+	uint64_t linked;        /* headers with a link (version 5 on) */
+	uint64_t first_linked;  /* the first of them; 0: none */
+	uint64_t before;        /* headers older than the chain */
+	uint64_t unreadable;    /* headers that do not decode (verify says) */
+	uint64_t is_signed;     /* linked headers with a signature */
+	uint64_t tombs;         /* pruned runs */
+	uint64_t pruned;        /* snapshots in them */
+	uint64_t breaks;        /* 0: the chain is whole */
+	uint64_t first_break;   /* the id it first breaks at */
+};
+
+/*
+ * Walk the hash chain in id order, across the tombstones of pruned runs,
+ * to the chain's head and the seal's last id (chain.c says what each
+ * catches).  CB (may be NULL) hears of every break with the id it is at
+ * and WHAT in words; a non-zero return stops the walk and is returned.
+ * 0 when the walk could be made (SUM says what it found), else the error.
+ */
+typedef int store_chain_fn(uint64_t id, const char *what, void *ctx);
+int store_chain_check(struct store *s, store_chain_fn *cb, void *ctx,
+		      struct store_chain *sum);
+
+/*
+ * store_verify() that also requires every snapshot to be signed by KEY
+ * (NULL: that every signature there is sound, as store_verify() does):
+ * one that is not, or whose signature fails, is damaged.
+ */
+int store_verify_signed(struct store *s, uint64_t id,
+			const struct custody_key *key,
+			int (*cb)(const struct store_check *c, void *ctx),
+			void *ctx, store_progress_fn *progress,
+			uint64_t *ndamaged);
+
 /* ---- retention ---------------------------------------------------------- */
 
 struct store_prune_opts {
@@ -405,6 +471,7 @@ struct store_prune_result {
 	uint64_t bytes;         /* their bytes */
 	uint64_t index;         /* namespace index entries removed */
 	uint64_t labels;        /* label entries removed */
+	uint64_t tombs;         /* tombstones left for the chain (chain.c) */
 	/* Remaining snapshots whose header or lists could not be read: what
 	 * they use is unknown, so no record was removed (the snapshots
 	 * picked still were).  Prune those too, or repair them. */

@@ -14,6 +14,9 @@
  *   write.c     writing a snapshot: plan, records, lists
  *   read.c      headers, lists, loading, listing, statistics
  *   verify.c    checking snapshots and the store's own tables
+ *   chain.c     the hash chain: its head, the tombstones of pruned runs,
+ *               the walk that checks it
+ *   settings.c  the store's settings
  *   nsidx*.c    the namespace index: where each namespace changed
  *   prune.c     removing snapshots and what only they used
  *   copy.c      a compact copy of the store
@@ -26,6 +29,13 @@
  *                                   byte order ('l'/'b'), word size, 0, 0
  *            "next"              -> u64: no id below it may be given
  *                                   (once the newest snapshot was pruned)
+ *            "chain"             -> u64 id, 32 link: the chain's head,
+ *                                   the link of the newest header written
+ *                                   (or pruned: a tombstone holds it)
+ *            "tomb" u64 first    -> u64 last, u64 count, u8 has_in, 32
+ *                                   in, 32 out: a run of snapshots pruned
+ *                                   (chain.c)
+ *            "set:" NAME         -> a setting's value (settings.c)
  *   snaps    u64 id              -> header record (codec 'H', checksummed)
  *   lists    u64 id, u8 kind     -> hashes of the list chunks ('L' records)
  *                                   that hold, in graph order, the hashes
@@ -83,13 +93,16 @@
  * carry the capture, and version 2 meta records, which do not.  Format 4
  * adds the records of the workload facts (meta version 3, namespace,
  * process and layout records version 2: codec.h).  Format 5 adds version
- * 4 headers, which carry the vantage point; every snapshot is written with
- * one.  This nsnap reads all five; a store is raised to the format of what
- * is written into it (a prune: 2; a snapshot: 5) before it is written, so
+ * 4 headers, which carry the vantage point.  Format 6 adds version 5
+ * headers, which carry the custody block, and the chain's head and
+ * tombstones in the meta table (chain.c); every snapshot is written with
+ * one.  This nsnap reads all six; a store is raised to the format of what
+ * is written into it (a prune: 2, or 6 when it leaves a tombstone; a
+ * snapshot: 6) before it is written, so
  * that an older nsnap refuses it as newer instead of misreading it.  A new
  * store starts at 3.
  */
-#define STORE_FORMAT 5          /* version 4 headers: the vantage point */
+#define STORE_FORMAT 6          /* version 5 headers: custody */
 #define STORE_FORMAT_CAPTURE 3  /* a snapshot without the workload facts */
 #define STORE_FORMAT_IDS 2      /* ids with gaps */
 #define STORE_MAGIC "nsnapsto"
@@ -139,6 +152,7 @@ struct store {
 	/* The data file held nothing when opened: it may become a store. */
 	bool may_init;
 	bool tree_checked;  /* every page was, when it was opened */
+	struct custody_key *signer;   /* store_set_signer(); NULL: none */
 };
 
 /* ---- errors (txn.c) ----------------------------------------------------- */
@@ -305,6 +319,29 @@ int sto_snaps_walk(struct store *s, sto_walk_fn *cb, void *ctx);
 /* The id the next snapshot gets: past LAST, the newest, and past any id
  * given before and pruned since (meta "next"). */
 uint64_t sto_next_id(struct sto_txn *t, uint64_t last);
+
+/* ---- the hash chain (chain.c) ------------------------------------------- */
+
+/* The link the next header's prev is: the head, else the newest header's
+ * (a store of headers older than the chain); *has false when the store
+ * holds no snapshot and never did.  0 or the error (sticky). */
+int sto_chain_head(struct sto_txn *t, bool *has,
+		   uint8_t link[CUSTODY_DIGEST_LEN]);
+/* The head is now header HDR (N bytes) of snapshot ID. */
+void sto_chain_set_head(struct sto_txn *t, uint64_t id, const void *hdr,
+			size_t n);
+/* The same with the header's link LINK. */
+void sto_chain_set_link(struct sto_txn *t, uint64_t id,
+			const uint8_t link[CUSTODY_DIGEST_LEN]);
+
+/* A run of pruned snapshots: ids FIRST to LAST, COUNT of them; IN the
+ * prev of the first (when it had one), OUT the link of the last. */
+struct sto_tomb {
+	uint64_t first, last, count;
+	bool has_in;
+	uint8_t in[CUSTODY_DIGEST_LEN], out[CUSTODY_DIGEST_LEN];
+};
+void sto_chain_bury(struct sto_txn *t, const struct sto_tomb *tomb);
 
 /* ---- capture order and labels (resolve.c) ------------------------------- */
 

@@ -170,6 +170,8 @@ const char *store_strerror(int err)
 		return "store map cannot grow any further";
 	case STORE_EEXIST:
 		return "the store holds this snapshot already";
+	case STORE_ESIG:
+		return "its signature does not match its content";
 	case STORE_ETIME:
 		return "time out of range: capture times run from "
 		       "1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z";

@@ -38,6 +38,7 @@ static const char *damage_words(int err)
 
 struct vrun {
 	struct store *s;
+	const struct custody_key *key;  /* every snapshot signed by it */
 	int (*cb)(const struct store_check *c, void *ctx);
 	void *ctx;
 	bool tables_bad;
@@ -99,11 +100,54 @@ static int label_listed(struct sto_txn *t, const struct codec_header *h,
 }
 
 /*
+ * Snapshot ID's custody block against SNAP (read whole and checked by
+ * XXH3): its content digest recomputed, its signature checked, and with
+ * KEY, that KEY signed it.  0 or STORE_ECORRUPT saying what.
+ */
+static int custody_check(const struct codec_header *h,
+			 const struct codec_snapshot *snap,
+			 const struct custody_key *key)
+{
+	const struct custody_block *c = &h->custody;
+	uint8_t d[CUSTODY_DIGEST_LEN];
+	char want[CUSTODY_KEYID_LEN + 1], got[CUSTODY_KEYID_LEN + 1];
+	int ret;
+
+	if (h->version < 5)
+		return key ? sto_corrupt("not signed (written before "
+					 "signatures)") : 0;
+	ret = custody_content(snap, h->label.p, h->label.len, d);
+	if (ret)
+		return ret == -ENOMEM ? ret : sto_corrupt("no content to "
+							  "digest");
+	if (memcmp(d, c->content, sizeof(d)))
+		return sto_corrupt("its content does not match its content "
+				   "digest (BLAKE2b): edited in the store");
+	if (c->is_signed && !custody_sig_ok(c)) {
+		custody_key_id(c->key, got);
+		return sto_corrupt("its signature (key %s) does not match its "
+				   "content", got);
+	}
+	if (!key)
+		return 0;
+	custody_key_id(key->pk, want);
+	if (!c->is_signed)
+		return sto_corrupt("not signed (key %s required)", want);
+	if (memcmp(c->key, key->pk, CUSTODY_PK_LEN)) {
+		custody_key_id(c->key, got);
+		return sto_corrupt("signed by key %s, not by key %s", got,
+				   want);
+	}
+	return 0;
+}
+
+/*
  * One snapshot, in a transaction of its own (after LMDB finds a damaged
  * page it refuses the rest of the transaction).  UNLISTED: its label,
  * quoted, when the label table has no entry for it; else "".
  */
-static int verify_one(struct store *s, uint64_t id, struct store_check *c,
+static int verify_one(struct store *s, uint64_t id,
+		      const struct custody_key *key, struct store_check *c,
 		      char unlisted[4 * 64 + 4])
 {
 	struct sto_txn t;
@@ -122,6 +166,8 @@ static int verify_one(struct store *s, uint64_t id, struct store_check *c,
 	ret = sto_snap_read(&t, id, &h, &snap);
 	if (!ret)
 		ret = sto_snap_decode(id, &snap, &g);
+	if (!ret)
+		ret = custody_check(&h, &snap, key);
 	if (!ret)
 		ret = sto_nsidx_check(&t, id, &h, &snap, g);
 	if (!ret)
@@ -354,7 +400,7 @@ static int snapshots(struct vrun *v, const struct ids *ids, uint64_t id,
 
 	for (size_t i = 0; i < n && !ret; i++) {
 		uint64_t cur = ids ? ids->v[i] : id;
-		ret = verify_one(v->s, cur, &c, unlisted);
+		ret = verify_one(v->s, cur, v->key, &c, unlisted);
 		/* Pruned since the walk began: nothing to check. */
 		if (ret == STORE_ENOSNAP && ids) {
 			ret = 0;
@@ -375,11 +421,28 @@ static int snapshots(struct vrun *v, const struct ids *ids, uint64_t id,
 	return ret;
 }
 
+/* A break of the chain, told as a finding about the store's tables. */
+static int chain_break(uint64_t id, const char *what, void *ctx)
+{
+	(void)id;
+	return table_damage(ctx, "%s", what);
+}
+
 int store_verify(struct store *s, uint64_t id,
 		 int (*cb)(const struct store_check *c, void *ctx), void *ctx,
 		 store_progress_fn *progress, uint64_t *ndamaged)
 {
-	struct vrun v = { .s = s, .cb = cb, .ctx = ctx };
+	return store_verify_signed(s, id, NULL, cb, ctx, progress, ndamaged);
+}
+
+int store_verify_signed(struct store *s, uint64_t id,
+			const struct custody_key *key,
+			int (*cb)(const struct store_check *c, void *ctx),
+			void *ctx, store_progress_fn *progress,
+			uint64_t *ndamaged)
+{
+	struct vrun v = { .s = s, .key = key, .cb = cb, .ctx = ctx };
+	struct store_chain chain;
 	struct ids ids = { 0 };
 	uint64_t bad = 0;
 	int ret;
@@ -397,6 +460,10 @@ int store_verify(struct store *s, uint64_t id,
 		ret = meta_table(&v);
 	if (!ret)
 		ret = table_walk(&v, s->labels, "label", label_entry, &id);
+	/* The chain is the whole store's: it is walked when all of it is
+	 * checked. */
+	if (!ret && !id)
+		ret = store_chain_check(s, chain_break, &v, &chain);
 	free(ids.v);
 	if (ndamaged)
 		*ndamaged = bad;

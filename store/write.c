@@ -38,6 +38,7 @@ struct plan {
 	size_t nchunks, chunk_cap;
 	size_t top_first[3], top_n[3];   /* per list: its run of chunk_h */
 	struct codec_hash digest;
+	uint8_t content[CUSTODY_DIGEST_LEN];   /* custody_content() */
 	uint64_t size;
 };
 
@@ -113,7 +114,7 @@ static void plan_free(struct plan *p)
 	free(p->chunk_h);
 }
 
-static int plan_make(struct plan *p, const struct graph *g)
+static int plan_make(struct plan *p, const struct graph *g, const char *label)
 {
 	struct codec_digest d;
 	int ret;
@@ -160,7 +161,7 @@ static int plan_make(struct plan *p, const struct graph *g)
 	codec_digest_add(&d, p->proc_h, s->nprocs);
 	codec_digest_add(&d, p->run_h, s->nmounts);
 	codec_digest_end(&d, &p->digest);
-	return 0;
+	return custody_content(s, label, label ? strlen(label) : 0, p->content);
 }
 
 static struct codec_str cstr(const char *s)
@@ -230,7 +231,8 @@ static void put_records(struct sto_txn *t, const struct plan *p, uint64_t id,
 	}
 }
 
-/* The header of snapshot ID, H filled in but for what the plan says. */
+/* The header of snapshot ID, H filled in but for what the plan says;
+ * then the chain's head is this header. */
 static void put_header(struct sto_txn *t, const struct plan *p, uint64_t id,
 		       struct codec_header *h)
 {
@@ -267,7 +269,43 @@ static void put_header(struct sto_txn *t, const struct plan *p, uint64_t id,
 		sto_txn_fail(t, rc);
 	codec_be64_write(k, id);
 	sto_txn_put(t, t->s->snaps, k, 8, hb.data, hb.len, MDB_NOOVERWRITE);
+	if (!rc)
+		sto_chain_set_head(t, id, hb.data, hb.len);
 	codec_buf_free(&hb);
+}
+
+/*
+ * The custody block of snapshot ID: its content, the chain's head as prev,
+ * and a signature: the store's signer's for a snapshot recorded here, the
+ * one CLAIM carries for an imported one (checked against the content
+ * computed here: STORE_ESIG when it does not match).
+ */
+static int put_custody(struct sto_txn *t, const struct plan *p, uint64_t id,
+		       bool imported, const struct custody_block *claim,
+		       struct custody_block *c)
+{
+	int ret;
+
+	*c = (struct custody_block){ 0 };
+	memcpy(c->content, p->content, sizeof(c->content));
+	ret = sto_chain_head(t, &c->has_prev, c->prev);
+	if (ret)
+		return ret;
+	if (imported && claim && claim->is_signed) {
+		memcpy(c->key, claim->key, sizeof(c->key));
+		memcpy(c->sig, claim->sig, sizeof(c->sig));
+		c->sig_id = claim->sig_id;
+		c->sig_has_prev = claim->sig_has_prev;
+		memcpy(c->sig_prev, claim->sig_prev, sizeof(c->sig_prev));
+		c->is_signed = true;
+		return custody_sig_ok(c) ? 0 : STORE_ESIG;
+	}
+	if (imported || !t->s->signer)
+		return 0;
+	c->sig_id = id;
+	c->sig_has_prev = c->has_prev;
+	memcpy(c->sig_prev, c->prev, sizeof(c->sig_prev));
+	return custody_sign(c, t->s->signer);
 }
 
 /* The snapshot in T whose digest is DIGEST, into *id: 1, 0 for none, or
@@ -298,7 +336,8 @@ static int find_digest(struct sto_txn *t, const struct codec_hash *digest,
 
 /* One attempt at the write transaction: all of it, or nothing. */
 static int put_txn(struct store *s, const struct plan *p, const char *label,
-		   bool imported, uint64_t original_id, uint64_t *id_out)
+		   bool imported, uint64_t original_id,
+		   const struct custody_block *claim, uint64_t *id_out)
 {
 	struct codec_header h = {
 		.label = cstr(label),
@@ -321,8 +360,13 @@ static int put_txn(struct store *s, const struct plan *p, const char *label,
 		return ret == 1 ? STORE_EEXIST : ret;
 	}
 	id = t.last_id = put_id(&t);
+	ret = put_custody(&t, p, id, imported, claim, &h.custody);
+	if (ret) {
+		sto_txn_abort(&t);
+		return ret;
+	}
 	put_records(&t, p, id, &h.added);
-	/* Every header is written with version 4 (the vantage point). */
+	/* Every header is written with version 5 (the custody block). */
 	sto_format_raise(&t, STORE_FORMAT);
 	sto_nsidx_put(&t, &(struct sto_nsidx_snap){
 		.g = p->g, .ns_h = p->ns_h, .ns_sorted = p->ns_sorted,
@@ -338,7 +382,8 @@ static int put_txn(struct store *s, const struct plan *p, const char *label,
 }
 
 static int put_any(struct store *s, const struct graph *g, const char *label,
-		   bool imported, uint64_t original_id, uint64_t *id_out)
+		   bool imported, uint64_t original_id,
+		   const struct custody_block *claim, uint64_t *id_out)
 {
 	struct plan p;
 	uint64_t id = 0;
@@ -349,9 +394,9 @@ static int put_any(struct store *s, const struct graph *g, const char *label,
 	ret = store_label_check(label);
 	if (ret)
 		return ret;
-	ret = plan_make(&p, g);
+	ret = plan_make(&p, g, label);
 	while (!ret) {
-		ret = put_txn(s, &p, label, imported, original_id, &id);
+		ret = put_txn(s, &p, label, imported, original_id, claim, &id);
 		if (ret != MDB_MAP_FULL)
 			break;
 		/* The aborted attempt left nothing behind: grow, redo all. */
@@ -366,13 +411,37 @@ static int put_any(struct store *s, const struct graph *g, const char *label,
 int store_put(struct store *s, const struct graph *g, const char *label,
 	      uint64_t *id_out)
 {
-	return put_any(s, g, label, false, 0, id_out);
+	return put_any(s, g, label, false, 0, NULL, id_out);
 }
 
 int store_put_imported(struct store *s, const struct graph *g,
 		       const char *label, uint64_t original_id,
 		       uint64_t *id_out)
 {
-	return put_any(s, g, label, true, original_id, id_out);
+	return put_any(s, g, label, true, original_id, NULL, id_out);
+}
+
+int store_put_evidence(struct store *s, const struct graph *g,
+		       const char *label, uint64_t original_id,
+		       const struct custody_block *claim, uint64_t *id_out)
+{
+	return put_any(s, g, label, true, original_id, claim, id_out);
+}
+
+int store_set_signer(struct store *s, const struct custody_key *k)
+{
+	if (!k) {
+		if (s->signer)
+			custody_key_wipe(s->signer);
+		free(s->signer);
+		s->signer = NULL;
+		return 0;
+	}
+	if (!k->has_secret)
+		return -EINVAL;
+	if (!s->signer && !(s->signer = malloc(sizeof(*s->signer))))
+		return -ENOMEM;
+	*s->signer = *k;
+	return 0;
 }
 

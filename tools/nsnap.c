@@ -38,6 +38,7 @@
 
 #include "capture.h"
 #include "cli.h"
+#include "custody.h"
 #include "graph.h"
 #include "export_rows.h"
 #include "nsnap_int.h"
@@ -447,6 +448,16 @@ int cmd_record(const struct run *r)
 	int sig = 0;
 	/* Open first: a bad store is better told before a whole capture. */
 	struct store *s = cli_store_open(path, STORE_CREATE, 1);
+	struct custody_key key;
+
+	/* And the key: a snapshot the store should sign is never written
+	 * unsigned. */
+	if (nsnap_signer(s, r->sign, &key)) {
+		int rc = store_set_signer(s, &key);
+		custody_key_wipe(&key);
+		if (rc)
+			nsnap_fail("cannot sign: %s", store_strerror(rc));
+	}
 
 	if (!o->interval_ns) {
 		record_one(s, path, o->label);
@@ -554,7 +565,7 @@ int cmd_prune(const struct run *run)
 enum {
 	OPT_LABEL, OPT_JSON, OPT_INTERVAL, OPT_COUNT, OPT_KEEP, OPT_BEFORE,
 	OPT_DRY_RUN, OPT_FORMAT, OPT_OUTPUT, OPT_FOREIGN, OPT_VERBOSE, OPT_MANIFEST,
-	OPT_TABLE,
+	OPT_TABLE, OPT_SIGN, OPT_KEY, OPT_REQUIRE_SIG, OPT_UNSET,
 	NCMD_OPTS,
 	OPT_STORE = NCMD_OPTS, OPT_VERSION,
 };
@@ -575,6 +586,11 @@ static const struct option longopts[] = {
 	[OPT_FOREIGN] = { "foreign", required_argument, NULL, OPTVAL(OPT_FOREIGN) },
 	[OPT_VERBOSE] = { "verbose", no_argument, NULL, OPTVAL(OPT_VERBOSE) },
 	[OPT_TABLE] = { "table", required_argument, NULL, OPTVAL(OPT_TABLE) },
+	[OPT_SIGN] = { "sign", required_argument, NULL, OPTVAL(OPT_SIGN) },
+	[OPT_KEY] = { "key", required_argument, NULL, OPTVAL(OPT_KEY) },
+	[OPT_REQUIRE_SIG] = { "require-signature", required_argument, NULL,
+			      OPTVAL(OPT_REQUIRE_SIG) },
+	[OPT_UNSET] = { "unset", no_argument, NULL, OPTVAL(OPT_UNSET) },
 	[OPT_STORE] = { "store", required_argument, NULL, OPTVAL(OPT_STORE) },
 	[OPT_VERSION] = { "version", no_argument, NULL, OPTVAL(OPT_VERSION) },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -596,12 +612,12 @@ static const struct command {
 	const char *words;
 } commands[] = {
 	{ "record", cmd_record, TAKES(OPT_LABEL) | TAKES(OPT_INTERVAL) |
-	  TAKES(OPT_COUNT) | TAKES(OPT_KEEP) | TAKES(OPT_VERBOSE), 0, 0,
-	  "takes no argument" },
+	  TAKES(OPT_COUNT) | TAKES(OPT_KEEP) | TAKES(OPT_VERBOSE) |
+	  TAKES(OPT_SIGN), 0, 0, "takes no argument" },
 	{ "list", cmd_list, TAKES(OPT_JSON) | TAKES(OPT_FOREIGN), 0, 0,
 	  "takes no argument" },
 	{ "info", cmd_info, TAKES(OPT_FOREIGN), 1, 1, "takes one selector" },
-	{ "verify", cmd_verify, TAKES(OPT_FOREIGN), 0, 1,
+	{ "verify", cmd_verify, TAKES(OPT_FOREIGN) | TAKES(OPT_KEY), 0, 1,
 	  "takes at most one selector" },
 	{ "prune", cmd_prune, TAKES(OPT_KEEP) | TAKES(OPT_BEFORE) |
 	  TAKES(OPT_DRY_RUN), 0, SIZE_MAX, NULL },
@@ -610,9 +626,15 @@ static const struct command {
 	{ "backup", cmd_copy, TAKES(OPT_FOREIGN), 1, 1,
 	  "takes one destination directory" },
 	{ "export", cmd_export, TAKES(OPT_FORMAT) | TAKES(OPT_OUTPUT) |
-	  TAKES(OPT_FOREIGN) | TAKES(OPT_MANIFEST) | TAKES(OPT_TABLE), 1, 1,
-	  "takes one selector" },
-	{ "import", cmd_import, 0, 1, SIZE_MAX, "takes one or more files" },
+	  TAKES(OPT_FOREIGN) | TAKES(OPT_MANIFEST) | TAKES(OPT_TABLE) |
+	  TAKES(OPT_SIGN), 1, 1, "takes one selector" },
+	{ "import", cmd_import, TAKES(OPT_REQUIRE_SIG), 1, SIZE_MAX,
+	  "takes one or more files" },
+	{ "verify-export", cmd_verify_export, TAKES(OPT_KEY), 1, 1,
+	  "takes one exported file" },
+	{ "keygen", cmd_keygen, 0, 1, 1, "takes one key file to make" },
+	{ "config", cmd_config, TAKES(OPT_UNSET), 0, 2,
+	  "takes a setting's name and its value" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -734,6 +756,13 @@ static void parse_values(const struct command *cmd, const char **given,
 	r->json = given[OPT_JSON] != NULL;
 	r->prune.dry_run = given[OPT_DRY_RUN] != NULL;
 	r->output = given[OPT_OUTPUT];
+	r->sign = given[OPT_SIGN];
+	r->key = given[OPT_KEY];
+	r->require_sig = given[OPT_REQUIRE_SIG];
+	r->unset = given[OPT_UNSET] != NULL;
+	if (r->sign && !r->manifest && cmd->fn == cmd_export)
+		nsnap_usage_error("--sign is for export --manifest: it signs "
+				  "the manifest");
 	capture_warnings.verbose = given[OPT_VERBOSE] != NULL;
 	r->manifest = given[OPT_MANIFEST] != NULL;
 	if (r->manifest && (!r->output || !strcmp(r->output, "-")))

@@ -40,6 +40,10 @@ struct run {
 	const char *table;      /* export --table; NULL: every table */
 	const char *output;     /* export -o; NULL or "-": standard output */
 	bool manifest;          /* export --manifest: FILE.sha256 beside it */
+	const char *sign;       /* record, export --manifest: --sign KEYFILE */
+	const char *key;        /* verify, verify-export: --key PUBKEY */
+	const char *require_sig; /* import --require-signature PUBKEY */
+	bool unset;             /* config --unset */
 };
 
 /* The commands (the table in nsnap.c names them); each returns the exit
@@ -52,6 +56,23 @@ int cmd_verify(const struct run *r);
 int cmd_copy(const struct run *r);
 int cmd_export(const struct run *r);
 int cmd_import(const struct run *r);
+int cmd_verify_export(const struct run *r);
+int cmd_keygen(const struct run *r);
+int cmd_config(const struct run *r);
+
+/* ---- keys (nsnap_keys.c) ------------------------------------------------ */
+
+struct store;
+struct custody_key;
+
+/* The secret key of --sign PATH, else of the store's sign-key setting:
+ * 1 and *K, 0 when neither says one; a key that cannot be loaded ends the
+ * run with a message naming the file (exit 1). */
+int nsnap_signer(struct store *s, const char *sign, struct custody_key *k);
+/* The public key PATH_OR_HEX names (a public or secret key file, or 64
+ * hex digits) for OPTION ("--key"): a bad one ends the run (exit 2). */
+void nsnap_public_key(const char *option, const char *path_or_hex,
+		      struct custody_key *k);
 
 /* ---- messages (nsnap.c) ------------------------------------------------- */
 

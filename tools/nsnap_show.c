@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "custody.h"
 #include "nsnap_int.h"
 #include "store.h"
 #include "text.h"
@@ -369,6 +370,37 @@ static void verify_progress(const char *what, uint64_t done, uint64_t total,
 	nsnap_store_progress(what, done, total, "verify");
 }
 
+/* One line on the chain and the signatures: how far it reaches, what it
+ * crosses, who signed. */
+static void chain_summary(const struct store_chain *c,
+			  const struct custody_key *key)
+{
+	char id[CUSTODY_KEYID_LEN + 1];
+
+	if (c->breaks)
+		printf("chain: broken at %" PRIu64 " (%" PRIu64 " break%s)",
+		       c->first_break, c->breaks, nsnap_plural(c->breaks));
+	else if (!c->linked)
+		printf("chain: none (no snapshot written by an nsnap that "
+		       "chains)");
+	else
+		printf("chain: whole over %" PRIu64 " snapshot%s from %" PRIu64,
+		       c->linked, nsnap_plural(c->linked), c->first_linked);
+	if (c->before)
+		printf("; %" PRIu64 " older snapshot%s before it", c->before,
+		       nsnap_plural(c->before));
+	if (c->tombs)
+		printf("; %" PRIu64 " pruned run%s (%" PRIu64 " snapshot%s) "
+		       "crossed by tombstones", c->tombs, nsnap_plural(c->tombs),
+		       c->pruned, nsnap_plural(c->pruned));
+	printf("; %" PRIu64 " of %" PRIu64 " signed", c->is_signed, c->linked);
+	if (key) {
+		custody_key_id(key->pk, id);
+		printf(", key %s required", id);
+	}
+	printf("\n");
+}
+
 int cmd_verify(const struct run *r)
 {
 	const char *path = r->store;
@@ -377,9 +409,19 @@ int cmd_verify(const struct run *r)
 	uint64_t id = 0, bad = 0;
 	int rc;
 
+	struct custody_key key;
+	struct store_chain chain = { 0 };
+	int crc = -1;
+
+	if (r->key)
+		nsnap_public_key("--key", r->key, &key);
 	if (r->nwords)
 		id = cli_resolve(s, r->words[0], 1);
-	rc = store_verify(s, id, verify_report, &seen, verify_progress, &bad);
+	rc = store_verify_signed(s, id, r->key ? &key : NULL, verify_report,
+				 &seen, verify_progress, &bad);
+	/* The chain's breaks were told with the tables; this is its sum. */
+	if (!id && (!rc || rc == STORE_ECORRUPT))
+		crc = store_chain_check(s, NULL, NULL, &chain);
 	store_close(s);
 	nsnap_progress_clear();
 	if (rc && rc != STORE_ECORRUPT)
@@ -388,5 +430,7 @@ int cmd_verify(const struct run *r)
 	printf("verify: %" PRIu64 " snapshot%s checked, %" PRIu64 " damaged%s\n",
 	       seen.checked, nsnap_plural(seen.checked), bad,
 	       seen.tables ? "; the store's own tables are damaged" : "");
+	if (!crc)
+		chain_summary(&chain, r->key ? &key : NULL);
 	return rc ? 1 : 0;
 }

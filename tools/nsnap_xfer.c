@@ -174,3 +174,8 @@ int cmd_import(const struct run *r)
 		nsnap_fail("standard output: %s", strerror(errno));
 	return refused ? 1 : 0;
 }
+
+int cmd_verify_export(const struct run *r)
+{
+	nsnap_fail("%s: verify-export is not built yet", r->words[0]);
+}

@@ -1,0 +1,322 @@
+/*
+ * chain.c — the hash chain of a store's headers: its head, the tombstones
+ * prune leaves, and the walk that checks it.
+ *
+ * Owns what makes a deleted, reordered, replaced or rolled-back snapshot
+ * show.  Each version 5 header carries the link (custody.h) of the header
+ * written before it in this store, in id order, which is the order of
+ * writes.  Three things could still hide a change, and each is covered:
+ *   - the tail: deleting the newest snapshots leaves a chain that is
+ *     whole but shorter, so meta "chain" keeps the head (the link of the
+ *     last header written) and the seal the highest id handed out;
+ *   - prune: a pruned run leaves a tombstone with the prev of its first
+ *     header and the link of its last, so the chain still reads across;
+ *   - headers older than the chain: they carry no prev, and the first
+ *     version 5 header links to the newest of them; the chain is said to
+ *     start there.
+ * All of it is unkeyed: whoever can write the data file can rewrite the
+ * chain from the edit on.  Signatures (custody.h) are what an edit cannot
+ * redo; the chain makes a signed snapshot vouch for its predecessor.
+ */
+#include "store_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define HEAD_LEN (8 + CUSTODY_DIGEST_LEN)
+#define TOMB_KEY_LEN 12
+#define TOMB_LEN (8 + 8 + 1 + 2 * CUSTODY_DIGEST_LEN)
+
+static void tomb_key(uint8_t k[TOMB_KEY_LEN], uint64_t first)
+{
+	memcpy(k, "tomb", 4);
+	codec_be64_write(k + 4, first);
+}
+
+int sto_chain_head(struct sto_txn *t, bool *has,
+		   uint8_t link[CUSTODY_DIGEST_LEN])
+{
+	MDB_cursor *c;
+	MDB_val key, val;
+	int rc;
+
+	*has = false;
+	rc = sto_txn_get(t, t->s->meta, "chain", 5, &val);
+	if (!rc && val.mv_size == HEAD_LEN) {
+		memcpy(link, (const uint8_t *)val.mv_data + 8, CUSTODY_DIGEST_LEN);
+		*has = true;
+		return 0;
+	}
+	if (!rc)
+		rc = sto_corrupt("the chain's head is %zu bytes, not %d",
+				 val.mv_size, HEAD_LEN);
+	if (rc != MDB_NOTFOUND) {
+		sto_txn_fail(t, rc);
+		return rc;
+	}
+	/* No head yet: a store written before the chain, or a new one. */
+	if (sto_cursor_open(t, t->s->snaps, &c))
+		return t->ret;
+	rc = sto_lm_cursor_get(c, &key, &val, MDB_LAST);
+	if (!rc && !(rc = sto_val_check(t, &val))) {
+		custody_link(val.mv_data, val.mv_size, link);
+		*has = true;
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	if (rc)
+		sto_txn_fail(t, sto_mdb_err(rc));
+	return rc ? t->ret : 0;
+}
+
+void sto_chain_set_head(struct sto_txn *t, uint64_t id, const void *hdr,
+			size_t n)
+{
+	uint8_t link[CUSTODY_DIGEST_LEN];
+
+	custody_link(hdr, n, link);
+	sto_chain_set_link(t, id, link);
+}
+
+void sto_chain_set_link(struct sto_txn *t, uint64_t id,
+			const uint8_t link[CUSTODY_DIGEST_LEN])
+{
+	uint8_t v[HEAD_LEN];
+
+	codec_be64_write(v, id);
+	memcpy(v + 8, link, CUSTODY_DIGEST_LEN);
+	sto_txn_put(t, t->s->meta, "chain", 5, v, sizeof(v), 0);
+}
+
+void sto_chain_bury(struct sto_txn *t, const struct sto_tomb *tomb)
+{
+	uint8_t k[TOMB_KEY_LEN], v[TOMB_LEN];
+
+	tomb_key(k, tomb->first);
+	codec_be64_write(v, tomb->last);
+	codec_be64_write(v + 8, tomb->count);
+	v[16] = tomb->has_in;
+	memcpy(v + 17, tomb->in, CUSTODY_DIGEST_LEN);
+	memcpy(v + 17 + CUSTODY_DIGEST_LEN, tomb->out, CUSTODY_DIGEST_LEN);
+	sto_txn_put(t, t->s->meta, k, sizeof(k), v, sizeof(v), 0);
+}
+
+/* ---- the walk ----------------------------------------------------------- */
+
+/* The tombstone at cursor entry KEY/VAL (a "tomb" key): 1, 0 when the
+ * entry is no tombstone (past them), or STORE_ECORRUPT. */
+static int tomb_read(const struct sto_txn *t, const MDB_val *key,
+		     const MDB_val *val, struct sto_tomb *tomb)
+{
+	const uint8_t *v = val->mv_data;
+
+	if (sto_val_check(t, key) || key->mv_size != TOMB_KEY_LEN ||
+	    memcmp(key->mv_data, "tomb", 4))
+		return 0;
+	if (sto_val_check(t, val) || val->mv_size != TOMB_LEN || v[16] > 1)
+		return STORE_ECORRUPT;
+	tomb->first = codec_be64_read((const uint8_t *)key->mv_data + 4);
+	tomb->last = codec_be64_read(v);
+	tomb->count = codec_be64_read(v + 8);
+	tomb->has_in = v[16];
+	memcpy(tomb->in, v + 17, CUSTODY_DIGEST_LEN);
+	memcpy(tomb->out, v + 17 + CUSTODY_DIGEST_LEN, CUSTODY_DIGEST_LEN);
+	if (tomb->last < tomb->first || !tomb->count ||
+	    tomb->count - 1 > tomb->last - tomb->first)
+		return STORE_ECORRUPT;
+	return 1;
+}
+
+/* Where the walk is: the link the next item must name. */
+struct chain_walk {
+	struct sto_txn *t;
+	struct store_chain *sum;
+	store_chain_fn *cb;
+	void *ctx;
+	bool known;
+	uint8_t expect[CUSTODY_DIGEST_LEN];
+	char after[96];     /* what gave EXPECT, in words */
+	uint64_t last_id;   /* highest id met, tombstones included */
+	int ret;
+};
+
+__attribute__((format(printf, 3, 4)))
+static void breaks(struct chain_walk *w, uint64_t id, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (!w->sum->breaks++)
+		w->sum->first_break = id;
+	if (w->cb && !w->ret)
+		w->ret = w->cb(id, what, w->ctx);
+}
+
+static void walk_tomb(struct chain_walk *w, const struct sto_tomb *tomb)
+{
+	w->sum->tombs++;
+	w->sum->pruned += tomb->count;
+	if (tomb->has_in && (!w->known ||
+			     memcmp(tomb->in, w->expect, CUSTODY_DIGEST_LEN)))
+		breaks(w, tomb->first, "the chain breaks at the tombstone of "
+		       "snapshots %" PRIu64 "-%" PRIu64 ": the first of them "
+		       "did not follow %s", tomb->first, tomb->last,
+		       w->known ? w->after : "the start of the store");
+	memcpy(w->expect, tomb->out, CUSTODY_DIGEST_LEN);
+	w->known = true;
+	snprintf(w->after, sizeof(w->after), "the pruned snapshots %" PRIu64
+		 "-%" PRIu64, tomb->first, tomb->last);
+	if (tomb->last > w->last_id)
+		w->last_id = tomb->last;
+}
+
+static void walk_header(struct chain_walk *w, uint64_t id, const MDB_val *val)
+{
+	struct codec_header h;
+	const struct custody_block *c = &h.custody;
+
+	if (id > w->last_id)
+		w->last_id = id;
+	if (sto_header_decode(w->t, id, val, &h)) {
+		/* Verify reports the header itself; the chain reads on. */
+		sto_corrupt_clear();
+		w->sum->unreadable++;
+	} else if (h.version < 5) {
+		w->sum->before++;
+	} else {
+		w->sum->linked++;
+		w->sum->is_signed += c->is_signed;
+		if (!w->sum->first_linked)
+			w->sum->first_linked = id;
+		if (c->has_prev && !w->known)
+			breaks(w, id, "the chain breaks at snapshot %" PRIu64
+			       ": it follows a snapshot the store does not "
+			       "hold (deleted without a tombstone)", id);
+		else if (!c->has_prev && w->known)
+			breaks(w, id, "the chain breaks at snapshot %" PRIu64
+			       ": it starts a chain of its own after %s (the "
+			       "store before it was replaced)", id, w->after);
+		else if (c->has_prev &&
+			 memcmp(c->prev, w->expect, CUSTODY_DIGEST_LEN))
+			breaks(w, id, "the chain breaks at snapshot %" PRIu64
+			       ": it does not follow %s (a snapshot between "
+			       "them was deleted, or one was replaced or "
+			       "moved)", id, w->after);
+		else if (c->is_signed && !h.imported &&
+			 (c->sig_id != id || c->sig_has_prev != c->has_prev ||
+			  memcmp(c->sig_prev, c->prev, CUSTODY_DIGEST_LEN)))
+			breaks(w, id, "the chain breaks at snapshot %" PRIu64
+			       ": it was signed as snapshot %" PRIu64 " of "
+			       "another place in the chain", id, c->sig_id);
+	}
+	custody_link(val->mv_data, val->mv_size, w->expect);
+	w->known = true;
+	snprintf(w->after, sizeof(w->after), "snapshot %" PRIu64, id);
+}
+
+/* The head and the seal against where the walk ended. */
+static void walk_end(struct chain_walk *w)
+{
+	MDB_val val;
+	int rc = sto_txn_get(w->t, w->t->s->meta, "chain", 5, &val);
+
+	if (!rc && val.mv_size == HEAD_LEN) {
+		uint64_t head = codec_be64_read(val.mv_data);
+		if (!w->known || memcmp((const uint8_t *)val.mv_data + 8,
+					w->expect, CUSTODY_DIGEST_LEN))
+			breaks(w, head, "the chain breaks after %s: the last "
+			       "snapshot written was %" PRIu64 ", which the "
+			       "store no longer holds (deleted or rolled "
+			       "back)", w->known ? w->after : "the start",
+			       head);
+	} else if (!rc) {
+		breaks(w, 0, "the chain's head is %zu bytes, not %d",
+		       val.mv_size, HEAD_LEN);
+	} else if (rc != MDB_NOTFOUND) {
+		w->ret = rc;
+		return;
+	}
+	if (w->t->s->seal_last > w->last_id)
+		breaks(w, w->t->s->seal_last, "the chain breaks after %s: "
+		       "ids up to %" PRIu64 " were handed out (the seal says "
+		       "so), and snapshots %" PRIu64 "-%" PRIu64 " are gone "
+		       "without a tombstone (deleted or rolled back)",
+		       w->known ? w->after : "the start", w->t->s->seal_last,
+		       w->last_id + 1, w->t->s->seal_last);
+}
+
+int store_chain_check(struct store *s, store_chain_fn *cb, void *ctx,
+		      struct store_chain *sum)
+{
+	struct sto_txn t;
+	struct chain_walk w = { .t = &t, .sum = sum, .cb = cb, .ctx = ctx };
+	struct sto_tomb tomb;
+	MDB_cursor *snaps = NULL, *meta = NULL;
+	MDB_val hk, hv, tk, tv;
+	uint8_t k[TOMB_KEY_LEN];
+	uint64_t id = 0;
+	int hrc, trc, have_tomb = 0, ret;
+
+	*sum = (struct store_chain){ 0 };
+	ret = sto_txn_begin(s, &t, false);
+	if (ret)
+		return ret;
+	if (sto_cursor_open(&t, s->snaps, &snaps) ||
+	    sto_cursor_open(&t, s->meta, &meta))
+		goto out;
+	tomb_key(k, 0);
+	tk = (MDB_val){ sizeof(k), k };
+	trc = sto_lm_cursor_get(meta, &tk, &tv, MDB_SET_RANGE);
+	hrc = sto_lm_cursor_get(snaps, &hk, &hv, MDB_FIRST);
+	for (;;) {
+		if (!trc && !have_tomb) {
+			have_tomb = tomb_read(&t, &tk, &tv, &tomb);
+			if (have_tomb < 0) {
+				breaks(&w, 0, "a tombstone of the chain is "
+				       "malformed");
+				have_tomb = 0;
+				trc = sto_lm_cursor_get(meta, &tk, &tv, MDB_NEXT);
+				continue;
+			}
+			if (!have_tomb)
+				trc = MDB_NOTFOUND;
+		}
+		if (!hrc && sto_key_id(&t, &hk, &id)) {
+			hrc = sto_lm_cursor_get(snaps, &hk, &hv, MDB_NEXT);
+			continue;
+		}
+		if (have_tomb && (hrc || tomb.first < id)) {
+			walk_tomb(&w, &tomb);
+			have_tomb = 0;
+			trc = sto_lm_cursor_get(meta, &tk, &tv, MDB_NEXT);
+		} else if (!hrc) {
+			walk_header(&w, id, &hv);
+			hrc = sto_lm_cursor_get(snaps, &hk, &hv, MDB_NEXT);
+		} else {
+			break;
+		}
+		if (w.ret)
+			break;
+	}
+	if (!w.ret && hrc != MDB_NOTFOUND)
+		w.ret = sto_mdb_err(hrc);
+	if (!w.ret && trc && trc != MDB_NOTFOUND)
+		w.ret = sto_mdb_err(trc);
+	if (!w.ret)
+		walk_end(&w);
+out:
+	if (snaps)
+		mdb_cursor_close(snaps);
+	if (meta)
+		mdb_cursor_close(meta);
+	ret = w.ret ? w.ret : t.ret;
+	sto_txn_abort(&t);
+	return ret;
+}
