@@ -840,9 +840,10 @@ static void test_meta_versions(void **state)
 	graph_free(g);
 }
 
-/* Headers of versions 1 to 3 decode and encode back as they were; what
- * is written now is version 4, with the capturer's PID, the imported
- * byte (both from version 3 on) and the vantage point. */
+/* Headers of versions 1 to 4 decode and encode back as they were; what
+ * is written now is version 5, with the capturer's PID, the imported
+ * byte (both from version 3 on), the vantage point (version 4 on) and the
+ * custody block. */
 static void test_header_versions(void **state)
 {
 	(void)state;
@@ -858,6 +859,10 @@ static void test_header_versions(void **state)
 			     .facilities = GRAPH_VP_NS_GET_ID, .btime = 1700000000,
 			     .boot_start_ns = 5, .boot_end_ns = 6 },
 		.vp_version = { "0.1", 3 },
+		.custody = { .content = { 1, 2, 3 }, .has_prev = true,
+			     .prev = { 9 }, .is_signed = true, .key = { 7 },
+			     .sig = { 8 }, .sig_id = 4, .sig_has_prev = true,
+			     .sig_prev = { 9 } },
 	}, back;
 	struct codec_buf b;
 
@@ -876,9 +881,19 @@ static void test_header_versions(void **state)
 			assert_int_equal(back.imported, imported);
 			assert_int_equal(back.original_id, imported ? 9 : 0);
 			assert_int_equal(back.capturer_pid, want >= 3 ? 77 : 0);
-			assert_int_equal(back.vantage.known,
-					 want == CODEC_HEADER_VERSION);
-			if (want == CODEC_HEADER_VERSION) {
+			assert_int_equal(back.vantage.known, want >= 4);
+			assert_int_equal(back.custody.is_signed, want >= 5);
+			if (want >= 5) {
+				const struct custody_block *c = &back.custody;
+				assert_memory_equal(c->content, h.custody.content, 32);
+				assert_memory_equal(c->prev, h.custody.prev, 32);
+				assert_memory_equal(c->key, h.custody.key, 32);
+				assert_memory_equal(c->sig, h.custody.sig, 64);
+				assert_memory_equal(c->sig_prev, h.custody.sig_prev, 32);
+				assert_true(c->has_prev && c->sig_has_prev);
+				assert_int_equal(c->sig_id, 4);
+			}
+			if (want >= 4) {
 				assert_int_equal(back.vantage.uid, 1000);
 				assert_int_equal(back.vantage.own[NS_PID].ino,
 						 0xEFFFFFFCu);
