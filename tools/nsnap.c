@@ -552,6 +552,11 @@ int cmd_prune(const struct run *run)
 	printf("), %" PRIu64 " record%s (%" PRIu64 " bytes); %" PRIu64 " %s\n",
 	       r.records, nsnap_plural(r.records), r.bytes, r.remaining,
 	       o->dry_run ? "would remain" : r.remaining == 1 ? "remains" : "remain");
+	if (r.tombs)
+		nsnap_note("%s %" PRIu64 " tombstone%s in the chain, so that "
+			   "verify reads it across the removed run%s",
+			   o->dry_run ? "would leave" : "left", r.tombs,
+			   nsnap_plural(r.tombs), nsnap_plural(r.tombs));
 	return 0;
 }
 

@@ -117,6 +117,58 @@ static int collect(const struct store_header *h, void *ctx)
 	return 0;
 }
 
+/* ", \"custody\": {...}": the content digest, the link to the previous
+ * header, the signature (null when none), as export writes them. */
+static void custody_json(const struct custody_block *c)
+{
+	char hex[2 * CUSTODY_SIG_LEN + 1], id[CUSTODY_KEYID_LEN + 1];
+
+	custody_hex(c->content, CUSTODY_DIGEST_LEN, hex);
+	printf(", \"custody\": {\"content\": \"%s\", \"prev\": ", hex);
+	if (c->has_prev) {
+		custody_hex(c->prev, CUSTODY_DIGEST_LEN, hex);
+		printf("\"%s\"", hex);
+	} else {
+		fputs("null", stdout);
+	}
+	fputs(", \"signature\": ", stdout);
+	if (!c->is_signed) {
+		fputs("null}", stdout);
+		return;
+	}
+	custody_key_id(c->key, id);
+	custody_hex(c->key, CUSTODY_PK_LEN, hex);
+	printf("{\"scheme\": \"ed25519\", \"key_id\": \"%s\", \"key\": "
+	       "\"%s\", \"id\": \"%" PRIu64 "\"}}", id, hex, c->sig_id);
+}
+
+/* The custody block in words, for info. */
+static void custody_text(const struct store_header *h)
+{
+	const struct custody_block *c = &h->custody;
+	char hex[2 * CUSTODY_DIGEST_LEN + 1], id[CUSTODY_KEYID_LEN + 1];
+
+	if (!h->chained) {
+		printf("custody     none (written before the chain)\n");
+		return;
+	}
+	custody_hex(c->content, CUSTODY_DIGEST_LEN, hex);
+	printf("content     %s (BLAKE2b-256)\n", hex);
+	if (c->has_prev) {
+		custody_hex(c->prev, CUSTODY_DIGEST_LEN, hex);
+		printf("prev link   %s\n", hex);
+	} else {
+		printf("prev link   none (the first snapshot of its store)\n");
+	}
+	if (!c->is_signed) {
+		printf("signed      no\n");
+		return;
+	}
+	custody_key_id(c->key, id);
+	printf("signed      ed25519, key %s, as snapshot %" PRIu64 "%s\n", id,
+	       c->sig_id, h->imported ? " of the store that signed it" : "");
+}
+
 static void list_json(const struct headers *all)
 {
 	char t[40], digest[33];
@@ -157,6 +209,8 @@ static void list_json(const struct headers *all)
 			fputs(", \"vantage\": ", stdout);
 			vantage_print_json(stdout, &v);
 		}
+		if (h->chained)
+			custody_json(&h->custody);
 		fputc('}', stdout);
 	}
 	fputs(all->n ? "\n]\n" : "]\n", stdout);
@@ -325,6 +379,7 @@ int cmd_info(const struct run *r)
 	printf("size        %" PRIu64 " bytes of records, %" PRIu64 " new\n",
 	       h.size, h.added);
 	printf("digest      %s\n", digest);
+	custody_text(&h);
 	struct graph_vantage v = h.vantage;
 	v.version = h.vp_version[0] ? h.vp_version : NULL;
 	vantage_print_text(stdout, &v);
