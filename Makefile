@@ -204,7 +204,16 @@ lint:
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
 	echo "lint: manual pages clean"
 
-bench: $(BINS)
+# make bench's baseline for the cost of custody: nsnap without the content
+# digest and the chain's links (store/custody.c, NSNAP_BENCH_UNCHAINED).
+build/bench/nsnap-unchained: tools/nsnap.c $(filter tools/nsnap_%,$(TPRIV_SRC)) \
+  $(TLIB_SRC) $(LIB_SRC) $(HEADERS) build/version
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ilibcore -Istore -Itools $(PKG_CFLAGS) $(CFLAGS) \
+	  -DNSNAP_BENCH_UNCHAINED -DNSNAP_VERSION='"$(VERSION)"' \
+	  $(filter %.c,$^) $(PKG_LIBS) -o $@
+
+bench: $(BINS) build/bench/nsnap-unchained
 	bench/run.sh
 	@if command -v clickhouse-server >/dev/null; then bench/clickhouse.sh; \
 	else echo "bench: no clickhouse-server: make bench-clickhouse installs it"; fi

@@ -91,6 +91,7 @@ fi
 # We are PID 1 of a private PID namespace with our own /proc.
 cd "$(dirname "$0")/.." || die "cannot cd to the repository root"
 NSSHOW=$BUILD/nsshow NSNAP=$BUILD/nsnap NSDIFF=$BUILD/nsdiff WALK=$BUILD/bench/walk
+UNCHAINED=$BUILD/bench/nsnap-unchained
 STORE=$TMP/store
 
 # ---- the world
@@ -283,6 +284,21 @@ if [ "$HAVE_SNAPS" = 1 ]; then
 	# each timed record adds a snapshot of the same world, so latest~1
 	# and latest stay two snapshots of the unchanged world
 	bench record "nsnap record (unchanged world)" "$NSNAP" record --store "$STORE"
+	# What custody costs: a signed record (content digest, link,
+	# signature) against the same nsnap built without the digest and the
+	# links (make build/bench/nsnap-unchained), each in a store of its
+	# own that holds a snapshot of this world already.
+	KEY=$TMP/bench.key SSTORE=$TMP/signed USTORE=$TMP/unchained
+	if [ -x "$UNCHAINED" ] && "$NSNAP" keygen -q "$KEY" >/dev/null 2>>"$TMP/err" &&
+		"$NSNAP" record -q --sign "$KEY" --store "$SSTORE" >/dev/null 2>>"$TMP/err" &&
+		"$UNCHAINED" record -q --store "$USTORE" >/dev/null 2>>"$TMP/err"; then
+		bench record_unchained "nsnap record, unchained build (baseline)" \
+			"$UNCHAINED" record --store "$USTORE"
+		bench record_signed "nsnap record --sign (chain + signature)" \
+			"$NSNAP" record --sign "$KEY" --store "$SSTORE"
+	else
+		skip record_signed "nsnap record --sign" "skipped: no $UNCHAINED or no key"
+	fi
 	if [ -x "$NSSHOW" ]; then
 		bench show_snap "nsshow --snapshot=latest" \
 			"$NSSHOW" --color=never --snapshot=latest --store "$STORE"
@@ -419,6 +435,7 @@ echo "goals (medians):"
 goal "nsshow default <= 1.5 x walk" show 3 2 walk
 goal "nsshow default <= 0.4 x reference default" show 2 5 ref
 goal "nsnap record <= 0.35 x reference --deep-scan --search-tasks" record 7 20 ref_deep
+goal "signing + chaining: record --sign <= 1.05 x unchained record" record_signed 21 20 record_unchained
 goal "nsshow from store <= 0.1 x reference default" show_snap 1 10 ref
 if [ -n "$SIZE2" ] && [ "${SIZE1:-0}" -gt 0 ]; then
 	g=$(( (SIZE2 - SIZE1) * 1000 / SIZE1 )) v=MISS
