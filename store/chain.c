@@ -92,10 +92,63 @@ void sto_chain_set_link(struct sto_txn *t, uint64_t id,
 	sto_txn_put(t, t->s->meta, "chain", 5, v, sizeof(v), 0);
 }
 
-void sto_chain_bury(struct sto_txn *t, const struct sto_tomb *tomb)
+static int tomb_read(const struct sto_txn *t, const MDB_val *key,
+		     const MDB_val *val, struct sto_tomb *tomb);
+
+/*
+ * The tombstone next to the run NEW on side DIR (MDB_PREV: the one before
+ * it, MDB_NEXT: after), when it lies within (LO, HI), the ids of the
+ * remaining snapshots around the run: 1 and *OUT, else 0.
+ */
+static int tomb_beside(struct sto_txn *t, const struct sto_tomb *new,
+		       MDB_cursor_op dir, uint64_t lo, uint64_t hi,
+		       struct sto_tomb *out)
+{
+	uint8_t k[TOMB_KEY_LEN];
+	MDB_cursor *c;
+	MDB_val key, val;
+	int rc, got = 0;
+
+	if (sto_cursor_open(t, t->s->meta, &c))
+		return 0;
+	tomb_key(k, new->first);
+	key = (MDB_val){ sizeof(k), k };
+	rc = sto_lm_cursor_get(c, &key, &val, MDB_SET_RANGE);
+	if (dir == MDB_PREV)
+		rc = rc == MDB_NOTFOUND ? sto_lm_cursor_get(c, &key, &val, MDB_LAST)
+					: rc ? rc : sto_lm_cursor_get(c, &key, &val, MDB_PREV);
+	if (!rc && tomb_read(t, &key, &val, out) == 1 && out->first > lo &&
+	    out->last < hi)
+		got = 1;
+	mdb_cursor_close(c);
+	sto_corrupt_clear();
+	return got;
+}
+
+void sto_chain_bury(struct sto_txn *t, const struct sto_tomb *run,
+		    uint64_t lo, uint64_t hi)
 {
 	uint8_t k[TOMB_KEY_LEN], v[TOMB_LEN];
+	struct sto_tomb merged = *run, *tomb = &merged, side;
 
+	/* One tombstone per gap between remaining snapshots, however many
+	 * prunes made it: record --keep prunes the oldest at every record,
+	 * and would otherwise leave a tombstone each time. */
+	if (tomb_beside(t, run, MDB_PREV, lo, run->first, &side)) {
+		tomb_key(k, side.first);
+		sto_txn_del(t, t->s->meta, k, sizeof(k));
+		merged.first = side.first;
+		merged.count += side.count;
+		merged.has_in = side.has_in;
+		memcpy(merged.in, side.in, sizeof(merged.in));
+	}
+	if (tomb_beside(t, run, MDB_NEXT, run->last, hi, &side)) {
+		tomb_key(k, side.first);
+		sto_txn_del(t, t->s->meta, k, sizeof(k));
+		merged.last = side.last;
+		merged.count += side.count;
+		memcpy(merged.out, side.out, sizeof(merged.out));
+	}
 	tomb_key(k, tomb->first);
 	codec_be64_write(v, tomb->last);
 	codec_be64_write(v + 8, tomb->count);
