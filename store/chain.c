@@ -191,6 +191,7 @@ struct chain_walk {
 	store_chain_fn *cb;
 	void *ctx;
 	bool known;
+	bool blind;         /* EXPECT unknown: a header outside the file */
 	uint8_t expect[CUSTODY_DIGEST_LEN];
 	char after[96];     /* what gave EXPECT, in words */
 	uint64_t last_id;   /* highest id met, tombstones included */
@@ -214,9 +215,12 @@ static void breaks(struct chain_walk *w, uint64_t id, const char *fmt, ...)
 
 static void walk_tomb(struct chain_walk *w, const struct sto_tomb *tomb)
 {
+	bool blind = w->blind;
+
+	w->blind = false;
 	w->sum->tombs++;
 	w->sum->pruned += tomb->count;
-	if (tomb->has_in && (!w->known ||
+	if (tomb->has_in && !blind && (!w->known ||
 			     memcmp(tomb->in, w->expect, CUSTODY_DIGEST_LEN)))
 		breaks(w, tomb->first, "the chain breaks at the tombstone of "
 		       "snapshots %" PRIu64 "-%" PRIu64 ": the first of them "
@@ -235,8 +239,20 @@ static void walk_header(struct chain_walk *w, uint64_t id, const MDB_val *val)
 	struct codec_header h;
 	const struct custody_block *c = &h.custody;
 
+	bool blind = w->blind;
+
+	w->blind = false;
 	if (id > w->last_id)
 		w->last_id = id;
+	if (sto_val_check(w->t, val)) {
+		/* Not even its bytes can be read (verify says so): what
+		 * follows it is not judged by it. */
+		sto_corrupt_clear();
+		w->sum->unreadable++;
+		w->known = w->blind = true;
+		snprintf(w->after, sizeof(w->after), "snapshot %" PRIu64, id);
+		return;
+	}
 	if (sto_header_decode(w->t, id, val, &h)) {
 		/* Verify reports the header itself; the chain reads on. */
 		sto_corrupt_clear();
@@ -248,7 +264,9 @@ static void walk_header(struct chain_walk *w, uint64_t id, const MDB_val *val)
 		w->sum->is_signed += c->is_signed;
 		if (!w->sum->first_linked)
 			w->sum->first_linked = id;
-		if (c->has_prev && !w->known)
+		if (blind)
+			;
+		else if (c->has_prev && !w->known)
 			breaks(w, id, "the chain breaks at snapshot %" PRIu64
 			       ": it follows a snapshot the store does not "
 			       "hold (deleted without a tombstone)", id);
@@ -280,15 +298,21 @@ static void walk_end(struct chain_walk *w)
 	MDB_val val;
 	int rc = sto_txn_get(w->t, w->t->s->meta, "chain", 5, &val);
 
-	if (!rc && val.mv_size == HEAD_LEN) {
+	if (rc == STORE_ECORRUPT) {
+		sto_corrupt_clear();
+		breaks(w, 0, "the chain's head lies outside the data file");
+	} else if (!rc && val.mv_size == HEAD_LEN) {
 		uint64_t head = codec_be64_read(val.mv_data);
-		if (!w->known || memcmp((const uint8_t *)val.mv_data + 8,
+		if (w->blind) {
+			/* Not judged: see walk_header(). */
+		} else if (!w->known || memcmp((const uint8_t *)val.mv_data + 8,
 					w->expect, CUSTODY_DIGEST_LEN))
-			breaks(w, head, "the chain breaks after %s: the last "
-			       "snapshot written was %" PRIu64 ", which the "
-			       "store no longer holds (deleted or rolled "
-			       "back)", w->known ? w->after : "the start",
-			       head);
+			breaks(w, head, "the chain breaks after %s: the "
+			       "chain's head, the last header written "
+			       "(snapshot %" PRIu64 "), is not the newest the "
+			       "store holds (snapshots deleted from its end, "
+			       "or the store rolled back)",
+			       w->known ? w->after : "the start", head);
 	} else if (!rc) {
 		breaks(w, 0, "the chain's head is %zu bytes, not %d",
 		       val.mv_size, HEAD_LEN);
