@@ -74,9 +74,12 @@ int nsnap_signer(struct store *s, const char *sign, struct custody_key *k)
 		sign = path;
 	}
 	rc = custody_load_secret(sign, k);
-	if (rc)
-		nsnap_fail("%s: cannot sign with it: %s", sign,
+	if (rc) {
+		/* The path may come from the store: data, shown escaped. */
+		char *shown = cli_term_text(sign, strlen(sign), 1);
+		nsnap_fail("%s: cannot sign with it: %s", shown,
 			   key_error(rc, true));
+	}
 	return 1;
 }
 
@@ -126,11 +129,13 @@ int cmd_config(const struct run *r)
 				nsnap_fail("%s: cannot read setting %s: %s",
 					   path, settings[i].name,
 					   store_strerror(rc));
+			char *shown = cli_term_text(rc ? "" : buf,
+						    rc ? 0 : strlen(buf), 1);
 			if (name)
-				printf("%s\n", rc ? "" : buf);
+				printf("%s\n", shown);
 			else
-				printf("%s=%s\n", settings[i].name,
-				       rc ? "" : buf);
+				printf("%s=%s\n", settings[i].name, shown);
+			free(shown);
 		}
 		store_close(s);
 		return 0;
