@@ -54,9 +54,10 @@ static const char usage_text[] =
 "                   [--store PATH]\n"
 "       nsnap copy DEST [-q] [--foreign=copy] [--store PATH]\n"
 "       nsnap export SELECTOR [--format=json|ndjson|rows] [--table=NAME]\n"
-"                    [-o FILE [--manifest]] [--foreign=copy]\n"
+"                    [-o FILE [--manifest [--sign KEYFILE]]] [--foreign=copy]\n"
 "                    [--store PATH]\n"
-"       nsnap import FILE... [-q] [--store PATH]\n"
+"       nsnap import FILE... [--require-signature PUBKEY] [-q] [--store PATH]\n"
+"       nsnap verify-export FILE [--key PUBKEY]\n"
 "\n"
 "Record the namespaces of every process and thread, with everything that\n"
 "pins a namespace, into a snapshot store; list and inspect the snapshots;\n"
@@ -74,6 +75,8 @@ static const char usage_text[] =
 "                  DEST, also while it is in use (alias: backup)\n"
 "  export SELECTOR write one snapshot as a JSON document\n"
 "  import FILE...  add exported snapshots to the store; prints their ids\n"
+"  verify-export FILE  check an export without a store: its manifest, the\n"
+"                  manifest's signature, its hashes, the snapshot's signature\n"
 "\n"
 "Options:\n"
 "  --label TEXT    name the new snapshot (record)\n"
@@ -90,7 +93,11 @@ static const char usage_text[] =
 "  --table NAME    only the rows of table NAME (export --format=rows)\n"
 "  -o, --output FILE  write the export to FILE (a regular file whole or\n"
 "                  not at all; - for standard output)\n"
-"  --manifest      also write FILE.sha256, for sha256sum -c (export)\n"
+"  --manifest      also write FILE.sha256, for sha256sum -c (export); and\n"
+"                  FILE.sha256.sig when signing (--sign, the sign-key setting)\n"
+"  --sign KEYFILE  sign with this secret key (record; export --manifest)\n"
+"  --require-signature PUBKEY  refuse documents not signed by PUBKEY (import)\n"
+"  --key PUBKEY    require signatures by PUBKEY (verify, verify-export)\n"
 "  --json          print the list as JSON (list)\n"
 "  --verbose       every capture warning, not one summary line (record)\n"
 "  -q, --quiet     no progress, notes or capture warnings on stderr\n"
@@ -760,11 +767,11 @@ static void parse_values(const struct command *cmd, const char **given,
 	r->key = given[OPT_KEY];
 	r->require_sig = given[OPT_REQUIRE_SIG];
 	r->unset = given[OPT_UNSET] != NULL;
+	capture_warnings.verbose = given[OPT_VERBOSE] != NULL;
+	r->manifest = given[OPT_MANIFEST] != NULL;
 	if (r->sign && !r->manifest && cmd->fn == cmd_export)
 		nsnap_usage_error("--sign is for export --manifest: it signs "
 				  "the manifest");
-	capture_warnings.verbose = given[OPT_VERBOSE] != NULL;
-	r->manifest = given[OPT_MANIFEST] != NULL;
 	if (r->manifest && (!r->output || !strcmp(r->output, "-")))
 		nsnap_usage_error("--manifest needs --output FILE: a manifest "
 				  "names a file");
