@@ -1836,6 +1836,11 @@ static void write_corpus(const char *dir)
 	write_seed(dir, "valid-layout-compact.json", s);
 	free(s);
 	free(doc);
+	struct export_info info = { .id = 3, .label = "l", .has_custody = true,
+				    .custody = sample_custody(true, false) };
+	doc = export_mem(gl, &info, EXPORT_NDJSON, &len);
+	write_seed(dir, "valid-custody.ndjson", doc);
+	free(doc);
 	graph_free(gl);
 	graph_free(g);
 }
