@@ -7,6 +7,9 @@
  *
  *   { "format": "nsnap-snapshot", "version": 1,
  *     "origin": { "id": "<u64>", "label": STR },
+ *     ["custody": { "content": HEX64, "prev": HEX64 or null, "signature":
+ *                   null or { "scheme": "ed25519", "key": HEX64, "sig":
+ *                   HEX128, "id": "<u64>", "prev": HEX64 or null } },]
  *     "meta": { "start": RFC3339, "start_ns": "<i64>", "end", "end_ns",
  *               "hostname", "kernel", "boot_id": STR, "capturer_pid": int,
  *               "collected": [names], "types_present": [names],
@@ -38,7 +41,7 @@
  *                  [...], "mounts": [...], "digest" } }
  *
  * NDJSON carries the same objects one per line, each with a "kind": a
- * header (format, version, origin, meta), [the workloads,] the namespaces, processes, tasks
+ * header (format, version, origin, [custody,] meta), [the workloads,] the namespaces, processes, tasks
  * and fds (odd layouts only), mounts, gaps, and a trailer with the records.
  *
  * Choices that matter:
@@ -66,6 +69,12 @@
  *     matched against a store.  Import (import.c) rebuilds the graph,
  *     encodes it again and refuses the document when any hash differs: a
  *     hand edit or a damaged file cannot pass for the snapshot.
+ *   - "custody", like "origin", is about the copy and outside the record
+ *     hashes: the snapshot's custody block in the store it left, when it
+ *     has one (custody.h), in either version.  Its signature is what
+ *     protects the content against a deliberate edit, which recomputed
+ *     XXH3 hashes do not show; its "content" is the exporting store's
+ *     word, which whoever checks the signature recomputes.
  */
 #include "export.h"
 
@@ -355,6 +364,20 @@ static json_t *j_hashes(const struct codec_hash *h, size_t n)
 	return arr;
 }
 
+/* N bytes (at most a signature's) in lowercase hex. */
+static json_t *j_hex(const uint8_t *p, size_t n)
+{
+	char buf[2 * CUSTODY_SIG_LEN + 1];
+
+	custody_hex(p, n, buf);
+	return json_string_nocheck(buf);
+}
+
+static json_t *j_digest_or_null(bool has, const uint8_t d[CUSTODY_DIGEST_LEN])
+{
+	return has ? j_hex(d, CUSTODY_DIGEST_LEN) : json_null();
+}
+
 /* ---- records by their tables -------------------------------------------- */
 
 static json_t *j_record(struct wr *w, const struct xp_table *t,
@@ -482,6 +505,27 @@ static json_t *j_records(struct wr *w, const struct rec_hashes *h)
 	return o;
 }
 
+/* The custody member: the block as the exporting store keeps it. */
+static json_t *j_custody(struct wr *w, const struct custody_block *c)
+{
+	json_t *o = j_object(w, NULL), *sig;
+
+	put(w, o, "content", j_hex(c->content, CUSTODY_DIGEST_LEN));
+	put(w, o, "prev", j_digest_or_null(c->has_prev, c->prev));
+	if (!c->is_signed) {
+		put(w, o, "signature", json_null());
+		return o;
+	}
+	sig = j_object(w, NULL);
+	put(w, sig, "scheme", json_string_nocheck("ed25519"));
+	put(w, sig, "key", j_hex(c->key, CUSTODY_PK_LEN));
+	put(w, sig, "sig", j_hex(c->sig, CUSTODY_SIG_LEN));
+	put(w, sig, "id", j_u64(c->sig_id));
+	put(w, sig, "prev", j_digest_or_null(c->sig_has_prev, c->sig_prev));
+	put(w, o, "signature", sig);
+	return o;
+}
+
 /* ---- the document ------------------------------------------------------- */
 
 /*
@@ -584,6 +628,8 @@ static int write_doc(FILE *out, const struct graph *g,
 	put(w, o, "format", json_string_nocheck(EXPORT_FORMAT));
 	put(w, o, "version", json_integer(w->version));
 	put(w, o, "origin", j_record(w, &xp_origin, info ? info : &none, 0, NULL));
+	if (info && info->has_custody)
+		put(w, o, "custody", j_custody(w, &info->custody));
 	put(w, o, "meta", j_record(w, &xp_meta, &g->meta, 0, NULL));
 	if (lines)
 		ret = emit(out, o, JSON_COMPACT, w);

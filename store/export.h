@@ -12,20 +12,31 @@
 #ifndef NSNAP_EXPORT_H
 #define NSNAP_EXPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "custody.h"
 #include "graph.h"
 
 enum export_format { EXPORT_JSON, EXPORT_NDJSON };
 
-/* Where a snapshot came from: its id and label in the store it left.
- * Not covered by the record hashes: it describes the copy, not the
- * snapshot. */
+/*
+ * Where a snapshot came from: its id and label in the store it left, and
+ * the custody block (custody.h) it had there, has_custody false for none
+ * (a header written before custody blocks, a graph never stored).  Not
+ * covered by the record hashes: it describes the copy, not the snapshot.
+ * The block's signature is what vouches for the content (and the label);
+ * its content digest is what the exporting store held, which a reader
+ * recomputes rather than believes.  export_write() writes what INFO says,
+ * export_read() fills in what the document says.
+ */
 struct export_info {
 	uint64_t id;
 	const char *label;  /* NULL: none */
+	bool has_custody;
+	struct custody_block custody;
 };
 
 /*
@@ -41,8 +52,9 @@ int export_write(FILE *out, const struct graph *g,
 
 /*
  * Read one document (either format) from BUF.  On success *out is a new
- * graph equal to the exported one and *info its origin (the label lives in
- * the graph's arena).  On failure returns -EBADMSG (malformed, a graph
+ * graph equal to the exported one and *info its origin and custody (the
+ * label lives in the graph's arena; the custody block is the document's,
+ * read strictly but not checked: see export_info).  On failure returns -EBADMSG (malformed, a graph
  * graph_check() refuses, or a hash that does not match: ERRBUF says
  * which), -EPROTONOSUPPORT (a newer version) or -ENOMEM.  Memory beyond
  * BUF is about the graph's; a member the format does not know is refused

@@ -29,13 +29,14 @@
 
 /* ---- the document's parts ----------------------------------------------- */
 
-/* The members of a document, of its NDJSON header (the first four) and of
+/* The members of a document, of its NDJSON header (the first five) and of
  * its trailer (the last).  Only their names are used. */
-enum { D_FORMAT, D_VERSION, D_ORIGIN, D_META, D_WORKLOADS, D_NS, D_PROCS,
-       D_LAYOUT, D_MOUNTS, D_GAPS, D_RECORDS, D_N };
+enum { D_FORMAT, D_VERSION, D_ORIGIN, D_CUSTODY, D_META, D_WORKLOADS, D_NS,
+       D_PROCS, D_LAYOUT, D_MOUNTS, D_GAPS, D_RECORDS, D_N };
 static const struct xp_field doc_fields[D_N] = {
 	[D_FORMAT] = { .name = "format" },     [D_VERSION] = { .name = "version" },
-	[D_ORIGIN] = { .name = "origin" },     [D_META] = { .name = "meta" },
+	[D_ORIGIN] = { .name = "origin" },     [D_CUSTODY] = { .name = "custody" },
+	[D_META] = { .name = "meta" },
 	[D_WORKLOADS] = { .name = "workloads" },
 	[D_NS] = { .name = "namespaces" },     [D_PROCS] = { .name = "processes" },
 	[D_LAYOUT] = { .name = "layout" },     [D_MOUNTS] = { .name = "mounts" },
@@ -76,6 +77,103 @@ static void read_format(struct rd *r, struct jspan format, struct jspan version)
 		r->version = (int)v;
 }
 
+/* Member KEY, V: exactly 2N hex digits (either case, as the record
+ * hashes), or with *HAS given, also null (*HAS false). */
+static void get_hex(struct rd *r, const char *key, struct jspan v,
+		    uint8_t *out, size_t n, bool *has)
+{
+	struct jstr s = { 0 };
+
+	if (r->err)
+		return;
+	if (!v.p) {
+		rd_mfail(r, key, "missing");
+		return;
+	}
+	if (has && jscan_kind(v) == JK_NULL) {
+		*has = false;
+		return;
+	}
+	if (jscan_kind(v) == JK_STRING && !rd_get_jstr(r, v, &s))
+		return;
+	if (!s.s || custody_unhex(s.s, s.n, out, n))
+		rd_mfail(r, key, "expected %s%zu hexadecimal digits",
+			 has ? "null or " : "", 2 * n);
+	else if (has)
+		*has = true;
+	jscan_str_free(&s);
+}
+
+/* "signature", V (present): an Ed25519 signature as custody.h has it. */
+static void read_signature(struct rd *r, struct jspan v,
+			   struct custody_block *c)
+{
+	enum { G_SCHEME, G_KEY, G_SIG, G_ID, G_PREV, G_N };
+	static const struct xp_field fields[G_N] = {
+		[G_SCHEME] = { .name = "scheme" }, [G_KEY] = { .name = "key" },
+		[G_SIG] = { .name = "sig" },       [G_ID] = { .name = "id" },
+		[G_PREV] = { .name = "prev" },
+	};
+	static const struct xp_table table = { fields, G_N };
+	struct jspan vals[G_N];
+	struct jstr s = { 0 };
+
+	if (!rd_need_kind(r, "signature", v, JK_OBJECT))
+		return;
+	size_t old = rd_ctx_member(r, "signature");
+	if (!rd_members(r, v, &table, 0, NULL, vals, NULL))
+		goto out;
+	/* A scheme this nsnap does not know is no signature it can check. */
+	if (!vals[G_SCHEME].p)
+		rd_mfail(r, "scheme", "missing");
+	else if (jscan_kind(vals[G_SCHEME]) != JK_STRING ||
+		 !rd_get_jstr(r, vals[G_SCHEME], &s) ||
+		 s.n != strlen("ed25519") || memcmp(s.s, "ed25519", s.n))
+		rd_mfail(r, "scheme", "expected \"ed25519\"");
+	jscan_str_free(&s);
+	get_hex(r, "key", vals[G_KEY], c->key, CUSTODY_PK_LEN, NULL);
+	get_hex(r, "sig", vals[G_SIG], c->sig, CUSTODY_SIG_LEN, NULL);
+	if (!vals[G_ID].p)
+		rd_mfail(r, "id", "missing");
+	else
+		c->sig_id = rd_get_u64(r, "id", vals[G_ID]);
+	get_hex(r, "prev", vals[G_PREV], c->sig_prev, CUSTODY_DIGEST_LEN,
+		&c->sig_has_prev);
+	c->is_signed = !r->err;
+out:
+	rd_ctx_pop(r, old);
+}
+
+/* "custody", V (present): the snapshot's custody block, into r->info. */
+static void read_custody(struct rd *r, struct jspan v)
+{
+	enum { C_CONTENT, C_PREV, C_SIGNATURE, C_N };
+	static const struct xp_field fields[C_N] = {
+		[C_CONTENT] = { .name = "content" }, [C_PREV] = { .name = "prev" },
+		[C_SIGNATURE] = { .name = "signature" },
+	};
+	static const struct xp_table table = { fields, C_N };
+	struct custody_block *c = &r->info->custody;
+	struct jspan vals[C_N];
+
+	if (!rd_need_kind(r, "custody", v, JK_OBJECT))
+		return;
+	size_t old = rd_ctx_member(r, "custody");
+	*c = (struct custody_block){ 0 };
+	if (rd_members(r, v, &table, 0, NULL, vals, NULL)) {
+		get_hex(r, "content", vals[C_CONTENT], c->content,
+			CUSTODY_DIGEST_LEN, NULL);
+		get_hex(r, "prev", vals[C_PREV], c->prev, CUSTODY_DIGEST_LEN,
+			&c->has_prev);
+		if (!vals[C_SIGNATURE].p)
+			rd_mfail(r, "signature", "missing");
+		else if (jscan_kind(vals[C_SIGNATURE]) != JK_NULL)
+			read_signature(r, vals[C_SIGNATURE], c);
+	}
+	r->info->has_custody = !r->err;
+	rd_ctx_pop(r, old);
+}
+
 /* The header's members (VALS by doc_table), then the unknown one. */
 static void read_header(struct rd *r, const struct jspan *vals,
 			struct jspan unknown)
@@ -83,6 +181,8 @@ static void read_header(struct rd *r, const struct jspan *vals,
 	read_format(r, vals[D_FORMAT], vals[D_VERSION]);
 	rd_refuse_unknown(r, unknown);
 	rd_read_part(r, "origin", vals[D_ORIGIN], &xp_origin, r->info);
+	if (vals[D_CUSTODY].p)
+		read_custody(r, vals[D_CUSTODY]);
 	rd_read_part(r, "meta", vals[D_META], &xp_meta, &r->g->meta);
 }
 

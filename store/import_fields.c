@@ -353,6 +353,11 @@ static uint64_t get_u64s(struct rd *r, const char *key, struct jspan v)
 	return mag;
 }
 
+uint64_t rd_get_u64(struct rd *r, const char *key, struct jspan v)
+{
+	return get_u64s(r, key, v);
+}
+
 static int64_t get_i64s(struct rd *r, const char *key, struct jspan v)
 {
 	uint64_t mag;

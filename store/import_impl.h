@@ -65,6 +65,8 @@ const char *rd_kind_name(struct jspan v);
 bool rd_need_kind(struct rd *r, const char *key, struct jspan v, enum jkind k);
 /* String V decoded into *S (release with jscan_str_free()). */
 bool rd_get_jstr(struct rd *r, struct jspan v, struct jstr *s);
+/* Member KEY, V, a 64-bit decimal string spelled canonically (XP_U64). */
+uint64_t rd_get_u64(struct rd *r, const char *key, struct jspan v);
 /* Member KEY, V, an integer from MIN to MAX spelled canonically. */
 bool rd_get_int(struct rd *r, const char *key, struct jspan v,
 		json_int_t min, json_int_t max, json_int_t *x);

@@ -57,9 +57,10 @@ static const char usage_text[] =
 "                   [--store PATH]\n"
 "       nsnap copy DEST [-q] [--foreign=copy] [--store PATH]\n"
 "       nsnap export SELECTOR [--format=json|ndjson|rows] [--table=NAME]\n"
-"                    [-o FILE [--manifest]] [--foreign=copy]\n"
+"                    [-o FILE [--manifest [--sign KEYFILE]]] [--foreign=copy]\n"
 "                    [--store PATH]\n"
-"       nsnap import FILE... [-q] [--store PATH]\n"
+"       nsnap import FILE... [--require-signature PUBKEY] [-q] [--store PATH]\n"
+"       nsnap verify-export FILE [--key PUBKEY]\n"
 "\n"
 "Record the namespaces of every process and thread, with everything that\n"
 "pins a namespace, into a snapshot store; list and inspect the snapshots;\n"
@@ -77,6 +78,8 @@ static const char usage_text[] =
 "                  DEST, also while it is in use (alias: backup)\n"
 "  export SELECTOR write one snapshot as a JSON document\n"
 "  import FILE...  add exported snapshots to the store; prints their ids\n"
+"  verify-export FILE  check an export without a store: its manifest, the\n"
+"                  manifest's signature, its hashes, the snapshot's signature\n"
 "  keygen KEYFILE  make an Ed25519 key pair: KEYFILE (0600) and KEYFILE.pub\n"
 "  config [NAME [VALUE]]  show or set the store's settings (sign-key:\n"
 "                  the key every recorded snapshot is signed with)\n"
@@ -96,11 +99,13 @@ static const char usage_text[] =
 "  --table NAME    only the rows of table NAME (export --format=rows)\n"
 "  -o, --output FILE  write the export to FILE (a regular file whole or\n"
 "                  not at all; - for standard output)\n"
-"  --manifest      also write FILE.sha256, for sha256sum -c (export)\n"
+"  --manifest      also write FILE.sha256, for sha256sum -c (export); and\n"
+"                  FILE.sha256.sig when signing (--sign, the sign-key setting)\n"
+"  --sign KEYFILE  sign with this secret key (record; export --manifest)\n"
+"  --require-signature PUBKEY  refuse documents not signed by PUBKEY (import)\n"
+"  --key PUBKEY    require signatures by PUBKEY (verify, verify-export)\n"
 "  --json          print the list as JSON (list)\n"
 "  --verbose       every capture warning, not one summary line (record)\n"
-"  --sign KEYFILE  sign the new snapshots with this secret key (record)\n"
-"  --key PUBKEY    require every snapshot signed by this key (verify)\n"
 "  --unset         remove the setting named (config)\n"
 "  -q, --quiet     no progress, notes or capture warnings on stderr\n"
 "  --store PATH    the store directory (default: $NSNAP_STORE, else\n"
@@ -774,11 +779,11 @@ static void parse_values(const struct command *cmd, const char **given,
 	r->key = given[OPT_KEY];
 	r->require_sig = given[OPT_REQUIRE_SIG];
 	r->unset = given[OPT_UNSET] != NULL;
+	capture_warnings.verbose = given[OPT_VERBOSE] != NULL;
+	r->manifest = given[OPT_MANIFEST] != NULL;
 	if (r->sign && !r->manifest && cmd->fn == cmd_export)
 		nsnap_usage_error("--sign is for export --manifest: it signs "
 				  "the manifest");
-	capture_warnings.verbose = given[OPT_VERBOSE] != NULL;
-	r->manifest = given[OPT_MANIFEST] != NULL;
 	if (r->manifest && (!r->output || !strcmp(r->output, "-")))
 		nsnap_usage_error("--manifest needs --output FILE: a manifest "
 				  "names a file");

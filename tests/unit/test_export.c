@@ -24,10 +24,12 @@
 #include <jansson.h>
 
 #include "codec.h"
+#include "custody.h"
 #include "export.h"
 #include "graph.h"
 #include "graphbuild.h"
 #include "store.h"
+#include "tmpstore.h"
 
 static const char *const fmt_name[] = { "json", "ndjson" };
 
@@ -233,7 +235,7 @@ static void expect_refused(const char *buf, size_t len, int want,
 {
 	static struct graph sentinel;
 	struct graph *g = &sentinel;             /* must be reset */
-	struct export_info info = { 42, "x" };
+	struct export_info info = { .id = 42, .label = "x" };
 	char err[512];
 	int rc = export_read(buf, len, &g, &info, err, sizeof(err));
 
@@ -403,7 +405,8 @@ static void test_round_trip_full(void **state)
 {
 	(void)state;
 	struct graph *g = full_graph();
-	struct export_info info = { UINT64_MAX, "before \"deploy\"" };
+	struct export_info info = { .id = UINT64_MAX,
+				    .label = "before \"deploy\"" };
 
 	for (int fmt = EXPORT_JSON; fmt <= EXPORT_NDJSON; fmt++) {
 		struct graph *b = round_trip(g, &info, fmt);
@@ -458,7 +461,7 @@ static void test_round_trip_empty(void **state)
 	for (int fmt = EXPORT_JSON; fmt <= EXPORT_NDJSON; fmt++) {
 		/* No origin: id 0, no label. */
 		graph_free(round_trip(g, NULL, fmt));
-		struct export_info info = { 1, "" };
+		struct export_info info = { .id = 1, .label = "" };
 		graph_free(round_trip(g, &info, fmt));
 	}
 	graph_free(g);
@@ -469,7 +472,7 @@ static void test_round_trip_layout(void **state)
 	(void)state;
 	struct graph *g = layout_graph();
 	struct codec_snapshot s;
-	struct export_info info = { 3, NULL };
+	struct export_info info = { .id = 3, .label = NULL };
 
 	assert_int_equal(codec_encode_graph(g, &s), 0);
 	assert_true(s.layout.len > 0);
@@ -564,7 +567,7 @@ static void test_hostile_strings(void **state)
 		bool b64 = k < sizeof(hostile) / sizeof(hostile[0])
 				   ? hostile[k].base64 : true;
 		struct graph *g = small_graph();
-		struct export_info info = { 9, s };
+		struct export_info info = { .id = 9, .label = s };
 
 		g->meta.hostname = graph_strdup(g, s);
 		g->meta.kernel = graph_strdup(g, s);
@@ -771,7 +774,7 @@ static void test_edited_json(void **state)
 {
 	(void)state;
 	struct graph *g = full_graph();
-	struct export_info info = { 5, "l" };
+	struct export_info info = { .id = 5, .label = "l" };
 	size_t len;
 	char *doc = export_mem(g, &info, EXPORT_JSON, &len);
 	json_error_t e;
@@ -1481,6 +1484,301 @@ static void test_store_hashes(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* ---- custody ------------------------------------------------------------ */
+
+/* A custody block of recognisable bytes (no signature is checked here). */
+static struct custody_block sample_custody(bool is_signed, bool has_prev)
+{
+	struct custody_block c = { .has_prev = has_prev, .is_signed = is_signed,
+				   .sig_id = UINT64_MAX,
+				   .sig_has_prev = !has_prev };
+
+	for (size_t i = 0; i < CUSTODY_DIGEST_LEN; i++) {
+		c.content[i] = (uint8_t)(0xa0 + i);
+		c.prev[i] = has_prev ? (uint8_t)(0x10 + i) : 0;
+		c.sig_prev[i] = !has_prev ? (uint8_t)(0x30 + i) : 0;
+		c.key[i] = (uint8_t)(0xf0 - i);
+	}
+	for (size_t i = 0; i < CUSTODY_SIG_LEN; i++)
+		c.sig[i] = (uint8_t)(3 * i);
+	if (!is_signed) {
+		memset(c.key, 0, sizeof(c.key));
+		memset(c.sig, 0, sizeof(c.sig));
+		c.sig_id = 0;
+		c.sig_has_prev = false;
+		memset(c.sig_prev, 0, sizeof(c.sig_prev));
+	}
+	return c;
+}
+
+static void assert_same_custody(const struct custody_block *a,
+				const struct custody_block *b)
+{
+	assert_memory_equal(a->content, b->content, CUSTODY_DIGEST_LEN);
+	assert_int_equal(a->has_prev, b->has_prev);
+	if (a->has_prev)
+		assert_memory_equal(a->prev, b->prev, CUSTODY_DIGEST_LEN);
+	assert_int_equal(a->is_signed, b->is_signed);
+	if (!a->is_signed)
+		return;
+	assert_memory_equal(a->key, b->key, CUSTODY_PK_LEN);
+	assert_memory_equal(a->sig, b->sig, CUSTODY_SIG_LEN);
+	assert_int_equal(a->sig_id, b->sig_id);
+	assert_int_equal(a->sig_has_prev, b->sig_has_prev);
+	if (a->sig_has_prev)
+		assert_memory_equal(a->sig_prev, b->sig_prev, CUSTODY_DIGEST_LEN);
+}
+
+/* Signed and unsigned blocks, with and without prev, in both formats and
+ * both versions: read back as written, and written again byte for byte
+ * (round_trip()); a document without one says so. */
+static void test_custody_round_trip(void **state)
+{
+	(void)state;
+	struct graph *gs[2] = { full_graph(), graph_new() };
+
+	assert_non_null(gs[1]);
+	for (int k = 0; k < 2; k++) {
+		for (int v = 0; v < 4; v++) {
+			struct export_info info = {
+				.id = 7, .label = "evidence", .has_custody = true,
+				.custody = sample_custody(v & 1, v & 2),
+			};
+			for (int fmt = EXPORT_JSON; fmt <= EXPORT_NDJSON; fmt++) {
+				struct export_info got;
+				struct graph *b;
+				char err[256];
+				size_t len;
+				char *doc = export_mem(gs[k], &info, fmt, &len);
+
+				assert_non_null(strstr(doc, "\"custody\""));
+				assert_int_equal(export_read(doc, len, &b, &got, err,
+							     sizeof(err)), 0);
+				assert_true(got.has_custody);
+				assert_same_custody(&info.custody, &got.custody);
+				/* Outside the record hashes: the graph is the same. */
+				assert_true(gb_same_graph(gs[k], b));
+				graph_free(b);
+				free(doc);
+				graph_free(round_trip(gs[k], &info, fmt));
+			}
+		}
+		/* None: no member, none read. */
+		struct export_info none = { .id = 7, .label = "evidence" };
+		for (int fmt = EXPORT_JSON; fmt <= EXPORT_NDJSON; fmt++) {
+			struct export_info got = { .has_custody = true };
+			struct graph *b;
+			size_t len;
+			char *doc = export_mem(gs[k], &none, fmt, &len);
+			assert_null(strstr(doc, "custody"));
+			assert_int_equal(export_read(doc, len, &b, &got, NULL, 0), 0);
+			assert_false(got.has_custody);
+			graph_free(b);
+			free(doc);
+		}
+	}
+	graph_free(gs[0]);
+	graph_free(gs[1]);
+}
+
+#define HEX64 "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\""
+#define HEX128 "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" \
+	       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\""
+
+static const struct {
+	const char *path, *value, *sub;
+} custody_edits[] = {
+	{ "custody.content", "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\"",
+	  "custody.content: expected 64 hexadecimal digits" },
+	{ "custody.content", "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0\"",
+	  "custody.content: expected 64 hexadecimal digits" },
+	{ "custody.content", "\"g123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"",
+	  "custody.content: expected 64" },
+	{ "custody.content", "null", "custody.content: expected 64" },
+	{ "custody.content", "7", "custody.content: expected 64" },
+	{ "custody.content", NULL, "custody.content: missing" },
+	{ "custody.prev", "\"abc\"", "custody.prev: expected null or 64 hexadecimal" },
+	{ "custody.prev", NULL, "custody.prev: missing" },
+	{ "custody.signature", NULL, "custody.signature: missing" },
+	{ "custody.signature", "\"ed25519\"", "custody.signature: expected an object" },
+	{ "custody.extra", "1", "custody: unknown member \"extra\"" },
+	{ "custody.signature.scheme", "\"rsa\"",
+	  "custody.signature.scheme: expected \"ed25519\"" },
+	{ "custody.signature.scheme", NULL, "custody.signature.scheme: missing" },
+	{ "custody.signature.key", HEX128, "custody.signature.key: expected 64" },
+	{ "custody.signature.key", "null", "custody.signature.key: expected 64" },
+	{ "custody.signature.sig", HEX64, "custody.signature.sig: expected 128" },
+	{ "custody.signature.sig", NULL, "custody.signature.sig: missing" },
+	{ "custody.signature.id", "1", "custody.signature.id: expected a decimal string" },
+	{ "custody.signature.id", "\"01\"", "custody.signature.id" },
+	{ "custody.signature.id", "\"-1\"", "custody.signature.id" },
+	{ "custody.signature.id", NULL, "custody.signature.id: missing" },
+	{ "custody.signature.prev", HEX128, "custody.signature.prev: expected null or 64" },
+	{ "custody.signature.prev", NULL, "custody.signature.prev: missing" },
+	{ "custody.signature.extra", "1", "custody.signature: unknown member" },
+	{ "custody", "[]", "custody: expected an object" },
+	{ "custody", "null", "custody: expected an object" },
+};
+
+/* Each malformed custody member refused, naming it, in both formats;
+ * duplicates too; hex of either case taken. */
+static void test_custody_refused(void **state)
+{
+	(void)state;
+	struct graph *g = full_graph();
+	struct export_info info = { .id = 5, .label = "l", .has_custody = true,
+				    .custody = sample_custody(true, true) };
+	size_t len;
+	char *doc = export_mem(g, &info, EXPORT_JSON, &len);
+	json_error_t e;
+	json_t *root = json_loadb(doc, len, 0, &e);
+
+	assert_non_null(root);
+	for (size_t i = 0; i < sizeof(custody_edits) / sizeof(custody_edits[0]); i++)
+		expect_edit_refused(root, custody_edits[i].path,
+				    custody_edits[i].value, NULL, NULL,
+				    custody_edits[i].sub);
+
+	/* Upper case is the same digits. */
+	json_t *v = json_deep_copy(root);
+	jset(v, "custody.prev", "\"101112131415161718191A1B1C1D1E1F"
+				"202122232425262728292A2B2C2D2E2F\"");
+	char *s = jdump(v, JSON_INDENT(2));
+	struct export_info got;
+	struct graph *b;
+	char err[256];
+	assert_int_equal(export_read(s, strlen(s), &b, &got, err, sizeof(err)), 0);
+	assert_same_custody(&info.custody, &got.custody);
+	graph_free(b);
+	free(s);
+	json_decref(v);
+
+	/* A duplicate key, inside custody and of custody itself. */
+	const char *at = strstr(doc, "\"content\": ");
+	assert_non_null(at);
+	size_t pre = (size_t)(at - doc);
+	char *dup = malloc(len + 128);
+	assert_non_null(dup);
+	sprintf(dup, "%.*s\"content\": " HEX64 ", %s", (int)pre, doc, at);
+	expect_refused_str(dup, -EBADMSG, "custody: duplicate member \"content\"");
+	at = strstr(doc, "\"custody\": ");
+	pre = (size_t)(at - doc);
+	sprintf(dup, "%.*s\"custody\": {}, %s", (int)pre, doc, at);
+	expect_refused_str(dup, -EBADMSG, "duplicate member \"custody\"");
+	free(dup);
+	json_decref(root);
+	free(doc);
+
+	/* NDJSON: in the header line, and nowhere else. */
+	doc = export_mem(g, &info, EXPORT_NDJSON, &len);
+	struct lines l;
+	split(doc, &l);
+	line_set(&l, 0, "custody.signature.sig", HEX64);
+	s = join(&l);
+	expect_refused_str(s, -EBADMSG, "line 1: custody.signature.sig: expected 128");
+	free(s);
+	lines_free(&l);
+	split(doc, &l);
+	line_set(&l, l.n - 1, "custody", "{}");
+	s = join(&l);
+	expect_refused_str(s, -EBADMSG, "unknown member \"custody\"");
+	free(s);
+	lines_free(&l);
+	split(doc, &l);
+	line_set(&l, 1, "custody", "{}");
+	s = join(&l);
+	expect_refused_str(s, -EBADMSG, "unknown member \"custody\"");
+	free(s);
+	lines_free(&l);
+	free(doc);
+	graph_free(g);
+}
+
+/*
+ * Through two stores: a snapshot signed in one is exported with its
+ * custody block, and its signature is kept by the other; the same
+ * document edited (its record hashes recomputed) or relabelled is refused
+ * there first (STORE_ESIG), nothing written.
+ */
+static void test_custody_stores(void **state)
+{
+	(void)state;
+	struct tmp t;
+	char keyfile[128], a[160], bpath[160];
+	struct custody_key key;
+	struct store *sa, *sb;
+	struct store_header h, hb;
+	struct store_stat st;
+	uint64_t id, idb;
+
+	tmp_make(&t);
+	snprintf(keyfile, sizeof(keyfile), "%s/key", t.dir);
+	snprintf(a, sizeof(a), "%s/a", t.dir);
+	snprintf(bpath, sizeof(bpath), "%s/b", t.dir);
+	assert_int_equal(custody_keygen(keyfile, &key), 0);
+	assert_int_equal(store_open(a, STORE_CREATE, &sa), 0);
+	assert_int_equal(store_open(bpath, STORE_CREATE, &sb), 0);
+	assert_int_equal(store_set_signer(sa, &key), 0);
+
+	struct graph *g = full_graph();
+	assert_int_equal(store_put(sa, g, "case-17", &id), 0);
+	assert_int_equal(store_header(sa, id, &h), 0);
+	assert_true(h.chained);
+	assert_true(h.custody.is_signed);
+	struct export_info info = { .id = id, .label = "case-17",
+				    .has_custody = true,
+				    .custody = h.custody };
+	struct export_info got;
+	struct graph *back;
+	char err[256], *doc;
+	size_t len;
+
+	/* Edited, hashes recomputed by export_write(): the signature is
+	 * the old content's. */
+	struct graph *e = full_graph();
+	e->procs[1].uid = 0;
+	doc = export_mem(e, &info, EXPORT_JSON, &len);
+	assert_int_equal(export_read(doc, len, &back, &got, err, sizeof(err)), 0);
+	assert_int_equal(store_put_evidence(sb, back, got.label, got.id,
+					    &got.custody, &idb), STORE_ESIG);
+	graph_free(back);
+	free(doc);
+	/* Relabelled: the label is signed too. */
+	info.label = "case-18";
+	doc = export_mem(g, &info, EXPORT_JSON, &len);
+	assert_int_equal(export_read(doc, len, &back, &got, err, sizeof(err)), 0);
+	assert_int_equal(store_put_evidence(sb, back, got.label, got.id,
+					    &got.custody, &idb), STORE_ESIG);
+	assert_int_equal(store_stat(sb, &st), 0);
+	assert_int_equal(st.snapshots, 0);
+	graph_free(back);
+	free(doc);
+
+	/* The genuine document: its signature is kept. */
+	info.label = "case-17";
+	doc = export_mem(g, &info, EXPORT_NDJSON, &len);
+	assert_int_equal(export_read(doc, len, &back, &got, err, sizeof(err)), 0);
+	assert_same_custody(&h.custody, &got.custody);
+	assert_int_equal(store_put_evidence(sb, back, got.label, got.id,
+					    &got.custody, &idb), 0);
+	assert_int_equal(store_header(sb, idb, &hb), 0);
+	assert_true(hb.imported && hb.custody.is_signed);
+	assert_memory_equal(hb.custody.key, key.pk, CUSTODY_PK_LEN);
+	assert_memory_equal(hb.custody.sig, h.custody.sig, CUSTODY_SIG_LEN);
+	assert_memory_equal(hb.custody.content, h.custody.content,
+			    CUSTODY_DIGEST_LEN);
+	assert_int_equal(hb.custody.sig_id, id);
+	graph_free(back);
+	free(doc);
+
+	graph_free(e);
+	graph_free(g);
+	custody_key_wipe(&key);
+	store_close(sa);
+	store_close(sb);
+	tmp_free(&t);
+}
+
 /* ---- the fuzz corpus ---------------------------------------------------- */
 
 static void write_seed(const char *dir, const char *name, const char *doc)
@@ -1537,6 +1835,11 @@ static void write_corpus(const char *dir)
 	s = redump(doc, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
 	write_seed(dir, "valid-layout-compact.json", s);
 	free(s);
+	free(doc);
+	struct export_info info = { .id = 3, .label = "l", .has_custody = true,
+				    .custody = sample_custody(true, false) };
+	doc = export_mem(gl, &info, EXPORT_NDJSON, &len);
+	write_seed(dir, "valid-custody.ndjson", doc);
 	free(doc);
 	graph_free(gl);
 	graph_free(g);
@@ -1610,6 +1913,9 @@ int main(void)
 		cmocka_unit_test(test_unknown_refused_unread),
 		cmocka_unit_test(test_write_errors),
 		cmocka_unit_test(test_store_hashes),
+		cmocka_unit_test(test_custody_round_trip),
+		cmocka_unit_test(test_custody_refused),
+		cmocka_unit_test(test_custody_stores),
 		cmocka_unit_test(test_corpus_seeds),
 	};
 

@@ -1866,7 +1866,7 @@ static void test_store_v3(void **state)
 			assert_null(g[i]->procs[k].cmdline);
 		}
 		/* Exported as that nsnap did. */
-		struct export_info info = { i + 1, labels[i] };
+		struct export_info info = { .id = i + 1, .label = labels[i] };
 		m = open_memstream(&got, &glen);
 		assert_non_null(m);
 		assert_int_equal(export_write(m, g[i], &info, EXPORT_JSON), 0);
