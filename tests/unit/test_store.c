@@ -634,7 +634,7 @@ static void test_not_a_store(void **state)
 	assert_true(nfmt > 0);
 #define FMT_SET(i, expr) \
 	for (size_t k_ = 0; k_ < nfmt; k_++) { uint8_t *fmt = fmts[k_]; fmt[i] expr; }
-	FMT_SET(11, = 6);        /* format version 6 */
+	FMT_SET(11, = 7);        /* format version 7 */
 	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), STORE_ENEWER);
 	assert_int_equal(store_open(t.path, STORE_CREATE, &s), STORE_ENEWER);
 	FMT_SET(11, = 1);
@@ -1522,11 +1522,11 @@ static void test_put_imported(void **state)
 	tmp_make(&t);
 	assert_int_equal(store_open(t.path, STORE_CREATE, &s), 0);
 	assert_int_equal(put(s, local, NULL), 1);
-	assert_true(format_is(t.path, 5));
+	assert_true(format_is(t.path, 6));
 	assert_int_equal(store_put_imported(s, foreign, "bad\nlabel", 9, &id), STORE_ELABEL);
 	assert_int_equal(store_put_imported(s, foreign, "from-there", 41, &id), 0);
 	assert_int_equal(id, 2);
-	assert_true(format_is(t.path, 5));
+	assert_true(format_is(t.path, 6));
 	assert_int_equal(put(s, local, NULL), 3);
 
 	assert_int_equal(store_header(s, 2, &h), 0);
@@ -1909,7 +1909,7 @@ static void test_store_v3(void **state)
 	assert_true(format_is(t.path, 3));
 	assert_int_equal(put(s, facts, NULL), 3);
 	/* Raised: an older nsnap refuses it rather than call it damaged. */
-	assert_true(format_is(t.path, 5));
+	assert_true(format_is(t.path, 6));
 	assert_int_equal(put(s, facts, NULL), 4);
 	assert_int_equal(store_header(s, 4, &h), 0);
 	assert_int_equal(h.added, 0);
