@@ -600,6 +600,15 @@ static void old_store(const char *fixture, uint64_t nold, uint64_t next)
 	assert_int_equal(c.first_linked, next);
 	assert_int_equal(store_verify(s, 0, NULL, NULL, NULL, &bad), 0);
 	assert_int_equal(bad, 0);
+	/* A key required: none of them is signed, the old ones cannot be. */
+	struct custody_key any = { .has_secret = false };
+	assert_int_equal(store_verify_signed(s, 0, &any, NULL, NULL, NULL, &bad),
+			 STORE_ECORRUPT);
+	assert_int_equal(bad, nold + 2);
+	assert_int_equal(store_verify_signed(s, 1, &any, NULL, NULL, NULL, &bad),
+			 STORE_ECORRUPT);
+	assert_non_null(strstr(store_strerror(STORE_ECORRUPT),
+			       "written before signatures"));
 
 	/* The old ones pruned: the chain still starts where it did. */
 	prune_ids(s, (uint64_t[]){ 1 }, 1, 1);
