@@ -27,6 +27,10 @@
  *       knows the format would: its header says NEWID and its checksum
  *       (XXH3-64, unkeyed) is recomputed; its lists and label entries go
  *       with it (its namespace index entries stay)
+ *   lmdbpoke graft SRC DIR ID
+ *       make snapshot ID of DIR the one of the store SRC: SRC's header
+ *       and lists of ID in place of DIR's, and every record of SRC that
+ *       DIR lacks (records are named by their hash: none is changed)
  *   lmdbpoke drop DIR ID
  *       delete snapshot ID as someone who wants it gone would: its
  *       header, its three lists and the label entries naming it (its
@@ -332,6 +336,52 @@ int main(int argc, char **argv)
 			die("next", rc);
 		return 0;
 	}
+	if (argc == 5 && !strcmp(argv[1], "graft")) {
+		uint8_t k[9];
+		MDB_env *senv;
+		MDB_txn *stxn;
+		MDB_dbi sdbi[3], ddbi[3];
+		static const char *const dbs[3] = { "snaps", "lists", "records" };
+		be64(k, strtoull(argv[4], NULL, 10));
+		if ((rc = mdb_env_create(&senv)) ||
+		    (rc = mdb_env_set_maxdbs(senv, 16)) ||
+		    (rc = mdb_env_open(senv, argv[2], MDB_RDONLY, 0600)) ||
+		    (rc = mdb_txn_begin(senv, NULL, MDB_RDONLY, &stxn)))
+			die(argv[2], rc);
+		ddbi[0] = open_db(argv[3], "snaps", 1);
+		for (int i = 0; i < 3; i++)
+			if ((rc = mdb_dbi_open(stxn, dbs[i], 0, &sdbi[i])) ||
+			    (i && (rc = mdb_dbi_open(txn, dbs[i], 0, &ddbi[i]))))
+				die(dbs[i], rc);
+		key = (MDB_val){ 8, k };
+		if ((rc = mdb_get(stxn, sdbi[0], &key, &val)) ||
+		    (rc = mdb_put(txn, ddbi[0], &key, &val, 0)))
+			die("header", rc);
+		for (const char *kind = "npm"; *kind; kind++) {
+			k[8] = (uint8_t)*kind;
+			key = (MDB_val){ 9, k };
+			rc = mdb_get(stxn, sdbi[1], &key, &val);
+			if (rc == MDB_NOTFOUND)
+				rc = mdb_del(txn, ddbi[1], &key, NULL);
+			else if (!rc)
+				rc = mdb_put(txn, ddbi[1], &key, &val, 0);
+			if (rc && rc != MDB_NOTFOUND)
+				die("list", rc);
+		}
+		if ((rc = mdb_cursor_open(stxn, sdbi[2], &c)))
+			die("cursor", rc);
+		while (!(rc = mdb_cursor_get(c, &key, &val, MDB_NEXT)))
+			if ((rc = mdb_put(txn, ddbi[2], &key, &val,
+					  MDB_NOOVERWRITE)) && rc != MDB_KEYEXIST)
+				die("record", rc);
+		if (rc != MDB_NOTFOUND)
+			die("records", rc);
+		mdb_cursor_close(c);
+		finish();
+		mdb_txn_abort(stxn);
+		mdb_env_close(senv);
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[1], "drop")) {
 		uint8_t k[8];
 		MDB_dbi lists, labels;
@@ -390,6 +440,6 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "usage: lmdbpoke leaf|entries|keys DIR DB, label DIR LABEL ID, "
 		"del|get DIR DB KEY, put DIR DB KEY HEX, swap DIR DB KEY1 KEY2, "
-		"renumber DIR ID NEWID, drop DIR ID\n");
+		"renumber DIR ID NEWID, graft SRC DIR ID, drop DIR ID\n");
 	return 2;
 }
