@@ -4,8 +4,9 @@
  * here is whole, each header names the link of the one before; pruning
  * leaves tombstones the chain reads across, also when a later prune
  * reaches around an earlier one; a header deleted behind the store's back,
- * or the newest ones rolled back, break it where they were; stores of
- * before the chain go on chained after their old headers.
+ * or the newest ones rolled back, break it where they were; a chain made
+ * again after an edit is whole unless its snapshots were signed; stores
+ * of before the chain go on chained after their old headers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -553,6 +554,101 @@ static void test_signed(void **state)
 	tmp_free(&kd);
 }
 
+/* Header ID rewritten as someone who knows the format would: its prev
+ * made PREV (NULL: none), its checksum recomputed.  Its link now. */
+static void reprev(const char *dir, uint64_t id, const uint8_t *prev,
+		   uint8_t link[CUSTODY_DIGEST_LEN])
+{
+	MDB_val v = raw_header(dir, id);
+	struct codec_header h;
+	struct codec_buf b;
+	uint8_t k[8];
+
+	assert_int_equal(codec_decode_header(v.mv_data, v.mv_size, &h), 0);
+	h.custody.has_prev = prev != NULL;
+	if (prev)
+		memcpy(h.custody.prev, prev, CUSTODY_DIGEST_LEN);
+	codec_buf_init(&b);
+	assert_int_equal(codec_encode_header(&h, &b), 0);
+	codec_be64_write(k, id);
+	lmdb_at(dir, "snaps", k, 8, NULL, &(MDB_val){ b.len, b.data }, false);
+	custody_link(b.data, b.len, link);
+	codec_buf_free(&b);
+	free(v.mv_data);
+}
+
+/*
+ * Snapshot 2 of 4 deleted and the chain made again after it (3 names 1,
+ * 4 names the new 3, the head the new 4): unkeyed, the chain is whole
+ * again, as chain.c says it can be.  Signed, 3 still says it was signed
+ * after another snapshot: the signature vouches for its predecessor.
+ */
+static void rechain(bool sign)
+{
+	struct tmp t, kd;
+	struct store *s;
+	struct store_chain c;
+	struct breaks b;
+	struct custody_key k;
+	uint8_t key8[8], link[CUSTODY_DIGEST_LEN], head[8 + CUSTODY_DIGEST_LEN];
+	char path[160];
+
+	tmp_make(&kd);
+	snprintf(path, sizeof(path), "%s/k", kd.dir);
+	assert_int_equal(custody_keygen(path, &k), 0);
+	tmp_make(&t);
+	assert_int_equal(store_open(t.path, STORE_CREATE, &s), 0);
+	if (sign)
+		assert_int_equal(store_set_signer(s, &k), 0);
+	for (unsigned i = 0; i < 4; i++)
+		put(s, i, NULL);
+	store_close(s);
+
+	codec_be64_write(key8, 2);
+	lmdb_at(t.path, "snaps", key8, 8, NULL, NULL, true);
+	link_of(t.path, 1, link);
+	reprev(t.path, 3, link, link);
+	reprev(t.path, 4, link, link);
+	codec_be64_write(head, 4);
+	memcpy(head + 8, link, CUSTODY_DIGEST_LEN);
+	lmdb_at(t.path, "meta", "chain", 5, NULL,
+		&(MDB_val){ sizeof(head), head }, false);
+
+	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
+	chain(s, &c, &b);
+	if (!sign) {
+		assert_int_equal(c.breaks, 0);
+	} else {
+		assert_int_equal(c.breaks, 2);
+		assert_int_equal(c.first_break, 3);
+		assert_non_null(strstr(b.what[0], "the chain breaks at snapshot 3: "
+				       "it was signed as snapshot 3 of another "
+				       "place in the chain"));
+		assert_non_null(strstr(b.what[1], "at snapshot 4"));
+		/* Each signature is still sound over its content: what it
+		 * says of the chain is what tells. */
+		struct custody_key pub = { .has_secret = false };
+		memcpy(pub.pk, k.pk, CUSTODY_PK_LEN);
+		uint64_t bad;
+		assert_int_equal(store_verify_signed(s, 3, &pub, NULL, NULL, NULL,
+						     &bad), 0);
+		assert_int_equal(store_verify_signed(s, 0, &pub, NULL, NULL, NULL,
+						     &bad), STORE_ECORRUPT);
+		assert_int_equal(bad, 0);
+	}
+	store_close(s);
+	custody_key_wipe(&k);
+	tmp_free(&t);
+	tmp_free(&kd);
+}
+
+static void test_rechain(void **state)
+{
+	(void)state;
+	rechain(false);
+	rechain(true);
+}
+
 /* Stores of before the chain: their headers are counted before it, the
  * first new one links to the newest of them, pruning them leaves
  * tombstones without a prev, and verify passes. */
@@ -659,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_prune_all),
 		cmocka_unit_test(test_breaks),
 		cmocka_unit_test(test_signed),
+		cmocka_unit_test(test_rechain),
 		cmocka_unit_test(test_old_stores),
 		cmocka_unit_test(test_old_store_pruned),
 	};
