@@ -155,18 +155,94 @@ static void tomb_absorb(struct sto_txn *t, uint64_t first, uint64_t last,
 	}
 }
 
+/* The first tombstone from id FROM on (BEFORE: the last one before FROM)
+ * into *OUT: 1, or 0 when there is none (or it is malformed: verify says
+ * so); an error is the transaction's. */
+static int tomb_near(struct sto_txn *t, uint64_t from, bool before,
+		     struct sto_tomb *out)
+{
+	uint8_t k[TOMB_KEY_LEN];
+	MDB_cursor *c;
+	MDB_val key, val;
+	int rc, got = 0;
+
+	if (sto_cursor_open(t, t->s->meta, &c))
+		return 0;
+	tomb_key(k, from);
+	key = (MDB_val){ sizeof(k), k };
+	rc = sto_lm_cursor_get(c, &key, &val, MDB_SET_RANGE);
+	if (before && (!rc || rc == MDB_NOTFOUND))
+		rc = sto_lm_cursor_get(c, &key, &val,
+				       rc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV);
+	if (!rc)
+		got = tomb_read(t, &key, &val, out);
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		sto_txn_fail(t, sto_mdb_err(rc));
+	return got == 1;
+}
+
+/* Whether the store holds no header with an id between LO and HI (both
+ * excluded). */
+static bool none_between(struct sto_txn *t, uint64_t lo, uint64_t hi)
+{
+	uint8_t k[8];
+	MDB_cursor *c;
+	MDB_val key = { sizeof(k), k }, val;
+	uint64_t id = hi;
+	int rc;
+
+	if (hi - lo < 2)
+		return true;
+	if (sto_cursor_open(t, t->s->snaps, &c))
+		return false;
+	codec_be64_write(k, lo + 1);
+	rc = sto_lm_cursor_get(c, &key, &val, MDB_SET_RANGE);
+	if (!rc && sto_key_id(t, &key, &id))
+		id = lo + 1;
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		sto_txn_fail(t, sto_mdb_err(rc));
+	return rc == MDB_NOTFOUND || (!rc && id >= hi);
+}
+
+/*
+ * A tombstone for the run of TOMB.  One that ends right before it, or
+ * begins right after it, with no snapshot left between and the chain
+ * whole across the seam, becomes one with it: 'record --keep N' prunes
+ * one snapshot at a time, and the store keeps a tombstone per run, not
+ * one per snapshot it ever pruned.
+ */
 void sto_chain_bury(struct sto_txn *t, const struct sto_tomb *tomb)
 {
 	uint8_t k[TOMB_KEY_LEN], v[TOMB_LEN];
-	uint64_t count = tomb->count;
+	struct sto_tomb b = *tomb, near;
 
-	tomb_absorb(t, tomb->first, tomb->last, &count);
-	tomb_key(k, tomb->first);
-	codec_be64_write(v, tomb->last);
-	codec_be64_write(v + 8, count);
-	v[16] = tomb->has_in;
-	memcpy(v + 17, tomb->in, CUSTODY_DIGEST_LEN);
-	memcpy(v + 17 + CUSTODY_DIGEST_LEN, tomb->out, CUSTODY_DIGEST_LEN);
+	tomb_absorb(t, b.first, b.last, &b.count);
+	if (b.has_in && tomb_near(t, b.first, true, &near) &&
+	    near.last < b.first && none_between(t, near.last, b.first) &&
+	    !memcmp(near.out, b.in, CUSTODY_DIGEST_LEN)) {
+		/* Written under NEAR's key, in its place. */
+		b.first = near.first;
+		b.has_in = near.has_in;
+		memcpy(b.in, near.in, CUSTODY_DIGEST_LEN);
+		b.count += near.count;
+	}
+	if (b.last < UINT64_MAX && tomb_near(t, b.last + 1, false, &near) &&
+	    near.has_in && none_between(t, b.last, near.first) &&
+	    !memcmp(near.in, b.out, CUSTODY_DIGEST_LEN)) {
+		b.last = near.last;
+		memcpy(b.out, near.out, CUSTODY_DIGEST_LEN);
+		b.count += near.count;
+		tomb_key(k, near.first);
+		sto_txn_del(t, t->s->meta, k, sizeof(k));
+	}
+	tomb_key(k, b.first);
+	codec_be64_write(v, b.last);
+	codec_be64_write(v + 8, b.count);
+	v[16] = b.has_in;
+	memcpy(v + 17, b.in, CUSTODY_DIGEST_LEN);
+	memcpy(v + 17 + CUSTODY_DIGEST_LEN, b.out, CUSTODY_DIGEST_LEN);
 	sto_txn_put(t, t->s->meta, k, sizeof(k), v, sizeof(v), 0);
 }
 
