@@ -49,8 +49,9 @@
 #                        same over signed snapshots
 #   prune/*              prune of a middle run, of the newest, and --keep
 #                        around an earlier tombstone: verify exit 0, the
-#                        tombstones in its summary; says-tombstone: prune
-#                        says it left one
+#                        tombstones in its summary; record-keep: record
+#                        --keep 2 signed, five times: one tombstone;
+#                        says-tombstone: prune says it left one
 #
 # Output: "ok - NAME", "not ok - NAME" (details on "# " lines), and last
 # "custody: N passed, M failed".
@@ -370,12 +371,23 @@ check prune/says-tombstone $? "$D.prune"
 [ $? = 0 ] && [ "$(cat "$D.rec")" = 6 ] &&
     has "$D.out" '^chain: whole over 3 snapshots from 1; 2 pruned runs \(3 snapshots\) crossed by tombstones; 0 of 3 signed$'
 check prune/newest $? "$D.prune" "$D.out" "$D.err"
-# All but the newest: a run round the tombstone of 2-3 (1 and 4 go).
+# All but the newest: 1 and 4 go, a run round the tombstone of 2-3 that
+# meets the one of 5: one tombstone for 1-5.
 "$NSNAP" --store "$D" prune --keep 1 >>"$D.prune" 2>>"$D.err"
 "$NSNAP" --store "$D" verify >"$D.out" 2>>"$D.err"
 [ $? = 0 ] && has "$D.out" '^verify: 1 snapshot checked, 0 damaged$' \
-    '^chain: whole over 1 snapshot from 6; 2 pruned runs \(5 snapshots\) crossed by tombstones; 0 of 1 signed$'
+    '^chain: whole over 1 snapshot from 6; 1 pruned run \(5 snapshots\) crossed by tombstones; 0 of 1 signed$'
 check prune/keep-around-tombstone $? "$D.prune" "$D.out" "$D.err"
+
+# record --keep prunes a snapshot at a time: one run, one tombstone.
+D=$W/record-keep
+for i in 1 2 3 4 5; do
+    "$NSNAP" --store "$D" -q record --keep 2 --sign "$K/inv" >>"$D.rec" 2>>"$D.err"
+done
+"$NSNAP" --store "$D" verify --key "$K/inv.pub" >"$D.out" 2>>"$D.err"
+[ $? = 0 ] && [ "$(tr '\n' ' ' <"$D.rec")" = "1 2 3 4 5 " ] &&
+    has "$D.out" "^chain: whole over 2 snapshots from 4; 1 pruned run \(3 snapshots\) crossed by tombstones; 2 of 2 signed, key $KEYID required$"
+check prune/record-keep $? "$D.rec" "$D.out" "$D.err"
 
 # ---- export and import (TODO) ----------------------------------------------
 #

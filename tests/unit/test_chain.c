@@ -291,25 +291,60 @@ static void test_prune(void **state)
 	assert_true(h.custody.has_prev);
 	assert_memory_equal(h.custody.prev, link, sizeof(link));
 	assert_whole(s, 5, 2, 3);
-	/* Two runs at once. */
+	/* Two runs at once; 6 ends where the tombstone of 7 begins, with
+	 * nothing left between: one run 6-7. */
 	prune_ids(s, (uint64_t[]){ 1, 6 }, 2, 2);
-	assert_whole(s, 3, 4, 5);
+	assert_whole(s, 3, 3, 5);
 
 	/* Keep the newest only: 2 and 5 go, a run that reaches round the
-	 * tombstone of 3-4, which it takes in (2-5: four snapshots); those
-	 * of 1, 6 and 7 stay. */
+	 * tombstone of 3-4, which it takes in, and that meets those of 1 and
+	 * 6-7: one tombstone for 1-7 is left. */
 	assert_int_equal(store_prune(s, &(struct store_prune_opts){
 		.keep_set = true, .keep = 1 }, &r), 0);
 	assert_int_equal(r.snapshots, 2);
 	assert_int_equal(r.tombs, 1);
-	assert_whole(s, 1, 4, 7);
+	assert_whole(s, 1, 1, 7);
 	assert_int_equal(put(s, 8, NULL), 9);
-	assert_whole(s, 2, 4, 7);
+	assert_whole(s, 2, 1, 7);
 	store_close(s);
 
 	/* Reopened read-only, the same. */
 	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
-	assert_whole(s, 2, 4, 7);
+	assert_whole(s, 2, 1, 7);
+	store_close(s);
+	tmp_free(&t);
+}
+
+/* A snapshot at a time, as 'record --keep 2' prunes: one tombstone for
+ * them all.  A run that does not meet the last one (a snapshot kept
+ * between) gets its own. */
+static void test_prune_keep(void **state)
+{
+	(void)state;
+	struct tmp t;
+	struct store *s;
+	struct store_prune_result r;
+	struct store_chain c;
+
+	tmp_make(&t);
+	assert_int_equal(store_open(t.path, STORE_CREATE, &s), 0);
+	for (unsigned i = 0; i < 10; i++) {
+		put(s, i, NULL);
+		assert_int_equal(store_prune(s, &(struct store_prune_opts){
+			.keep_set = true, .keep = 2 }, &r), 0);
+		assert_int_equal(r.snapshots, i >= 2);
+		assert_int_equal(r.tombs, i >= 2);
+	}
+	assert_whole(s, 2, 1, 8);
+	chain(s, &c, NULL);
+	assert_int_equal(c.first_linked, 9);
+	/* 9 kept, 10 pruned, 11 written: 10 is a run of its own. */
+	prune_ids(s, (uint64_t[]){ 10 }, 1, 1);
+	put(s, 10, NULL);
+	assert_whole(s, 2, 2, 9);
+	/* 9 goes: the three runs are one. */
+	prune_ids(s, (uint64_t[]){ 9 }, 1, 1);
+	assert_whole(s, 1, 1, 10);
 	store_close(s);
 	tmp_free(&t);
 }
@@ -752,6 +787,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_whole),
 		cmocka_unit_test(test_prune),
+		cmocka_unit_test(test_prune_keep),
 		cmocka_unit_test(test_prune_all),
 		cmocka_unit_test(test_breaks),
 		cmocka_unit_test(test_signed),
