@@ -42,6 +42,7 @@
 #                        (helpers/lmdbpoke.c) make verify exit 1 and name
 #                        the break: delete-middle, delete-newest, reorder
 #                        (two snapshots swap ids, checksums recomputed),
+#                        swap-raw (their values swapped as they are),
 #                        move-to-end, rollback (the newest deleted and meta
 #                        "chain" put back: the seal's last id), replace
 #                        (another store's snapshot 3, records and all),
@@ -305,6 +306,15 @@ attack reorder
 verify_breaks reorder \
     '^store: the chain breaks at snapshot 3: it does not follow snapshot 2 \(' \
     '^store: the chain breaks at snapshot 4: it does not follow snapshot 3 \(' \
+    '^store: the chain breaks at snapshot 5: it does not follow snapshot 4 \('
+
+# The same values swapped as they are: the headers fail their checksums
+# (the id is in them), and the chain still breaks after them.
+attack swap-raw
+"$POKE" swap "$D" snaps 3 4
+verify_breaks swap-raw \
+    '^snapshot 3: header of snapshot 3 fails its checksum' \
+    '^snapshot 4: header of snapshot 4 fails its checksum' \
     '^store: the chain breaks at snapshot 5: it does not follow snapshot 4 \('
 
 # Snapshot 2 taken out and put back after the newest.
