@@ -92,74 +92,6 @@ void sto_chain_set_link(struct sto_txn *t, uint64_t id,
 	sto_txn_put(t, t->s->meta, "chain", 5, v, sizeof(v), 0);
 }
 
-static int tomb_read(const struct sto_txn *t, const MDB_val *key,
-		     const MDB_val *val, struct sto_tomb *tomb);
-
-/*
- * The tombstone next to the run NEW on side DIR (MDB_PREV: the one before
- * it, MDB_NEXT: after), when it lies within (LO, HI), the ids of the
- * remaining snapshots around the run: 1 and *OUT, else 0.
- */
-static int tomb_beside(struct sto_txn *t, const struct sto_tomb *new,
-		       MDB_cursor_op dir, uint64_t lo, uint64_t hi,
-		       struct sto_tomb *out)
-{
-	uint8_t k[TOMB_KEY_LEN];
-	MDB_cursor *c;
-	MDB_val key, val;
-	int rc, got = 0;
-
-	if (sto_cursor_open(t, t->s->meta, &c))
-		return 0;
-	tomb_key(k, new->first);
-	key = (MDB_val){ sizeof(k), k };
-	rc = sto_lm_cursor_get(c, &key, &val, MDB_SET_RANGE);
-	if (dir == MDB_PREV)
-		rc = rc == MDB_NOTFOUND ? sto_lm_cursor_get(c, &key, &val, MDB_LAST)
-					: rc ? rc : sto_lm_cursor_get(c, &key, &val, MDB_PREV);
-	if (!rc && tomb_read(t, &key, &val, out) == 1 && out->first > lo &&
-	    out->last < hi)
-		got = 1;
-	mdb_cursor_close(c);
-	sto_corrupt_clear();
-	return got;
-}
-
-void sto_chain_bury(struct sto_txn *t, const struct sto_tomb *run,
-		    uint64_t lo, uint64_t hi)
-{
-	uint8_t k[TOMB_KEY_LEN], v[TOMB_LEN];
-	struct sto_tomb merged = *run, *tomb = &merged, side;
-
-	/* One tombstone per gap between remaining snapshots, however many
-	 * prunes made it: record --keep prunes the oldest at every record,
-	 * and would otherwise leave a tombstone each time. */
-	if (tomb_beside(t, run, MDB_PREV, lo, run->first, &side)) {
-		tomb_key(k, side.first);
-		sto_txn_del(t, t->s->meta, k, sizeof(k));
-		merged.first = side.first;
-		merged.count += side.count;
-		merged.has_in = side.has_in;
-		memcpy(merged.in, side.in, sizeof(merged.in));
-	}
-	if (tomb_beside(t, run, MDB_NEXT, run->last, hi, &side)) {
-		tomb_key(k, side.first);
-		sto_txn_del(t, t->s->meta, k, sizeof(k));
-		merged.last = side.last;
-		merged.count += side.count;
-		memcpy(merged.out, side.out, sizeof(merged.out));
-	}
-	tomb_key(k, tomb->first);
-	codec_be64_write(v, tomb->last);
-	codec_be64_write(v + 8, tomb->count);
-	v[16] = tomb->has_in;
-	memcpy(v + 17, tomb->in, CUSTODY_DIGEST_LEN);
-	memcpy(v + 17 + CUSTODY_DIGEST_LEN, tomb->out, CUSTODY_DIGEST_LEN);
-	sto_txn_put(t, t->s->meta, k, sizeof(k), v, sizeof(v), 0);
-}
-
-/* ---- the walk ----------------------------------------------------------- */
-
 /* The tombstone at cursor entry KEY/VAL (a "tomb" key): 1, 0 when the
  * entry is no tombstone (past them), or STORE_ECORRUPT. */
 static int tomb_read(const struct sto_txn *t, const MDB_val *key,
@@ -183,6 +115,138 @@ static int tomb_read(const struct sto_txn *t, const MDB_val *key,
 		return STORE_ECORRUPT;
 	return 1;
 }
+
+/*
+ * The tombstones of runs inside FIRST..LAST: a run pruned now reaches
+ * across them when the snapshots on both sides of an earlier pruned run
+ * go (prune --keep after a prune of the middle).  The new tombstone
+ * stands for them: they are deleted, their counts added to *COUNT, so
+ * that no tombstone lies within another's run, where the walk would
+ * read it after the outer one.  A malformed one is left for verify.
+ */
+static void tomb_absorb(struct sto_txn *t, uint64_t first, uint64_t last,
+			uint64_t *count)
+{
+	uint8_t k[TOMB_KEY_LEN];
+	struct sto_tomb in;
+	MDB_cursor *c;
+	MDB_val key, val;
+
+	for (uint64_t from = first + 1; first < last && from <= last;
+	     from = in.first + 1) {
+		int rc, got = 0;
+		if (sto_cursor_open(t, t->s->meta, &c))
+			return;
+		tomb_key(k, from);
+		key = (MDB_val){ sizeof(k), k };
+		rc = sto_lm_cursor_get(c, &key, &val, MDB_SET_RANGE);
+		if (!rc)
+			got = tomb_read(t, &key, &val, &in);
+		mdb_cursor_close(c);
+		if (rc && rc != MDB_NOTFOUND)
+			sto_txn_fail(t, sto_mdb_err(rc));
+		if (rc || got != 1 || in.first > last)
+			return;
+		*count += in.count;
+		tomb_key(k, in.first);
+		sto_txn_del(t, t->s->meta, k, sizeof(k));
+		if (t->ret || in.first == last)
+			return;
+	}
+}
+
+/* The first tombstone from id FROM on (BEFORE: the last one before FROM)
+ * into *OUT: 1, or 0 when there is none (or it is malformed: verify says
+ * so); an error is the transaction's. */
+static int tomb_near(struct sto_txn *t, uint64_t from, bool before,
+		     struct sto_tomb *out)
+{
+	uint8_t k[TOMB_KEY_LEN];
+	MDB_cursor *c;
+	MDB_val key, val;
+	int rc, got = 0;
+
+	if (sto_cursor_open(t, t->s->meta, &c))
+		return 0;
+	tomb_key(k, from);
+	key = (MDB_val){ sizeof(k), k };
+	rc = sto_lm_cursor_get(c, &key, &val, MDB_SET_RANGE);
+	if (before && (!rc || rc == MDB_NOTFOUND))
+		rc = sto_lm_cursor_get(c, &key, &val,
+				       rc == MDB_NOTFOUND ? MDB_LAST : MDB_PREV);
+	if (!rc)
+		got = tomb_read(t, &key, &val, out);
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		sto_txn_fail(t, sto_mdb_err(rc));
+	return got == 1;
+}
+
+/* Whether the store holds no header with an id between LO and HI (both
+ * excluded). */
+static bool none_between(struct sto_txn *t, uint64_t lo, uint64_t hi)
+{
+	uint8_t k[8];
+	MDB_cursor *c;
+	MDB_val key = { sizeof(k), k }, val;
+	uint64_t id = hi;
+	int rc;
+
+	if (hi - lo < 2)
+		return true;
+	if (sto_cursor_open(t, t->s->snaps, &c))
+		return false;
+	codec_be64_write(k, lo + 1);
+	rc = sto_lm_cursor_get(c, &key, &val, MDB_SET_RANGE);
+	if (!rc && sto_key_id(t, &key, &id))
+		id = lo + 1;
+	mdb_cursor_close(c);
+	if (rc && rc != MDB_NOTFOUND)
+		sto_txn_fail(t, sto_mdb_err(rc));
+	return rc == MDB_NOTFOUND || (!rc && id >= hi);
+}
+
+/*
+ * A tombstone for the run of TOMB.  One that ends right before it, or
+ * begins right after it, with no snapshot left between and the chain
+ * whole across the seam, becomes one with it: 'record --keep N' prunes
+ * one snapshot at a time, and the store keeps a tombstone per run, not
+ * one per snapshot it ever pruned.
+ */
+void sto_chain_bury(struct sto_txn *t, const struct sto_tomb *tomb)
+{
+	uint8_t k[TOMB_KEY_LEN], v[TOMB_LEN];
+	struct sto_tomb b = *tomb, near;
+
+	tomb_absorb(t, b.first, b.last, &b.count);
+	if (b.has_in && tomb_near(t, b.first, true, &near) &&
+	    near.last < b.first && none_between(t, near.last, b.first) &&
+	    !memcmp(near.out, b.in, CUSTODY_DIGEST_LEN)) {
+		/* Written under NEAR's key, in its place. */
+		b.first = near.first;
+		b.has_in = near.has_in;
+		memcpy(b.in, near.in, CUSTODY_DIGEST_LEN);
+		b.count += near.count;
+	}
+	if (b.last < UINT64_MAX && tomb_near(t, b.last + 1, false, &near) &&
+	    near.has_in && none_between(t, b.last, near.first) &&
+	    !memcmp(near.in, b.out, CUSTODY_DIGEST_LEN)) {
+		b.last = near.last;
+		memcpy(b.out, near.out, CUSTODY_DIGEST_LEN);
+		b.count += near.count;
+		tomb_key(k, near.first);
+		sto_txn_del(t, t->s->meta, k, sizeof(k));
+	}
+	tomb_key(k, b.first);
+	codec_be64_write(v, b.last);
+	codec_be64_write(v + 8, b.count);
+	v[16] = b.has_in;
+	memcpy(v + 17, b.in, CUSTODY_DIGEST_LEN);
+	memcpy(v + 17 + CUSTODY_DIGEST_LEN, b.out, CUSTODY_DIGEST_LEN);
+	sto_txn_put(t, t->s->meta, k, sizeof(k), v, sizeof(v), 0);
+}
+
+/* ---- the walk ----------------------------------------------------------- */
 
 /* Where the walk is: the link the next item must name. */
 struct chain_walk {

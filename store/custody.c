@@ -403,10 +403,16 @@ int custody_load_secret(const char *path, struct custody_key *out)
 		ret = parse_key(buf, SECRET_TAG, out->sk, CUSTODY_SK_LEN);
 	sodium_memzero(buf, sizeof(buf));
 	if (!ret) {
-		/* The public half is the secret's own. */
-		crypto_sign_ed25519_sk_to_pk(pk, out->sk);
+		/* The public half is the secret's own: made again from the
+		 * seed (the first half), not read from the second, which is
+		 * what crypto_sign_ed25519_sk_to_pk() does. */
+		uint8_t seed[crypto_sign_SEEDBYTES], sk[CUSTODY_SK_LEN];
+		crypto_sign_ed25519_sk_to_seed(seed, out->sk);
+		crypto_sign_seed_keypair(pk, sk, seed);
 		if (memcmp(pk, out->sk + 32, sizeof(pk)))
 			ret = -EBADMSG;
+		sodium_memzero(seed, sizeof(seed));
+		sodium_memzero(sk, sizeof(sk));
 		memcpy(out->pk, pk, sizeof(pk));
 		out->has_secret = true;
 	}

@@ -429,8 +429,7 @@ static void prune_bury(struct prune *p)
 		};
 		memcpy(tomb.in, p->sn[i].prev, sizeof(tomb.in));
 		memcpy(tomb.out, p->sn[j].link, sizeof(tomb.out));
-		sto_chain_bury(t, &tomb, i ? p->sn[i - 1].id : 0,
-			       j + 1 < p->nsn ? p->sn[j + 1].id : UINT64_MAX);
+		sto_chain_bury(t, &tomb);
 		p->r->tombs++;
 		i = j;
 	}

@@ -341,11 +341,9 @@ struct sto_tomb {
 	bool has_in;
 	uint8_t in[CUSTODY_DIGEST_LEN], out[CUSTODY_DIGEST_LEN];
 };
-/* Leave the tombstone of run RUN, which lies between the remaining
- * snapshots LO and HI (0, UINT64_MAX: none), merged with one already
- * there in that gap. */
-void sto_chain_bury(struct sto_txn *t, const struct sto_tomb *run,
-		    uint64_t lo, uint64_t hi);
+/* Leave the tombstone of run TOMB (chain.c: merged with its
+ * neighbours, absorbing those within it). */
+void sto_chain_bury(struct sto_txn *t, const struct sto_tomb *tomb);
 
 /* ---- capture order and labels (resolve.c) ------------------------------- */
 

@@ -24,6 +24,35 @@
 #   vantage/nsdiff-warn  nsdiff of the user's snapshot against a live root
 #                        capture warns of different vantage points, and its
 #                        JSON header tells both
+#   keys/keygen-modes    nsnap keygen K: K 0600, K.pub 0644, the key id on
+#                        stdout; keygen-refuses: never over K or K.pub (a
+#                        dangling link either), nothing left behind;
+#                        loose-mode, symlink: a secret key others may read,
+#                        or a link to one, is refused by record --sign
+#   sign/record, sign/config  record --sign KEY signs that snapshot; config
+#                        sign-key KEY signs every plain record after it,
+#                        config --unset sign-key stops that; a loose key is
+#                        refused by config at once
+#   verify/key-*         verify --key PUB: 0 for a store signed by it (the
+#                        public key file, the secret one or its 64 hex
+#                        digits); exit 1 naming each unsigned snapshot, or
+#                        each signed by another key; garbage for --key is a
+#                        usage error
+#   chain/*              edits of the LMDB data behind nsnap's back
+#                        (helpers/lmdbpoke.c) make verify exit 1 and name
+#                        the break: delete-middle, delete-newest, reorder
+#                        (two snapshots swap ids, checksums recomputed),
+#                        swap-raw (their values swapped as they are),
+#                        move-to-end, rollback (the newest deleted and meta
+#                        "chain" put back: the seal's last id), replace
+#                        (another store's snapshot 3, records and all),
+#                        replace-foreign, tomb-deleted; signed-reorder: the
+#                        same over signed snapshots
+#   prune/*              prune of a middle run, of the newest, and --keep
+#                        around an earlier tombstone: verify exit 0, the
+#                        tombstones in its summary; record-keep: record
+#                        --keep 2 signed, five times: one tombstone;
+#                        says-tombstone: prune says it left one
 #
 # Output: "ok - NAME", "not ok - NAME" (details on "# " lines), and last
 # "custody: N passed, M failed".
@@ -132,6 +161,257 @@ else
     skip "vantage/userns: SKIP: unshare --user is refused here"
 fi
 
-grep -Eqs "$SAN_RE" "$W"/*.err
+# ---- keys ------------------------------------------------------------------
+
+K=$W/keys
+mkdir "$K"
+"$NSNAP" keygen "$K/inv" >"$K/gen.out" 2>"$K/gen.err"
+[ $? = 0 ] && grep -Eqx '[0-9a-f]{16}' "$K/gen.out" &&
+    [ "$(stat -c %a "$K/inv")" = 600 ] && [ "$(stat -c %a "$K/inv.pub")" = 644 ] &&
+    grep -q '^nsnap-ed25519-secret-key$' "$K/inv" &&
+    grep -Eqx 'nsnap-ed25519-public-key [0-9a-f]{64}' "$K/inv.pub" &&
+    grep -q "key id $(cat "$K/gen.out")" "$K/gen.err"
+check keys/keygen-modes $? "$K/gen.out" "$K/gen.err"
+KEYID=$(cat "$K/gen.out")
+"$NSNAP" keygen "$K/other" >/dev/null 2>"$K/gen2.err"
+cp "$K/inv" "$K/inv.saved" && cp "$K/inv.pub" "$K/inv.pub.saved"
+"$NSNAP" keygen "$K/inv" >"$K/gen3.out" 2>"$K/gen3.err"
+rc1=$?
+ln -s "$K/nowhere" "$K/dangling.pub"
+"$NSNAP" keygen "$K/dangling" >/dev/null 2>"$K/gen4.err"
+rc2=$?
+[ "$rc1" = 1 ] && [ "$rc2" = 1 ] && [ ! -s "$K/gen3.out" ] &&
+    grep -q 'keys are never overwritten' "$K/gen3.err" &&
+    cmp -s "$K/inv" "$K/inv.saved" && cmp -s "$K/inv.pub" "$K/inv.pub.saved" &&
+    [ "$(stat -c %a "$K/inv")" = 600 ] &&
+    [ ! -e "$K/dangling" ] && [ ! -e "$K/nowhere" ]
+check keys/keygen-refuses $? "$K/gen3.err" "$K/gen4.err"
+
+# A secret key others may read, or a link to one: refused, nothing stored.
+cp "$K/inv" "$K/loose" && chmod 0640 "$K/loose"
+"$NSNAP" --store "$W/refused" record --sign "$K/loose" >"$K/loose.out" 2>"$K/loose.err"
+[ $? = 1 ] && grep -q 'chmod 600' "$K/loose.err" && [ ! -s "$K/loose.out" ] &&
+    { [ ! -e "$W/refused/data.mdb" ] || [ "$("$NSNAP" --store "$W/refused" list 2>/dev/null | wc -l)" -le 1 ]; }
+check keys/loose-mode $? "$K/loose.err"
+ln -s "$K/inv" "$K/link"
+"$NSNAP" --store "$W/refused" record --sign "$K/link" >"$K/link.out" 2>"$K/link.err"
+[ $? = 1 ] && grep -q 'symbolic link' "$K/link.err" && [ ! -s "$K/link.out" ]
+check keys/symlink $? "$K/link.err"
+
+# ---- signed snapshots ------------------------------------------------------
+
+# SG: 1 plain, 2 --sign, 3 and 4 by the store's setting, 5 after --unset.
+SG=$W/signed
+ids=$("$NSNAP" --store "$SG" -q record 2>>"$W/sign.err"
+      "$NSNAP" --store "$SG" -q record --sign "$K/inv" 2>>"$W/sign.err"
+      "$NSNAP" --store "$SG" config sign-key "$K/inv" 2>>"$W/sign.err"
+      "$NSNAP" --store "$SG" config 2>>"$W/sign.err"
+      "$NSNAP" --store "$SG" -q record 2>>"$W/sign.err"
+      "$NSNAP" --store "$SG" -q record 2>>"$W/sign.err"
+      "$NSNAP" --store "$SG" config --unset sign-key 2>>"$W/sign.err"
+      "$NSNAP" --store "$SG" config sign-key 2>>"$W/sign.err"
+      "$NSNAP" --store "$SG" -q record 2>>"$W/sign.err")
+printf '%s\n' "$ids" >"$W/sign.out"
+[ "$ids" = "$(printf '1\n2\nsign-key=%s\n3\n4\n\n5' "$K/inv")" ]
+check sign/record $? "$W/sign.out" "$W/sign.err"
+"$NSNAP" --store "$SG" verify >"$W/sv.out" 2>"$W/sv.err"
+[ $? = 0 ] && grep -qx 'chain: whole over 5 snapshots from 1; 3 of 5 signed' "$W/sv.out"
+check sign/config $? "$W/sv.out" "$W/sv.err"
+"$NSNAP" --store "$SG" verify --key "$K/inv.pub" >"$W/svk.out" 2>"$W/svk.err"
+[ $? = 1 ] &&
+    [ "$(grep -c '^snapshot [0-9]*: not signed' "$W/svk.out")" = 2 ] &&
+    has "$W/svk.out" "^snapshot 1: not signed \(key $KEYID required\)$" \
+        "^snapshot 5: not signed \(key $KEYID required\)$" \
+        '^verify: 5 snapshots checked, 2 damaged$' \
+        "^chain: whole over 5 snapshots from 1; 3 of 5 signed, key $KEYID required$"
+check verify/key-unsigned $? "$W/svk.out" "$W/svk.err"
+# A loose key is refused when it is set, not at the next timer's record.
+"$NSNAP" --store "$SG" config sign-key "$K/loose" >/dev/null 2>"$W/cl.err"
+[ $? = 1 ] && grep -q 'chmod 600' "$W/cl.err" &&
+    [ "$("$NSNAP" --store "$SG" config sign-key)" = "" ]
+check sign/config-refuses-loose $? "$W/cl.err"
+
+# SS: every snapshot signed.
+SS=$W/allsigned
+for i in 1 2 3; do
+    "$NSNAP" --store "$SS" -q record --sign "$K/inv" >/dev/null 2>>"$W/ss.err"
+done
+"$NSNAP" --store "$SS" verify --key "$K/inv.pub" >"$W/ss1.out" 2>>"$W/ss.err" &&
+    "$NSNAP" --store "$SS" verify --key "$K/inv" >>"$W/ss1.out" 2>>"$W/ss.err" &&
+    "$NSNAP" --store "$SS" verify --key "$(sed 's/.* //' "$K/inv.pub")" \
+        >>"$W/ss1.out" 2>>"$W/ss.err" &&
+    [ "$(grep -c "^chain: whole over 3 snapshots from 1; 3 of 3 signed, key $KEYID required$" "$W/ss1.out")" = 3 ]
+check verify/key-signed $? "$W/ss1.out" "$W/ss.err"
+"$NSNAP" --store "$SS" verify --key "$K/other.pub" >"$W/ss2.out" 2>"$W/ss2.err"
+[ $? = 1 ] && [ "$(grep -c "^snapshot [123]: signed by key $KEYID, not by key [0-9a-f]\{16\}$" "$W/ss2.out")" = 3 ] &&
+    grep -q '^verify: 3 snapshots checked, 3 damaged$' "$W/ss2.out"
+check verify/key-other $? "$W/ss2.out" "$W/ss2.err"
+echo 'not a key' >"$K/garbage"
+"$NSNAP" --store "$SS" verify --key "$K/garbage" >"$W/ss3.out" 2>"$W/ss3.err"
+[ $? = 2 ] && grep -q "garbage': not an nsnap public key" "$W/ss3.err"
+check verify/key-garbage $? "$W/ss3.err"
+
+# ---- the chain against edits behind nsnap's back ---------------------------
+
+POKE=$W/lmdbpoke
+${CC:-cc} -O1 -o "$POKE" "$(dirname "$(realpath "$0")")/helpers/lmdbpoke.c" -llmdb \
+    2>"$W/poke.err" || notok setup/lmdbpoke "$W/poke.err"
+
+# B: five snapshots; B2: a copy of it when it had two, which goes on with
+# a third of its own; O: a store of its own.  CHAIN3: meta "chain" after
+# the third.
+B=$W/base
+for i in 1 2; do "$NSNAP" --store "$B" -q record >/dev/null 2>>"$W/base.err"; done
+cp -a "$B" "$W/base2"
+"$NSNAP" --store "$W/base2" -q record >/dev/null 2>>"$W/base.err"
+"$NSNAP" --store "$B" -q record >/dev/null 2>>"$W/base.err"
+CHAIN3=$("$POKE" get "$B" meta chain 2>>"$W/base.err")
+for i in 4 5; do "$NSNAP" --store "$B" -q record >/dev/null 2>>"$W/base.err"; done
+for i in 1 2 3; do "$NSNAP" --store "$W/own" -q record >/dev/null 2>>"$W/base.err"; done
+"$NSNAP" --store "$B" verify >"$W/base.out" 2>>"$W/base.err"
+check chain/base-whole $? "$W/base.out" "$W/base.err"
+
+# attack NAME: a fresh copy of B in $W/NAME (the path in $D)
+attack() {
+    D=$W/$1
+    rm -rf "$D"
+    cp -a "$B" "$D"
+}
+# verify_breaks NAME PATTERN...: verify of $D exits 1, and says each
+verify_breaks() {
+    local n=$1
+    shift
+    "$NSNAP" --store "$D" verify >"$D.out" 2>"$D.err"
+    local rc=$?
+    [ "$rc" = 1 ] && has "$D.out" "$@" '^chain: broken at [0-9]+ \([0-9]+ breaks?\)'
+    check "chain/$n" $? "exit $rc" "$D.out" "$D.err"
+}
+
+attack delete-middle
+"$POKE" drop "$D" 3 2>"$D.err"
+verify_breaks delete-middle \
+    '^store: the chain breaks at snapshot 4: it does not follow snapshot 2 \(' \
+    '^verify: 4 snapshots checked, 0 damaged'
+
+attack delete-newest
+"$POKE" drop "$D" 5 2>"$D.err"
+verify_breaks delete-newest \
+    '^store: the chain breaks after snapshot 4: the last snapshot written was 5, which the store no longer holds'
+
+# Snapshots 3 and 4 swap ids, their headers' checksums recomputed: every
+# header reads, every record checks, the chain alone notices.
+attack reorder
+"$POKE" renumber "$D" 3 99 && "$POKE" renumber "$D" 4 3 &&
+    "$POKE" renumber "$D" 99 4
+verify_breaks reorder \
+    '^store: the chain breaks at snapshot 3: it does not follow snapshot 2 \(' \
+    '^store: the chain breaks at snapshot 4: it does not follow snapshot 3 \(' \
+    '^store: the chain breaks at snapshot 5: it does not follow snapshot 4 \('
+
+# The same values swapped as they are: the headers fail their checksums
+# (the id is in them), and the chain still breaks after them.
+attack swap-raw
+"$POKE" swap "$D" snaps 3 4
+verify_breaks swap-raw \
+    '^snapshot 3: header of snapshot 3 fails its checksum' \
+    '^snapshot 4: header of snapshot 4 fails its checksum' \
+    '^store: the chain breaks at snapshot 5: it does not follow snapshot 4 \('
+
+# Snapshot 2 taken out and put back after the newest.
+attack move-to-end
+"$POKE" renumber "$D" 2 6
+verify_breaks move-to-end \
+    '^store: the chain breaks at snapshot 3: it does not follow snapshot 1 \(' \
+    '^store: the chain breaks at snapshot 6: it does not follow snapshot 5 \('
+
+# The two newest deleted and the head put back as it was after 3: only
+# the seal's last id tells.
+attack rollback
+"$POKE" drop "$D" 5 && "$POKE" drop "$D" 4 && "$POKE" put "$D" meta chain "$CHAIN3"
+verify_breaks rollback \
+    '^store: the chain breaks after snapshot 3: ids up to 5 were handed out \(the seal says so\), and snapshots 4-5 are gone without a tombstone' \
+    '^verify: 3 snapshots checked, 0 damaged'
+
+# Snapshot 3 replaced by the third one of a copy of the store (the same
+# first two): it reads and checks whole, its successor does not follow it.
+attack replace
+"$POKE" graft "$W/base2" "$D" 3
+verify_breaks replace \
+    '^store: the chain breaks at snapshot 4: it does not follow snapshot 3 \(' \
+    '^verify: 5 snapshots checked, 0 damaged'
+# ... and by the third of a store of its own.
+attack replace-foreign
+"$POKE" graft "$W/own" "$D" 3
+verify_breaks replace-foreign \
+    '^store: the chain breaks at snapshot 3: it does not follow snapshot 2 \(' \
+    '^store: the chain breaks at snapshot 4: it does not follow snapshot 3 \('
+
+# A tombstone deleted: the run it stood for is a hole.
+attack tomb-deleted
+"$NSNAP" --store "$D" prune 3 >/dev/null 2>"$D.err" &&
+    "$POKE" del "$D" meta hex:746f6d620000000000000003 2>>"$D.err"
+verify_breaks tomb-deleted \
+    '^store: the chain breaks at snapshot 4: it does not follow snapshot 2 \('
+
+# Signed snapshots swapped the same way.
+D=$W/signed-reorder
+cp -a "$SS" "$D"
+"$POKE" renumber "$D" 1 99 && "$POKE" renumber "$D" 2 1 && "$POKE" renumber "$D" 99 2
+"$NSNAP" --store "$D" verify --key "$K/inv.pub" >"$D.out" 2>"$D.err"
+[ $? = 1 ] && has "$D.out" \
+    '^store: the chain breaks at snapshot 1: it follows a snapshot the store does not hold' \
+    '^store: the chain breaks at snapshot 2: it starts a chain of its own after snapshot 1' \
+    '^store: the chain breaks at snapshot 3: it does not follow snapshot 2 \('
+check chain/signed-reorder $? "$D.out" "$D.err"
+
+# ---- prune keeps the chain whole -----------------------------------------
+
+attack prune
+"$NSNAP" --store "$D" prune 2 3 >"$D.prune" 2>"$D.err"
+"$NSNAP" --store "$D" verify >"$D.out" 2>>"$D.err"
+[ $? = 0 ] && has "$D.out" '^verify: 3 snapshots checked, 0 damaged$' \
+    '^chain: whole over 3 snapshots from 1; 1 pruned run \(2 snapshots\) crossed by tombstones; 0 of 3 signed$'
+check prune/middle $? "$D.prune" "$D.out" "$D.err"
+grep -qi 'tombstone' "$D.prune"
+check prune/says-tombstone $? "$D.prune"
+# The newest, then a new snapshot after it.
+"$NSNAP" --store "$D" prune 5 >>"$D.prune" 2>>"$D.err" &&
+    "$NSNAP" --store "$D" -q record >"$D.rec" 2>>"$D.err"
+"$NSNAP" --store "$D" verify >"$D.out" 2>>"$D.err"
+[ $? = 0 ] && [ "$(cat "$D.rec")" = 6 ] &&
+    has "$D.out" '^chain: whole over 3 snapshots from 1; 2 pruned runs \(3 snapshots\) crossed by tombstones; 0 of 3 signed$'
+check prune/newest $? "$D.prune" "$D.out" "$D.err"
+# All but the newest: 1 and 4 go, a run round the tombstone of 2-3 that
+# meets the one of 5: one tombstone for 1-5.
+"$NSNAP" --store "$D" prune --keep 1 >>"$D.prune" 2>>"$D.err"
+"$NSNAP" --store "$D" verify >"$D.out" 2>>"$D.err"
+[ $? = 0 ] && has "$D.out" '^verify: 1 snapshot checked, 0 damaged$' \
+    '^chain: whole over 1 snapshot from 6; 1 pruned run \(5 snapshots\) crossed by tombstones; 0 of 1 signed$'
+check prune/keep-around-tombstone $? "$D.prune" "$D.out" "$D.err"
+
+# record --keep prunes a snapshot at a time: one run, one tombstone.
+D=$W/record-keep
+for i in 1 2 3 4 5; do
+    "$NSNAP" --store "$D" -q record --keep 2 --sign "$K/inv" >>"$D.rec" 2>>"$D.err"
+done
+"$NSNAP" --store "$D" verify --key "$K/inv.pub" >"$D.out" 2>>"$D.err"
+[ $? = 0 ] && [ "$(tr '\n' ' ' <"$D.rec")" = "1 2 3 4 5 " ] &&
+    has "$D.out" "^chain: whole over 2 snapshots from 4; 1 pruned run \(3 snapshots\) crossed by tombstones; 2 of 2 signed, key $KEYID required$"
+check prune/record-keep $? "$D.rec" "$D.out" "$D.err"
+
+# ---- export and import (TODO) ----------------------------------------------
+#
+# TODO(custody): export/import custody and verify-export are being built
+# elsewhere; these checks follow once they are in:
+#   export/tampered-refused   sign (record --sign) -> export -> change a
+#       record in the document and recompute its XXH3 hashes (docedit) ->
+#       import --require-signature PUB refuses it, naming the snapshot and
+#       what failed (its content does not match its signature)
+#   export/wrong-key-refused  an export signed by one key, imported with
+#       --require-signature of another: refused, naming both key ids
+#   export/unsigned-refused   an unsigned export under --require-signature:
+#       refused ("not signed")
+
+grep -Eqs "$SAN_RE" "$W"/*.err "$K"/*.err
 check no-sanitizer-report $((! $?))
 finish
