@@ -50,13 +50,15 @@ int sto_chain_head(struct sto_txn *t, bool *has,
 		*has = true;
 		return 0;
 	}
-	if (!rc)
-		rc = sto_corrupt("the chain's head is %zu bytes, not %d",
-				 val.mv_size, HEAD_LEN);
-	if (rc != MDB_NOTFOUND) {
-		sto_txn_fail(t, rc);
-		return rc;
+	/* A malformed head (verify says so) must not stop every record
+	 * from now on: the newest header stands in for it, and the header
+	 * written next makes a head again. */
+	if (!rc || rc == STORE_ECORRUPT) {
+		sto_corrupt_clear();
+		rc = MDB_NOTFOUND;
 	}
+	if (rc != MDB_NOTFOUND)
+		return rc;
 	/* No head yet: a store written before the chain, or a new one. */
 	if (sto_cursor_open(t, t->s->snaps, &c))
 		return t->ret;
@@ -71,6 +73,29 @@ int sto_chain_head(struct sto_txn *t, bool *has,
 	if (rc)
 		sto_txn_fail(t, sto_mdb_err(rc));
 	return rc ? t->ret : 0;
+}
+
+int sto_store_id(struct sto_txn *t, uint8_t id[CUSTODY_STORE_ID_LEN],
+		 bool make)
+{
+	MDB_val val;
+	int rc = sto_txn_get(t, t->s->meta, "id", 2, &val);
+
+	if (!rc && val.mv_size == CUSTODY_STORE_ID_LEN) {
+		memcpy(id, val.mv_data, CUSTODY_STORE_ID_LEN);
+		return 1;
+	}
+	if (!rc || rc == STORE_ECORRUPT) {
+		sto_corrupt_clear();
+		rc = MDB_NOTFOUND;   /* malformed: made again, verify tells */
+	}
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	if (!make)
+		return 0;
+	custody_random(id, CUSTODY_STORE_ID_LEN);
+	sto_txn_put(t, t->s->meta, "id", 2, id, CUSTODY_STORE_ID_LEN, 0);
+	return t->ret ? t->ret : 1;
 }
 
 void sto_chain_set_head(struct sto_txn *t, uint64_t id, const void *hdr,
@@ -256,6 +281,8 @@ struct chain_walk {
 	void *ctx;
 	bool known;
 	bool blind;         /* EXPECT unknown: a header outside the file */
+	bool has_id;        /* the store has an id: */
+	uint8_t store_id[CUSTODY_STORE_ID_LEN];
 	uint8_t expect[CUSTODY_DIGEST_LEN];
 	char after[96];     /* what gave EXPECT, in words */
 	uint64_t last_id;   /* highest id met, tombstones included */
@@ -324,8 +351,14 @@ static void walk_header(struct chain_walk *w, uint64_t id, const MDB_val *val)
 	} else if (h.version < 5) {
 		w->sum->before++;
 	} else {
+		/* Signed here: by the store's id, which the signature
+		 * covers; the header's imported byte is not covered. */
+		bool here = c->is_signed && w->has_id &&
+			    !memcmp(c->sig_store, w->store_id,
+				    CUSTODY_STORE_ID_LEN);
 		w->sum->linked++;
 		w->sum->is_signed += c->is_signed;
+		w->sum->signed_elsewhere += c->is_signed && !here;
 		if (!w->sum->first_linked)
 			w->sum->first_linked = id;
 		if (blind)
@@ -344,12 +377,19 @@ static void walk_header(struct chain_walk *w, uint64_t id, const MDB_val *val)
 			       ": it does not follow %s (a snapshot between "
 			       "them was deleted, or one was replaced or "
 			       "moved)", id, w->after);
-		else if (c->is_signed && !h.imported &&
+		else if (here &&
 			 (c->sig_id != id || c->sig_has_prev != c->has_prev ||
 			  memcmp(c->sig_prev, c->prev, CUSTODY_DIGEST_LEN)))
 			breaks(w, id, "the chain breaks at snapshot %" PRIu64
-			       ": it was signed as snapshot %" PRIu64 " of "
-			       "another place in the chain", id, c->sig_id);
+			       ": it was signed here as snapshot %" PRIu64
+			       ", after another snapshot than the one before "
+			       "it now (moved, or one before it deleted)", id,
+			       c->sig_id);
+		else if (c->is_signed && !here && !h.imported)
+			breaks(w, id, "the chain breaks at snapshot %" PRIu64
+			       ": it says it was recorded here, but was signed "
+			       "in another store (or the store's id changed)",
+			       id);
 	}
 	custody_link(val->mv_data, val->mv_size, w->expect);
 	w->known = true;
@@ -383,7 +423,16 @@ static void walk_end(struct chain_walk *w)
 	} else if (rc != MDB_NOTFOUND) {
 		w->ret = rc;
 		return;
+	} else if (w->sum->linked) {
+		/* Every write of a chaining nsnap leaves a head. */
+		breaks(w, 0, "the chain breaks after %s: the chain's head is "
+		       "missing (deleted, with snapshots after it?)",
+		       w->known ? w->after : "the start");
 	}
+	/* The seal knows ids handed out before the chain too, and a prune
+	 * then left no tombstone: only a store with a head is held to it. */
+	if (rc == MDB_NOTFOUND)
+		return;
 	if (w->t->s->seal_last > w->last_id)
 		breaks(w, w->t->s->seal_last, "the chain breaks after %s: "
 		       "ids up to %" PRIu64 " were handed out (the seal says "
@@ -409,6 +458,12 @@ int store_chain_check(struct store *s, store_chain_fn *cb, void *ctx,
 	ret = sto_txn_begin(s, &t, false);
 	if (ret)
 		return ret;
+	ret = sto_store_id(&t, w.store_id, false);
+	if (ret < 0) {
+		w.ret = ret;
+		goto out;
+	}
+	w.has_id = ret == 1;
 	if (sto_cursor_open(&t, s->snaps, &snaps) ||
 	    sto_cursor_open(&t, s->meta, &meta))
 		goto out;

@@ -149,7 +149,7 @@ void codec_put_vantage(struct codec_buf *b, const struct graph_vantage *v,
 /*
  * Version 5's custody block (custody.h): 32 content, u8 has_prev (0 or 1),
  * [32 prev], u8 signed (0 or 1), and when signed: 32 key, 64 signature, uv
- * sig_id, u8 sig_has_prev, [32 sig_prev].
+ * sig_id, u8 sig_has_prev, [32 sig_prev], 16 sig_store.
  */
 static void put_custody(struct codec_buf *b, const struct custody_block *c)
 {
@@ -166,6 +166,7 @@ static void put_custody(struct codec_buf *b, const struct custody_block *c)
 	codec_put_u8(b, c->sig_has_prev);
 	if (c->sig_has_prev)
 		codec_put_bytes(b, c->sig_prev, sizeof(c->sig_prev));
+	codec_put_bytes(b, c->sig_store, sizeof(c->sig_store));
 }
 
 static void get_fixed(struct codec_rd *r, uint8_t *out, size_t n)
@@ -199,6 +200,7 @@ static void get_custody(struct codec_rd *r, struct custody_block *c)
 	c->sig_id = codec_get_uv(r, UINT64_MAX);
 	if ((c->sig_has_prev = get_bool(r)))
 		get_fixed(r, c->sig_prev, sizeof(c->sig_prev));
+	get_fixed(r, c->sig_store, sizeof(c->sig_store));
 }
 
 int codec_encode_header(const struct codec_header *h, struct codec_buf *b)

@@ -149,7 +149,15 @@ size_t custody_sig_message(const struct custody_block *b,
 	else
 		memset(msg + o, 0, CUSTODY_DIGEST_LEN);
 	o += CUSTODY_DIGEST_LEN;
+	memcpy(msg + o, b->sig_store, CUSTODY_STORE_ID_LEN);
+	o += CUSTODY_STORE_ID_LEN;
 	return o;
+}
+
+void custody_random(void *out, size_t n)
+{
+	(void)custody_init();
+	randombytes_buf(out, n);
 }
 
 int custody_sign(struct custody_block *b, const struct custody_key *k)

@@ -16,10 +16,12 @@
  *            (custody_link()).  Each header carries the link of the one
  *            written before it in its store ("prev"): the chain.
  *   signed   Ed25519 over "nsnap-signature/1", the content, the id the
- *            snapshot had where it was signed and the prev it had there
- *            (custody_sig_message()): the signature survives export and
- *            import, and vouches for the snapshot's place in the chain of
- *            the store that signed it.
+ *            snapshot had where it was signed, the prev it had there and
+ *            that store's id (custody_sig_message()): the signature
+ *            survives export and import, and vouches for the snapshot's
+ *            place in the chain of the store that signed it.  The store's
+ *            id is what tells, in that store, a snapshot signed there
+ *            (whose place is checked) from one imported.
  */
 #ifndef NSNAP_CUSTODY_H
 #define NSNAP_CUSTODY_H
@@ -34,6 +36,8 @@
 #define CUSTODY_SIG_LEN 64
 /* A key's short name in messages: 16 hex digits of BLAKE2b of the key. */
 #define CUSTODY_KEYID_LEN 16
+/* A store's own id (meta "id"): random, made with its first snapshot. */
+#define CUSTODY_STORE_ID_LEN 16
 
 /* What a version 5 header says of its snapshot's custody. */
 struct custody_block {
@@ -46,6 +50,7 @@ struct custody_block {
 	uint64_t sig_id;        /* its id in the store that signed it */
 	bool sig_has_prev;      /* and the prev it had there */
 	uint8_t sig_prev[CUSTODY_DIGEST_LEN];
+	uint8_t sig_store[CUSTODY_STORE_ID_LEN];   /* and that store's id */
 };
 
 /* A key pair, or (has_secret false) a public key alone. */
@@ -67,7 +72,8 @@ void custody_link(const void *header, size_t n,
 
 /* The bytes an Ed25519 signature of B signs (B's content, sig_id and
  * sig_prev), into MSG; its length. */
-#define CUSTODY_MSG_LEN (18 + CUSTODY_DIGEST_LEN + 8 + 1 + CUSTODY_DIGEST_LEN)
+#define CUSTODY_MSG_LEN (18 + CUSTODY_DIGEST_LEN + 8 + 1 + CUSTODY_DIGEST_LEN + \
+			 CUSTODY_STORE_ID_LEN)
 size_t custody_sig_message(const struct custody_block *b,
 			   uint8_t msg[CUSTODY_MSG_LEN]);
 
@@ -85,6 +91,9 @@ int custody_sign_bytes(const char *domain, const void *data, size_t n,
 bool custody_check_bytes(const char *domain, const void *data, size_t n,
 			 const uint8_t pk[CUSTODY_PK_LEN],
 			 const uint8_t sig[CUSTODY_SIG_LEN]);
+
+/* N random bytes (libsodium's randombytes_buf()). */
+void custody_random(void *out, size_t n);
 
 /* KEY's short name: CUSTODY_KEYID_LEN hex digits and a NUL. */
 void custody_key_id(const uint8_t key[CUSTODY_PK_LEN],

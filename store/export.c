@@ -522,6 +522,7 @@ static json_t *j_custody(struct wr *w, const struct custody_block *c)
 	put(w, sig, "sig", j_hex(c->sig, CUSTODY_SIG_LEN));
 	put(w, sig, "id", j_u64(c->sig_id));
 	put(w, sig, "prev", j_digest_or_null(c->sig_has_prev, c->sig_prev));
+	put(w, sig, "store", j_hex(c->sig_store, CUSTODY_STORE_ID_LEN));
 	put(w, o, "signature", sig);
 	return o;
 }

@@ -767,8 +767,46 @@ static int private_dir(struct fsafe_dir *d)
 	return ret ? ret : check_dir(d, FSAFE_JOB_COPY);
 }
 
+/*
+ * The seal (mdbcheck.h) of the store in SDIR into SEAL, read before its
+ * data file is: a seal is never ahead of its data file, and one read
+ * after the copy could be.  *N 0 when there is none (or it is not a small
+ * regular file: the private copy is then unsealed, which only weakens the
+ * checks).
+ */
+static void seal_read(int sdir, char seal[256], size_t *n)
+{
+	int fd = openat(sdir, "nsnap.seal", O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+			O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	ssize_t r;
+
+	*n = 0;
+	if (fd < 0)
+		return;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    st.st_size < 256 && (r = read(fd, seal, 256)) == st.st_size)
+		*n = (size_t)r;
+	close(fd);
+}
+
+/* SEAL (N bytes) as the private copy's seal; a failure leaves it
+ * unsealed. */
+static void seal_write_copy(struct fsafe_dir *d, const char *seal, size_t n)
+{
+	int fd;
+
+	if (!n || fsafe_dir_create(d, "nsnap.seal", &fd))
+		return;
+	if (write(fd, seal, n) != (ssize_t)n)
+		(void)unlinkat(d->fd, "nsnap.seal", 0);
+	close(fd);
+}
+
 int fsafe_dir_private(const char *path, struct fsafe_dir **out)
 {
+	char seal[256];
+	size_t nseal;
 	struct fsafe_dir *d;
 	struct stat st;
 	char *at = NULL;
@@ -786,6 +824,7 @@ int fsafe_dir_private(const char *path, struct fsafe_dir **out)
 		ret = -ENOMEM;
 		goto out;
 	}
+	seal_read(sdir, seal, &nseal);
 	/* O_NONBLOCK: a FIFO in its place must not hang the open. */
 	src = openat(sdir, "data.mdb",
 		     O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -807,6 +846,8 @@ int fsafe_dir_private(const char *path, struct fsafe_dir **out)
 		ret = copy_data(src, dst, d->fd, at);
 	if (!ret)
 		ret = ensure_file(d, "lock.mdb", FSAFE_LOCK_BYTES);
+	if (!ret)
+		seal_write_copy(d, seal, nseal);
 	if (!ret)
 		d->data_size = (int64_t)st.st_size;
 out:

@@ -108,11 +108,11 @@ static void get_hex(struct rd *r, const char *key, struct jspan v,
 static void read_signature(struct rd *r, struct jspan v,
 			   struct custody_block *c)
 {
-	enum { G_SCHEME, G_KEY, G_SIG, G_ID, G_PREV, G_N };
+	enum { G_SCHEME, G_KEY, G_SIG, G_ID, G_PREV, G_STORE, G_N };
 	static const struct xp_field fields[G_N] = {
 		[G_SCHEME] = { .name = "scheme" }, [G_KEY] = { .name = "key" },
 		[G_SIG] = { .name = "sig" },       [G_ID] = { .name = "id" },
-		[G_PREV] = { .name = "prev" },
+		[G_PREV] = { .name = "prev" },     [G_STORE] = { .name = "store" },
 	};
 	static const struct xp_table table = { fields, G_N };
 	struct jspan vals[G_N];
@@ -139,6 +139,8 @@ static void read_signature(struct rd *r, struct jspan v,
 		c->sig_id = rd_get_u64(r, "id", vals[G_ID]);
 	get_hex(r, "prev", vals[G_PREV], c->sig_prev, CUSTODY_DIGEST_LEN,
 		&c->sig_has_prev);
+	get_hex(r, "store", vals[G_STORE], c->sig_store, CUSTODY_STORE_ID_LEN,
+		NULL);
 	c->is_signed = !r->err;
 out:
 	rd_ctx_pop(r, old);

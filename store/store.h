@@ -50,6 +50,7 @@ enum {
 	STORE_EROLLBACK,          /* data.mdb is older than its last write */
 	STORE_EEXIST,             /* the snapshot is in the store already */
 	STORE_ESIG,               /* a signature does not match its content */
+	STORE_EPLACE,             /* signed in this store: not to be imported */
 };
 
 /* Human text for any code this module returns (and for -errno).  For
@@ -418,6 +419,8 @@ struct store_chain {
 	uint64_t before;        /* headers older than the chain */
 	uint64_t unreadable;    /* headers that do not decode (verify says) */
 	uint64_t is_signed;     /* linked headers with a signature */
+	uint64_t signed_elsewhere;  /* of those, signed in another store:
+				       imported, their place vouched for there */
 	uint64_t tombs;         /* pruned runs */
 	uint64_t pruned;        /* snapshots in them */
 	uint64_t breaks;        /* 0: the chain is whole */

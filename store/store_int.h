@@ -29,6 +29,8 @@
  *                                   byte order ('l'/'b'), word size, 0, 0
  *            "next"              -> u64: no id below it may be given
  *                                   (once the newest snapshot was pruned)
+ *            "id"                -> 16 random bytes: the store's id,
+ *                                   which signatures made here name
  *            "chain"             -> u64 id, 32 link: the chain's head,
  *                                   the link of the newest header written
  *                                   (or pruned: a tombstone holds it)
@@ -327,6 +329,10 @@ uint64_t sto_next_id(struct sto_txn *t, uint64_t last);
  * holds no snapshot and never did.  0 or the error (sticky). */
 int sto_chain_head(struct sto_txn *t, bool *has,
 		   uint8_t link[CUSTODY_DIGEST_LEN]);
+/* The store's id (meta "id") into ID: 1, 0 when it has none (MAKE, in a
+ * write: made now, 1), or the error.  A malformed one counts as none. */
+int sto_store_id(struct sto_txn *t, uint8_t id[CUSTODY_STORE_ID_LEN],
+		 bool make);
 /* The head is now header HDR (N bytes) of snapshot ID. */
 void sto_chain_set_head(struct sto_txn *t, uint64_t id, const void *hdr,
 			size_t n);

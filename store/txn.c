@@ -172,6 +172,10 @@ const char *store_strerror(int err)
 		return "the store holds this snapshot already";
 	case STORE_ESIG:
 		return "its signature does not match its content";
+	case STORE_EPLACE:
+		return "it was signed in this store (or a copy of it): "
+		       "imported back, it would stand at another place in "
+		       "the chain it was signed in";
 	case STORE_ETIME:
 		return "time out of range: capture times run from "
 		       "1677-09-21T00:12:44Z to 2262-04-11T23:47:16Z";

@@ -99,6 +99,42 @@ static int label_listed(struct sto_txn *t, const struct codec_header *h,
 	return rc == MDB_NOTFOUND ? 0 : sto_mdb_err(rc);
 }
 
+/* Whether header string S says what the records' string T (NULL: none)
+ * does. */
+static bool same_str(struct codec_str s, const char *t)
+{
+	size_t n = t ? strlen(t) : 0;
+
+	return s.len == n && (!n || !memcmp(s.p, t, n));
+}
+
+/*
+ * The header's copies of what the records say (for list and info,
+ * without loading the snapshot) against the records, decoded as G: the
+ * content digest and the signature cover the records, not the copies.
+ * 0 or STORE_ECORRUPT naming the first that differs.
+ */
+static int header_agrees(const struct codec_header *h,
+			 const struct codec_snapshot *snap,
+			 const struct graph *g)
+{
+	const char *what = NULL;
+
+	if (!same_str(h->host, g->meta.hostname))
+		what = "host name";
+	else if (!same_str(h->kernel, g->meta.kernel))
+		what = "kernel";
+	else if (!same_str(h->boot_id, g->meta.boot_id))
+		what = "boot id";
+	else if (h->nns != g->nns || h->nprocs != g->nprocs ||
+		 h->ntasks != g->ntasks || h->nfds != g->nfds ||
+		 h->nmounts != g->nmounts || h->ngaps != g->ngaps ||
+		 h->nruns != snap->nmounts)
+		what = "counts";
+	return what ? sto_corrupt("its header's %s is not what its records "
+				  "say (the header was edited)", what) : 0;
+}
+
 /*
  * Snapshot ID's custody block against SNAP (read whole and checked by
  * XXH3): its content digest recomputed, its signature checked, and with
@@ -166,6 +202,8 @@ static int verify_one(struct store *s, uint64_t id,
 	ret = sto_snap_read(&t, id, &h, &snap);
 	if (!ret)
 		ret = sto_snap_decode(id, &snap, &g);
+	if (!ret)
+		ret = header_agrees(&h, &snap, g);
 	if (!ret)
 		ret = custody_check(&h, &snap, key);
 	if (!ret)

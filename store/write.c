@@ -292,6 +292,14 @@ static int put_custody(struct sto_txn *t, const struct plan *p, uint64_t id,
 	if (ret)
 		return ret;
 	if (imported && claim && claim->is_signed) {
+		uint8_t here[CUSTODY_STORE_ID_LEN];
+		ret = sto_store_id(t, here, false);
+		if (ret < 0)
+			return ret;
+		/* Its place was vouched for in this store's own chain (or
+		 * a copy's): imported again it would stand elsewhere in it. */
+		if (ret == 1 && !memcmp(here, claim->sig_store, sizeof(here)))
+			return STORE_EPLACE;
 		memcpy(c->key, claim->key, sizeof(c->key));
 		memcpy(c->sig, claim->sig, sizeof(c->sig));
 		c->sig_id = claim->sig_id;
@@ -302,6 +310,9 @@ static int put_custody(struct sto_txn *t, const struct plan *p, uint64_t id,
 	}
 	if (imported || !t->s->signer)
 		return 0;
+	ret = sto_store_id(t, c->sig_store, true);
+	if (ret < 0)
+		return ret;
 	c->sig_id = id;
 	c->sig_has_prev = c->has_prev;
 	memcpy(c->sig_prev, c->prev, sizeof(c->sig_prev));

@@ -449,6 +449,9 @@ static void chain_summary(const struct store_chain *c,
 		       "crossed by tombstones", c->tombs, nsnap_plural(c->tombs),
 		       c->pruned, nsnap_plural(c->pruned));
 	printf("; %" PRIu64 " of %" PRIu64 " signed", c->is_signed, c->linked);
+	if (c->signed_elsewhere)
+		printf(" (%" PRIu64 " imported, signed elsewhere: their place "
+		       "is vouched for there, not here)", c->signed_elsewhere);
 	if (key) {
 		custody_key_id(key->pk, id);
 		printf(", key %s required", id);

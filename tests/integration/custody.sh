@@ -372,7 +372,7 @@ attack prune
 [ $? = 0 ] && has "$D.out" '^verify: 3 snapshots checked, 0 damaged$' \
     '^chain: whole over 3 snapshots from 1; 1 pruned run \(2 snapshots\) crossed by tombstones; 0 of 3 signed$'
 check prune/middle $? "$D.prune" "$D.out" "$D.err"
-grep -qi 'tombstone' "$D.prune"
+cat "$D.err" >>"$D.prune"; grep -qi 'tombstone' "$D.prune"
 check prune/says-tombstone $? "$D.prune"
 # The newest, then a new snapshot after it.
 "$NSNAP" --store "$D" prune 5 >>"$D.prune" 2>>"$D.err" &&
