@@ -452,6 +452,24 @@ static int wait_until(int64_t deadline, const sigset_t *stop, uint64_t taken)
 	}
 }
 
+/* The key of --sign SIGN, else of the store's setting, as the store's
+ * signer (none without either): a snapshot the store should sign is
+ * never written unsigned. */
+static void arm_signer(struct store *s, const char *sign)
+{
+	struct custody_key key;
+	int rc = 0;
+
+	if (nsnap_signer(s, sign, &key)) {
+		rc = store_set_signer(s, &key);
+		custody_key_wipe(&key);
+	} else {
+		store_set_signer(s, NULL);
+	}
+	if (rc)
+		nsnap_fail("cannot sign: %s", store_strerror(rc));
+}
+
 int cmd_record(const struct run *r)
 {
 	const char *path = r->store;
@@ -462,16 +480,8 @@ int cmd_record(const struct run *r)
 	int sig = 0;
 	/* Open first: a bad store is better told before a whole capture. */
 	struct store *s = cli_store_open(path, STORE_CREATE, 1);
-	struct custody_key key;
 
-	/* And the key: a snapshot the store should sign is never written
-	 * unsigned. */
-	if (nsnap_signer(s, r->sign, &key)) {
-		int rc = store_set_signer(s, &key);
-		custody_key_wipe(&key);
-		if (rc)
-			nsnap_fail("cannot sign: %s", store_strerror(rc));
-	}
+	arm_signer(s, r->sign);
 
 	if (!o->interval_ns) {
 		record_one(s, path, o->label);
@@ -487,6 +497,10 @@ int cmd_record(const struct run *r)
 		nsnap_fail("cannot block signals: %s", strerror(errno));
 	next = mono_ns();
 	for (;;) {
+		/* The store's sign-key setting as it is now: one made while
+		 * this runs applies from the next snapshot on. */
+		if (taken && !r->sign)
+			arm_signer(s, NULL);
 		record_one(s, path, o->label);
 		taken++;
 		if (o->keep_set)
