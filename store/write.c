@@ -305,6 +305,7 @@ static int put_custody(struct sto_txn *t, const struct plan *p, uint64_t id,
 		c->sig_id = claim->sig_id;
 		c->sig_has_prev = claim->sig_has_prev;
 		memcpy(c->sig_prev, claim->sig_prev, sizeof(c->sig_prev));
+		memcpy(c->sig_store, claim->sig_store, sizeof(c->sig_store));
 		c->is_signed = true;
 		return custody_sig_ok(c) ? 0 : STORE_ESIG;
 	}

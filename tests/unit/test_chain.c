@@ -657,8 +657,8 @@ static void rechain(bool sign)
 		assert_int_equal(c.breaks, 2);
 		assert_int_equal(c.first_break, 3);
 		assert_non_null(strstr(b.what[0], "the chain breaks at snapshot 3: "
-				       "it was signed as snapshot 3 of another "
-				       "place in the chain"));
+				       "it was signed here as snapshot 3, after "
+				       "another snapshot"));
 		assert_non_null(strstr(b.what[1], "at snapshot 4"));
 		/* Each signature is still sound over its content: what it
 		 * says of the chain is what tells. */
