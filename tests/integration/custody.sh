@@ -53,6 +53,14 @@
 #                        tombstones in its summary; record-keep: record
 #                        --keep 2 signed, five times: one tombstone;
 #                        says-tombstone: prune says it left one
+#   export/*             a signed export with a signed manifest (sha256sum
+#                        -c takes it); the same edited by docedit, hashes
+#                        recomputed: refused with and without
+#                        --require-signature; another key, an unsigned
+#                        document: refused, nothing written; the genuine
+#                        one imported, still signed (verify --key);
+#                        verify-export on both; not imported back into the
+#                        store that signed it
 #
 # Output: "ok - NAME", "not ok - NAME" (details on "# " lines), and last
 # "custody: N passed, M failed".
@@ -296,7 +304,7 @@ verify_breaks delete-middle \
 attack delete-newest
 "$POKE" drop "$D" 5 2>"$D.err"
 verify_breaks delete-newest \
-    '^store: the chain breaks after snapshot 4: the last snapshot written was 5, which the store no longer holds'
+    '^store: the chain breaks after snapshot 4: the chain.s head, the last header written \(snapshot 5\), is not the newest the store holds'
 
 # Snapshots 3 and 4 swap ids, their headers' checksums recomputed: every
 # header reads, every record checks, the chain alone notices.
@@ -399,18 +407,82 @@ done
     has "$D.out" "^chain: whole over 2 snapshots from 4; 1 pruned run \(3 snapshots\) crossed by tombstones; 2 of 2 signed, key $KEYID required$"
 check prune/record-keep $? "$D.rec" "$D.out" "$D.err"
 
-# ---- export and import (TODO) ----------------------------------------------
+# ---- export and import ----------------------------------------------------
 #
-# TODO(custody): export/import custody and verify-export are being built
-# elsewhere; these checks follow once they are in:
-#   export/tampered-refused   sign (record --sign) -> export -> change a
-#       record in the document and recompute its XXH3 hashes (docedit) ->
-#       import --require-signature PUB refuses it, naming the snapshot and
-#       what failed (its content does not match its signature)
-#   export/wrong-key-refused  an export signed by one key, imported with
-#       --require-signature of another: refused, naming both key ids
-#   export/unsigned-refused   an unsigned export under --require-signature:
-#       refused ("not signed")
+# A signed snapshot exported with a signed manifest; the document edited by
+# docedit (its record hashes recomputed, so only the signature can tell);
+# the edit, another key, an unsigned document and a stripped one each
+# refused under --require-signature, the genuine one imported with its
+# signature; verify-export on both; importing it back into its own store.
+X=$W/xfer
+mkdir -p "$X"
+"$NSNAP" keygen -q "$X/k" >/dev/null 2>"$X/gen.err"
+"$NSNAP" keygen -q "$X/other" >/dev/null 2>>"$X/gen.err"
+"$NSNAP" --store "$X/a" record -q --sign "$X/k" --label case-1 >/dev/null 2>"$X/rec.err"
+"$NSNAP" --store "$X/a" record -q --label plain >/dev/null 2>>"$X/rec.err"
+"$NSNAP" --store "$X/a" export 1 -o "$X/signed.json" --manifest --sign "$X/k" \
+    >/dev/null 2>"$X/exp.err"
+"$NSNAP" --store "$X/a" export 2 -o "$X/unsigned.json" >/dev/null 2>>"$X/exp.err"
+[ -s "$X/signed.json.sha256" ] && [ -s "$X/signed.json.sha256.sig" ] &&
+    (cd "$X" && sha256sum -c --quiet signed.json.sha256) >"$X/sum.out" 2>&1 &&
+    grep -q '"signature": {' "$X/signed.json"
+check export/signed-manifest $? "$X/exp.err" "$X/sum.out"
+
+"$NSNAP_BIN/docedit" names <"$X/signed.json" >"$X/tampered.json" 2>"$X/edit.err"
+grep -q '"signature": {' "$X/tampered.json"
+check export/tampered-keeps-signature $? "$X/edit.err"
+# The hashes fit the edit: without a signature it would pass for genuine.
+"$NSNAP" --store "$X/b" import --require-signature "$X/k.pub" "$X/tampered.json" \
+    >"$X/imp1.out" 2>"$X/imp1.err"
+rc=$?
+[ "$rc" = 1 ] && has "$X/imp1.err" 'tampered.json: its signature \(key [0-9a-f]{16}\) does not match its content: the document was altered' &&
+    [ ! -s "$X/imp1.out" ]
+check export/tampered-refused $? "rc=$rc" "$X/imp1.err"
+"$NSNAP" --store "$X/b" import "$X/tampered.json" >"$X/imp1b.out" 2>"$X/imp1b.err"
+rc=$?
+[ "$rc" = 1 ] && has "$X/imp1b.err" 'does not match its content'
+check export/tampered-refused-anyway $? "rc=$rc" "$X/imp1b.err"
+
+"$NSNAP" --store "$X/b" import --require-signature "$X/other.pub" "$X/signed.json" \
+    >"$X/imp2.out" 2>"$X/imp2.err"
+rc=$?
+[ "$rc" = 1 ] && has "$X/imp2.err" 'signed by key [0-9a-f]{16}, not by key [0-9a-f]{16}: refused'
+check export/wrong-key-refused $? "rc=$rc" "$X/imp2.err"
+
+"$NSNAP" --store "$X/b" import --require-signature "$X/k.pub" "$X/unsigned.json" \
+    >"$X/imp3.out" 2>"$X/imp3.err"
+rc=$?
+[ "$rc" = 1 ] && has "$X/imp3.err" 'unsigned.json: snapshot 2 is not signed: refused'
+check export/unsigned-refused $? "rc=$rc" "$X/imp3.err"
+
+# Nothing of the refused ones was written.
+"$NSNAP" --store "$X/b" list >"$X/b.list" 2>&1
+! grep -q '^ *[0-9]' "$X/b.list"
+check export/refused-wrote-nothing $? "$X/b.list"
+
+"$NSNAP" --store "$X/b" import --require-signature "$X/k.pub" "$X/signed.json" \
+    >"$X/imp4.out" 2>"$X/imp4.err"
+rc=$?
+"$NSNAP" --store "$X/b" verify --key "$X/k.pub" >"$X/vb.out" 2>&1
+rc2=$?
+[ "$rc" = 0 ] && [ "$rc2" = 0 ] && has "$X/vb.out" '; 1 of 1 signed \(1 imported, signed elsewhere'
+check export/genuine-imported-signed $? "rc=$rc rc2=$rc2" "$X/imp4.err" "$X/vb.out"
+
+"$NSNAP" verify-export "$X/signed.json" --key "$X/k.pub" >"$X/ve1.out" 2>&1
+rc=$?
+"$NSNAP" verify-export "$X/tampered.json" --key "$X/k.pub" >"$X/ve2.out" 2>&1
+rc2=$?
+[ "$rc" = 0 ] && [ "$rc2" = 1 ] && has "$X/ve1.out" '^manifest: ok$' \
+    '^manifest signature: ok, key [0-9a-f]{16}$' '^snapshot signature: ok' &&
+    has "$X/ve2.out" '^snapshot signature: FAILED'
+check export/verify-export $? "rc=$rc rc2=$rc2" "$X/ve1.out" "$X/ve2.out"
+
+# Back into the store that signed it: it would stand elsewhere in its chain.
+"$NSNAP" --store "$X/a" prune 1 >/dev/null 2>&1
+"$NSNAP" --store "$X/a" import "$X/signed.json" >"$X/imp5.out" 2>"$X/imp5.err"
+rc=$?
+[ "$rc" = 1 ] && has "$X/imp5.err" 'signed in this store'
+check export/not-imported-back $? "rc=$rc" "$X/imp5.err"
 
 grep -Eqs "$SAN_RE" "$W"/*.err "$K"/*.err
 check no-sanitizer-report $((! $?))
