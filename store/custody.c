@@ -132,6 +132,19 @@ int custody_content(const struct codec_snapshot *s, const char *label,
 	return ret;
 }
 
+int custody_graph_content(const struct graph *g, const char *label,
+			  uint8_t out[CUSTODY_DIGEST_LEN])
+{
+	struct codec_snapshot snap;
+	int rc = codec_encode_graph(g, &snap);
+
+	if (rc)
+		return rc;
+	rc = custody_content(&snap, label, label ? strlen(label) : 0, out);
+	codec_snapshot_free(&snap);
+	return rc;
+}
+
 size_t custody_sig_message(const struct custody_block *b,
 			   uint8_t msg[CUSTODY_MSG_LEN])
 {

@@ -141,4 +141,12 @@ struct codec_snapshot;
 int custody_content(const struct codec_snapshot *s, const char *label,
 		    size_t len, uint8_t out[CUSTODY_DIGEST_LEN]);
 
+struct graph;
+
+/* The same for graph G, encoded as the store would (a document's
+ * snapshot, checked before it meets a store): 0, -EINVAL for a graph
+ * graph_check() refuses, -ENOMEM. */
+int custody_graph_content(const struct graph *g, const char *label,
+			  uint8_t out[CUSTODY_DIGEST_LEN]);
+
 #endif

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "codec.h"
 #include "custody.h"
 #include "export.h"
 #include "export_rows.h"
@@ -154,22 +153,12 @@ int cmd_export(const struct run *r)
 	return 0;
 }
 
-/*
- * The content digest of G labelled LABEL, as a store computes it
- * (custody_content() over G's records): never the document's word for it.
- * 0 or -errno.
- */
+/* The content digest of G labelled LABEL, as a store computes it: never
+ * the document's word for it.  0 or -errno. */
 static int doc_content(const struct graph *g, const char *label,
 		       uint8_t out[CUSTODY_DIGEST_LEN])
 {
-	struct codec_snapshot snap;
-	int rc = codec_encode_graph(g, &snap);
-
-	if (rc)
-		return rc;
-	rc = custody_content(&snap, label, label ? strlen(label) : 0, out);
-	codec_snapshot_free(&snap);
-	return rc;
+	return custody_graph_content(g, label, out);
 }
 
 /* Whether INFO's signature is its key's over G as it is (its content
