@@ -459,8 +459,14 @@ int custody_load_public(const char *path_or_hex, struct custody_key *out)
 		return ret;
 	ret = parse_key(buf, PUBLIC_TAG, out->pk, CUSTODY_PK_LEN);
 	if (ret && !parse_key(buf, SECRET_TAG, out->sk, CUSTODY_SK_LEN)) {
-		memcpy(out->pk, out->sk + 32, CUSTODY_PK_LEN);
-		ret = 0;
+		/* A secret key file: its public half as its seed makes it,
+		 * and refused when the file says another. */
+		uint8_t seed[crypto_sign_SEEDBYTES], sk[CUSTODY_SK_LEN];
+		crypto_sign_ed25519_sk_to_seed(seed, out->sk);
+		crypto_sign_seed_keypair(out->pk, sk, seed);
+		ret = memcmp(out->pk, out->sk + 32, CUSTODY_PK_LEN) ? -EBADMSG : 0;
+		sodium_memzero(seed, sizeof(seed));
+		sodium_memzero(sk, sizeof(sk));
 	}
 	sodium_memzero(buf, sizeof(buf));
 	custody_key_wipe(out);
