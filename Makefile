@@ -134,6 +134,9 @@ build/%: build/obj/tools/%.o $(TLIB_OBJ) $(LIBS)
 build/asan/%: build/asan/obj/tools/%.o $(TLIB_ASAN_OBJ) $(ASAN_LIBS)
 	$(CC) $(CFLAGS) $(SANFLAGS) $< $(filter $(TPRIV_ASAN_OBJ),$^) $(TLIB_ASAN_OBJ) $(ASAN_LIBS) $(PKG_LIBS) -o $@
 
+# The tests' own headers (fixtures, scratch directories) rebuild them too.
+$(patsubst tests/unit/%.c,build/asan/obj/tests/unit/%.o,$(UNIT_SRC)): $(wildcard tests/unit/*.h)
+
 build/asan/test_%: build/asan/obj/tests/unit/test_%.o $(ASAN_LIBS)
 	$(CC) $(CFLAGS) $(SANFLAGS) $< $(ASAN_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS) -o $@
 

@@ -212,3 +212,14 @@ const char *text_rfc3339(int64_t ns, bool frac, char *buf, size_t len)
 			     (int)(sod / 60 % 60), (int)(sod % 60));
 	return n >= 0 && (size_t)n < len ? buf : NULL;
 }
+
+int text_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -89,6 +89,9 @@ void text_dot_data(FILE *out, const char *s, size_t n);
  */
 void text_term_data(FILE *out, const char *s, size_t n);
 
+/* The value of hex digit C (either case), or -1. */
+int text_hexval(char c);
+
 /* Room for any text_rfc3339() of an int64_t, NUL included. */
 #define TEXT_RFC3339_LEN 32
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "text.h"
 #include "workload_int.h"
 
 /* How a row recognises its component. */
@@ -148,17 +149,6 @@ static bool copy(char *dst, size_t size, const char *s, size_t len)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool is_hex64(const char *s, size_t len)
 {
 	if (len != 64)
@@ -194,7 +184,7 @@ static bool unit_unescape(char *dst, size_t size, const char *s, size_t len)
 		if (c == '\\') {
 			if (i + 3 >= len || s[i + 1] != 'x')
 				return false;
-			int hi = hexval(s[i + 2]), lo = hexval(s[i + 3]);
+			int hi = text_hexval(s[i + 2]), lo = text_hexval(s[i + 3]);
 			if (hi < 0 || lo < 0 || (hi | lo) == 0)
 				return false;
 			c = (char)(hi << 4 | lo);
@@ -239,7 +229,7 @@ static bool pod_dir(const struct wl_comp *all, size_t i, char *uid, size_t size)
 	if (!u || n == 0 || n >= size)
 		return false;
 	for (size_t k = 0; k < n; k++) {
-		if (u[k] != '-' && u[k] != '_' && hexval(u[k]) < 0)
+		if (u[k] != '-' && u[k] != '_' && text_hexval(u[k]) < 0)
 			return false;
 		uid[k] = u[k] == '_' ? '-' : u[k];
 	}

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "codec.h"
+#include "text.h"
 
 #define SECRET_TAG "nsnap-ed25519-secret-key\n"
 #define PUBLIC_TAG "nsnap-ed25519-public-key "
@@ -244,23 +245,12 @@ void custody_hex(const uint8_t *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int custody_unhex(const char *hex, size_t len, uint8_t *out, size_t n)
 {
 	if (len != 2 * n)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		int hi = text_hexval(hex[2 * i]), lo = text_hexval(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		out[i] = (uint8_t)(hi << 4 | lo);

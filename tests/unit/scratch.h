@@ -4,17 +4,20 @@
  *
  * Owns: the directory (made by scratch_setup(), 0755 so that uid 65534
  * may reach what a test chowns to it; removed by scratch_teardown()),
- * fresh() names in it, at() joins, exists(), and is_root() for the cases
- * that need another uid's files.  Header only, static functions; include
+ * fresh() names in it, at() joins, exists(), is_root() for the cases
+ * that need another uid's files, scratch_write() and scratch_read() for small
+ * files.  Header only, static functions; include
  * it after <cmocka.h>.
  */
 #ifndef NSNAP_TEST_SCRATCH_H
 #define NSNAP_TEST_SCRATCH_H
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,6 +55,34 @@ static inline bool exists(const char *path)
 	struct stat st;
 
 	return lstat(path, &st) == 0;
+}
+
+/* PATH made (or emptied) holding TEXT, of MODE whatever the umask. */
+static SCRATCH_NOINLINE void scratch_write(const char *path, const char *text,
+				      mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	size_t n = strlen(text);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, n), (ssize_t)n);
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+/* The whole of PATH (a small file) in a static buffer. */
+static SCRATCH_NOINLINE const char *scratch_read(const char *path)
+{
+	static char buf[1 << 16];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	close(fd);
+	return buf;
 }
 
 static inline bool is_root(void)

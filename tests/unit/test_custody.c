@@ -27,33 +27,6 @@
 #define SECRET_TAG "nsnap-ed25519-secret-key\n"
 #define PUBLIC_TAG "nsnap-ed25519-public-key "
 
-/* ---- fixtures ----------------------------------------------------------- */
-
-static void put_file(const char *path, const char *text, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	size_t n = strlen(text);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, n), (ssize_t)n);
-	assert_int_equal(fchmod(fd, mode), 0);
-	close(fd);
-}
-
-/* The whole of PATH (a small file) in a static buffer. */
-static const char *contents(const char *path)
-{
-	static char buf[1 << 16];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	assert_true(fd >= 0);
-	n = read(fd, buf, sizeof(buf) - 1);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	close(fd);
-	return buf;
-}
 
 static mode_t mode_of(const char *path)
 {
@@ -115,8 +88,8 @@ static void test_keygen(void **state)
 
 	custody_hex(k.pk, CUSTODY_PK_LEN, hex);
 	snprintf(want, sizeof(want), "%s%s\n", PUBLIC_TAG, hex);
-	assert_string_equal(contents(pub_of(path)), want);
-	const char *sec = contents(path);
+	assert_string_equal(scratch_read(pub_of(path)), want);
+	const char *sec = scratch_read(path);
 	assert_int_equal(strlen(sec), strlen(SECRET_TAG) + 2 * CUSTODY_SK_LEN + 1);
 	assert_memory_equal(sec, SECRET_TAG, strlen(SECRET_TAG));
 
@@ -163,27 +136,27 @@ static void test_keygen_refuses(void **state)
 	const char *path = new_key(&k);
 	char sec[512], pub[512];
 
-	snprintf(sec, sizeof(sec), "%s", contents(path));
-	snprintf(pub, sizeof(pub), "%s", contents(pub_of(path)));
+	snprintf(sec, sizeof(sec), "%s", scratch_read(path));
+	snprintf(pub, sizeof(pub), "%s", scratch_read(pub_of(path)));
 	assert_int_equal(custody_keygen(path, &again), -EEXIST);
 	assert_false(again.has_secret);
-	assert_string_equal(contents(path), sec);
-	assert_string_equal(contents(pub_of(path)), pub);
+	assert_string_equal(scratch_read(path), sec);
+	assert_string_equal(scratch_read(pub_of(path)), pub);
 	assert_int_equal(mode_of(path), 0600);
 
 	/* PATH.pub alone there: PATH is not made. */
 	const char *p = fresh("pub-only");
-	put_file(pub_of(p), "mine\n", 0644);
+	scratch_write(pub_of(p), "mine\n", 0644);
 	assert_int_equal(custody_keygen(p, &again), -EEXIST);
 	assert_false(exists(p));
-	assert_string_equal(contents(pub_of(p)), "mine\n");
+	assert_string_equal(scratch_read(pub_of(p)), "mine\n");
 
 	/* PATH alone there: PATH.pub is not made. */
 	p = fresh("secret-only");
-	put_file(p, "mine\n", 0600);
+	scratch_write(p, "mine\n", 0600);
 	assert_int_equal(custody_keygen(p, &again), -EEXIST);
 	assert_false(exists(pub_of(p)));
-	assert_string_equal(contents(p), "mine\n");
+	assert_string_equal(scratch_read(p), "mine\n");
 
 	/* A dangling link at PATH or PATH.pub: refused, its target never
 	 * made, nothing left. */
@@ -199,11 +172,11 @@ static void test_keygen_refuses(void **state)
 	assert_false(exists(target));
 	assert_false(exists(p));
 	/* A link to an existing file: that file untouched. */
-	put_file(target, "kept\n", 0644);
+	scratch_write(target, "kept\n", 0644);
 	p = fresh("link-file");
 	assert_int_equal(symlink(target, p), 0);
 	assert_int_equal(custody_keygen(p, &again), -EEXIST);
-	assert_string_equal(contents(target), "kept\n");
+	assert_string_equal(scratch_read(target), "kept\n");
 	assert_int_equal(mode_of(target), 0644);
 	assert_false(exists(pub_of(p)));
 
@@ -251,38 +224,38 @@ static void test_load_secret_refuses(void **state)
 
 	/* Garbage, empty, a public key file, too big. */
 	const char *bad = fresh("garbage");
-	put_file(bad, "not a key at all\n", 0600);
+	scratch_write(bad, "not a key at all\n", 0600);
 	assert_int_equal(custody_load_secret(bad, &back), -EBADMSG);
-	put_file(bad, "", 0600);
+	scratch_write(bad, "", 0600);
 	assert_int_equal(custody_load_secret(bad, &back), -EBADMSG);
-	put_file(bad, SECRET_TAG, 0600);
+	scratch_write(bad, SECRET_TAG, 0600);
 	assert_int_equal(custody_load_secret(bad, &back), -EBADMSG);
-	put_file(bad, contents(pub_of(path)), 0600);
+	scratch_write(bad, scratch_read(pub_of(path)), 0600);
 	assert_int_equal(custody_load_secret(bad, &back), -EBADMSG);
 	static char big[8192];
 	memset(big, 'a', sizeof(big) - 1);
-	put_file(bad, big, 0600);
+	scratch_write(bad, big, 0600);
 	assert_int_equal(custody_load_secret(bad, &back), -EFBIG);
 
 	/* One digit too few or too many, or one that is no hex digit. */
-	snprintf(text, sizeof(text), "%s", contents(path));
+	snprintf(text, sizeof(text), "%s", scratch_read(path));
 	size_t n = strlen(text);
 	text[n - 2] = '\n';
 	text[n - 1] = '\0';
-	put_file(bad, text, 0600);
+	scratch_write(bad, text, 0600);
 	assert_int_equal(custody_load_secret(bad, &back), -EBADMSG);
-	snprintf(text, sizeof(text), "%s", contents(path));
+	snprintf(text, sizeof(text), "%s", scratch_read(path));
 	text[n - 1] = '0';
-	put_file(bad, text, 0600);
+	scratch_write(bad, text, 0600);
 	assert_int_equal(custody_load_secret(bad, &back), -EBADMSG);
-	snprintf(text, sizeof(text), "%s", contents(path));
+	snprintf(text, sizeof(text), "%s", scratch_read(path));
 	text[strlen(SECRET_TAG) + 3] = 'g';
-	put_file(bad, text, 0600);
+	scratch_write(bad, text, 0600);
 	assert_int_equal(custody_load_secret(bad, &back), -EBADMSG);
 	/* Without its newline it still is the key. */
-	snprintf(text, sizeof(text), "%s", contents(path));
+	snprintf(text, sizeof(text), "%s", scratch_read(path));
 	text[n - 1] = '\0';
-	put_file(bad, text, 0600);
+	scratch_write(bad, text, 0600);
 	assert_int_equal(custody_load_secret(bad, &back), 0);
 	assert_memory_equal(back.pk, k.pk, CUSTODY_PK_LEN);
 	custody_key_wipe(&back);
@@ -290,10 +263,10 @@ static void test_load_secret_refuses(void **state)
 	/* Its public half (the last 64 digits) altered, or its secret half:
 	 * the halves no longer belong together. */
 	for (size_t at_ = strlen(SECRET_TAG); at_ < n - 1; at_ += 17) {
-		snprintf(text, sizeof(text), "%s", contents(path));
+		snprintf(text, sizeof(text), "%s", scratch_read(path));
 		c = &text[at_];
 		*c = *c == '0' ? '1' : '0';
-		put_file(bad, text, 0600);
+		scratch_write(bad, text, 0600);
 		assert_int_equal(custody_load_secret(bad, &back), -EBADMSG);
 		assert_false(back.has_secret);
 		assert_true(zero(back.sk, CUSTODY_SK_LEN));
@@ -320,11 +293,11 @@ static void test_load_public(void **state)
 	assert_int_equal(custody_load_public(hex, &pub), -ENOENT);
 
 	const char *bad = fresh("garbage");
-	put_file(bad, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI\n", 0644);
+	scratch_write(bad, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI\n", 0644);
 	assert_int_equal(custody_load_public(bad, &pub), -EBADMSG);
-	put_file(bad, PUBLIC_TAG "00\n", 0644);
+	scratch_write(bad, PUBLIC_TAG "00\n", 0644);
 	assert_int_equal(custody_load_public(bad, &pub), -EBADMSG);
-	put_file(bad, "", 0644);
+	scratch_write(bad, "", 0644);
 	assert_int_equal(custody_load_public(bad, &pub), -EBADMSG);
 	assert_int_equal(custody_load_public(fresh("absent"), &pub), -ENOENT);
 	const char *link = fresh("link");

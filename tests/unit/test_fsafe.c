@@ -30,33 +30,6 @@
 #include "fsafe.h"
 #include "scratch.h"
 
-/* ---- fixtures ----------------------------------------------------------- */
-
-static void put_file(const char *path, const char *text, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	size_t n = strlen(text);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, n), (ssize_t)n);
-	assert_int_equal(fchmod(fd, mode), 0);
-	close(fd);
-}
-
-/* The whole of PATH (a small file) in a static buffer. */
-static const char *contents(const char *path)
-{
-	static char buf[1 << 16];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	assert_true(fd >= 0);
-	n = read(fd, buf, sizeof(buf) - 1);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	close(fd);
-	return buf;
-}
 
 /* A store made as it would be for 'record': CREATE, then closed. */
 static const char *make_store(void)
@@ -206,17 +179,17 @@ static void test_symlinked_files(void **state)
 	(void)state;
 	/* lock.mdb -> a file of the caller's: LMDB would write its header
 	 * into it. */
-	put_file(victim, "precious", 0600);
+	scratch_write(victim, "precious", 0600);
 	assert_int_equal(unlink(at(s, "lock.mdb")), 0);
 	assert_int_equal(symlink(victim, at(s, "lock.mdb")), 0);
 	for (unsigned f = 0; f <= FSAFE_CREATE; f += FSAFE_CREATE)
 		refused(fsafe_dir_open(s, f, &d), FSAFE_ESYMLINK,
 			at(s, "lock.mdb"), "a symbolic link", NULL);
-	assert_string_equal(contents(victim), "precious");
+	assert_string_equal(scratch_read(victim), "precious");
 
 	/* data.mdb -> an empty file: 'record' would write a store into it. */
 	const char *s2 = make_store();
-	put_file(empty, "", 0600);
+	scratch_write(empty, "", 0600);
 	assert_int_equal(unlink(at(s2, "data.mdb")), 0);
 	assert_int_equal(symlink(empty, at(s2, "data.mdb")), 0);
 	refused(fsafe_dir_open(s2, FSAFE_CREATE, &d), FSAFE_ESYMLINK,
@@ -370,7 +343,7 @@ static void test_not_a_store(void **state)
 
 	(void)state;
 	assert_int_equal(mkdir(dir, 0700), 0);
-	put_file(at(dir, "notes.txt"), "mine", 0600);
+	scratch_write(at(dir, "notes.txt"), "mine", 0600);
 	refused(fsafe_dir_open(dir, FSAFE_CREATE, &d), FSAFE_ENOTSTORE, dir,
 		"not empty and not a store (it holds no data.mdb)", NULL);
 	refused(fsafe_dir_open(dir, FSAFE_DEST, &d), FSAFE_ENOTSTORE, NULL);
@@ -385,8 +358,8 @@ static void test_not_a_store(void **state)
 	/* What a store or an interrupted copy leaves is not in the way. */
 	const char *left = fresh("left");
 	assert_int_equal(mkdir(left, 0700), 0);
-	put_file(at(left, "lock.mdb"), "", 0600);
-	put_file(at(left, "data.mdb.partial"), "", 0600);
+	scratch_write(at(left, "lock.mdb"), "", 0600);
+	scratch_write(at(left, "data.mdb.partial"), "", 0600);
 	assert_int_equal(fsafe_dir_open(left, FSAFE_DEST, &d), 0);
 	fsafe_dir_close(d);
 	assert_int_equal(fsafe_dir_open(left, FSAFE_CREATE, &d), 0);
@@ -464,14 +437,14 @@ static void test_dest(void **state)
 	assert_int_equal(fsafe_dir_create(d, "data.mdb.partial", &fd), -EEXIST);
 	assert_int_equal(fsafe_dir_rename(d, "data.mdb.partial", "data.mdb"), 0);
 	assert_int_equal(fsafe_dir_sync(d), 0);
-	put_file(at(dest, "lock.mdb"), "", 0600);  /* as LMDB would */
+	scratch_write(at(dest, "lock.mdb"), "", 0600);  /* as LMDB would */
 	fsafe_dir_discard(d);
 	assert_false(exists(top));
 
 	/* An existing empty directory stays; what was made in it goes. */
 	const char *empty = fresh("empty-dest");
 	assert_int_equal(mkdir(empty, 0700), 0);
-	put_file(at(empty, "lock.mdb"), "", 0600);
+	scratch_write(at(empty, "lock.mdb"), "", 0600);
 	assert_int_equal(fsafe_dir_open(empty, FSAFE_DEST, &d), 0);
 	assert_int_equal(fsafe_dir_create(d, "data.mdb", &fd), 0);
 	close(fd);
@@ -654,13 +627,13 @@ static void test_out_regular(void **state)
 	(void)state;
 	assert_int_equal(mkdir(dir, 0755), 0);
 	assert_int_equal(write_out(file, "one\n"), 0);
-	assert_string_equal(contents(file), "one\n");
+	assert_string_equal(scratch_read(file), "one\n");
 	assert_int_equal(stat(file, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	/* Replaced by another file: a reader of the old one keeps it. */
 	assert_int_equal(stat(file, &before), 0);
 	assert_int_equal(write_out(file, "two\n"), 0);
-	assert_string_equal(contents(file), "two\n");
+	assert_string_equal(scratch_read(file), "two\n");
 	assert_int_equal(stat(file, &st), 0);
 	assert_true(st.st_ino != before.st_ino);
 	/* Given up: the file as it was, no temporary left. */
@@ -668,7 +641,7 @@ static void test_out_regular(void **state)
 	assert_string_equal(fsafe_out_name(o), file);
 	fputs("half", fsafe_out_file(o));
 	fsafe_out_abort(o);
-	assert_string_equal(contents(file), "two\n");
+	assert_string_equal(scratch_read(file), "two\n");
 	snprintf(cmd, sizeof(cmd), "test \"$(ls -A '%s')\" = export.json", dir);
 	assert_int_equal(system(cmd), 0);
 	/* A directory, a missing directory, a name that is no file name. */
@@ -683,7 +656,7 @@ static void test_out_regular(void **state)
 	memset(name, 'e', 255);
 	name[255] = '\0';
 	assert_int_equal(write_out(at(dir, name), "long\n"), 0);
-	assert_string_equal(contents(at(dir, name)), "long\n");
+	assert_string_equal(scratch_read(at(dir, name)), "long\n");
 }
 
 static void test_out_symlinks(void **state)
@@ -694,11 +667,11 @@ static void test_out_symlinks(void **state)
 
 	(void)state;
 	assert_int_equal(mkdir(dir, 0755), 0);
-	put_file(victim, "precious", 0600);
+	scratch_write(victim, "precious", 0600);
 	assert_int_equal(symlink(victim, link), 0);
 	refused(write_out(link, "x"), FSAFE_ESYMLINK, link,
 		"a symbolic link: refusing to write through it", NULL);
-	assert_string_equal(contents(victim), "precious");
+	assert_string_equal(scratch_read(victim), "precious");
 	assert_int_equal(lstat(link, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 	/* A link to /proc/self/fd/1 stays a link, not a regular file. */
@@ -716,7 +689,7 @@ static void test_out_symlinks(void **state)
 	assert_int_equal(mkdir(sub, 0755), 0);
 	assert_int_equal(symlink("sub", via), 0);
 	assert_int_equal(write_out(at(via, "f"), "via\n"), 0);
-	assert_string_equal(contents(at(sub, "f")), "via\n");
+	assert_string_equal(scratch_read(at(sub, "f")), "via\n");
 	if (!is_root())
 		skip();
 	assert_int_equal(lchown(via, NOBODY, NOBODY), 0);
@@ -760,7 +733,7 @@ static void test_out_std(void **state)
 	with_fd_to(STDOUT_FILENO, file, write_std);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(std_rc[i], 0);
-	assert_string_equal(contents(file),
+	assert_string_equal(scratch_read(file),
 			    "dash\ndev-stdout\nproc-fd\ndev-fd\n");
 	assert_int_equal(lstat(file, &st), 0);
 	assert_true(S_ISREG(st.st_mode));
@@ -775,7 +748,7 @@ static void test_out_std(void **state)
 	assert_true(fd >= 0);
 	snprintf(name, sizeof(name), "/dev/fd/%d", fd);
 	assert_int_equal(write_out(name, "fd\n"), 0);
-	assert_string_equal(contents(other), "fd\n");
+	assert_string_equal(scratch_read(other), "fd\n");
 	close(fd);
 	assert_int_equal(write_out(name, "fd\n"), -EBADF);
 	int ro = open("/dev/null", O_RDONLY);
@@ -808,7 +781,7 @@ static void test_out_fifo(void **state)
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	assert_string_equal(contents(got), "through a fifo\n");
+	assert_string_equal(scratch_read(got), "through a fifo\n");
 	assert_int_equal(lstat(fifo, &st), 0);
 	assert_true(S_ISFIFO(st.st_mode));
 	if (!is_root())
@@ -853,12 +826,12 @@ static void test_out_foreign(void **state)
 	(void)state;
 	if (!is_root())
 		skip();
-	put_file(file, "their data", 0644);
+	scratch_write(file, "their data", 0644);
 	assert_int_equal(chown(file, NOBODY, NOBODY), 0);
 	refused(write_out(file, "x"), FSAFE_EOWNER, file,
 		"owned by nobody (uid 65534), mode 0644, not by root (uid 0)",
 		NULL);
-	assert_string_equal(contents(file), "their data");
+	assert_string_equal(scratch_read(file), "their data");
 }
 
 static void test_messages(void **state)
