@@ -325,6 +325,33 @@ static void walk_tomb(struct chain_walk *w, const struct sto_tomb *tomb)
 		w->last_id = tomb->last;
 }
 
+/* A snapshot signed in another store, counted by that store. */
+static void count_origin(struct store_chain *sum, const struct custody_block *c)
+{
+	size_t i;
+
+	sum->signed_elsewhere++;
+	for (i = 0; i < sum->norigins; i++)
+		if (!memcmp(sum->origins[i].store, c->sig_store,
+			    CUSTODY_STORE_ID_LEN))
+			break;
+	if (i == sum->norigins) {
+		if (i == STORE_CHAIN_ORIGINS) {
+			sum->more_origins = true;
+			return;
+		}
+		memcpy(sum->origins[i].store, c->sig_store, CUSTODY_STORE_ID_LEN);
+		sum->origins[i].lo = sum->origins[i].hi = c->sig_id;
+		sum->norigins++;
+	}
+	struct store_chain_origin *o = &sum->origins[i];
+	o->n++;
+	if (c->sig_id < o->lo)
+		o->lo = c->sig_id;
+	if (c->sig_id > o->hi)
+		o->hi = c->sig_id;
+}
+
 static void walk_header(struct chain_walk *w, uint64_t id, const MDB_val *val)
 {
 	struct codec_header h;
@@ -349,6 +376,12 @@ static void walk_header(struct chain_walk *w, uint64_t id, const MDB_val *val)
 		sto_corrupt_clear();
 		w->sum->unreadable++;
 	} else if (h.version < 5) {
+		/* Older than the chain: only before its first link. */
+		if (w->sum->linked && !blind)
+			breaks(w, id, "the chain breaks at snapshot %" PRIu64
+			       ": its header is of a version older than the "
+			       "chain, after the chain began at snapshot %"
+			       PRIu64, id, w->sum->first_linked);
 		w->sum->before++;
 	} else {
 		/* Signed here: by the store's id, which the signature
@@ -358,7 +391,8 @@ static void walk_header(struct chain_walk *w, uint64_t id, const MDB_val *val)
 				    CUSTODY_STORE_ID_LEN);
 		w->sum->linked++;
 		w->sum->is_signed += c->is_signed;
-		w->sum->signed_elsewhere += c->is_signed && !here;
+		if (c->is_signed && !here)
+			count_origin(w->sum, c);
 		if (!w->sum->first_linked)
 			w->sum->first_linked = id;
 		if (blind)
@@ -464,6 +498,8 @@ int store_chain_check(struct store *s, store_chain_fn *cb, void *ctx,
 		goto out;
 	}
 	w.has_id = ret == 1;
+	sum->has_id = w.has_id;
+	memcpy(sum->store_id, w.store_id, CUSTODY_STORE_ID_LEN);
 	if (sto_cursor_open(&t, s->snaps, &snaps) ||
 	    sto_cursor_open(&t, s->meta, &meta))
 		goto out;

@@ -412,15 +412,32 @@ int store_verify(struct store *s, uint64_t id,
 		 int (*cb)(const struct store_check *c, void *ctx), void *ctx,
 		 store_progress_fn *progress, uint64_t *ndamaged);
 
+/* Snapshots signed in one other store, as store_chain_check() met them:
+ * how many, and the lowest and highest id they had there. */
+struct store_chain_origin {
+	uint8_t store[CUSTODY_STORE_ID_LEN];
+	uint64_t n, lo, hi;
+};
+#define STORE_CHAIN_ORIGINS 8
+
 /* What store_chain_check() found. */
 struct store_chain {
+	bool has_id;            /* the store's id (meta "id"), when it has one */
+	uint8_t store_id[CUSTODY_STORE_ID_LEN];
 	uint64_t linked;        /* headers with a link (version 5 on) */
 	uint64_t first_linked;  /* the first of them; 0: none */
 	uint64_t before;        /* headers older than the chain */
 	uint64_t unreadable;    /* headers that do not decode (verify says) */
 	uint64_t is_signed;     /* linked headers with a signature */
 	uint64_t signed_elsewhere;  /* of those, signed in another store:
-				       imported, their place vouched for there */
+				       their place vouched for there */
+	/* Those, by the store that signed them (the first
+	 * STORE_CHAIN_ORIGINS stores met; more_origins: there were more):
+	 * ids of one store missing between its lowest and highest show
+	 * what of it was left out, or taken out. */
+	struct store_chain_origin origins[STORE_CHAIN_ORIGINS];
+	size_t norigins;
+	bool more_origins;
 	uint64_t tombs;         /* pruned runs */
 	uint64_t pruned;        /* snapshots in them */
 	uint64_t breaks;        /* 0: the chain is whole */

@@ -320,10 +320,11 @@ static int put_custody(struct sto_txn *t, const struct plan *p, uint64_t id,
 	return custody_sign(c, t->s->signer);
 }
 
-/* The snapshot in T whose digest is DIGEST, into *id: 1, 0 for none, or
- * an error.  A header that does not decode is no such snapshot. */
-static int find_digest(struct sto_txn *t, const struct codec_hash *digest,
-		       uint64_t *id)
+/* The snapshot in T that plan P would write again, into *id: 1, 0 for
+ * none, or an error.  Its content digest says so (the label counts: a
+ * snapshot relabelled is another), or for headers without one the XXH3
+ * digest.  A header that does not decode is no such snapshot. */
+static int find_digest(struct sto_txn *t, const struct plan *p, uint64_t *id)
 {
 	struct codec_header h;
 	MDB_cursor *c;
@@ -338,7 +339,9 @@ static int find_digest(struct sto_txn *t, const struct codec_hash *digest,
 			sto_corrupt_clear();
 			continue;
 		}
-		ret = !memcmp(h.digest.b, digest->b, sizeof(digest->b));
+		ret = h.version >= 5 ?
+		      !memcmp(h.custody.content, p->content, sizeof(p->content)) :
+		      !memcmp(h.digest.b, p->digest.b, sizeof(p->digest.b));
 	}
 	if (!ret && rc != MDB_NOTFOUND)
 		ret = sto_mdb_err(rc);
@@ -365,7 +368,7 @@ static int put_txn(struct store *s, const struct plan *p, const char *label,
 	if (ret)
 		return ret;
 	/* An export imported twice is one snapshot: it keeps its id. */
-	if (imported && (ret = find_digest(&t, &p->digest, &id)) != 0) {
+	if (imported && (ret = find_digest(&t, p, &id)) != 0) {
 		sto_txn_abort(&t);
 		if (ret == 1)
 			*id_out = id;

@@ -86,7 +86,8 @@ int manifest_write(const char *file, const struct custody_key *signer,
 		return -EINVAL;
 	if (sodium_init() < 0)
 		return -ENOSYS;
-	int fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO there must not hang the open (refused below). */
+	int fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	rc = fstat(fd, &st) < 0 ? -errno : !S_ISREG(st.st_mode) ? -EINVAL : 0;
@@ -127,7 +128,7 @@ int manifest_read(const char *file, const char *suffix, char **out,
 	if (strlen(file) > MANIFEST_PATH_MAX)
 		return -ENAMETOOLONG;
 	snprintf(path, sizeof(path), "%s%s", file, suffix);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0)

@@ -139,7 +139,18 @@ static void custody_json(const struct custody_block *c)
 	custody_key_id(c->key, id);
 	custody_hex(c->key, CUSTODY_PK_LEN, hex);
 	printf("{\"scheme\": \"ed25519\", \"key_id\": \"%s\", \"key\": "
-	       "\"%s\", \"id\": \"%" PRIu64 "\"}}", id, hex, c->sig_id);
+	       "\"%s\", ", id, hex);
+	custody_hex(c->sig, CUSTODY_SIG_LEN, hex);
+	printf("\"sig\": \"%s\", \"id\": \"%" PRIu64 "\", \"prev\": ", hex,
+	       c->sig_id);
+	if (c->sig_has_prev) {
+		custody_hex(c->sig_prev, CUSTODY_DIGEST_LEN, hex);
+		printf("\"%s\"", hex);
+	} else {
+		fputs("null", stdout);
+	}
+	custody_hex(c->sig_store, CUSTODY_STORE_ID_LEN, hex);
+	printf(", \"store\": \"%s\"}}", hex);
 }
 
 /* The custody block in words, for info. */
@@ -164,9 +175,11 @@ static void custody_text(const struct store_header *h)
 		printf("signed      no\n");
 		return;
 	}
+	char store[2 * CUSTODY_STORE_ID_LEN + 1];
 	custody_key_id(c->key, id);
-	printf("signed      ed25519, key %s, as snapshot %" PRIu64 "%s\n", id,
-	       c->sig_id, h->imported ? " of the store that signed it" : "");
+	custody_hex(c->sig_store, CUSTODY_STORE_ID_LEN, store);
+	printf("signed      ed25519, key %s, as snapshot %" PRIu64 " of store "
+	       "%s\n", id, c->sig_id, store);
 }
 
 static void list_json(const struct headers *all)
@@ -450,13 +463,32 @@ static void chain_summary(const struct store_chain *c,
 		       c->pruned, nsnap_plural(c->pruned));
 	printf("; %" PRIu64 " of %" PRIu64 " signed", c->is_signed, c->linked);
 	if (c->signed_elsewhere)
-		printf(" (%" PRIu64 " imported, signed elsewhere: their place "
-		       "is vouched for there, not here)", c->signed_elsewhere);
+		printf(" (%" PRIu64 " in another store: their place is "
+		       "vouched for there, not here)", c->signed_elsewhere);
 	if (key) {
 		custody_key_id(key->pk, id);
 		printf(", key %s required", id);
 	}
 	printf("\n");
+	char hex[2 * CUSTODY_STORE_ID_LEN + 1];
+	if (c->has_id) {
+		custody_hex(c->store_id, CUSTODY_STORE_ID_LEN, hex);
+		printf("store id: %s\n", hex);
+	}
+	/* What of another store is here: a missing id is a snapshot of it
+	 * left out, or taken out. */
+	for (size_t i = 0; i < c->norigins; i++) {
+		const struct store_chain_origin *o = &c->origins[i];
+		uint64_t span = o->hi - o->lo + 1, missing = span > o->n ?
+				span - o->n : 0;
+		custody_hex(o->store, CUSTODY_STORE_ID_LEN, hex);
+		printf("signed in store %s: %" PRIu64 " snapshot%s, ids %"
+		       PRIu64 "-%" PRIu64 " there, %" PRIu64 " of those not "
+		       "here\n", hex, o->n, nsnap_plural(o->n), o->lo, o->hi,
+		       missing);
+	}
+	if (c->more_origins)
+		printf("signed in more stores than these\n");
 }
 
 int cmd_verify(const struct run *r)

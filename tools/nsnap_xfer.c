@@ -191,6 +191,20 @@ static bool custody_admits(const char *file, const struct graph *g,
 			   "(--require-signature)", file, info->id);
 		return false;
 	}
+	/* The document's word for its content, signed or not, is held to
+	 * what it is: verify-export judges it so too. */
+	uint8_t content[CUSTODY_DIGEST_LEN];
+	int crc = info->has_custody ? doc_content(g, info->label, content) : 0;
+	if (crc < 0) {
+		nsnap_warn("%s: cannot compute its content digest: %s", file,
+			   strerror(-crc));
+		return false;
+	}
+	if (info->has_custody && memcmp(content, c->content, sizeof(content))) {
+		nsnap_warn("%s: its content (BLAKE2b) is not custody.content: "
+			   "the document was altered", file);
+		return false;
+	}
 	if (!is_signed)
 		return true;
 	custody_key_id(c->key, got);
@@ -215,6 +229,17 @@ static bool custody_admits(const char *file, const struct graph *g,
 	return true;
 }
 
+/* Whether snapshot ID of S is signed by WANT, as its header says (verify
+ * checks the signature itself). */
+static bool held_signed(struct store *s, uint64_t id,
+			const struct custody_key *want)
+{
+	struct store_header h;
+
+	return !store_header(s, id, &h) && h.chained && h.custody.is_signed &&
+	       !memcmp(h.custody.key, want->pk, CUSTODY_PK_LEN);
+}
+
 int cmd_import(const struct run *r)
 {
 	char **files = r->words;
@@ -227,8 +252,11 @@ int cmd_import(const struct run *r)
 	if (r->require_sig)
 		nsnap_public_key("--require-signature", r->require_sig, &want);
 	struct store *s = cli_store_open(r->store, STORE_CREATE, 1);
+	char *file = NULL;
 	for (size_t i = 0; i < nfiles; i++) {
-		const char *file = files[i];
+		/* Its name in messages: any bytes, shown escaped. */
+		free(file);
+		file = cli_term_text(files[i], strlen(files[i]), 1);
 		struct export_info info = { 0 };
 		struct graph *g = NULL;
 		char *buf;
@@ -237,7 +265,7 @@ int cmd_import(const struct run *r)
 
 		nsnap_progress(i + 1 == nfiles, "import: %zu/%zu files", i + 1,
 			       nfiles);
-		int rc = cli_read_file(file, &buf, &len);
+		int rc = cli_read_file(files[i], &buf, &len);
 		if (rc) {
 			nsnap_warn("%s: %s", file, strerror(-rc));
 			refused++;
@@ -265,6 +293,14 @@ int cmd_import(const struct run *r)
 					info.has_custody ? &info.custody : NULL,
 					&id);
 		graph_free(g);
+		if (rc == STORE_EEXIST && r->require_sig &&
+		    !held_signed(s, id, &want)) {
+			nsnap_warn("%s: already in the store as snapshot %" PRIu64
+				   ", which is not signed by that key: refused "
+				   "(--require-signature)", file, id);
+			refused++;
+			continue;
+		}
 		if (rc == STORE_EEXIST) {
 			/* Nothing added: the id the snapshot has, as for a
 			 * new one, and why on stderr. */
@@ -289,6 +325,7 @@ int cmd_import(const struct run *r)
 		}
 		printf("%" PRIu64 "\n", id);
 	}
+	free(file);
 	store_close(s);
 	nsnap_progress_clear();
 	if (fflush(stdout) || ferror(stdout))
@@ -325,7 +362,8 @@ struct vdoc {
  * signing key when its id is the one the signature names (the file says
  * no more than the id).  Absent files are no failure: "none".
  */
-static bool verify_manifest(const char *file, const char *data, size_t len,
+static bool verify_manifest(const char *file, const char *shown,
+			    const char *data, size_t len,
 			    const struct custody_key *want,
 			    const struct vdoc *d)
 {
@@ -337,35 +375,39 @@ static bool verify_manifest(const char *file, const char *data, size_t len,
 	int rc = manifest_read(file, ".sha256", &m, &mlen);
 
 	if (rc == -ENOENT)
-		said("manifest", true, "none (no %s.sha256)", file);
+		said("manifest", true, "none (no %s.sha256)", shown);
 	else if (rc)
-		ok = said("manifest", false, "%s.sha256: %s", file,
+		ok = said("manifest", false, "%s.sha256: %s", shown,
 			  strerror(-rc));
-	else if (manifest_check(file, m, mlen, data, len, why, sizeof(why)))
-		ok = said("manifest", false, "%s", why);
+	else if (manifest_check(file, m, mlen, data, len, why, sizeof(why))) {
+		/* It names the file and what the manifest says: data. */
+		char *w = cli_term_text(why, strlen(why), 1);
+		ok = said("manifest", false, "%s", w);
+		free(w);
+	}
 	else
 		said("manifest", true, "ok");
 
 	rc = manifest_read(file, ".sha256.sig", &sigtext, &slen);
 	if (rc == -ENOENT) {
 		said("manifest signature", true, "none (no %s.sha256.sig)",
-		     file);
+		     shown);
 		goto out;
 	}
 	if (rc) {
-		ok = said("manifest signature", false, "%s.sha256.sig: %s", file,
-			  strerror(-rc));
+		ok = said("manifest signature", false, "%s.sha256.sig: %s",
+			  shown, strerror(-rc));
 		goto out;
 	}
 	if (manifest_sig_parse(sigtext, slen, &sig)) {
 		ok = said("manifest signature", false, "%s.sha256.sig is not a "
 			  "line \"" MANIFEST_SIG_MAGIC " KEYID SIGNATURE\"",
-			  file);
+			  shown);
 		goto out;
 	}
 	if (!m) {
 		ok = said("manifest signature", false, "no readable %s.sha256 "
-			  "for it to sign", file);
+			  "for it to sign", shown);
 		goto out;
 	}
 	const uint8_t *pk = NULL;
@@ -389,7 +431,7 @@ static bool verify_manifest(const char *file, const char *data, size_t len,
 		said("manifest signature", true, "ok, key %s", sig.key_id);
 	else
 		ok = said("manifest signature", false, "its signature (key %s) "
-			  "does not match %s.sha256", sig.key_id, file);
+			  "does not match %s.sha256", sig.key_id, shown);
 out:
 	free(sigtext);
 	free(m);
@@ -468,19 +510,23 @@ int cmd_verify_export(const struct run *r)
 	if (strcmp(file, "-") == 0)
 		nsnap_usage_error("verify-export takes a file, not standard "
 				  "input: its manifest lies beside it");
+	/* A file name is any bytes: shown escaped. */
+	char *shown = cli_term_text(file, strlen(file), 1);
 	rc = cli_read_file(file, &buf, &len);
 	if (rc)
-		nsnap_fail("%s: %s", file, strerror(-rc));
+		nsnap_fail("%s: %s", shown, strerror(-rc));
 	errbuf[0] = '\0';
 	rc = export_read(buf, len, &g, &d.info, errbuf, sizeof(errbuf));
 	d.is_signed = !rc && d.info.has_custody && d.info.custody.is_signed;
 	if (d.is_signed)
 		custody_key_id(d.info.custody.key, d.key_id);
 	/* The manifest is of the bytes just parsed, not of a second read. */
-	bool ok = verify_manifest(file, buf, len, r->key ? &want : NULL, &d);
+	bool ok = verify_manifest(file, shown, buf, len,
+				  r->key ? &want : NULL, &d);
 	ok &= verify_doc(g, &d, rc, errbuf, r->key ? &want : NULL);
 	graph_free(g);
 	free(buf);
+	free(shown);
 	if (fflush(stdout) || ferror(stdout))
 		nsnap_fail("standard output: %s", strerror(errno));
 	return ok ? 0 : 1;
