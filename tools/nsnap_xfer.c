@@ -161,16 +161,6 @@ static int doc_content(const struct graph *g, const char *label,
 	return custody_graph_content(g, label, out);
 }
 
-/* Whether INFO's signature is its key's over G as it is (its content
- * recomputed): 1, 0, or -errno. */
-static int doc_sig_ok(const struct graph *g, const struct export_info *info)
-{
-	struct custody_block c = info->custody;
-	int rc = doc_content(g, info->label, c.content);
-
-	return rc ? rc : custody_sig_ok(&c);
-}
-
 /*
  * Whether the document FILE (G and INFO, read) may be imported as to its
  * custody; if not, says why on stderr.  A signature it carries must be
@@ -185,45 +175,45 @@ static bool custody_admits(const char *file, const struct graph *g,
 	const struct custody_block *c = &info->custody;
 	char got[CUSTODY_KEYID_LEN + 1], need[CUSTODY_KEYID_LEN + 1];
 	bool is_signed = info->has_custody && c->is_signed;
+	uint8_t content[CUSTODY_DIGEST_LEN];
 
 	if (want && !is_signed) {
 		nsnap_warn("%s: snapshot %" PRIu64 " is not signed: refused "
 			   "(--require-signature)", file, info->id);
 		return false;
 	}
-	/* The document's word for its content, signed or not, is held to
-	 * what it is: verify-export judges it so too. */
-	uint8_t content[CUSTODY_DIGEST_LEN];
-	int crc = info->has_custody ? doc_content(g, info->label, content) : 0;
-	if (crc < 0) {
-		nsnap_warn("%s: cannot compute its content digest: %s", file,
-			   strerror(-crc));
-		return false;
+	if (is_signed) {
+		custody_key_id(c->key, got);
+		if (want && memcmp(c->key, want->pk, CUSTODY_PK_LEN)) {
+			custody_key_id(want->pk, need);
+			nsnap_warn("%s: snapshot %" PRIu64 " is signed by key "
+				   "%s, not by key %s: refused "
+				   "(--require-signature)", file, info->id, got,
+				   need);
+			return false;
+		}
 	}
-	if (info->has_custody && memcmp(content, c->content, sizeof(content))) {
-		nsnap_warn("%s: its content (BLAKE2b) is not custody.content: "
-			   "the document was altered", file);
-		return false;
-	}
-	if (!is_signed)
-		return true;
-	custody_key_id(c->key, got);
-	if (want && memcmp(c->key, want->pk, CUSTODY_PK_LEN)) {
-		custody_key_id(want->pk, need);
-		nsnap_warn("%s: snapshot %" PRIu64 " is signed by key %s, not by "
-			   "key %s: refused (--require-signature)", file,
-			   info->id, got, need);
-		return false;
-	}
-	int rc = doc_sig_ok(g, info);
+	int rc = info->has_custody ? doc_content(g, info->label, content) : 0;
 	if (rc < 0) {
-		nsnap_warn("%s: cannot check its signature: %s", file,
+		nsnap_warn("%s: cannot compute its content digest: %s", file,
 			   strerror(-rc));
 		return false;
 	}
-	if (!rc) {
-		nsnap_warn("%s: its signature (key %s) does not match its "
-			   "content: the document was altered", file, got);
+	if (is_signed) {
+		struct custody_block check = *c;
+		memcpy(check.content, content, sizeof(content));
+		if (!custody_sig_ok(&check)) {
+			nsnap_warn("%s: its signature (key %s) does not match "
+				   "its content: the document was altered", file,
+				   got);
+			return false;
+		}
+	}
+	/* The document's word for its content, signed or not, is held to
+	 * what it is: verify-export judges it so too. */
+	if (info->has_custody && memcmp(content, c->content, sizeof(content))) {
+		nsnap_warn("%s: its content (BLAKE2b) is not custody.content: "
+			   "the document was altered", file);
 		return false;
 	}
 	return true;

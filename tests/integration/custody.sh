@@ -60,7 +60,10 @@
 #                        document: refused, nothing written; the genuine
 #                        one imported, still signed (verify --key);
 #                        verify-export on both; not imported back into the
-#                        store that signed it
+#                        store that signed it; custody.content changed:
+#                        refused; held unsigned: a signed import of it is
+#                        refused under --require-signature; a FIFO for the
+#                        manifest: FAILED, not waited on
 #
 # Output: "ok - NAME", "not ok - NAME" (details on "# " lines), and last
 # "custody: N passed, M failed".
@@ -476,6 +479,37 @@ rc2=$?
     '^manifest signature: ok, key [0-9a-f]{16}$' '^snapshot signature: ok' &&
     has "$X/ve2.out" '^snapshot signature: FAILED'
 check export/verify-export $? "rc=$rc rc2=$rc2" "$X/ve1.out" "$X/ve2.out"
+
+# Its custody.content changed (the signature left as it is): refused, as
+# verify-export fails it.
+sed 's/"content": "[0-9a-f]\{64\}"/"content": "'"$(printf '0%.0s' $(seq 64))"'"/' \
+    "$X/signed.json" >"$X/content.json"
+"$NSNAP" --store "$X/c" import --require-signature "$X/k.pub" "$X/content.json" \
+    >"$X/imp6.out" 2>"$X/imp6.err"
+rc=$?
+! cmp -s "$X/signed.json" "$X/content.json" && [ "$rc" = 1 ] &&
+    has "$X/imp6.err" 'its content \(BLAKE2b\) is not custody.content'
+check export/content-claim-refused $? "rc=$rc" "$X/imp6.err"
+
+# The same snapshot held unsigned (custody stripped, same label): a signed
+# import of it does not count as done under --require-signature.
+"$NSNAP_BIN/docedit" strip <"$X/signed.json" >"$X/stripped.json" 2>"$X/strip.err"
+"$NSNAP" --store "$X/d" import "$X/stripped.json" >"$X/imp7a.out" 2>"$X/imp7a.err"
+rc=$?
+"$NSNAP" --store "$X/d" import --require-signature "$X/k.pub" "$X/signed.json" \
+    >"$X/imp7.out" 2>"$X/imp7.err"
+rc2=$?
+[ "$rc" = 0 ] && [ "$rc2" = 1 ] &&
+    has "$X/imp7.err" 'already in the store as snapshot 1, which is not signed by that key: refused'
+check export/held-unsigned-refused $? "rc=$rc rc2=$rc2" "$X/imp7a.err" "$X/imp7.err"
+
+# A FIFO where the manifest should be: refused, never waited on.
+cp "$X/signed.json" "$X/fifo.json"
+mkfifo "$X/fifo.json.sha256"
+timeout 20 "$NSNAP" verify-export "$X/fifo.json" >"$X/ve3.out" 2>&1
+rc=$?
+[ "$rc" = 1 ] && has "$X/ve3.out" '^manifest: FAILED'
+check export/manifest-fifo $? "rc=$rc" "$X/ve3.out"
 
 # Back into the store that signed it: it would stand elsewhere in its chain.
 "$NSNAP" --store "$X/a" prune 1 >/dev/null 2>&1

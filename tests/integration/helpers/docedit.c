@@ -1,11 +1,12 @@
 /* docedit.c — edit an exported snapshot the way a hostile machine could
- * have written it, for tests/integration/untrusted.sh.
+ * have written it, for tests/integration/untrusted.sh and custody.sh.
  *
  *   docedit MODE <IN.json >OUT.json
  *
  * Reads a document of nsnap(5), changes its graph and writes it again with
  * export_write(), so that its record hashes fit the new content and
- * `nsnap import` takes it:
+ * `nsnap import` takes it (its custody.content too; a signature it
+ * carries stays the old content's):
  *
  *   names      host name, kernel and boot id hold ESC, CR, LF and BEL
  *              (a screen clear, a forged line, a title change); every
@@ -15,6 +16,7 @@
  *   times      the capture started at INT64_MIN ns and ended at INT64_MAX
  *              ns
  *   backwards  it started at INT64_MAX ns and ended at INT64_MIN ns
+ *   strip      the same snapshot without its custody member
  *   facts      the workload facts hold the same bytes: every process's
  *              command line (two arguments), executable and cgroup, every
  *              UTS namespace's host and domain name, every interface's
@@ -31,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "custody.h"
 #include "export.h"
 #include "graph.h"
 
@@ -118,8 +121,10 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc != 2 || (strcmp(argv[1], "names") && strcmp(argv[1], "times") &&
-			  strcmp(argv[1], "backwards") && strcmp(argv[1], "facts"))) {
-		fprintf(stderr, "usage: docedit names|times|backwards|facts <IN >OUT\n");
+			  strcmp(argv[1], "backwards") && strcmp(argv[1], "facts") &&
+			  strcmp(argv[1], "strip"))) {
+		fprintf(stderr, "usage: docedit names|times|backwards|facts|strip "
+			"<IN >OUT\n");
 		return 1;
 	}
 	rc = export_read(buf, len, &g, &info, err, sizeof(err));
@@ -131,11 +136,17 @@ int main(int argc, char **argv)
 		rc = names(g, &info);
 	} else if (!strcmp(argv[1], "facts")) {
 		rc = facts(g);
+	} else if (!strcmp(argv[1], "strip")) {
+		info.has_custody = false;
 	} else {
 		bool fwd = !strcmp(argv[1], "times");
 		g->meta.start_ns = fwd ? INT64_MIN : INT64_MAX;
 		g->meta.end_ns = fwd ? INT64_MAX : INT64_MIN;
 	}
+	/* A hostile writer states the content it wrote (a signature, kept,
+	 * is then the old content's). */
+	if (!rc && info.has_custody)
+		rc = custody_graph_content(g, info.label, info.custody.content);
 	if (!rc)
 		rc = export_write(stdout, g, &info, EXPORT_JSON);
 	graph_free(g);
