@@ -1543,10 +1543,10 @@ static void test_put_imported(void **state)
 	assert_int_equal(store_header(s, 3, &h), 0);
 	assert_false(h.imported);
 	assert_int_equal(h.original_id, 0);
-	/* The same snapshot again is not stored twice: the store names the
-	 * id it has. */
+	/* The same snapshot (and label) again is not stored twice: the store
+	 * names the id it has. */
 	id = 0;
-	assert_int_equal(store_put_imported(s, foreign, NULL, 0, &id), STORE_EEXIST);
+	assert_int_equal(store_put_imported(s, foreign, "from-there", 0, &id), STORE_EEXIST);
 	assert_int_equal(id, 2);
 	assert_non_null(strstr(store_strerror(STORE_EEXIST), "already"));
 	/* A graph that never was in a store: imported all the same. */
