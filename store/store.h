@@ -113,9 +113,10 @@ int store_put(struct store *s, const struct graph *g, const char *label,
  * namespace index (see store_ns_history()): its namespaces belong to
  * another machine or another time, and their (dev, inode) numbers would be
  * taken for this machine's: a history loads an imported snapshot whole.
- * A snapshot the store holds already (the same digest: the same records,
- * capture times included) is not stored twice: STORE_EEXIST, with *id_out
- * the id it has.
+ * A snapshot the store holds already (the same content digest: the same
+ * records, capture times and label; for a header older than content
+ * digests, the same XXH3 digest) is not stored twice: STORE_EEXIST, with
+ * *id_out the id it has.
  */
 int store_put_imported(struct store *s, const struct graph *g,
 		       const char *label, uint64_t original_id,
