@@ -24,6 +24,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define HEAD_LEN (8 + CUSTODY_DIGEST_LEN)
@@ -96,6 +97,17 @@ int sto_store_id(struct sto_txn *t, uint8_t id[CUSTODY_STORE_ID_LEN],
 	custody_random(id, CUSTODY_STORE_ID_LEN);
 	sto_txn_put(t, t->s->meta, "id", 2, id, CUSTODY_STORE_ID_LEN, 0);
 	return t->ret ? t->ret : 1;
+}
+
+void sto_chain_begin(struct sto_txn *t, uint64_t from)
+{
+	MDB_val val;
+	uint8_t v[8];
+
+	if (sto_txn_get(t, t->s->meta, "chain", 5, &val) != MDB_NOTFOUND)
+		return;
+	codec_be64_write(v, from);
+	sto_txn_put(t, t->s->meta, "chain-from", 10, v, sizeof(v), 0);
 }
 
 void sto_chain_set_head(struct sto_txn *t, uint64_t id, const void *hdr,
@@ -283,6 +295,9 @@ struct chain_walk {
 	bool blind;         /* EXPECT unknown: a header outside the file */
 	bool has_id;        /* the store has an id: */
 	uint8_t store_id[CUSTODY_STORE_ID_LEN];
+	/* The ids the snapshots of sum->origins[i] had there, as met. */
+	uint64_t *oid[STORE_CHAIN_ORIGINS];
+	size_t noid[STORE_CHAIN_ORIGINS], coid[STORE_CHAIN_ORIGINS];
 	uint8_t expect[CUSTODY_DIGEST_LEN];
 	char after[96];     /* what gave EXPECT, in words */
 	uint64_t last_id;   /* highest id met, tombstones included */
@@ -325,9 +340,11 @@ static void walk_tomb(struct chain_walk *w, const struct sto_tomb *tomb)
 		w->last_id = tomb->last;
 }
 
-/* A snapshot signed in another store, counted by that store. */
-static void count_origin(struct store_chain *sum, const struct custody_block *c)
+/* A snapshot signed in another store, counted by that store: its id
+ * there kept, so that ids met twice are not taken for ids missing. */
+static void count_origin(struct chain_walk *w, const struct custody_block *c)
 {
+	struct store_chain *sum = w->sum;
 	size_t i;
 
 	sum->signed_elsewhere++;
@@ -345,11 +362,47 @@ static void count_origin(struct store_chain *sum, const struct custody_block *c)
 		sum->norigins++;
 	}
 	struct store_chain_origin *o = &sum->origins[i];
-	o->n++;
 	if (c->sig_id < o->lo)
 		o->lo = c->sig_id;
 	if (c->sig_id > o->hi)
 		o->hi = c->sig_id;
+	if (w->noid[i] == w->coid[i]) {
+		size_t cap = w->coid[i] ? 2 * w->coid[i] : 64;
+		uint64_t *more = realloc(w->oid[i], cap * sizeof(*more));
+		if (!more) {
+			w->ret = -ENOMEM;
+			return;
+		}
+		w->oid[i] = more;
+		w->coid[i] = cap;
+	}
+	w->oid[i][w->noid[i]++] = c->sig_id;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Each other store's ids counted once, and those met again. */
+static void count_origins_end(struct chain_walk *w)
+{
+	for (size_t i = 0; i < w->sum->norigins; i++) {
+		struct store_chain_origin *o = &w->sum->origins[i];
+		uint64_t *v = w->oid[i];
+		size_t n = w->noid[i];
+
+		qsort(v, n, sizeof(*v), u64_cmp);
+		o->n = o->again = 0;
+		for (size_t j = 0; j < n; j++) {
+			if (j && v[j] == v[j - 1])
+				o->again++;
+			else
+				o->n++;
+		}
+	}
 }
 
 static void walk_header(struct chain_walk *w, uint64_t id, const MDB_val *val)
@@ -392,7 +445,7 @@ static void walk_header(struct chain_walk *w, uint64_t id, const MDB_val *val)
 		w->sum->linked++;
 		w->sum->is_signed += c->is_signed;
 		if (c->is_signed && !here)
-			count_origin(w->sum, c);
+			count_origin(w, c);
 		if (!w->sum->first_linked)
 			w->sum->first_linked = id;
 		if (blind)
@@ -457,17 +510,29 @@ static void walk_end(struct chain_walk *w)
 	} else if (rc != MDB_NOTFOUND) {
 		w->ret = rc;
 		return;
-	} else if (w->sum->linked) {
+	} else if (w->sum->linked || w->sum->tombs) {
 		/* Every write of a chaining nsnap leaves a head. */
 		breaks(w, 0, "the chain breaks after %s: the chain's head is "
 		       "missing (deleted, with snapshots after it?)",
 		       w->known ? w->after : "the start");
 	}
-	/* The seal knows ids handed out before the chain too, and a prune
-	 * then left no tombstone: only a store with a head is held to it. */
-	if (rc == MDB_NOTFOUND)
+	/* A store no chaining nsnap wrote is not held to its seal here. */
+	if (rc == MDB_NOTFOUND && !w->sum->linked && !w->sum->tombs)
 		return;
-	if (w->t->s->seal_last > w->last_id)
+	/* The seal knows ids handed out before the chain began too, which
+	 * an older nsnap's prune left without a tombstone: only those after
+	 * it are held to it. */
+	uint64_t from = 0;
+	rc = sto_txn_get(w->t, w->t->s->meta, "chain-from", 10, &val);
+	if (!rc && val.mv_size == 8)
+		from = codec_be64_read(val.mv_data);
+	else if (rc == STORE_ECORRUPT || (!rc && val.mv_size != 8))
+		sto_corrupt_clear();
+	else if (rc != MDB_NOTFOUND) {
+		w->ret = rc;
+		return;
+	}
+	if (w->t->s->seal_last > w->last_id && w->t->s->seal_last > from)
 		breaks(w, w->t->s->seal_last, "the chain breaks after %s: "
 		       "ids up to %" PRIu64 " were handed out (the seal says "
 		       "so), and snapshots %" PRIu64 "-%" PRIu64 " are gone "
@@ -543,6 +608,10 @@ int store_chain_check(struct store *s, store_chain_fn *cb, void *ctx,
 		w.ret = sto_mdb_err(trc);
 	if (!w.ret)
 		walk_end(&w);
+	if (!w.ret)
+		count_origins_end(&w);
+	for (size_t i = 0; i < STORE_CHAIN_ORIGINS; i++)
+		free(w.oid[i]);
 out:
 	if (snaps)
 		mdb_cursor_close(snaps);

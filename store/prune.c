@@ -415,8 +415,10 @@ static void prune_bury(struct prune *p)
 	MDB_val val;
 
 	if (sto_txn_get(t, t->s->meta, "chain", 5, &val) == MDB_NOTFOUND &&
-	    !sto_chain_head(t, &has, link) && has)
+	    !sto_chain_head(t, &has, link) && has) {
+		sto_chain_begin(t, sto_next_id(t, newest->id) - 1);
 		sto_chain_set_link(t, newest->id, link);
+	}
 	for (size_t i = 0; i < p->nsn; i++) {
 		if (!p->sn[i].removed)
 			continue;

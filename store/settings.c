@@ -75,6 +75,8 @@ int store_setting_set(struct store *s, const char *name, const char *value)
 		ret = sto_txn_begin(s, &t, true);
 		if (ret)
 			return ret;
+		/* An older nsnap would record past it unsigned. */
+		sto_format_raise(&t, STORE_FORMAT);
 		if (value)
 			sto_txn_put(&t, s->meta, k, (size_t)klen, value,
 				    strlen(value), 0);

@@ -417,9 +417,10 @@ int store_verify(struct store *s, uint64_t id,
  * how many, and the lowest and highest id they had there. */
 struct store_chain_origin {
 	uint8_t store[CUSTODY_STORE_ID_LEN];
-	uint64_t n, lo, hi;
+	uint64_t n, lo, hi;     /* distinct ids of that store */
+	uint64_t again;         /* snapshots whose id there another has too */
 };
-#define STORE_CHAIN_ORIGINS 8
+#define STORE_CHAIN_ORIGINS 64
 
 /* What store_chain_check() found. */
 struct store_chain {

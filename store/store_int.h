@@ -34,6 +34,8 @@
  *            "chain"             -> u64 id, 32 link: the chain's head,
  *                                   the link of the newest header written
  *                                   (or pruned: a tombstone holds it)
+ *            "chain-from"        -> u64: ids up to it were handed out
+ *                                   before the chain began (chain.c)
  *            "tomb" u64 first    -> u64 last, u64 count, u8 has_in, 32
  *                                   in, 32 out: a run of snapshots pruned
  *                                   (chain.c)
@@ -333,6 +335,10 @@ int sto_chain_head(struct sto_txn *t, bool *has,
  * write: made now, 1), or the error.  A malformed one counts as none. */
 int sto_store_id(struct sto_txn *t, uint8_t id[CUSTODY_STORE_ID_LEN],
 		 bool make);
+/* Before the first head is written (a store written before the chain, or
+ * a new one): ids up to FROM were handed out before the chain began (meta
+ * "chain-from"), and the seal's last id holds only past them. */
+void sto_chain_begin(struct sto_txn *t, uint64_t from);
 /* The head is now header HDR (N bytes) of snapshot ID. */
 void sto_chain_set_head(struct sto_txn *t, uint64_t id, const void *hdr,
 			size_t n);

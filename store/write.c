@@ -269,8 +269,10 @@ static void put_header(struct sto_txn *t, const struct plan *p, uint64_t id,
 		sto_txn_fail(t, rc);
 	codec_be64_write(k, id);
 	sto_txn_put(t, t->s->snaps, k, 8, hb.data, hb.len, MDB_NOOVERWRITE);
-	if (!rc)
+	if (!rc) {
+		sto_chain_begin(t, id - 1);
 		sto_chain_set_head(t, id, hb.data, hb.len);
+	}
 	codec_buf_free(&hb);
 }
 
@@ -320,12 +322,15 @@ static int put_custody(struct sto_txn *t, const struct plan *p, uint64_t id,
 	return custody_sign(c, t->s->signer);
 }
 
-/* The snapshot in T that plan P would write again, into *id: 1, 0 for
- * none, or an error.  Its content digest says so (the label counts: a
- * snapshot relabelled is another), or for headers without one the XXH3
- * digest.  A header that does not decode is no such snapshot. */
-static int find_digest(struct sto_txn *t, const struct plan *p, uint64_t *id)
+/* The snapshot in T that plan P, labelled LABEL, would write again, into
+ * *id: 1, 0 for none, or an error.  Its content digest says so (the label
+ * counts: a snapshot relabelled is another), or for headers without one
+ * the XXH3 digest and the label.  A header that does not decode is no
+ * such snapshot. */
+static int find_digest(struct sto_txn *t, const struct plan *p,
+		       const char *label, uint64_t *id)
 {
+	size_t llen = label ? strlen(label) : 0;
 	struct codec_header h;
 	MDB_cursor *c;
 	MDB_val key, val;
@@ -341,7 +346,9 @@ static int find_digest(struct sto_txn *t, const struct plan *p, uint64_t *id)
 		}
 		ret = h.version >= 5 ?
 		      !memcmp(h.custody.content, p->content, sizeof(p->content)) :
-		      !memcmp(h.digest.b, p->digest.b, sizeof(p->digest.b));
+		      !memcmp(h.digest.b, p->digest.b, sizeof(p->digest.b)) &&
+		      h.label.len == llen &&
+		      (!llen || !memcmp(h.label.p, label, llen));
 	}
 	if (!ret && rc != MDB_NOTFOUND)
 		ret = sto_mdb_err(rc);
@@ -368,7 +375,7 @@ static int put_txn(struct store *s, const struct plan *p, const char *label,
 	if (ret)
 		return ret;
 	/* An export imported twice is one snapshot: it keeps its id. */
-	if (imported && (ret = find_digest(&t, p, &id)) != 0) {
+	if (imported && (ret = find_digest(&t, p, label, &id)) != 0) {
 		sto_txn_abort(&t);
 		if (ret == 1)
 			*id_out = id;

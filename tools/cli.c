@@ -215,6 +215,11 @@ void cli_capture_summary(struct cli_warnings *w, const struct graph *g)
 /* Set once, from the command line, before any store is opened. */
 static bool foreign_copy;
 
+bool cli_foreign(void)
+{
+	return foreign_copy;
+}
+
 int cli_foreign_parse(const char *word)
 {
 	if (strcmp(word, "copy"))

@@ -97,6 +97,9 @@ const char *cli_store_path(const char *given, int status);
  * their store read-only (nsnap's command table says which).
  */
 int cli_foreign_parse(const char *word);
+/* Whether --foreign=copy was given: the store is someone else's, and
+ * what it says (its settings) chooses nothing for the caller. */
+bool cli_foreign(void);
 
 /* The store at PATH (NULL: the default one) opened with FLAGS
  * (store_open), and STORE_FOREIGN after --foreign=copy; on failure "PATH:

@@ -42,6 +42,15 @@ static bool plain_name(const char *name)
 	return *name && !strpbrk(name, "\\\n\r");
 }
 
+int manifest_name_check(const char *file)
+{
+	const char *base = strrchr(file, '/');
+
+	if (strlen(file) > MANIFEST_PATH_MAX)
+		return -ENAMETOOLONG;
+	return plain_name(base ? base + 1 : file) ? 0 : -EINVAL;
+}
+
 /* FILE.sha256.sig for manifest LINE (N bytes), signed by K. */
 static int write_sig(const char *file, const char *line, size_t n,
 		     const struct custody_key *k)

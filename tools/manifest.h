@@ -43,6 +43,11 @@ int manifest_write(const char *file, const struct custody_key *signer,
 /* Longest FILE manifest_write() takes (the signature's name adds 11). */
 #define MANIFEST_PATH_MAX 4000
 
+/* Whether manifest_write() can name FILE: 0, -EINVAL (its last component
+ * is empty or holds a backslash or line break, which sha256sum escapes),
+ * -ENAMETOOLONG. */
+int manifest_name_check(const char *file);
+
 /*
  * FILE and SUFFIX (".sha256", ".sha256.sig") read whole into a malloc'd
  * buffer (NUL after the *LEN bytes), not through a symbolic link: 0,

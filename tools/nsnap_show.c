@@ -484,8 +484,14 @@ static void chain_summary(const struct store_chain *c,
 		custody_hex(o->store, CUSTODY_STORE_ID_LEN, hex);
 		printf("signed in store %s: %" PRIu64 " snapshot%s, ids %"
 		       PRIu64 "-%" PRIu64 " there, %" PRIu64 " of those not "
-		       "here\n", hex, o->n, nsnap_plural(o->n), o->lo, o->hi,
+		       "here", hex, o->n, nsnap_plural(o->n), o->lo, o->hi,
 		       missing);
+		/* The same id twice: two forks of that store, or a copy
+		 * made to stand in for a snapshot taken out. */
+		if (o->again)
+			printf(", %" PRIu64 " more at an id already met",
+			       o->again);
+		putchar('\n');
 	}
 	if (c->more_origins)
 		printf("signed in more stores than these\n");

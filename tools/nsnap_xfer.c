@@ -95,7 +95,18 @@ int cmd_export(const struct run *r)
 {
 	const char *selector = r->words[0];
 	const char *file = r->output ? r->output : "-";
-	const char *name = strcmp(file, "-") ? file : "standard output";
+	/* The output's name in messages: any bytes, shown escaped. */
+	char *shown = cli_term_text(file, strlen(file), 1);
+	const char *name = strcmp(file, "-") ? shown : "standard output";
+	int nrc = r->manifest ? manifest_name_check(file) : 0;
+
+	/* A name the manifest cannot hold is told before anything is
+	 * written: no export is left without the manifest asked for. */
+	if (nrc)
+		nsnap_fail("%s: %s", shown, nrc == -EINVAL ?
+			   "a manifest cannot name it (sha256sum would escape "
+			   "its backslash or line break): choose another name" :
+			   strerror(-nrc));
 	struct store *s = cli_store_open(r->store, STORE_RDONLY, 1);
 	struct store_header h;
 	struct custody_key key;
@@ -108,7 +119,10 @@ int cmd_export(const struct run *r)
 		rc = store_load(s, id, &g);
 	if (rc)
 		cli_snapshot_fail(s, selector, rc, 1);
-	bool signing = r->manifest && nsnap_signer(s, r->sign, &key);
+	/* Another user's store names no key of the caller's: only --sign
+	 * does then. */
+	bool signing = r->manifest && (r->sign || !cli_foreign()) &&
+		       nsnap_signer(s, r->sign, &key);
 	store_close(s);
 	/* The custody block travels with the snapshot: its signature is
 	 * what an importer can hold the content against. */
@@ -132,8 +146,10 @@ int cmd_export(const struct run *r)
 		rc = fsafe_out_commit(out);
 	if (rc)
 		export_fail(name, rc);
-	if (!r->manifest)
+	if (!r->manifest) {
+		free(shown);
 		return 0;
+	}
 	enum manifest_part part;
 	rc = manifest_write(file, signing ? &key : NULL, &part);
 	if (signing) {
@@ -141,15 +157,18 @@ int cmd_export(const struct run *r)
 		custody_key_id(key.pk, kid);
 		custody_key_wipe(&key);
 		if (rc)
-			manifest_fail(file, part, rc);
+			manifest_fail(shown, part, rc);
 		nsnap_note("manifest %s.sha256, signed in %s.sha256.sig (key %s)",
-			   file, file, kid);
+			   shown, shown, kid);
+		free(shown);
 		return 0;
 	}
 	if (rc)
-		manifest_fail(file, part, rc);
-	nsnap_note("manifest %s.sha256 (not signed: no --sign, no sign-key "
-		   "setting)", file);
+		manifest_fail(shown, part, rc);
+	nsnap_note("manifest %s.sha256 (not signed: no --sign%s)", shown,
+		   cli_foreign() ? "; another user's store chooses no key" :
+		   ", no sign-key setting");
+	free(shown);
 	return 0;
 }
 
