@@ -63,7 +63,10 @@
 #                        store that signed it; custody.content changed:
 #                        refused; held unsigned: a signed import of it is
 #                        refused under --require-signature; a FIFO for the
-#                        manifest: FAILED, not waited on
+#                        manifest: FAILED, not waited on; --foreign=copy:
+#                        the store's sign-key signs nothing; forks and a gap
+#                        of another store told by verify; a relabelled
+#                        export is new against an old header
 #
 # Output: "ok - NAME", "not ok - NAME" (details on "# " lines), and last
 # "custody: N passed, M failed".
@@ -510,6 +513,48 @@ timeout 20 "$NSNAP" verify-export "$X/fifo.json" >"$X/ve3.out" 2>&1
 rc=$?
 [ "$rc" = 1 ] && has "$X/ve3.out" '^manifest: FAILED'
 check export/manifest-fifo $? "rc=$rc" "$X/ve3.out"
+
+# Another user's store (--foreign=copy) chooses no key: its sign-key
+# setting signs no manifest of the caller's.
+"$NSNAP" --store "$X/a" config sign-key "$X/k" >/dev/null 2>"$X/cfg.err"
+"$NSNAP" --store "$X/a" --foreign=copy export 1 -o "$X/foreign.json" --manifest \
+    >/dev/null 2>"$X/fexp.err"
+rc=$?
+[ "$rc" = 0 ] && [ -s "$X/foreign.json.sha256" ] && [ ! -e "$X/foreign.json.sha256.sig" ] &&
+    has "$X/fexp.err" "another user's store chooses no key"
+check export/foreign-setting-signs-nothing $? "rc=$rc" "$X/cfg.err" "$X/fexp.err"
+"$NSNAP" --store "$X/a" config --unset sign-key >/dev/null 2>&1
+
+# A store and its copy each record a signed snapshot 3: a third store
+# given 1 and both forks' 3, but not 2, says 2 is missing and 3 came twice.
+F=$W/fork
+mkdir -p "$F"
+for i in 1 2; do "$NSNAP" --store "$F/a" record -q --sign "$X/k" >/dev/null 2>>"$F/err"; done
+"$NSNAP" --store "$F/a" copy -q "$F/b" >/dev/null 2>>"$F/err"
+"$NSNAP" --store "$F/a" record -q --sign "$X/k" --label fork-a >/dev/null 2>>"$F/err"
+"$NSNAP" --store "$F/b" record -q --sign "$X/k" --label fork-b >/dev/null 2>>"$F/err"
+"$NSNAP" --store "$F/a" export 1 -o "$F/1.json" 2>>"$F/err"
+"$NSNAP" --store "$F/a" export 3 -o "$F/3a.json" 2>>"$F/err"
+"$NSNAP" --store "$F/b" export 3 -o "$F/3b.json" 2>>"$F/err"
+"$NSNAP" --store "$F/c" import -q "$F/1.json" "$F/3a.json" "$F/3b.json" >/dev/null 2>>"$F/err"
+"$NSNAP" --store "$F/c" verify --key "$X/k.pub" >"$F/v.out" 2>&1
+rc=$?
+[ "$rc" = 0 ] && has "$F/v.out" \
+    '^signed in store [0-9a-f]{32}: 2 snapshots, ids 1-3 there, 1 of those not here, 1 more at an id already met$'
+check export/fork-and-gap-told $? "rc=$rc" "$F/err" "$F/v.out"
+
+# A relabelled export of a snapshot held under a header older than the
+# chain is another snapshot, as it is against a newer header.
+cp -r "$TOP_DIR/fixtures/store-v3" "$X/v3"
+rm -f "$X/v3/make.sh"; rm -rf "$X/v3/expect"
+sed '0,/"label": "before"/s//"label": "relabelled"/' \
+    "$TOP_DIR/fixtures/store-v3/expect/export-1.json" >"$X/relabel.json"
+"$NSNAP" --store "$X/v3" import "$X/relabel.json" >"$X/imp8.out" 2>"$X/imp8.err"
+rc=$?
+! cmp -s "$X/relabel.json" "$TOP_DIR/fixtures/store-v3/expect/export-1.json" &&
+    [ "$rc" = 0 ] && ! grep -q 'already in the store' "$X/imp8.err" &&
+    grep -Eq '^[0-9]+$' "$X/imp8.out"
+check export/relabelled-is-new-against-old $? "rc=$rc" "$X/imp8.out" "$X/imp8.err"
 
 # Back into the store that signed it: it would stand elsewhere in its chain.
 "$NSNAP" --store "$X/a" prune 1 >/dev/null 2>&1
