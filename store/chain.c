@@ -8,12 +8,18 @@
  * writes.  Three things could still hide a change, and each is covered:
  *   - the tail: deleting the newest snapshots leaves a chain that is
  *     whole but shorter, so meta "chain" keeps the head (the link of the
- *     last header written) and the seal the highest id handed out;
+ *     last header written) and the seal the highest id handed out (held
+ *     to only past meta "chain-from": an older nsnap's prunes left no
+ *     tombstone);
  *   - prune: a pruned run leaves a tombstone with the prev of its first
  *     header and the link of its last, so the chain still reads across;
  *   - headers older than the chain: they carry no prev, and the first
  *     version 5 header links to the newest of them; the chain is said to
- *     start there.
+ *     start there, and one of them after it is a break.
+ * A snapshot signed here (its signature names this store's id, meta "id")
+ * must also stand at the id and after the link it was signed with; one
+ * signed elsewhere is counted by the ids it had in its own store, which
+ * shows what of that store is missing here.
  * All of it is unkeyed: whoever can write the data file can rewrite the
  * chain from the edit on.  Signatures (custody.h) are what an edit cannot
  * redo; the chain makes a signed snapshot vouch for its predecessor.

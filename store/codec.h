@@ -288,7 +288,7 @@ void codec_digest(const struct codec_hash *h, size_t n, struct codec_hash *out);
  * hash.
  */
 struct codec_header {
-	/* 0 or CODEC_HEADER_VERSION: what is written now.  1 and 2 are
+	/* 0 or CODEC_HEADER_VERSION: what is written now.  1 to 4 are
 	 * read, and written again only as they were read (codec_header.c). */
 	uint8_t version;
 	uint64_t id;

@@ -91,12 +91,12 @@ void codec_digest(const struct codec_hash *h, size_t n, struct codec_hash *out)
  * digest; version 5 (written now) is version 4 with the custody block
  * after that.
  *
- * Read too, from stores written before: version 1 (recorded snapshots) is
- * version 3 without capturer_pid and without the imported byte; version 2
- * (imported ones) is version 1 with uv original_id after 'added'.  Both
- * name a version 1 meta record, which holds the capture itself.  They are
- * written only to give back what was read (a decoded header encodes to the
- * same bytes).
+ * Read too, from stores written before: versions 3 and 4 as above;
+ * version 1 (recorded snapshots) is version 3 without capturer_pid and
+ * without the imported byte; version 2 (imported ones) is version 1 with
+ * uv original_id after 'added'.  Both name a version 1 meta record, which
+ * holds the capture itself.  Versions 1 to 4 are written only to give back
+ * what was read (a decoded header encodes to the same bytes).
  */
 #define HEADER_V1 1
 #define HEADER_V2 2

@@ -8,10 +8,11 @@
  * document is no evidence, one that needs the signer's secret key is.
  *
  *   content  BLAKE2b-256 over the snapshot's canonical bytes: its label,
- *            its whole meta record (the capture in it), its vantage point
- *            and every record, each length-prefixed, in digest order
- *            (custody_content()).  The same wherever the snapshot is kept:
- *            the store recomputes it on every write, verify and import.
+ *            its whole meta record (the capture in it), its vantage point,
+ *            its layout and every record, each length-prefixed, in the
+ *            order of the snapshot digest (custody_content()).  The
+ *            same wherever the snapshot is kept: the store recomputes it
+ *            on every write, verify and import.
  *   link     BLAKE2b-256 over a header as stored, checksum included
  *            (custody_link()).  Each header carries the link of the one
  *            written before it in its store ("prev"): the chain.
@@ -36,7 +37,8 @@
 #define CUSTODY_SIG_LEN 64
 /* A key's short name in messages: 16 hex digits of BLAKE2b of the key. */
 #define CUSTODY_KEYID_LEN 16
-/* A store's own id (meta "id"): random, made with its first snapshot. */
+/* A store's own id (meta "id"): random, made when the store first signs
+ * a snapshot. */
 #define CUSTODY_STORE_ID_LEN 16
 
 /* What a version 5 header says of its snapshot's custody. */
@@ -70,15 +72,15 @@ void custody_hash(const void *p, size_t n, uint8_t out[CUSTODY_DIGEST_LEN]);
 void custody_link(const void *header, size_t n,
 		  uint8_t out[CUSTODY_DIGEST_LEN]);
 
-/* The bytes an Ed25519 signature of B signs (B's content, sig_id and
- * sig_prev), into MSG; its length. */
+/* The bytes an Ed25519 signature of B signs (the tag, B's content,
+ * sig_id, sig_has_prev and sig_prev, sig_store), into MSG; its length. */
 #define CUSTODY_MSG_LEN (18 + CUSTODY_DIGEST_LEN + 8 + 1 + CUSTODY_DIGEST_LEN + \
 			 CUSTODY_STORE_ID_LEN)
 size_t custody_sig_message(const struct custody_block *b,
 			   uint8_t msg[CUSTODY_MSG_LEN]);
 
-/* Sign B (content, sig_id, sig_prev filled in) with K: key and sig set,
- * is_signed true.  0 or -EINVAL (K has no secret). */
+/* Sign B (content, sig_id, sig_prev, sig_store filled in) with K: key
+ * and sig set, is_signed true.  0 or -EINVAL (K has no secret). */
 int custody_sign(struct custody_block *b, const struct custody_key *k);
 /* Whether B's signature is B's key's over B. */
 bool custody_sig_ok(const struct custody_block *b);
@@ -115,15 +117,15 @@ int custody_unhex(const char *hex, size_t len, uint8_t *out, size_t n);
  * replaced (-EEXIST); when PATH.pub cannot be made, PATH is removed again.
  *
  * custody_load_secret(): a secret key file, opened without following a
- * link; it must be a regular file of the caller's (root: anyone's) that
- * its group and others cannot read or write: -EPERM otherwise, as ssh
- * refuses such a key.  -EBADMSG when it is no key file (or its public half
- * is not its secret's).
+ * link; it must be a regular file (-EINVAL) of the caller's (root:
+ * anyone's) to which its group and others have no access at all: -EPERM
+ * otherwise, as ssh refuses such a key.  -EBADMSG when it is no key file
+ * (or its public half is not its secret's).
  *
  * custody_load_public(): a public key file, a secret key file (its public
  * half), or the 64 hex digits themselves.  -EBADMSG when none.
  *
- * The loaders are given a file of at most 4 KiB; errors -errno.
+ * The loaders take a file under 4 KiB (-EFBIG); other errors -errno.
  */
 int custody_keygen(const char *path, struct custody_key *out);
 int custody_load_secret(const char *path, struct custody_key *out);

@@ -9,7 +9,8 @@
  *     "origin": { "id": "<u64>", "label": STR },
  *     ["custody": { "content": HEX64, "prev": HEX64 or null, "signature":
  *                   null or { "scheme": "ed25519", "key": HEX64, "sig":
- *                   HEX128, "id": "<u64>", "prev": HEX64 or null } },]
+ *                   HEX128, "id": "<u64>", "prev": HEX64 or null,
+ *                   "store": HEX32 } },]
  *     "meta": { "start": RFC3339, "start_ns": "<i64>", "end", "end_ns",
  *               "hostname", "kernel", "boot_id": STR, "capturer_pid": int,
  *               "collected": [names], "types_present": [names],
@@ -41,8 +42,9 @@
  *                  [...], "mounts": [...], "digest" } }
  *
  * NDJSON carries the same objects one per line, each with a "kind": a
- * header (format, version, origin, [custody,] meta), [the workloads,] the namespaces, processes, tasks
- * and fds (odd layouts only), mounts, gaps, and a trailer with the records.
+ * header (format, version, origin, [custody,] meta), [the workloads,] the
+ * namespaces, processes, tasks and fds (odd layouts only), mounts, gaps,
+ * and a trailer with the records.
  *
  * Choices that matter:
  *   - Namespace references are indexes into "namespaces" (null for
@@ -74,7 +76,10 @@
  *     has one (custody.h), in either version.  Its signature is what
  *     protects the content against a deliberate edit, which recomputed
  *     XXH3 hashes do not show; its "content" is the exporting store's
- *     word, which whoever checks the signature recomputes.
+ *     word, which whoever checks the signature recomputes (and import and
+ *     verify-export hold to what they recompute).  "id", "prev" and
+ *     "store" of the signature are the snapshot's place where it was
+ *     signed, which the signature covers.
  */
 #include "export.h"
 

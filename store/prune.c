@@ -402,9 +402,11 @@ static int prune_mark(struct prune *p)
 
 /*
  * A tombstone for every run of removed snapshots (in id order, with no
- * remaining one between), so that the chain reads across it; and the
- * chain's head set if the store has none yet (headers older than the
- * chain), so that it stays the newest header written even when that goes.
+ * remaining one between), so that the chain reads across it (merged with
+ * a neighbour's by sto_chain_bury()); and the chain's head set if the
+ * store has none yet (headers older than the chain), with "chain-from" the
+ * highest id handed out, so that the head stays the newest header written
+ * even when that goes.
  */
 static void prune_bury(struct prune *p)
 {

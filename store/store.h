@@ -19,8 +19,9 @@
  *
  * Behind this face (store_int.h is what its files share): txn.c (errors,
  * the fault guard, transactions, records), open.c, selector.c (selectors
- * without a store) and resolve.c, write.c, read.c, verify.c, prune.c,
- * copy.c, nsidx*.c (the namespace index); codec*.c lay out the bytes,
+ * without a store) and resolve.c, write.c, read.c, verify.c, chain.c (the
+ * hash chain), settings.c, prune.c, copy.c, nsidx*.c (the namespace
+ * index); codec*.c lay out the bytes, custody.c digests and signs them,
  * export.c the interchange format.
  */
 #ifndef NSNAP_STORE_H
@@ -114,9 +115,10 @@ int store_put(struct store *s, const struct graph *g, const char *label,
  * another machine or another time, and their (dev, inode) numbers would be
  * taken for this machine's: a history loads an imported snapshot whole.
  * A snapshot the store holds already (the same content digest: the same
- * records, capture times and label; for a header older than content
- * digests, the same XXH3 digest) is not stored twice: STORE_EEXIST, with
- * *id_out the id it has.
+ * records, capture, vantage point and label; for a header older than
+ * content digests, the same XXH3 digest and label) is not stored twice:
+ * STORE_EEXIST, with *id_out the id it has.  An imported snapshot is never
+ * signed here (store_set_signer()): it joins the chain unsigned.
  */
 int store_put_imported(struct store *s, const struct graph *g,
 		       const char *label, uint64_t original_id,
@@ -126,8 +128,13 @@ int store_put_imported(struct store *s, const struct graph *g,
  * store_put_imported() of a document that says how it was kept (CLAIM;
  * NULL: it says nothing): a signature it carries is kept with the snapshot
  * after checking it against the content computed here (STORE_ESIG when it
- * does not match: nothing is written).  The snapshot joins this store's
- * chain whatever its place in the chain it came from.
+ * does not match: nothing is written).  CLAIM's content digest is not
+ * used.  One signed in this store, by its id (or in a copy of it), is
+ * refused with STORE_EPLACE: its signature vouches for a place in this
+ * store's chain it would not stand at.  Duplicates are found first, as
+ * for store_put_imported(): STORE_EEXIST before any signature is checked.
+ * The snapshot joins this store's chain whatever its place in the chain it
+ * came from.
  */
 int store_put_evidence(struct store *s, const struct graph *g,
 		       const char *label, uint64_t original_id,
@@ -139,9 +146,12 @@ int store_set_signer(struct store *s, const struct custody_key *k);
 
 /*
  * The store's settings (meta "set:NAME"): NAME is one of "sign-key" (the
- * secret key file every snapshot recorded is signed with).  Get: 0 and
- * VALUE (a NUL-terminated copy, cut to SIZE), -ENOENT when unset.  Set:
- * VALUE NULL unsets.  -EINVAL for another NAME or a value over 4000 bytes.
+ * secret key file every snapshot recorded is signed with; the store keeps
+ * the name only, the tool loads it).  Get: 0 and VALUE (a NUL-terminated
+ * copy, cut to SIZE), -ENOENT when unset, STORE_ECORRUPT when malformed.
+ * Set: VALUE NULL unsets; raises the store to format 6 either way, and a
+ * store opened read-only gives STORE_ERDONLY.  -EINVAL for another NAME,
+ * or an empty value or one over 4000 bytes.
  */
 int store_setting_get(struct store *s, const char *name, char *value,
 		      size_t size);
@@ -215,7 +225,8 @@ struct store_header {
 	struct graph_vantage vantage;
 	char vp_version[64];
 	/* The custody block: chained false for headers written before it
-	 * (version 4 and older), which carry none. */
+	 * (version 4 and older), which carry none (custody is then all
+	 * zero). */
 	bool chained;
 	struct custody_block custody;
 };
@@ -398,6 +409,10 @@ struct store_check {
  * read: ...", "label 'x': the label table names snapshot 3, whose header
  * carries another label"); a non-zero return stops the walk and is
  * returned.  PROGRESS (may be NULL) counts snapshots; both get CTX.
+ * Each snapshot's header copies (host, kernel, boot id, counts) are held
+ * to its records, its content digest recomputed and its signature, when
+ * it has one, checked; with ID 0 the hash chain is walked too
+ * (store_chain_check()), each break told as a table fault.
  *
  * Returns 0 only when every snapshot the store counts was found and
  * checked, every one is whole and the tables agree; STORE_ECORRUPT when a
@@ -418,7 +433,8 @@ int store_verify(struct store *s, uint64_t id,
 struct store_chain_origin {
 	uint8_t store[CUSTODY_STORE_ID_LEN];
 	uint64_t n, lo, hi;     /* distinct ids of that store */
-	uint64_t again;         /* snapshots whose id there another has too */
+	uint64_t again;         /* snapshots at an id there met before:
+				   beyond the first of each id */
 };
 #define STORE_CHAIN_ORIGINS 64
 
@@ -443,7 +459,9 @@ struct store_chain {
 	uint64_t tombs;         /* pruned runs */
 	uint64_t pruned;        /* snapshots in them */
 	uint64_t breaks;        /* 0: the chain is whole */
-	uint64_t first_break;   /* the id it first breaks at */
+	uint64_t first_break;   /* the id it first breaks at (0: a break
+				   not at a snapshot: the head, a malformed
+				   tombstone) */
 };
 
 /*
@@ -459,8 +477,9 @@ int store_chain_check(struct store *s, store_chain_fn *cb, void *ctx,
 
 /*
  * store_verify() that also requires every snapshot to be signed by KEY
- * (NULL: that every signature there is sound, as store_verify() does):
- * one that is not, or whose signature fails, is damaged.
+ * (NULL: only that every signature there is sound, as store_verify()
+ * does): one that is not, a header older than signatures included, or
+ * whose signature fails, is damaged.
  */
 int store_verify_signed(struct store *s, uint64_t id,
 			const struct custody_key *key,
@@ -493,7 +512,9 @@ struct store_prune_result {
 	uint64_t bytes;         /* their bytes */
 	uint64_t index;         /* namespace index entries removed */
 	uint64_t labels;        /* label entries removed */
-	uint64_t tombs;         /* tombstones left for the chain (chain.c) */
+	uint64_t tombs;         /* pruned runs given a tombstone for the
+				   chain (chain.c merges one with its
+				   neighbours) */
 	/* Remaining snapshots whose header or lists could not be read: what
 	 * they use is unknown, so no record was removed (the snapshots
 	 * picked still were).  Prune those too, or repair them. */
@@ -507,8 +528,10 @@ struct store_prune_result {
  * began with.  The namespace index is rewritten where a removed snapshot
  * held a change point, so that store_ns_history() still tells every
  * remaining snapshot's state.  Freed pages are reused by later writes:
- * with regular pruning the data file stops growing.  R may be NULL; a store
- * opened read-only gives STORE_ERDONLY.  Raises the store to format 2.
+ * with regular pruning the data file stops growing.  Each run of removed
+ * snapshots leaves a tombstone, so that the hash chain reads across it
+ * (chain.c).  R may be NULL; a store opened read-only gives STORE_ERDONLY.
+ * Raises the store to format 6 (the tombstones).
  */
 int store_prune(struct store *s, const struct store_prune_opts *o,
 		struct store_prune_result *r);

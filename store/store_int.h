@@ -15,7 +15,7 @@
  *   read.c      headers, lists, loading, listing, statistics
  *   verify.c    checking snapshots and the store's own tables
  *   chain.c     the hash chain: its head, the tombstones of pruned runs,
- *               the walk that checks it
+ *               the walk that checks it; the store's id
  *   settings.c  the store's settings
  *   nsidx*.c    the namespace index: where each namespace changed
  *   prune.c     removing snapshots and what only they used
@@ -31,15 +31,18 @@
  *                                   (once the newest snapshot was pruned)
  *            "id"                -> 16 random bytes: the store's id,
  *                                   which signatures made here name
+ *                                   (made as the first one is)
  *            "chain"             -> u64 id, 32 link: the chain's head,
  *                                   the link of the newest header written
  *                                   (or pruned: a tombstone holds it)
  *            "chain-from"        -> u64: ids up to it were handed out
- *                                   before the chain began (chain.c)
+ *                                   before the chain began, written with
+ *                                   the first head (chain.c)
  *            "tomb" u64 first    -> u64 last, u64 count, u8 has_in, 32
  *                                   in, 32 out: a run of snapshots pruned
  *                                   (chain.c)
- *            "set:" NAME         -> a setting's value (settings.c)
+ *            "set:" NAME         -> a setting's value, without its NUL
+ *                                   (settings.c)
  *   snaps    u64 id              -> header record (codec 'H', checksummed)
  *   lists    u64 id, u8 kind     -> hashes of the list chunks ('L' records)
  *                                   that hold, in graph order, the hashes
@@ -98,11 +101,12 @@
  * adds the records of the workload facts (meta version 3, namespace,
  * process and layout records version 2: codec.h).  Format 5 adds version
  * 4 headers, which carry the vantage point.  Format 6 adds version 5
- * headers, which carry the custody block, and the chain's head and
- * tombstones in the meta table (chain.c); every snapshot is written with
- * one.  This nsnap reads all six; a store is raised to the format of what
- * is written into it (a prune: 2, or 6 when it leaves a tombstone; a
- * snapshot: 6) before it is written, so
+ * headers, which carry the custody block, and in the meta table the
+ * store's id, the chain's head and tombstones (chain.c) and the settings
+ * (settings.c); every snapshot is written with one.  This nsnap reads all
+ * six; a store is raised to the format of what is written into it before
+ * it is written (a snapshot, a setting set or unset: 6; a prune: 6, for
+ * the tombstone every run it removes leaves, or 2 if it left none), so
  * that an older nsnap refuses it as newer instead of misreading it.  A new
  * store starts at 3.
  */

@@ -1,8 +1,11 @@
 /*
  * verify.c — checking a store: each snapshot read the way store_load()
- * reads it, in a transaction of its own, and decoded; and the store's own
+ * reads it, in a transaction of its own, and decoded, its header's copies
+ * held to its records, its content digest and signature checked
+ * (custody.h) and the namespace index's word on it; and the store's own
  * tables: the snapshot table walked to its end and counted, every label
- * entry against the header it names, the format record.
+ * entry against the header it names, the format and next-id records, and
+ * (the whole store checked) the hash chain, walked by chain.c.
  *
  * Owns what counts as damage (to one snapshot, or to a table: told to the
  * caller, the check goes on) and what stops the check.  "Every snapshot
@@ -136,9 +139,10 @@ static int header_agrees(const struct codec_header *h,
 }
 
 /*
- * Snapshot ID's custody block against SNAP (read whole and checked by
- * XXH3): its content digest recomputed, its signature checked, and with
- * KEY, that KEY signed it.  0 or STORE_ECORRUPT saying what.
+ * Header H's custody block against SNAP (read whole and checked by XXH3):
+ * its content digest recomputed, its signature checked, and with KEY, that
+ * KEY signed it (a header older than the block is then unsigned).  0,
+ * STORE_ECORRUPT saying what, or -ENOMEM.
  */
 static int custody_check(const struct codec_header *h,
 			 const struct codec_snapshot *snap,

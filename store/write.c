@@ -232,7 +232,8 @@ static void put_records(struct sto_txn *t, const struct plan *p, uint64_t id,
 }
 
 /* The header of snapshot ID, H filled in but for what the plan says;
- * then the chain's head is this header. */
+ * then the chain's head is this header (and, for the first head,
+ * "chain-from" the id before it). */
 static void put_header(struct sto_txn *t, const struct plan *p, uint64_t id,
 		       struct codec_header *h)
 {
@@ -278,9 +279,11 @@ static void put_header(struct sto_txn *t, const struct plan *p, uint64_t id,
 
 /*
  * The custody block of snapshot ID: its content, the chain's head as prev,
- * and a signature: the store's signer's for a snapshot recorded here, the
- * one CLAIM carries for an imported one (checked against the content
- * computed here: STORE_ESIG when it does not match).
+ * and a signature: the store's signer's for a snapshot recorded here (the
+ * store's id made if it has none), the one CLAIM carries for an imported
+ * one (checked against the content computed here: STORE_ESIG when it does
+ * not match; STORE_EPLACE when it was signed in this store), none for an
+ * imported one CLAIM does not sign.
  */
 static int put_custody(struct sto_txn *t, const struct plan *p, uint64_t id,
 		       bool imported, const struct custody_block *claim,
