@@ -212,7 +212,8 @@ int manifest_sig_parse(const char *s, size_t n, struct manifest_sig *out)
 	const size_t want = magic + 1 + CUSTODY_KEYID_LEN + 1 +
 			    2 * CUSTODY_SIG_LEN + 1;
 
-	/* Exactly the line manifest_write() writes, lowercase hex. */
+	/* Exactly the line manifest_write() writes: a lowercase key id
+	 * (the signature's hex may be of either case). */
 	if (n != want || memcmp(s, MANIFEST_SIG_MAGIC, magic) ||
 	    s[magic] != ' ' || s[magic + 1 + CUSTODY_KEYID_LEN] != ' ' ||
 	    s[n - 1] != '\n')

@@ -1,27 +1,37 @@
 /*
  * nsnap — record snapshots of the namespace graph, list and inspect them,
- * and look after the store: verify, prune, copy, export, import.
+ * and look after the store: verify, prune, copy, export, import; sign
+ * them and check what was signed: keygen, config, verify-export.
  *
  *   nsnap [record] [--label TEXT] [--interval D [--count N]] [--keep N]
+ *         [--sign KEYFILE] [--verbose]
  *   nsnap list [--json]             one line (or object) per snapshot
  *   nsnap info SELECTOR             one snapshot's header in full
- *   nsnap verify [SELECTOR]         re-hash everything, name the damaged
- *   nsnap prune --keep N | --before TIME | SELECTOR...
+ *   nsnap verify [SELECTOR] [--key PUBKEY]  re-hash everything, check
+ *                                   signatures and the chain, name the
+ *                                   damaged
+ *   nsnap keygen KEYFILE            an Ed25519 key pair
+ *   nsnap config [NAME [VALUE]] [--unset]  the store's settings
+ *   nsnap prune --keep N | --before TIME | SELECTOR... [--dry-run]
  *   nsnap copy DEST                 compact copy of the store (alias backup)
- *   nsnap export SELECTOR [--format=json|ndjson] [-o FILE [--manifest]]
- *   nsnap import FILE...
+ *   nsnap export SELECTOR [--format=json|ndjson|rows] [--table=NAME]
+ *                [-o FILE [--manifest [--sign KEYFILE]]]
+ *   nsnap import FILE... [--require-signature PUBKEY]
+ *   nsnap verify-export FILE [--key PUBKEY]  an export checked alone
  *
  * Options may stand before, between and after the command and its words,
  * also with POSIXLY_CORRECT set; "--" ends them (cli_getopt).  Which
  * command takes which option is said once, in the command table at the
  * end, and checked in one place.  Exit 0 on success, 1 on an error (for
- * verify: a damaged snapshot), 2 on a usage error; messages go to stderr
+ * verify: a damaged snapshot; for import: a file refused; for
+ * verify-export: a check failed), 2 on a usage error; messages go to stderr
  * as "nsnap: ...".  Progress is a single updating line on stderr when stderr
  * is a terminal; -q silences it, notes and capture warnings.
  *
  * This file holds main(), the command table, the messages and record and
- * prune; list, info and verify are in nsnap_show.c, copy, export and
- * import in nsnap_xfer.c (nsnap_int.h joins them).
+ * prune; list, info and verify are in nsnap_show.c, copy, export, import
+ * and verify-export in nsnap_xfer.c, keygen and config in nsnap_keys.c
+ * (nsnap_int.h joins them).
  */
 #include <err.h>
 #include <errno.h>
@@ -71,8 +81,9 @@ static const char usage_text[] =
 "                  prints the new snapshot's id\n"
 "  list            list the snapshots\n"
 "  info SELECTOR   show one snapshot's header\n"
-"  verify [SEL]    re-hash every record of one or all snapshots; name the\n"
-"                  damaged ones (exit 1 when there is one)\n"
+"  verify [SEL]    re-hash every record of one or all snapshots, check their\n"
+"                  signatures and (all) the chain; name the damaged ones\n"
+"                  (exit 1 when there is one)\n"
 "  prune           remove snapshots, then every record no other one uses\n"
 "  copy DEST       compact, consistent copy of the store into directory\n"
 "                  DEST, also while it is in use (alias: backup)\n"

@@ -3,11 +3,12 @@
  *
  * Owns the seams between nsnap.c (main, the command table, record and
  * prune), nsnap_show.c (list, info and verify: what the store says of its
- * snapshots) and nsnap_xfer.c (copy, export and import: snapshots into and
- * out of the store): one invocation as main() understood it, the commands'
- * entry points, and the messages and progress line every command uses
- * (nsnap.c keeps them).  The Makefile links tools/nsnap_*.c into nsnap
- * alone.
+ * snapshots), nsnap_xfer.c (copy, export, import and verify-export:
+ * snapshots into and out of the store) and nsnap_keys.c (keygen, config,
+ * the keys the others are given): one invocation as main() understood it,
+ * the commands' entry points, and the messages and progress line every
+ * command uses (nsnap.c keeps them).  The Makefile links tools/nsnap_*.c
+ * into nsnap alone.
  */
 #ifndef NSNAP_NSNAP_INT_H
 #define NSNAP_NSNAP_INT_H

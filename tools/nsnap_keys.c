@@ -1,6 +1,7 @@
 /*
  * nsnap_keys.c — the keys of signed snapshots: keygen, the store's
- * settings (config), and the keys record, verify and import are given.
+ * settings (config), and the keys record, export --manifest, verify,
+ * import and verify-export are given.
  *
  * Owns the messages about key files; the files themselves are
  * store/custody.c's.
@@ -20,8 +21,8 @@ static const char *key_error(int rc, bool secret)
 {
 	switch (rc) {
 	case -EPERM:
-		return "a secret key file must be the caller's and readable by "
-		       "its owner alone (chmod 600)";
+		return "a secret key file must be the caller's, with no access "
+		       "for its group or others (chmod 600)";
 	case -ELOOP:
 		return "is a symbolic link (refused)";
 	case -EBADMSG:

@@ -1,7 +1,7 @@
 /*
  * nsnap_show.c — nsnap list, info and verify: what the store says of its
  * snapshots, as a table, as JSON, one header in full, and the damaged
- * ones by name.
+ * ones by name, with the chain's summary.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -118,7 +118,8 @@ static int collect(const struct store_header *h, void *ctx)
 }
 
 /* ", \"custody\": {...}": the content digest, the link to the previous
- * header, the signature (null when none), as export writes them. */
+ * header, the signature (null when none), as export writes them, with
+ * the key's id ("key_id") beside the key. */
 static void custody_json(const struct custody_block *c)
 {
 	char hex[2 * CUSTODY_SIG_LEN + 1], id[CUSTODY_KEYID_LEN + 1];
@@ -439,7 +440,8 @@ static void verify_progress(const char *what, uint64_t done, uint64_t total,
 }
 
 /* One line on the chain and the signatures: how far it reaches, what it
- * crosses, who signed. */
+ * crosses, who signed; then the store's id, when it has one, and a line
+ * per other store whose signed snapshots are here. */
 static void chain_summary(const struct store_chain *c,
 			  const struct custody_key *key)
 {

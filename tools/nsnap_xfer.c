@@ -89,7 +89,8 @@ static void manifest_fail(const char *file, enum manifest_part part, int rc)
  * told at once and not after a FIFO found its reader.  The key that signs
  * the manifest (--sign, else the store's sign-key) is loaded before
  * anything is written, so that a key that cannot sign leaves no export
- * without its signature.
+ * without its signature; from another user's store (--foreign=copy) only
+ * --sign names one, its sign-key setting being that user's choice.
  */
 int cmd_export(const struct run *r)
 {
@@ -182,10 +183,12 @@ static int doc_content(const struct graph *g, const char *label,
 
 /*
  * Whether the document FILE (G and INFO, read) may be imported as to its
- * custody; if not, says why on stderr.  A signature it carries must be
- * sound, whatever WANT; with WANT (--require-signature), there must be one
- * and it must be WANT's.  Checked here, before the store is touched, and
- * by the store again as it writes (STORE_ESIG).
+ * custody; if not, says why on stderr.  With WANT (--require-signature),
+ * there must be a signature and it must be WANT's; a signature it carries
+ * must be sound over the content computed from G, whatever WANT; and its
+ * custody.content, signed or not, must be that content.  Checked here,
+ * before anything is written to the store, and the signature by the store
+ * again as it writes (STORE_ESIG).
  */
 static bool custody_admits(const char *file, const struct graph *g,
 			   const struct export_info *info,
@@ -368,8 +371,9 @@ struct vdoc {
 /*
  * FILE.sha256 against the file's bytes, then FILE.sha256.sig against
  * FILE.sha256: by WANT's key when given, else by the snapshot's own
- * signing key when its id is the one the signature names (the file says
- * no more than the id).  Absent files are no failure: "none".
+ * signing key when its key id is the one the signature file names (that
+ * file says no more of its key than the id).  Absent files are no
+ * failure: "none".
  */
 static bool verify_manifest(const char *file, const char *shown,
 			    const char *data, size_t len,
@@ -448,9 +452,10 @@ out:
 }
 
 /*
- * The document (its record hashes), then the snapshot's signature over its
- * content recomputed from the document's graph.  With WANT, the snapshot
- * must be signed, by WANT.
+ * The document (its record hashes, and custody.content against the content
+ * recomputed from the document's graph), then the snapshot's signature over
+ * that recomputed content.  With WANT, the snapshot must be signed, by
+ * WANT.
  */
 static bool verify_doc(const struct graph *g, struct vdoc *d, int rc,
 		       const char *errbuf, const struct custody_key *want)
