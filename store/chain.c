@@ -107,10 +107,30 @@ int sto_store_id(struct sto_txn *t, uint8_t id[CUSTODY_STORE_ID_LEN],
 
 void sto_chain_begin(struct sto_txn *t, uint64_t from)
 {
-	MDB_val val;
+	struct codec_header h;
+	MDB_cursor *c;
+	MDB_val key, val;
+	uint64_t id;
 	uint8_t v[8];
+	int rc;
 
-	if (sto_txn_get(t, t->s->meta, "chain", 5, &val) != MDB_NOTFOUND)
+	/* Once: a chain that began (a head, a start, or a newest header
+	 * that links) does not begin again when its head is lost, or the
+	 * ids taken out with it would pass for ids of before the chain. */
+	if (sto_txn_get(t, t->s->meta, "chain", 5, &val) != MDB_NOTFOUND ||
+	    sto_txn_get(t, t->s->meta, "chain-from", 10, &val) != MDB_NOTFOUND)
+		return;
+	if (sto_cursor_open(t, t->s->snaps, &c))
+		return;
+	/* The newest before this write's (which comes last: skip it). */
+	rc = sto_lm_cursor_get(c, &key, &val, MDB_LAST);
+	if (!rc && !sto_key_id(t, &key, &id) && id > from)
+		rc = sto_lm_cursor_get(c, &key, &val, MDB_PREV);
+	bool linked = !rc && !sto_key_id(t, &key, &id) &&
+		      !sto_header_decode(t, id, &val, &h) && h.version >= 5;
+	mdb_cursor_close(c);
+	sto_corrupt_clear();
+	if (linked)
 		return;
 	codec_be64_write(v, from);
 	sto_txn_put(t, t->s->meta, "chain-from", 10, v, sizeof(v), 0);
@@ -307,8 +327,16 @@ struct chain_walk {
 	uint8_t expect[CUSTODY_DIGEST_LEN];
 	char after[96];     /* what gave EXPECT, in words */
 	uint64_t last_id;   /* highest id met, tombstones included */
+	uint64_t from;      /* meta "chain-from": ids up to it may lack a
+			       snapshot and a tombstone */
+	bool began;         /* a head or a start is there: ids are held */
 	int ret;
 };
+
+/* Ids handed out after the chain began are each a snapshot's or a
+ * tombstone's (a write that fails hands none out): ids between the last
+ * one met and FIRST that are neither were taken out. */
+static void walk_gap(struct chain_walk *w, uint64_t first);
 
 __attribute__((format(printf, 3, 4)))
 static void breaks(struct chain_walk *w, uint64_t id, const char *fmt, ...)
@@ -330,6 +358,7 @@ static void walk_tomb(struct chain_walk *w, const struct sto_tomb *tomb)
 	bool blind = w->blind;
 
 	w->blind = false;
+	walk_gap(w, tomb->first);
 	w->sum->tombs++;
 	w->sum->pruned += tomb->count;
 	if (tomb->has_in && !blind && (!w->known ||
@@ -419,6 +448,7 @@ static void walk_header(struct chain_walk *w, uint64_t id, const MDB_val *val)
 	bool blind = w->blind;
 
 	w->blind = false;
+	walk_gap(w, id);
 	if (id > w->last_id)
 		w->last_id = id;
 	if (sto_val_check(w->t, val)) {
@@ -489,6 +519,41 @@ static void walk_header(struct chain_walk *w, uint64_t id, const MDB_val *val)
 	snprintf(w->after, sizeof(w->after), "snapshot %" PRIu64, id);
 }
 
+static void walk_gap(struct chain_walk *w, uint64_t first)
+{
+	uint64_t lo = w->last_id > w->from ? w->last_id + 1 : w->from + 1;
+
+	/* A store no chaining nsnap wrote has the gaps older ones left. */
+	if (w->began && first > lo)
+		breaks(w, first, "the chain breaks before snapshot %" PRIu64
+		       ": ids %" PRIu64 "-%" PRIu64 " were handed out, and hold "
+		       "neither a snapshot nor a tombstone (taken out)", first,
+		       lo, first - 1);
+}
+
+/* Meta "chain-from" into *FROM (0 when there is none or it is
+ * malformed), and whether the chain began (*BEGAN: a head or a start is
+ * there): 0 or the error. */
+static int read_from(struct sto_txn *t, uint64_t *from, bool *began)
+{
+	MDB_val val;
+	int rc = sto_txn_get(t, t->s->meta, "chain", 5, &val);
+
+	if (rc && rc != MDB_NOTFOUND && rc != STORE_ECORRUPT)
+		return rc;
+	*began = rc != MDB_NOTFOUND;
+	rc = sto_txn_get(t, t->s->meta, "chain-from", 10, &val);
+	*began |= rc != MDB_NOTFOUND;
+	*from = 0;
+	if (!rc && val.mv_size == 8)
+		*from = codec_be64_read(val.mv_data);
+	else if (rc == STORE_ECORRUPT || !rc)
+		sto_corrupt_clear();
+	else if (rc != MDB_NOTFOUND)
+		return rc;
+	return 0;
+}
+
 /* The head and the seal against where the walk ended. */
 static void walk_end(struct chain_walk *w)
 {
@@ -528,17 +593,7 @@ static void walk_end(struct chain_walk *w)
 	/* The seal knows ids handed out before the chain began too, which
 	 * an older nsnap's prune left without a tombstone: only those after
 	 * it are held to it. */
-	uint64_t from = 0;
-	rc = sto_txn_get(w->t, w->t->s->meta, "chain-from", 10, &val);
-	if (!rc && val.mv_size == 8)
-		from = codec_be64_read(val.mv_data);
-	else if (rc == STORE_ECORRUPT || (!rc && val.mv_size != 8))
-		sto_corrupt_clear();
-	else if (rc != MDB_NOTFOUND) {
-		w->ret = rc;
-		return;
-	}
-	if (w->t->s->seal_last > w->last_id && w->t->s->seal_last > from)
+	if (w->t->s->seal_last > w->last_id && w->t->s->seal_last > w->from)
 		breaks(w, w->t->s->seal_last, "the chain breaks after %s: "
 		       "ids up to %" PRIu64 " were handed out (the seal says "
 		       "so), and snapshots %" PRIu64 "-%" PRIu64 " are gone "
@@ -569,6 +624,11 @@ int store_chain_check(struct store *s, store_chain_fn *cb, void *ctx,
 		goto out;
 	}
 	w.has_id = ret == 1;
+	ret = read_from(&t, &w.from, &w.began);
+	if (ret) {
+		w.ret = ret;
+		goto out;
+	}
 	sum->has_id = w.has_id;
 	memcpy(sum->store_id, w.store_id, CUSTODY_STORE_ID_LEN);
 	if (sto_cursor_open(&t, s->snaps, &snaps) ||

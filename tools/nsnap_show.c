@@ -447,9 +447,14 @@ static void chain_summary(const struct store_chain *c,
 {
 	char id[CUSTODY_KEYID_LEN + 1];
 
-	if (c->breaks)
+	/* A first break at no snapshot (the head, a tombstone's record)
+	 * has id 0. */
+	if (c->breaks && c->first_break)
 		printf("chain: broken at %" PRIu64 " (%" PRIu64 " break%s)",
 		       c->first_break, c->breaks, nsnap_plural(c->breaks));
+	else if (c->breaks)
+		printf("chain: broken (%" PRIu64 " break%s)", c->breaks,
+		       nsnap_plural(c->breaks));
 	else if (!c->linked)
 		printf("chain: none (no snapshot written by an nsnap that "
 		       "chains)");

@@ -394,15 +394,18 @@ static void test_breaks(void **state)
 	store_close(s);
 	lmdb_at(t.path, "meta", "chain", 5, &head, NULL, false);
 
-	/* A header deleted: the next one follows what is not there. */
+	/* A header deleted: its id holds nothing, and the next one follows
+	 * what is not there. */
 	h2 = raw_header(t.path, 3);
 	codec_be64_write(k, 3);
 	lmdb_at(t.path, "snaps", k, 8, NULL, NULL, true);
 	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
 	chain(s, &c, &b);
-	assert_int_equal(c.breaks, 1);
+	assert_int_equal(c.breaks, 2);
 	assert_int_equal(c.first_break, 4);
-	assert_non_null(strstr(b.what[0], "the chain breaks at snapshot 4: it "
+	assert_non_null(strstr(b.what[0], "the chain breaks before snapshot 4: "
+			       "ids 3-3 were handed out, and hold neither"));
+	assert_non_null(strstr(b.what[1], "the chain breaks at snapshot 4: it "
 			       "does not follow snapshot 2"));
 	assert_int_equal(store_verify(s, 0, NULL, NULL, NULL, &bad), STORE_ECORRUPT);
 	store_close(s);
@@ -467,9 +470,11 @@ static void test_breaks(void **state)
 	lmdb_at(t.path, "meta", tk, sizeof(tk), NULL, NULL, true);
 	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
 	chain(s, &c, &b);
-	assert_int_equal(c.breaks, 1);
+	/* Id 2 holds nothing, and 3 follows what is not there. */
+	assert_int_equal(c.breaks, 2);
 	assert_int_equal(c.first_break, 3);
 	assert_int_equal(c.tombs, 0);
+	assert_non_null(strstr(b.what[0], "ids 2-2 were handed out"));
 	store_close(s);
 
 	free(head.mv_data);
@@ -614,9 +619,10 @@ static void reprev(const char *dir, uint64_t id, const uint8_t *prev,
 
 /*
  * Snapshot 2 of 4 deleted and the chain made again after it (3 names 1,
- * 4 names the new 3, the head the new 4): unkeyed, the chain is whole
- * again, as chain.c says it can be.  Signed, 3 still says it was signed
- * after another snapshot: the signature vouches for its predecessor.
+ * 4 names the new 3, the head the new 4): unkeyed, the links are whole
+ * again, as chain.c says they can be, but id 2 holds neither a snapshot
+ * nor a tombstone.  Signed, 3 also says it was signed after another
+ * snapshot: the signature vouches for its predecessor.
  */
 static void rechain(bool sign)
 {
@@ -651,15 +657,17 @@ static void rechain(bool sign)
 
 	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
 	chain(s, &c, &b);
+	assert_int_equal(c.first_break, 3);
+	assert_non_null(strstr(b.what[0], "the chain breaks before snapshot 3: "
+			       "ids 2-2 were handed out"));
 	if (!sign) {
-		assert_int_equal(c.breaks, 0);
+		assert_int_equal(c.breaks, 1);
 	} else {
-		assert_int_equal(c.breaks, 2);
-		assert_int_equal(c.first_break, 3);
-		assert_non_null(strstr(b.what[0], "the chain breaks at snapshot 3: "
+		assert_int_equal(c.breaks, 3);
+		assert_non_null(strstr(b.what[1], "the chain breaks at snapshot 3: "
 				       "it was signed here as snapshot 3, after "
 				       "another snapshot"));
-		assert_non_null(strstr(b.what[1], "at snapshot 4"));
+		assert_non_null(strstr(b.what[2], "at snapshot 4"));
 		/* Each signature is still sound over its content: what it
 		 * says of the chain is what tells. */
 		struct custody_key pub = { .has_secret = false };
