@@ -5,12 +5,16 @@
  * Owns what makes a deleted, reordered, replaced or rolled-back snapshot
  * show.  Each version 5 header carries the link (custody.h) of the header
  * written before it in this store, in id order, which is the order of
- * writes.  Three things could still hide a change, and each is covered:
+ * writes.  Four things could still hide a change, and each is covered:
  *   - the tail: deleting the newest snapshots leaves a chain that is
  *     whole but shorter, so meta "chain" keeps the head (the link of the
  *     last header written) and the seal the highest id handed out (held
  *     to only past meta "chain-from": an older nsnap's prunes left no
  *     tombstone);
+ *   - links made whole again around a hole, or an honest record after
+ *     the tail and the head were taken: a write that fails hands out no
+ *     id, so every id past "chain-from" holds a snapshot or lies in a
+ *     tombstone's run (walk_gap()), and the chain begins only once;
  *   - prune: a pruned run leaves a tombstone with the prev of its first
  *     header and the link of its last, so the chain still reads across;
  *   - headers older than the chain: they carry no prev, and the first
