@@ -689,5 +689,6 @@ out:
 		mdb_cursor_close(meta);
 	ret = w.ret ? w.ret : t.ret;
 	sto_txn_abort(&t);
+	sum->walked = !ret;
 	return ret;
 }

@@ -440,6 +440,7 @@ struct store_chain_origin {
 
 /* What store_chain_check() found. */
 struct store_chain {
+	bool walked;            /* the walk was made: the rest is its word */
 	bool has_id;            /* the store's id (meta "id"), when it has one */
 	uint8_t store_id[CUSTODY_STORE_ID_LEN];
 	uint64_t linked;        /* headers with a link (version 5 on) */
@@ -479,10 +480,11 @@ int store_chain_check(struct store *s, store_chain_fn *cb, void *ctx,
  * store_verify() that also requires every snapshot to be signed by KEY
  * (NULL: only that every signature there is sound, as store_verify()
  * does): one that is not, a header older than signatures included, or
- * whose signature fails, is damaged.
+ * whose signature fails, is damaged.  With ID 0 and CHAIN not NULL,
+ * *CHAIN is what the walk of the chain found (else it is zeroed).
  */
 int store_verify_signed(struct store *s, uint64_t id,
-			const struct custody_key *key,
+			const struct custody_key *key, struct store_chain *chain,
 			int (*cb)(const struct store_check *c, void *ctx),
 			void *ctx, store_progress_fn *progress,
 			uint64_t *ndamaged);

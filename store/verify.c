@@ -474,20 +474,25 @@ int store_verify(struct store *s, uint64_t id,
 		 int (*cb)(const struct store_check *c, void *ctx), void *ctx,
 		 store_progress_fn *progress, uint64_t *ndamaged)
 {
-	return store_verify_signed(s, id, NULL, cb, ctx, progress, ndamaged);
+	return store_verify_signed(s, id, NULL, NULL, cb, ctx, progress,
+				   ndamaged);
 }
 
 int store_verify_signed(struct store *s, uint64_t id,
-			const struct custody_key *key,
+			const struct custody_key *key, struct store_chain *chain,
 			int (*cb)(const struct store_check *c, void *ctx),
 			void *ctx, store_progress_fn *progress,
 			uint64_t *ndamaged)
 {
 	struct vrun v = { .s = s, .key = key, .cb = cb, .ctx = ctx };
-	struct store_chain chain;
+	struct store_chain scratch;
 	struct ids ids = { 0 };
 	uint64_t bad = 0;
 	int ret;
+
+	if (!chain)
+		chain = &scratch;
+	*chain = (struct store_chain){ 0 };
 
 	if (ndamaged)
 		*ndamaged = 0;
@@ -505,7 +510,7 @@ int store_verify_signed(struct store *s, uint64_t id,
 	/* The chain is the whole store's: it is walked when all of it is
 	 * checked. */
 	if (!ret && !id)
-		ret = store_chain_check(s, chain_break, &v, &chain);
+		ret = store_chain_check(s, chain_break, &v, chain);
 	free(ids.v);
 	if (ndamaged)
 		*ndamaged = bad;

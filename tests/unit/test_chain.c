@@ -499,7 +499,7 @@ static const char *first_fault(struct store *s, const struct custody_key *key)
 	uint64_t bad;
 
 	first[0] = '\0';
-	assert_int_equal(store_verify_signed(s, 0, key, fault_cb, first, NULL,
+	assert_int_equal(store_verify_signed(s, 0, key, NULL, fault_cb, first, NULL,
 					     &bad), STORE_ECORRUPT);
 	print_message("verify: %s\n", first);
 	return first;
@@ -545,14 +545,14 @@ static void test_signed(void **state)
 				    CUSTODY_DIGEST_LEN);
 		assert_true(custody_sig_ok(&h.custody));
 	}
-	assert_int_equal(store_verify_signed(s, 0, &pub, NULL, NULL, NULL, &bad), 0);
+	assert_int_equal(store_verify_signed(s, 0, &pub, NULL, NULL, NULL, NULL, &bad), 0);
 	assert_int_equal(bad, 0);
-	assert_int_equal(store_verify_signed(s, 2, &pub, NULL, NULL, NULL, &bad), 0);
-	assert_int_equal(store_verify_signed(s, 0, &other, NULL, NULL, NULL, &bad),
+	assert_int_equal(store_verify_signed(s, 2, &pub, NULL, NULL, NULL, NULL, &bad), 0);
+	assert_int_equal(store_verify_signed(s, 0, &other, NULL, NULL, NULL, NULL, &bad),
 			 STORE_ECORRUPT);
 	assert_int_equal(bad, 3);
 	assert_non_null(strstr(first_fault(s, &other), "signed by key"));
-	assert_int_equal(store_verify_signed(s, 0, NULL, NULL, NULL, NULL, &bad), 0);
+	assert_int_equal(store_verify_signed(s, 0, NULL, NULL, NULL, NULL, NULL, &bad), 0);
 	chain(s, &c, NULL);
 	assert_int_equal(c.is_signed, 3);
 
@@ -563,7 +563,7 @@ static void test_signed(void **state)
 	assert_int_equal(store_header(s, 4, &h), 0);
 	assert_false(h.custody.is_signed);
 	assert_true(h.custody.has_prev);
-	assert_int_equal(store_verify_signed(s, 0, &pub, NULL, NULL, NULL, &bad),
+	assert_int_equal(store_verify_signed(s, 0, &pub, NULL, NULL, NULL, NULL, &bad),
 			 STORE_ECORRUPT);
 	assert_int_equal(bad, 1);
 	assert_non_null(strstr(first_fault(s, &pub), "not signed (key"));
@@ -573,8 +573,8 @@ static void test_signed(void **state)
 	assert_int_equal(put(s, 4, NULL), 5);
 	assert_int_equal(store_header(s, 5, &h), 0);
 	assert_memory_equal(h.custody.key, other.pk, CUSTODY_PK_LEN);
-	assert_int_equal(store_verify_signed(s, 5, &other, NULL, NULL, NULL, &bad), 0);
-	assert_int_equal(store_verify_signed(s, 0, &other, NULL, NULL, NULL, &bad),
+	assert_int_equal(store_verify_signed(s, 5, &other, NULL, NULL, NULL, NULL, &bad), 0);
+	assert_int_equal(store_verify_signed(s, 0, &other, NULL, NULL, NULL, NULL, &bad),
 			 STORE_ECORRUPT);
 	assert_int_equal(bad, 4);
 	chain(s, &c, NULL);
@@ -584,8 +584,8 @@ static void test_signed(void **state)
 
 	/* Signed snapshots pruned around: the rest still verify. */
 	prune_ids(s, (uint64_t[]){ 2 }, 1, 1);
-	assert_int_equal(store_verify_signed(s, 1, &pub, NULL, NULL, NULL, &bad), 0);
-	assert_int_equal(store_verify_signed(s, 3, &pub, NULL, NULL, NULL, &bad), 0);
+	assert_int_equal(store_verify_signed(s, 1, &pub, NULL, NULL, NULL, NULL, &bad), 0);
+	assert_int_equal(store_verify_signed(s, 3, &pub, NULL, NULL, NULL, NULL, &bad), 0);
 	assert_whole(s, 4, 1, 1);
 	store_close(s);
 	custody_key_wipe(&k);
@@ -673,9 +673,9 @@ static void rechain(bool sign)
 		struct custody_key pub = { .has_secret = false };
 		memcpy(pub.pk, k.pk, CUSTODY_PK_LEN);
 		uint64_t bad;
-		assert_int_equal(store_verify_signed(s, 3, &pub, NULL, NULL, NULL,
+		assert_int_equal(store_verify_signed(s, 3, &pub, NULL, NULL, NULL, NULL,
 						     &bad), 0);
-		assert_int_equal(store_verify_signed(s, 0, &pub, NULL, NULL, NULL,
+		assert_int_equal(store_verify_signed(s, 0, &pub, NULL, NULL, NULL, NULL,
 						     &bad), STORE_ECORRUPT);
 		assert_int_equal(bad, 0);
 	}
@@ -741,10 +741,10 @@ static void old_store(const char *fixture, uint64_t nold, uint64_t next)
 	assert_int_equal(bad, 0);
 	/* A key required: none of them is signed, the old ones cannot be. */
 	struct custody_key any = { .has_secret = false };
-	assert_int_equal(store_verify_signed(s, 0, &any, NULL, NULL, NULL, &bad),
+	assert_int_equal(store_verify_signed(s, 0, &any, NULL, NULL, NULL, NULL, &bad),
 			 STORE_ECORRUPT);
 	assert_int_equal(bad, nold + 2);
-	assert_int_equal(store_verify_signed(s, 1, &any, NULL, NULL, NULL, &bad),
+	assert_int_equal(store_verify_signed(s, 1, &any, NULL, NULL, NULL, NULL, &bad),
 			 STORE_ECORRUPT);
 	assert_non_null(strstr(store_strerror(STORE_ECORRUPT),
 			       "written before signatures"));
