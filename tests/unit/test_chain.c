@@ -157,28 +157,6 @@ static void link_of(const char *dir, uint64_t id, uint8_t out[CUSTODY_DIGEST_LEN
 	free(v.mv_data);
 }
 
-/* A copy of the fixture store FIXTURE (a data.mdb) in T. */
-static void fixture_copy(struct tmp *t, const char *fixture)
-{
-	char path[160];
-	static uint8_t buf[1 << 20];
-	FILE *f = fopen(fixture, "rb");
-	size_t n;
-
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf), f);
-	assert_true(n > 0 && n < sizeof(buf));
-	fclose(f);
-	tmp_make(t);
-	assert_int_equal(mkdir(t->path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/data.mdb", t->path);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(buf, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(chmod(path, 0600), 0);
-}
-
 static void prune_ids(struct store *s, const uint64_t *ids, size_t n,
 		      uint64_t want_tombs)
 {
@@ -704,7 +682,7 @@ static void old_store(const char *fixture, uint64_t nold, uint64_t next)
 	uint8_t link[CUSTODY_DIGEST_LEN];
 	uint64_t bad;
 
-	fixture_copy(&t, fixture);
+	tmp_fixture(&t, fixture);
 	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
 	chain(s, &c, NULL);
 	assert_int_equal(c.breaks, 0);
@@ -776,7 +754,7 @@ static void test_old_store_pruned(void **state)
 	struct store_header h;
 	uint8_t link[CUSTODY_DIGEST_LEN];
 
-	fixture_copy(&t, "fixtures/store-v3/data.mdb");
+	tmp_fixture(&t, "fixtures/store-v3/data.mdb");
 	link_of(t.path, 2, link);
 	assert_int_equal(store_open(t.path, 0, &s), 0);
 	prune_ids(s, (uint64_t[]){ 2 }, 1, 1);

@@ -1687,28 +1687,9 @@ static int headers_cb(const struct store_header *h, void *ctx)
 	return 0;
 }
 
-/* A copy of the fixture store FIXTURE in T (opening may write its lock
- * file). */
-static void fixture_copy(struct tmp *t, const char *fixture)
-{
-	char path[160];
-	FILE *f = fopen(fixture, "rb");
-	static uint8_t buf[1 << 20];
-	size_t n;
-
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf), f);
-	assert_true(n > 0 && n < sizeof(buf));
-	fclose(f);
-	tmp_make(t);
-	assert_int_equal(mkdir(t->path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/data.mdb", t->path);
-	write_file(path, buf, n);
-}
-
 static void old_store_copy(struct tmp *t)
 {
-	fixture_copy(t, OLD_STORE);
+	tmp_fixture(t, OLD_STORE);
 }
 
 /*
@@ -1842,7 +1823,7 @@ static void test_store_v3(void **state)
 	uint64_t id, bad;
 	static const char *const labels[] = { "before", "after" };
 
-	fixture_copy(&t, V3_STORE);
+	tmp_fixture(&t, V3_STORE);
 	assert_int_equal(store_open(t.path, STORE_RDONLY, &s), 0);
 	assert_int_equal(store_list(s, headers_cb, &hs), 0);
 	assert_int_equal(hs.n, 2);
