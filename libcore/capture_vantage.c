@@ -10,27 +10,18 @@
  * Every probe here is on the capturer itself, so it costs a few syscalls.
  */
 #include "capture_int.h"
+#include "sockpin.h"
 
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #define VP_NS_GET_ID _IOR(0xb7, 13, uint64_t)
-#ifndef SIOCGSKNS
-#define SIOCGSKNS 0x894C
-#endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
 /* listns(2), Linux 6.19; the syscall table is one for all architectures
  * since 424. */
 #ifndef SYS_listns
@@ -86,28 +77,16 @@ static void own_namespaces(struct capture *c, struct graph_vantage *v)
 	close(dirfd);
 }
 
-/* pidfd_getfd() and SIOCGSKNS, tried on a socket of our own. */
+/* pidfd_getfd() and SIOCGSKNS, as sockpin.c takes them. */
 static void socket_facilities(struct graph_vantage *v)
 {
-	int sk = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool getfd, skns;
 
-	if (sk < 0)
-		return;
-	int ns = ioctl(sk, SIOCGSKNS);
-	if (ns >= 0) {
+	sockpin_probe(&getfd, &skns);
+	if (getfd)
+		v->facilities |= GRAPH_VP_PIDFD_GETFD;
+	if (skns)
 		v->facilities |= GRAPH_VP_SIOCGSKNS;
-		close(ns);
-	}
-	int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
-	if (pidfd >= 0) {
-		int copy = (int)syscall(SYS_pidfd_getfd, pidfd, sk, 0);
-		if (copy >= 0) {
-			v->facilities |= GRAPH_VP_PIDFD_GETFD;
-			close(copy);
-		}
-		close(pidfd);
-	}
-	close(sk);
 }
 
 /* Whether listns() exists: with no request it fails, but not ENOSYS. */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -199,6 +200,30 @@ int sockpin_netns_fd(int32_t pid, int32_t fd)
 	int sk = copy_socket(pidfd, fd, 0);
 	close(pidfd);
 	return sk < 0 ? sk : netns_of(sk);
+}
+
+void sockpin_probe(bool *getfd, bool *skns)
+{
+	int sk = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	*getfd = *skns = false;
+	if (sk < 0)
+		return;
+	int ns = ioctl(sk, SIOCGSKNS);
+	if (ns >= 0) {
+		*skns = true;
+		close(ns);
+	}
+	int pidfd = pidfd_of(getpid());
+	if (pidfd >= 0) {
+		int copy = copy_socket(pidfd, sk, 0);
+		if (copy >= 0) {
+			*getfd = true;
+			close(copy);
+		}
+		close(pidfd);
+	}
+	close(sk);
 }
 
 /* ---- per process ------------------------------------------------------ */

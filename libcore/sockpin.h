@@ -16,6 +16,7 @@
 #ifndef NSNAP_SOCKPIN_H
 #define NSNAP_SOCKPIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,5 +67,12 @@ int sockpin_flush(struct sockpin *s, struct graph *g, size_t pi, int dirfd);
  * or the fd is gone, ENOTSOCK).
  */
 int sockpin_netns_fd(int32_t pid, int32_t fd);
+
+/*
+ * Which of the two steps this kernel lets the capturer take, tried on a
+ * socket of its own: *GETFD pidfd_open() + pidfd_getfd(), *SKNS
+ * ioctl(SIOCGSKNS).  The vantage point records them.
+ */
+void sockpin_probe(bool *getfd, bool *skns);
 
 #endif
